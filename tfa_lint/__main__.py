@@ -1,0 +1,3 @@
+from tfa_lint.cli import main
+
+main()

@@ -1,0 +1,123 @@
+"""``[tool.tfa-lint]`` in pyproject.toml (or a ``--config`` file), with CLI overrides.
+
+Keys follow ruff: ``select``, ``ignore``, ``per-file-ignores``, ``exclude``,
+``extend-exclude``, ``fail-under``, plus ``fail-on``. Unknown keys and unknown rule ids are
+errors, so a typo never silently turns a check off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+from tfa_lint.discover import DEFAULT_EXCLUDE
+from tfa_lint.model import Severity
+from tfa_lint.sources import SourceError, toml_text
+
+KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
+                        "fail-under", "fail-on"})
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; the message says where and how, in one line."""
+
+
+@dataclass
+class Config:
+    select: list[str] | None = None  # None: every rule
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    extend_exclude: list[str] = field(default_factory=list)
+    fail_under: int | None = None
+    fail_on: Severity = Severity.WARNING
+    source: str = "defaults"
+
+    @property
+    def all_excludes(self) -> list[str]:
+        return [*self.exclude, *self.extend_exclude]
+
+
+def find_config(root: Path, explicit: Path | None) -> tuple[dict[str, Any], str]:
+    """The ``[tool.tfa-lint]`` table of ``explicit`` or of ``root/pyproject.toml``."""
+    path = explicit or root / "pyproject.toml"
+    if not path.is_file():
+        if explicit:
+            raise ConfigError(f"config file {explicit} does not exist")
+        return {}, "defaults"
+    try:
+        data = toml_text.load(path.read_text("utf-8"), str(path))
+    except (SourceError, OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    table = data.get("tool", {}).get("tfa-lint")
+    if table is None and explicit and path.name != "pyproject.toml":
+        table = data  # a dedicated file holds the keys at top level
+    return (table or {}), str(path)
+
+
+def build_config(table: Mapping[str, Any], source: str, known_ids: Iterable[str]) -> Config:
+    unknown = sorted(set(table) - KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{source}: unknown key(s) in [tool.tfa-lint]: {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(KNOWN_KEYS))})")
+    known = list(known_ids)
+    cfg = Config(source=source)
+    if "select" in table:
+        cfg.select = _rule_list(table["select"], "select", source, known)
+    if "ignore" in table:
+        cfg.ignore = _rule_list(table["ignore"], "ignore", source, known)
+    pfi = table.get("per-file-ignores", {})
+    if not isinstance(pfi, dict):
+        raise ConfigError(f"{source}: per-file-ignores must be a table of glob = [rule ids]")
+    cfg.per_file_ignores = {str(k): _rule_list(v, f"per-file-ignores.{k}", source, known) for k, v in pfi.items()}
+    for key in ("exclude", "extend-exclude"):
+        if key in table:
+            value = table[key]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{source}: {key} must be a list of glob patterns")
+            setattr(cfg, key.replace("-", "_"), list(value))
+    if "fail-under" in table:
+        cfg.fail_under = check_score(table["fail-under"], f"{source}: fail-under")
+    if "fail-on" in table:
+        cfg.fail_on = check_severity(table["fail-on"], f"{source}: fail-on")
+    return cfg
+
+
+def check_score(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise ConfigError(f"{where} must be a whole number from 0 to 100, not {value!r}")
+    return value
+
+
+def check_severity(value: Any, where: str) -> Severity:
+    try:
+        return Severity(value)
+    except ValueError:
+        raise ConfigError(f"{where} must be one of error, warning, note, not {value!r}") from None
+
+
+def _rule_list(value: Any, key: str, source: str, known: list[str]) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: {key} must be a list of rule ids")
+    return [expand_selector(v, known, f"{source}: {key}") for v in value]
+
+
+def expand_selector(selector: str, known: list[str], where: str) -> str:
+    """Check a rule selector: an id (``TFA0301``), an id prefix (``TFA03``) or ``ALL``."""
+    sel = selector.strip().upper()
+    if sel == "ALL" or any(rule_id.startswith(sel) for rule_id in known):
+        return sel
+    raise ConfigError(f"{where}: unknown rule id or prefix {selector!r} (see `tfa-lint rules`)")
+
+
+def selected(known: Iterable[str], select: list[str] | None, ignore: Iterable[str]) -> set[str]:
+    """Rule ids left after ``select`` (default: all) and ``ignore`` (prefixes allowed)."""
+
+    def hit(rule_id: str, selectors: Iterable[str]) -> bool:
+        return any(s == "ALL" or rule_id.startswith(s) for s in selectors)
+
+    ids = [r for r in known if select is None or hit(r, select)]
+    return {r for r in ids if not hit(r, ignore)}

@@ -1,0 +1,211 @@
+"""Which files to scan, and of which kind.
+
+The walk reads ``.gitignore`` files itself (nested ones too, and ``.git/info/exclude``): it
+never runs git or any other program inside the scanned repository, whose own git config
+could make git execute code. It never follows a symlink out of the scanned root, never
+descends into a symlinked directory (no loops), and only opens regular files.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from tfa_lint.model import Diagnostic, FileKind
+from tfa_lint.sources.lockfile import LOCK_FILE_NAMES
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".git/", ".hg/", ".svn/", ".jj/", ".venv/", "venv/", "__pycache__/", "node_modules/",
+    ".mypy_cache/", ".pytest_cache/", ".ruff_cache/", ".tox/", ".nox/", "build/", "dist/",
+    "site-packages/", ".eggs/", "*.egg-info/", ".tfa-lint-cache/",
+)
+#: Lock files are often larger than source files; they get their own cap.
+LOCK_FILE_MAX_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # where to read it
+    rel: str  # relative to the scan root, posix separators
+    kind: FileKind
+    size: int
+
+
+def kind_of(name: str, rel: str) -> FileKind | None:
+    """The artifact kind of a file from its name (and directory, for requirements/)."""
+    lower = name.lower()
+    if lower.endswith(".py"):
+        return FileKind.PYTHON
+    if (name in ("Dockerfile", "Containerfile") or name.startswith(("Dockerfile.", "Containerfile."))
+            or lower.endswith((".dockerfile", ".containerfile"))):
+        return FileKind.DOCKERFILE
+    if name == "pyproject.toml":
+        return FileKind.PYPROJECT
+    if name in LOCK_FILE_NAMES:
+        return FileKind.LOCKFILE
+    if name == "Procfile" or name.startswith("Procfile."):
+        return FileKind.PROCFILE
+    if lower.endswith((".yml", ".yaml")) and (
+            lower.startswith(("docker-compose", "compose.")) or lower in ("compose.yml", "compose.yaml")):
+        return FileKind.COMPOSE
+    if name == ".env" or name.startswith(".env.") or lower.endswith(".env"):
+        return FileKind.ENV
+    if lower.endswith(".txt") and ("requirements" in lower or "constraints" in lower
+                                   or "/requirements/" in f"/{rel}"):
+        return FileKind.REQUIREMENTS
+    if lower.endswith(".in") and ("requirements" in lower or "/requirements/" in f"/{rel}"):
+        return FileKind.REQUIREMENTS
+    return None
+
+
+class _Ignores:
+    """gitignore rules of every directory on the way down; the deepest match wins."""
+
+    def __init__(self, specs: tuple[tuple[str, pathspec.GitIgnoreSpec], ...] = ()) -> None:
+        self.specs = specs
+
+    def with_dir(self, rel_dir: str, spec: pathspec.GitIgnoreSpec | None) -> _Ignores:
+        return self if spec is None else _Ignores((*self.specs, (rel_dir, spec)))
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        verdict = False
+        for base, spec in self.specs:
+            if base and not rel.startswith(base + "/"):
+                continue
+            sub = rel[len(base) + 1:] if base else rel
+            result = spec.check_file(sub + "/" if is_dir else sub)
+            if result.include is not None:
+                verdict = result.include
+        return verdict
+
+
+def _read_ignore_file(path: Path, diagnostics: list[Diagnostic], rel: str) -> pathspec.GitIgnoreSpec | None:
+    try:
+        st = path.lstat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 1024 * 1024:
+            return None
+        return pathspec.GitIgnoreSpec.from_lines(path.read_text("utf-8", errors="replace").splitlines())
+    except OSError as exc:
+        diagnostics.append(Diagnostic(rel, f"could not read ignore file: {exc.strerror or exc}"))
+        return None
+
+
+def discover(
+    paths: Iterable[Path],
+    root: Path,
+    *,
+    exclude: Iterable[str] = DEFAULT_EXCLUDE,
+    max_bytes: int = 1024 * 1024,
+) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Files under ``paths`` (directories are walked; files are taken when their kind is
+    known), relative to ``root``, in path order, with a diagnostic for each one skipped."""
+    root = root.resolve()
+    diagnostics: list[Diagnostic] = []
+    excludes = pathspec.GitIgnoreSpec.from_lines(list(exclude))
+    found: dict[str, SourceFile] = {}
+
+    base = _Ignores()
+    info_exclude = root / ".git" / "info" / "exclude"
+    if info_exclude.is_file():
+        base = base.with_dir("", _read_ignore_file(info_exclude, diagnostics, ".git/info/exclude"))
+
+    for given in paths:
+        target = Path(os.path.abspath(given))
+        try:
+            rel_target = target.relative_to(root).as_posix()
+        except ValueError:
+            diagnostics.append(Diagnostic(str(given), "outside the project root: not scanned"))
+            continue
+        rel_target = "" if rel_target == "." else rel_target
+        ignores = _ignores_down_to(root, rel_target, base, diagnostics)
+        if target.is_dir() and not target.is_symlink():
+            for sf in _walk(root, target, rel_target, ignores, excludes, max_bytes, diagnostics):
+                found.setdefault(sf.rel, sf)
+        else:
+            sf = _take_file(root, target, rel_target, ignores, excludes, max_bytes, diagnostics)
+            if sf:
+                found.setdefault(sf.rel, sf)
+    return [found[k] for k in sorted(found)], sorted(set(diagnostics))
+
+
+def _ignores_down_to(root: Path, rel: str, base: _Ignores, diagnostics: list[Diagnostic]) -> _Ignores:
+    """The gitignore chain from the root to the directory holding ``rel``."""
+    ignores = base.with_dir("", _maybe_spec(root, "", diagnostics))
+    parts = rel.split("/")[:-1] if rel else []
+    for i in range(len(parts)):
+        rel_dir = "/".join(parts[: i + 1])
+        ignores = ignores.with_dir(rel_dir, _maybe_spec(root / rel_dir, rel_dir, diagnostics))
+    return ignores
+
+
+def _maybe_spec(directory: Path, rel_dir: str, diagnostics: list[Diagnostic]) -> pathspec.GitIgnoreSpec | None:
+    candidate = directory / ".gitignore"
+    if candidate.exists():
+        return _read_ignore_file(candidate, diagnostics, f"{rel_dir}/.gitignore".lstrip("/"))
+    return None
+
+
+def _excluded(excludes: pathspec.GitIgnoreSpec, rel: str, is_dir: bool) -> bool:
+    return bool(excludes.match_file(rel + "/" if is_dir else rel))
+
+
+def _walk(root: Path, directory: Path, rel_dir: str, ignores: _Ignores, excludes: pathspec.GitIgnoreSpec,
+          max_bytes: int, diagnostics: list[Diagnostic]) -> Iterator[SourceFile]:
+    if rel_dir:
+        ignores = ignores.with_dir(rel_dir, _maybe_spec(directory, rel_dir, diagnostics))
+    try:
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        diagnostics.append(Diagnostic(rel_dir or ".", f"directory could not be read: {exc.strerror or exc}"))
+        return
+    for entry in entries:
+        rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if _excluded(excludes, rel, True) or ignores.ignored(rel, True):
+                continue
+            if (Path(entry.path) / "pyvenv.cfg").exists():
+                continue  # a virtual environment under any name
+            yield from _walk(root, Path(entry.path), rel, ignores, excludes, max_bytes, diagnostics)
+        else:
+            sf = _take_file(root, Path(entry.path), rel, ignores, excludes, max_bytes, diagnostics)
+            if sf:
+                yield sf
+
+
+def _take_file(root: Path, path: Path, rel: str, ignores: _Ignores, excludes: pathspec.GitIgnoreSpec,
+               max_bytes: int, diagnostics: list[Diagnostic]) -> SourceFile | None:
+    kind = kind_of(path.name, rel)
+    if kind is None:
+        return None  # pre-commit may pass any file; only known kinds are scanned
+    if _excluded(excludes, rel, False) or ignores.ignored(rel, False):
+        return None
+    try:
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode):
+            real = Path(os.path.realpath(path))
+            if real != root and root not in real.parents:
+                diagnostics.append(Diagnostic(rel, "symlink points outside the scanned root: not followed"))
+                return None
+            st = real.stat()
+        if not stat.S_ISREG(st.st_mode):
+            diagnostics.append(Diagnostic(rel, "not a regular file (FIFO, device or socket): not opened"))
+            return None
+    except OSError as exc:
+        diagnostics.append(Diagnostic(rel, f"could not be read: {exc.strerror or exc}"))
+        return None
+    cap = LOCK_FILE_MAX_BYTES if kind is FileKind.LOCKFILE else max_bytes
+    if st.st_size > cap:
+        diagnostics.append(Diagnostic(rel, f"larger than the {cap // 1024} KiB size cap: skipped"))
+        return None
+    return SourceFile(path=path, rel=rel, kind=kind, size=st.st_size)
+

@@ -1,0 +1,207 @@
+"""Map, then reduce.
+
+``analyze_file`` is the map: a pure function of (path, kind, bytes, rule set) that parses the
+file once, runs every per-file rule — all Python rules and fact collectors in one batched
+libcst traversal — and returns findings, facts, the parsed manifest and the suppression
+directives. ``scan`` is the reduce: it builds the repository view, runs repo rules over facts
+and manifests, decides which rules apply, applies suppressions and config, and returns a
+:class:`ScanResult` for scoring and reporting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+import pathspec
+
+from tfa_lint.config import Config
+from tfa_lint.discover import SourceFile, discover
+from tfa_lint.model import Artifact, Diagnostic, Fact, FileKind, FileRef, Finding, Repo, path_role
+from tfa_lint.rule import PythonFile, Rule, RuleSet, load_rules
+from tfa_lint.sources import SourceError, decode, parse_artifact
+from tfa_lint.suppress import Suppression, UnusedSuppression, parse_suppressions
+
+
+@dataclass
+class FileResult:
+    path: str
+    kind: FileKind
+    findings: list[Finding] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    artifact: Artifact | None = None  # parsed manifest, for repo rules (not Python)
+    suppressions: list[Suppression] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    checked: bool = True  # False when the file could not be read at all
+
+
+@dataclass
+class ScanResult:
+    root: Path
+    rules: list[type[Rule]]  # the selected rules
+    applicability: dict[str, str | None]  # rule id -> None (applies) or the reason it does not
+    findings: list[Finding]
+    diagnostics: list[Diagnostic]
+    files: list[FileRef]
+    suppressed: int = 0
+
+
+def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet) -> FileResult:
+    """Everything one file contributes, computed from its bytes alone."""
+    result = FileResult(rel, kind)
+    try:
+        text = decode(data, kind)
+    except SourceError as exc:
+        result.diagnostics.append(Diagnostic(rel, f"{exc}: skipped"))
+        result.checked = False
+        return result
+    result.suppressions = parse_suppressions(text)
+
+    if kind is FileKind.PYTHON:
+        _run_python(rel, text, rules, result)
+        artifact = Artifact(path=rel, kind=kind, text=text)
+    else:
+        try:
+            artifact = parse_artifact(kind, rel, text)
+        except SourceError as exc:
+            result.diagnostics.append(Diagnostic(rel, f"{exc}; only text checks ran", skipped=False))
+            artifact = Artifact(path=rel, kind=kind, text=text)
+        else:
+            result.artifact = artifact
+    for rule_cls in rules.artifact:
+        if kind in rule_cls.kinds and (type(artifact) is not Artifact or _reads_text(rule_cls)):
+            _guarded(rule_cls, rel, result, lambda r=rule_cls: list(r().check(artifact)))
+    return result
+
+
+def _reads_text(rule_cls: type[Rule]) -> bool:
+    """Rules that read plain text (``text_only``) run even where a parser failed."""
+    return bool(getattr(rule_cls, "text_only", False))
+
+
+def _guarded(rule_cls: type[Rule], rel: str, result: FileResult, run) -> None:
+    try:
+        result.findings.extend(run())
+    except Exception as exc:  # a broken rule must not take the scan down with it
+        result.diagnostics.append(Diagnostic(
+            rel, f"internal error in {rule_cls.id}: {type(exc).__name__}: {exc}", skipped=False))
+
+
+def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult) -> None:
+    if not rules.python and not rules.collectors:
+        return
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        result.diagnostics.append(Diagnostic(
+            rel, f"Python syntax error at line {exc.raw_line}: Python rules skipped", skipped=False))
+        return
+    except RecursionError:
+        result.diagnostics.append(Diagnostic(rel, "nested too deeply to parse: Python rules skipped", skipped=False))
+        return
+    file = PythonFile(path=rel, text=text, role=path_role(rel))
+    visitors = [r(file) for r in rules.python] + [c(file) for c in rules.collectors]
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    try:
+        wrapper.visit_batched(visitors)
+    except (Exception, RecursionError):
+        # Find the culprit: run each visitor alone so the others still report.
+        visitors = [type(v)(file) for v in visitors]
+        for visitor in visitors:
+            try:
+                cst.MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([visitor])
+            except (Exception, RecursionError) as exc:
+                name = getattr(visitor, "id", None) or getattr(visitor, "name", type(visitor).__name__)
+                result.diagnostics.append(Diagnostic(
+                    rel, f"internal error in {name}: {type(exc).__name__}: {exc}", skipped=False))
+                visitor.findings = []  # type: ignore[attr-defined]
+                visitor.facts = []  # type: ignore[attr-defined]
+    for visitor in visitors:
+        result.findings.extend(getattr(visitor, "findings", ()))
+        result.facts.extend(getattr(visitor, "facts", ()))
+
+
+def analyze_source(sf: SourceFile, rules: RuleSet) -> FileResult:
+    try:
+        data = sf.path.read_bytes()
+    except OSError as exc:
+        result = FileResult(sf.rel, sf.kind, checked=False)
+        result.diagnostics.append(Diagnostic(sf.rel, f"could not be read: {exc.strerror or exc}"))
+        return result
+    return analyze_file(sf.rel, sf.kind, data, rules)
+
+
+def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]]) -> ScanResult:
+    """Discover, map every file, reduce over the repository, and filter what users silenced."""
+    files, diagnostics = discover(paths, root, exclude=config.all_excludes)
+    rule_set = RuleSet.of(rules)
+    results = [analyze_source(sf, rule_set) for sf in files]
+
+    refs = [FileRef(r.path, r.kind) for r in results if r.checked]
+    repo = Repo(
+        files=tuple(refs),
+        artifacts_by_path={r.path: r.artifact for r in results if r.artifact is not None},
+        all_facts=tuple(f for r in results for f in r.facts),
+    )
+    findings = [f for r in results for f in r.findings]
+    for rule_cls in rule_set.repo:
+        try:
+            findings.extend(rule_cls().check(repo))
+        except Exception as exc:
+            diagnostics.append(Diagnostic(".", f"internal error in {rule_cls.id}: {type(exc).__name__}: {exc}",
+                                          skipped=False))
+    applicability: dict[str, str | None] = {}
+    for rule_cls in rules:
+        try:
+            applicability[rule_cls.id] = rule_cls.applies(repo)
+        except Exception as exc:
+            applicability[rule_cls.id] = f"internal error deciding applicability: {exc}"
+            diagnostics.append(Diagnostic(".", f"internal error in {rule_cls.id}.applies: {exc}", skipped=False))
+    findings = [f for f in findings if applicability.get(f.rule) is None]
+
+    kept, suppressed = _apply_suppressions(findings, results, config, {r.id for r in rules}, applicability)
+    for r in results:
+        diagnostics.extend(r.diagnostics)
+    return ScanResult(root=root, rules=rules, applicability=applicability, findings=sorted(set(kept)),
+                      diagnostics=sorted(set(diagnostics)), files=refs, suppressed=suppressed)
+
+
+def _apply_suppressions(findings: list[Finding], results: list[FileResult], config: Config,
+                        selected: set[str], applicability: dict[str, str | None]) -> tuple[list[Finding], int]:
+    by_path = {r.path: r.suppressions for r in results}
+    pfi = [(pathspec.GitIgnoreSpec.from_lines([p]), set(ids)) for p, ids in config.per_file_ignores.items()]
+    used: set[tuple[str, int, str]] = set()
+    kept: list[Finding] = []
+    suppressed = 0
+    for finding in findings:
+        if any(spec.match_file(finding.path) and any(finding.rule.startswith(i) for i in ids) for spec, ids in pfi):
+            suppressed += 1
+            continue
+        hit = next((s for s in by_path.get(finding.path, ())
+                    if finding.rule in s.ids and s.target in (0, finding.line)), None)
+        if hit is not None:
+            used.add((finding.path, hit.line, finding.rule))
+            suppressed += 1
+        else:
+            kept.append(finding)
+    if UnusedSuppression.id in selected:
+        for path, sups in by_path.items():
+            for s in sups:
+                for rule_id in s.ids:
+                    if (path, s.line, rule_id) in used:
+                        continue
+                    if rule_id not in applicability:
+                        if _known_id(rule_id):
+                            continue  # a real rule this run did not select: cannot judge
+                        message = f"`tfa: ignore[{rule_id}]` names no known rule; remove it or fix the id"
+                    elif applicability[rule_id] is not None:
+                        continue  # the rule does not apply here: nothing to judge
+                    else:
+                        message = f"`tfa: ignore[{rule_id}]` suppresses nothing here; remove it"
+                    kept.append(UnusedSuppression.finding(path, s.line, s.column, message))
+    return kept, suppressed
+
+
+def _known_id(rule_id: str) -> bool:
+    return rule_id in load_rules()

@@ -1,0 +1,176 @@
+"""Plain data shared by the engine, the rules and the reporters.
+
+Everything here is a small immutable value that can cross a process boundary or be cached:
+findings, facts, diagnostics, file kinds, and the read-only view of a repository that repo
+rules receive.
+"""
+
+from __future__ import annotations
+
+import enum
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+FACTOR_NAMES: dict[int, str] = {
+    1: "Codebase",
+    2: "Dependencies",
+    3: "Config",
+    4: "Backing services",
+    5: "Build, release, run",
+    6: "Processes",
+    7: "Port binding",
+    8: "Concurrency",
+    9: "Disposability",
+    10: "Dev/prod parity",
+    11: "Logs",
+    12: "Admin processes",
+}
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        return {"note": 0, "warning": 1, "error": 2}[self.value]
+
+
+class FileKind(str, enum.Enum):
+    PYTHON = "python"
+    DOCKERFILE = "dockerfile"
+    REQUIREMENTS = "requirements"
+    PYPROJECT = "pyproject"
+    LOCKFILE = "lockfile"
+    PROCFILE = "procfile"
+    COMPOSE = "compose"
+    ENV = "env"
+
+    @property
+    def label(self) -> str:
+        return {
+            "python": "Python file",
+            "dockerfile": "Dockerfile",
+            "requirements": "requirements file",
+            "pyproject": "pyproject.toml",
+            "lockfile": "lock file",
+            "procfile": "Procfile",
+            "compose": "compose file",
+            "env": ".env file",
+        }[self.value]
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem at one place. Positions are 1-based; ``path`` is relative and posix.
+
+    A message never contains a secret in clear: rules pass secrets through ``redact``.
+    """
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    message: str
+    end_line: int = 0
+    end_column: int = 0
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Something a collector observed in one file, for repo rules to join across files."""
+
+    kind: str
+    path: str
+    line: int
+    column: int
+    data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A file tfa-lint could not check, or checked only in part, and why."""
+
+    path: str
+    message: str
+    skipped: bool = True
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A parsed file. Source parsers subclass it with a typed model and positions."""
+
+    path: str
+    kind: FileKind
+    text: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.path)
+
+    @property
+    def directory(self) -> str:
+        return posixpath.dirname(self.path)
+
+
+_TEST_DIRS = {"tests", "test", "testing", "__tests__"}
+_EXAMPLE_DIRS = {"examples", "example", "docs", "doc", "notebooks", "cookbook", "cookbooks",
+                 "demo", "demos", "samples", "sample", "tutorials", "tutorial"}
+_SCRIPT_DIRS = {"scripts", "script", "bin"}
+
+
+def path_role(path: str) -> str:
+    """``test``, ``example``, ``script`` or ``src`` — from the path alone.
+
+    Tests and examples may show what production code must not do; scripts are one-off
+    command-line programs. Rules use the role to skip or soften what they report.
+    """
+    parts = path.split("/")
+    name = parts[-1]
+    dirs = {p.lower() for p in parts[:-1]}
+    if dirs & _TEST_DIRS or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return "test"
+    if dirs & _EXAMPLE_DIRS or name.endswith(".ipynb"):
+        return "example"
+    if dirs & _SCRIPT_DIRS or name in {"setup.py", "noxfile.py", "tasks.py", "manage.py", "fabfile.py"}:
+        return "script"
+    return "src"
+
+
+@dataclass(frozen=True)
+class FileRef:
+    path: str
+    kind: FileKind
+
+
+@dataclass
+class Repo:
+    """The read-only view of the scanned repository that repo rules and ``applies`` see."""
+
+    files: tuple[FileRef, ...]
+    artifacts_by_path: dict[str, Artifact]
+    all_facts: tuple[Fact, ...]
+    #: Per-run scratch space for values several rules derive from the same facts.
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def files_of(self, kind: FileKind) -> list[str]:
+        return [f.path for f in self.files if f.kind is kind]
+
+    def artifacts(self, kind: FileKind) -> list[Artifact]:
+        return [a for a in self.artifacts_by_path.values() if a.kind is kind]
+
+    def artifact(self, path: str) -> Artifact | None:
+        return self.artifacts_by_path.get(path)
+
+    def facts(self, kind: str) -> Iterator[Fact]:
+        return (f for f in self.all_facts if f.kind == kind)
+
+    def has_path(self, path: str) -> bool:
+        return any(f.path == path for f in self.files)

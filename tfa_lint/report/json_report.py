@@ -1,0 +1,40 @@
+"""The JSON report. Its shape is documented in the README and kept stable:
+
+``{"tool": {"name", "version"}, "findings": [...], "factors": [...], "score", "diagnostics"}``
+"""
+
+from __future__ import annotations
+
+import json
+
+from tfa_lint import __version__
+from tfa_lint.engine import ScanResult
+from tfa_lint.score import Scorecard
+
+
+def render(result: ScanResult, card: Scorecard, color: bool = False) -> str:
+    rules = {r.id: r for r in result.rules}
+    doc = {
+        "tool": {"name": "tfa-lint", "version": __version__},
+        "findings": [
+            {
+                "rule": f.rule,
+                "factor": rules[f.rule].factor,
+                "severity": rules[f.rule].severity.value,
+                "path": f.path,
+                "line": f.line,
+                "column": f.column,
+                "end_line": f.end_line,
+                "end_column": f.end_column,
+                "message": f.message,
+            }
+            for f in result.findings
+        ],
+        "factors": [
+            {"factor": f.factor, "name": f.name, "score": f.score, "summary": f.summary}
+            for f in card.factors
+        ],
+        "score": card.overall,
+        "diagnostics": [{"path": d.path, "message": d.message, "skipped": d.skipped} for d in result.diagnostics],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,57 @@
+"""The terminal report: findings grouped by file, the factor table, the overall score."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+import click
+
+from tfa_lint.engine import ScanResult
+from tfa_lint.model import Severity
+from tfa_lint.score import Scorecard
+
+_SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
+
+
+def render(result: ScanResult, card: Scorecard, color: bool = False) -> str:
+    def style(text: str, **kw: object) -> str:
+        return click.style(text, **kw) if color else text  # type: ignore[arg-type]
+
+    rules = {r.id: r for r in result.rules}
+    out: list[str] = []
+    for path, group in groupby(result.findings, key=lambda f: f.path):
+        for f in group:
+            sev = rules[f.rule].severity
+            out.append(f"{style(path, bold=True)}:{f.line}:{f.column} "
+                       f"{style(f.rule, fg=_SEVERITY_COLOR[sev], bold=True)} {f.message}")
+        out.append("")
+
+    out.append(style("Twelve-factor score", bold=True))
+    width = max(len(f.name) for f in card.factors)
+    for f in card.factors:
+        label = f"{f.factor:>2} {f.name:<{width}}"
+        if f.score is None:
+            out.append(f"  {label}    —   {style(f.summary, dim=True)}")
+        else:
+            fg = "green" if f.score == 10 else "yellow" if f.score >= 5 else "red"
+            out.append(f"  {label}  {style(f'{f.score:>2}/10', fg=fg)}  {f.summary}")
+    out.append("")
+    overall = "n/a (no factor could be assessed)" if card.overall is None else f"{card.overall}/100"
+    out.append(style(f"Overall: {overall}", bold=True)
+               + f" — {len(card.assessed)} of 12 factors assessed")
+
+    counts = {s: 0 for s in Severity}
+    for f in result.findings:
+        counts[rules[f.rule].severity] += 1
+    noun = "finding" if len(result.findings) == 1 else "findings"
+    detail = ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    line = f"{len(result.findings)} {noun}" + (f" ({detail})" if detail else "")
+    line += f" in {len(result.files)} files"
+    if result.suppressed:
+        line += f"; {result.suppressed} suppressed"
+    out.append(line + ".")
+    if result.diagnostics:
+        out.append("")
+        out.append(style(f"{len(result.diagnostics)} file(s) not fully checked:", bold=True))
+        out.extend(f"  {d.path}: {d.message}" for d in result.diagnostics)
+    return "\n".join(out) + "\n"

@@ -1,0 +1,341 @@
+"""The public rule API: what a rule is, what it reports, and where rules come from.
+
+A rule is one class carrying its id, factor, severity, docs and the examples that must and
+must not fire (the style of Fixit's ``LintRule``). There are three kinds of check:
+
+* :class:`PythonRule` — a libcst visitor. Every Python rule of a run visits the same tree in
+  one batched traversal per file, so a rule only declares the nodes it cares about.
+* :class:`ArtifactRule` — a function over one parsed artifact (Dockerfile, requirements file,
+  Procfile, compose file, ``.env`` file, pyproject, or any file's text).
+* :class:`RepoRule` — a function over the whole repository's *facts* and parsed manifests,
+  for the checks that join several files.
+
+Per-file facts come from :class:`FactCollector` visitors that a repo rule names in
+``collectors``; they run in the same batched traversal as the Python rules.
+
+Rules see only this module and :mod:`tfa_lint.model`; never the engine.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import textwrap
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any, ClassVar
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from tfa_lint.model import (
+    FACTOR_NAMES,
+    Artifact,
+    Fact,
+    FileKind,
+    Finding,
+    Repo,
+    Severity,
+)
+
+__all__ = [
+    "ArtifactRule",
+    "Example",
+    "FactCollector",
+    "PythonFile",
+    "PythonRule",
+    "RepoRule",
+    "Rule",
+    "RuleError",
+    "load_rules",
+]
+
+RULE_ID_RE = re.compile(r"^TFA(0[0-9]|1[0-2])\d\d$")  # factor 00: the tool's own checks
+ENTRY_POINT_GROUP = "tfa_lint.rules"
+
+
+class RuleError(Exception):
+    """A rule class is malformed, or two rules claim the same id."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small repository on which a rule must (``invalid``) or must not (``valid``) fire.
+
+    ``files`` maps relative paths to contents; a plain string is a one-file repo at ``path``.
+    ``lines`` optionally pins the 1-based lines where an invalid example must fire.
+    """
+
+    files: Mapping[str, str]
+    lines: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, code: str, path: str = "app.py", *, lines: tuple[int, ...] = ()) -> Example:
+        return cls.repo({path: code}, lines=lines)
+
+    @classmethod
+    def repo(cls, files: Mapping[str, str], *, lines: tuple[int, ...] = ()) -> Example:
+        return cls(files={p: textwrap.dedent(t).lstrip("\n") for p, t in files.items()}, lines=lines)
+
+    @property
+    def primary(self) -> tuple[str, str]:
+        """The example's first file, shown in the docs."""
+        path = next(iter(self.files))
+        return path, self.files[path]
+
+
+class Rule:
+    """Base of every rule. Subclasses set the class attributes below."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    factor: ClassVar[int]
+    severity: ClassVar[Severity]
+    title: ClassVar[str]
+    #: What the rule finds, why it breaks the factor, how to fix it (Markdown allowed).
+    what: ClassVar[str]
+    why: ClassVar[str]
+    fix: ClassVar[str]
+    invalid: ClassVar[tuple[Example, ...]]
+    valid: ClassVar[tuple[Example, ...]]
+    #: Fact collectors whose output this rule (or its ``applies``) reads.
+    collectors: ClassVar[tuple[type[FactCollector], ...]] = ()
+    #: Built-in rules mark findings that show security problems (SARIF security-severity).
+    security: ClassVar[bool] = False
+
+    _abstract: ClassVar[bool] = True
+    #: Meta rules are reported by the engine itself (factor 0), never scored.
+    _meta: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("_abstract", False):
+            return
+        cls._abstract = False
+        missing = [a for a in ("id", "name", "factor", "severity", "title", "what", "why", "fix",
+                               "invalid", "valid") if not hasattr(cls, a)]
+        if missing:
+            raise RuleError(f"{cls.__qualname__} lacks {', '.join(missing)}")
+        if not RULE_ID_RE.match(cls.id):
+            raise RuleError(f"{cls.__qualname__}: id {cls.id!r} is not TFA + factor 01-12 + two digits")
+        if cls.factor == 0 and not cls.__dict__.get("_meta", False):
+            raise RuleError(f"{cls.id}: factor 00 is reserved for the engine's own checks")
+        if int(cls.id[3:5]) != cls.factor:
+            raise RuleError(f"{cls.id}: id says factor {int(cls.id[3:5])}, class says {cls.factor}")
+        if not cls.invalid or not cls.valid:
+            raise RuleError(f"{cls.id}: a rule ships examples that must and must not fire")
+        if not isinstance(cls.severity, Severity):
+            raise RuleError(f"{cls.id}: severity must be a Severity")
+
+    # -- applicability -------------------------------------------------------------------
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        """``None`` when the rule applies to ``repo``; otherwise the reason it does not.
+
+        The reason is shown verbatim as the factor's "n/a — <reason>" when no rule of the
+        factor applies. The default: the rule applies when the repo has a file it reads.
+        """
+        kinds = getattr(cls, "kinds", ())
+        if kinds and not any(repo.files_of(k) for k in kinds):
+            return "no " + " or ".join(k.label for k in kinds) + " found"
+        return None
+
+    # -- docs ------------------------------------------------------------------------------
+    @classmethod
+    def docs_markdown(cls) -> str:
+        """The rule's docs in three parts, as ``tfa-lint explain`` and SARIF help show them."""
+        bad_path, bad = cls.invalid[0].primary
+        good_path, good = cls.valid[0].primary
+        return (
+            f"## {cls.id} — {cls.title}\n\n"
+            f"Factor {cls.factor} ({FACTOR_NAMES.get(cls.factor, 'the tool itself')}) · severity {cls.severity.value} · `{cls.name}`\n\n"
+            f"### What it finds\n{_dedent(cls.what)}\n\n"
+            f"### Why is this bad?\n{_dedent(cls.why)}\n\n"
+            f"### How to fix\n{_dedent(cls.fix)}\n\n"
+            f"### Example\n`{bad_path}`:\n```{_fence_lang(bad_path)}\n{bad.rstrip()}\n```\n\n"
+            f"### Use instead\n`{good_path}`:\n```{_fence_lang(good_path)}\n{good.rstrip()}\n```\n"
+        )
+
+    # -- reporting -------------------------------------------------------------------------
+    @classmethod
+    def finding(cls, path: str, line: int, column: int, message: str, *,
+                end_line: int | None = None, end_column: int | None = None) -> Finding:
+        return Finding(rule=cls.id, path=path, line=line, column=column,
+                       end_line=end_line if end_line is not None else line,
+                       end_column=end_column if end_column is not None else column,
+                       message=message)
+
+
+def _dedent(text: str) -> str:
+    return textwrap.dedent(text).strip()
+
+
+def _fence_lang(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith(".py"):
+        return "python"
+    if "Dockerfile" in name or "Containerfile" in name:
+        return "dockerfile"
+    if name.endswith((".yml", ".yaml")):
+        return "yaml"
+    if name.endswith(".toml"):
+        return "toml"
+    return "text"
+
+
+@dataclass(frozen=True)
+class PythonFile:
+    """What a Python visitor knows about the file it visits."""
+
+    path: str
+    text: str
+    role: str  # see tfa_lint.model.path_role
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+
+class _PositionedVisitor(cst.BatchableCSTVisitor):
+    """Shared by rules and collectors: positions of nodes, with PositionProvider always on."""
+
+    METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = (PositionProvider,)
+
+    def __init__(self, file: PythonFile) -> None:
+        super().__init__()
+        self.file = file
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        """1-based line and column of the node's start and end."""
+        rng = self.get_metadata(PositionProvider, node)
+        return rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1
+
+
+class PythonRule(Rule, _PositionedVisitor):
+    """A rule that visits a Python file's CST. Declare ``visit_<Node>`` methods and call
+    :meth:`report`. Request extra metadata providers in ``METADATA_DEPENDENCIES``."""
+
+    _abstract = True
+    kinds: ClassVar[tuple[FileKind, ...]] = (FileKind.PYTHON,)
+
+    def __init__(self, file: PythonFile) -> None:
+        _PositionedVisitor.__init__(self, file)
+        self.findings: list[Finding] = []
+
+    def report(self, node: cst.CSTNode, message: str) -> None:
+        line, col, end_line, end_col = self.position(node)
+        self.findings.append(self.finding(self.file.path, line, col, message,
+                                          end_line=end_line, end_column=end_col))
+
+
+class FactCollector(_PositionedVisitor):
+    """A visitor that records small, JSON-like facts about a Python file for repo rules.
+
+    Subclasses set ``name`` (unique) and call :meth:`record`. Facts must be plain data
+    (str, int, bool, lists and dicts of them): they are what the engine keeps per file.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, file: PythonFile) -> None:
+        super().__init__(file)
+        self.facts: list[Fact] = []
+
+    def record(self, kind: str, node: cst.CSTNode | None = None, **data: Any) -> None:
+        line, col = (self.position(node)[:2] if node is not None else (1, 1))
+        self.facts.append(Fact(kind=kind, path=self.file.path, line=line, column=col, data=data))
+
+
+class ArtifactRule(Rule):
+    """A rule over one parsed artifact: set ``kinds`` and implement :meth:`check`."""
+
+    _abstract = True
+    kinds: ClassVar[tuple[FileKind, ...]]
+
+    def check(self, artifact: Artifact) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class RepoRule(Rule):
+    """A rule over the whole repository: implement :meth:`check` (and usually ``applies``)."""
+
+    _abstract = True
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+# -- registry ------------------------------------------------------------------------------
+
+def rules_in(module: ModuleType) -> Iterator[type[Rule]]:
+    """Concrete rule classes defined in ``module`` (not the ones it imports)."""
+    for value in vars(module).values():
+        if (isinstance(value, type) and issubclass(value, Rule) and not value._abstract
+                and value.__module__ == module.__name__):
+            yield value
+
+
+@functools.lru_cache(maxsize=2)
+def load_rules(*, plugins: bool = True) -> dict[str, type[Rule]]:
+    """The built-in pack plus every rule that installed packages add through the
+    ``tfa_lint.rules`` entry-point group (an entry point names a module or a rule class)."""
+    from tfa_lint import rules as builtin
+    from tfa_lint.suppress import UnusedSuppression
+
+    found: dict[str, type[Rule]] = {UnusedSuppression.id: UnusedSuppression}
+
+    def add(rule: type[Rule], origin: str) -> None:
+        if rule.id in found and found[rule.id] is not rule:
+            raise RuleError(f"rule id {rule.id} is claimed twice (again by {origin})")
+        found[rule.id] = rule
+
+    for module in builtin.MODULES:
+        for rule in rules_in(module):
+            add(rule, module.__name__)
+    if plugins:
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            loaded = ep.load()
+            classes = list(rules_in(loaded)) if isinstance(loaded, ModuleType) else [loaded]
+            for rule in classes:
+                add(rule, f"entry point {ep.name}")
+    return dict(sorted(found.items()))
+
+
+@dataclass
+class RuleSet:
+    """The rules of one run, split by kind, in id order."""
+
+    python: list[type[PythonRule]] = field(default_factory=list)
+    artifact: list[type[ArtifactRule]] = field(default_factory=list)
+    repo: list[type[RepoRule]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, rules: Iterable[type[Rule]]) -> RuleSet:
+        out = cls()
+        for rule in sorted(rules, key=lambda r: r.id):
+            if rule._meta:
+                continue  # the engine reports these itself
+            if issubclass(rule, PythonRule):
+                out.python.append(rule)
+            elif issubclass(rule, ArtifactRule):
+                out.artifact.append(rule)
+            elif issubclass(rule, RepoRule):
+                out.repo.append(rule)
+            else:
+                raise RuleError(f"{rule.id} is neither a PythonRule, an ArtifactRule nor a RepoRule")
+        return out
+
+    @property
+    def all(self) -> list[type[Rule]]:
+        return sorted([*self.python, *self.artifact, *self.repo], key=lambda r: r.id)
+
+    @property
+    def collectors(self) -> list[type[FactCollector]]:
+        """Every collector a selected rule asks for, each once, in a stable order."""
+        seen: dict[str, type[FactCollector]] = {}
+        for rule in self.all:
+            for collector in rule.collectors:
+                seen.setdefault(collector.name, collector)
+        return [seen[k] for k in sorted(seen)]
