@@ -3,4 +3,6 @@
 Installed as ``tfa_lint.rules``. To add a rule, see CONTRIBUTING.md.
 """
 
-MODULES: tuple = ()
+from tfa_lint.rules import factor03_config, factor09_disposability
+
+MODULES = (factor03_config, factor09_disposability)

@@ -115,6 +115,12 @@ class Artifact:
     def name(self) -> str:
         return posixpath.basename(self.path)
 
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset into ``text``."""
+        line = self.text.count("\n", 0, offset) + 1
+        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return line, column
+
     @property
     def directory(self) -> str:
         return posixpath.dirname(self.path)

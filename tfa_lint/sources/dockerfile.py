@@ -123,7 +123,7 @@ def parse(path: str, text: str) -> Dockerfile:
             header, current = ins, []
         elif current is None:
             if ins.keyword == "ARG":
-                for name, value in _arg_pairs(ins.value):
+                for name, value in arg_pairs(ins.value):
                     global_args.append((name, value))
         else:
             current.append(ins)
@@ -139,7 +139,7 @@ def _split_from(value: str) -> tuple[str, str | None]:
     return image, name
 
 
-def _arg_pairs(value: str) -> list[tuple[str, str | None]]:
+def arg_pairs(value: str) -> list[tuple[str, str | None]]:
     pairs: list[tuple[str, str | None]] = []
     for word in value.split():
         name, eq, default = word.partition("=")

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tfa_lint.config import Config
+from tfa_lint.engine import ScanResult, scan
+from tfa_lint.rule import Rule, load_rules
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def scan_tree(root: Path, rules: list[type[Rule]] | None = None, config: Config | None = None) -> ScanResult:
+    rules = list(load_rules().values()) if rules is None else rules
+    return scan([root], root, config or Config(), rules)
+
+
+@pytest.fixture
+def tree(tmp_path: Path):
+    def make(files: dict[str, str]) -> Path:
+        return write_tree(tmp_path / "repo", files)
+
+    return make
