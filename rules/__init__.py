@@ -3,6 +3,12 @@
 Installed as ``tfa_lint.rules``. To add a rule, see CONTRIBUTING.md.
 """
 
-from tfa_lint.rules import factor03_config, factor09_disposability
+from tfa_lint.rules import (
+    factor02_dependencies,
+    factor03_config,
+    factor06_processes,
+    factor09_disposability,
+    factor11_logs,
+)
 
-MODULES = (factor03_config, factor09_disposability)
+MODULES = (factor02_dependencies, factor03_config, factor06_processes, factor09_disposability, factor11_logs)
