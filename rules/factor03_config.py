@@ -394,7 +394,15 @@ class CredentialsInUrl(ArtifactRule):
             if not url_password_is_real(user, password):
                 continue
             line, column = artifact.position(match.start())
+            variable = _URL_VARIABLES.get(scheme.split("+")[0].lower(), "SERVICE_URL")
             yield self.finding(
                 artifact.path, line, column,
                 f"Password in `{scheme}://{user}:{redact(password)}@{host}`: put the whole URL in an environment "
-                "variable (e.g. DATABASE_URL) and rotate the password")
+                f"variable (e.g. {variable}) and rotate the password")
+
+
+_URL_VARIABLES = {
+    "postgres": "DATABASE_URL", "postgresql": "DATABASE_URL", "mysql": "DATABASE_URL", "mariadb": "DATABASE_URL",
+    "mssql": "DATABASE_URL", "oracle": "DATABASE_URL", "redis": "REDIS_URL", "rediss": "REDIS_URL",
+    "amqp": "BROKER_URL", "amqps": "BROKER_URL", "mongodb": "MONGODB_URL", "neo4j": "NEO4J_URL", "bolt": "NEO4J_URL",
+}

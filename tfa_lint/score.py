@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from tfa_lint.engine import ScanResult
 from tfa_lint.model import FACTOR_NAMES, Finding, Severity
+from tfa_lint.rule import load_rules
 
 WEIGHTS: dict[Severity, int] = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.NOTE: 0}
 
@@ -44,6 +45,10 @@ class Scorecard:
         return [f for f in self.factors if f.score is not None]
 
 
+def _covered_factors() -> set[int]:
+    return {r.factor for r in load_rules().values()}
+
+
 def score(result: ScanResult) -> Scorecard:
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:
@@ -61,8 +66,14 @@ def score(result: ScanResult) -> Scorecard:
         advisories = sum(len(by_rule[r.id]) for r in applicable if WEIGHTS[r.severity] == 0)
         if not scored:
             reasons = [result.applicability[r.id] for r in rules if result.applicability.get(r.id)]
-            reason = reasons[0] if reasons else (
-                "only advisory checks apply" if applicable else "no check of this factor is selected")
+            if reasons:
+                reason = reasons[0]
+            elif applicable:
+                reason = "only advisory checks apply"
+            elif number in _covered_factors():
+                reason = "its checks are not selected"
+            else:
+                reason = "not checked by this version of tfa-lint"
             factors.append(FactorScore(number, name, None, None, f"n/a — {reason}", (), ()))
             continue
         passed = tuple(r.id for r in scored if not by_rule[r.id])
@@ -71,12 +82,12 @@ def score(result: ScanResult) -> Scorecard:
         fraction = sum(WEIGHTS[r.severity] for r in scored if r.id in passed) / total
         summary = f"{len(passed)} of {len(scored)} applicable checks pass"
         if failed:
+            titles = {r.id: r.title for r in scored}
             parts = []
             for rule_id in failed:
                 hits = sorted(by_rule[rule_id])
-                first = hits[0]
                 more = f" (+{len(hits) - 1} more)" if len(hits) > 1 else ""
-                parts.append(f"{rule_id} failed: {first.message} at {first.path}:{first.line}{more}")
+                parts.append(f"{rule_id} failed ({titles[rule_id]}) at {hits[0].path}:{hits[0].line}{more}")
             summary += "; " + "; ".join(parts)
         if advisories:
             summary += f"; {advisories} advisory note(s)"
