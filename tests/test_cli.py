@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import REPO_ROOT
+from tfa_lint import __version__
+from tfa_lint.cli import cli
+
+BAD = str(REPO_ROOT / "examples" / "bad-agent")
+CLEAN = str(REPO_ROOT / "examples" / "clean-agent")
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_exit_codes() -> None:
+    assert run(CLEAN).exit_code == 0
+    assert run(BAD).exit_code == 1
+    assert run(BAD, "--fail-on", "error", "--select", "TFA02").exit_code == 0  # warnings only
+    assert run(CLEAN, "--fail-under", "100").exit_code == 0
+    assert run(BAD, "--fail-on", "error", "--select", "TFA02", "--fail-under", "50").exit_code == 1
+
+
+def test_usage_and_config_errors_exit_2(tmp_path: Path) -> None:
+    assert run("no/such/dir").exit_code == 2
+    bad = run(BAD, "--select", "TFA9999")
+    assert bad.exit_code == 2 and "unknown rule id" in bad.output
+    (tmp_path / "pyproject.toml").write_text('[tool.tfa-lint]\nselct = ["TFA03"]\n')
+    result = run(str(tmp_path))
+    assert result.exit_code == 2
+    assert "unknown key(s) in [tool.tfa-lint]: selct" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_json_report_shape() -> None:
+    result = run(BAD, "--format", "json")
+    doc = json.loads(result.output)
+    assert doc["tool"] == {"name": "tfa-lint", "version": __version__}
+    assert set(doc) >= {"tool", "findings", "factors", "score"}
+    finding = doc["findings"][0]
+    assert set(finding) == {"rule", "factor", "severity", "path", "line", "column", "end_line", "end_column",
+                            "message"}
+    assert all(not f["path"].startswith("/") and "\\" not in f["path"] for f in doc["findings"])
+    assert [f["factor"] for f in doc["factors"]] == list(range(1, 13))
+    assert all(f["score"] is None or 0 <= f["score"] <= 10 for f in doc["factors"])
+    assert doc["score"] == 0
+
+
+def test_output_file_and_select_ignore(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = run(BAD, "--format", "json", "--output", str(out), "--select", "TFA03", "--ignore", "TFA0306")
+    assert result.output == ""
+    doc = json.loads(out.read_text())
+    rules = {f["rule"] for f in doc["findings"]}
+    assert rules == {"TFA0301", "TFA0302", "TFA0303", "TFA0304"}
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
+
+
+def test_text_report_groups_by_file_and_scores() -> None:
+    output = run(BAD, "--no-color").output
+    assert "agent/llm.py:3:26 TFA0301 Hardcoded OpenAI API key" in output
+    assert "Overall: 0/100 — 5 of 12 factors assessed" in output
+    assert "\x1b[" not in output
+
+
+def test_rules_explain_version() -> None:
+    listing = run("rules").output
+    assert "TFA0301" in listing and "TFA1103" in listing
+    rules = json.loads(run("rules", "--format", "json").output)
+    assert {"id", "name", "factor", "severity", "title"} <= set(rules[0])
+    doc = run("explain", "tfa0301").output
+    for heading in ("### What it finds", "### Why is this bad?", "### How to fix", "### Example", "### Use instead"):
+        assert heading in doc
+    assert run("explain", "TFA9999").exit_code == 2
+    assert __version__ in run("--version").output
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "tfa_lint", CLEAN, "--format", "json"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["score"] == 100

@@ -1,0 +1,29 @@
+"""No output format ever contains a secret in clear."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from conftest import REPO_ROOT
+from rules_secrets import planted_secrets
+from tfa_lint.cli import cli
+from tfa_lint.redact import redact
+
+BAD = REPO_ROOT / "examples" / "bad-agent"
+
+
+def test_redact_keeps_at_most_a_fifth() -> None:
+    assert redact("sk-proj-Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt9Xa2") == "sk-p…9Xa2"
+    assert redact("Zq8!rT4#pLm2") == "…(12 chars)"
+    for n in range(1, 80):
+        shown = redact("x" * n).replace("…", "").split("(")[0]
+        assert len(shown) <= n / 5
+
+
+def test_no_format_prints_a_planted_secret(tmp_path) -> None:
+    secrets = planted_secrets(BAD)
+    assert len(secrets) >= 5
+    for fmt in ("text", "json"):
+        out = CliRunner().invoke(cli, [str(BAD), "--format", fmt]).output
+        for secret in secrets:
+            assert secret not in out, (fmt, redact(secret))

@@ -1,0 +1,43 @@
+"""The built wheel installs the pack as tfa_lint.rules (never a top-level `rules`) and runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from pathlib import Path
+
+from conftest import REPO_ROOT
+
+
+def test_wheel_installs_into_a_fresh_venv_and_scans(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO_ROOT), "--no-deps", "--no-build-isolation",
+                    "--no-index", "-q", "-w", str(dist)], check=True, cwd=tmp_path)
+    wheel = next(dist.glob("tfa_lint-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "tfa_lint/rules/__init__.py" in names
+    assert "tfa_lint/rules/factor03_config.py" in names
+    assert not any(n.startswith("rules/") for n in names)
+
+    env = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env)
+    bindir = env / ("Scripts" if sys.platform == "win32" else "bin")
+    python = bindir / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    # Dependencies come from this environment (no network); the wheel itself is installed fresh.
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
+                    "-q", str(wheel)], check=True)
+
+    where = subprocess.run([str(python), "-c", "import tfa_lint.rules, tfa_lint; print(tfa_lint.__file__)"],
+                           check=True, capture_output=True, text=True, cwd=tmp_path).stdout
+    assert where.startswith(str(site))
+    proc = subprocess.run([str(bindir / "tfa-lint"), str(REPO_ROOT / "examples" / "clean-agent"), "--format", "json"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["score"] == 100
