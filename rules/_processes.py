@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
-from tfa_lint.model import FileKind, Repo, path_role
+from tfa_lint.model import Artifact, FileKind, Repo, path_role
 from tfa_lint.rule import FactCollector
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile
@@ -268,15 +268,20 @@ def _words(command: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]
         return tuple(command.split())
 
 
+def _runtime_artifacts(repo: Repo, kind: FileKind) -> list[Artifact]:
+    """Manifests of the repository's own processes: not those of its tests or examples."""
+    return [a for a in repo.artifacts(kind) if path_role(a.path) in ("src", "script")]
+
+
 def commands(repo: Repo) -> list[Command]:
     """Every declared process of the repo, in file order."""
     if "commands" in repo.memo:
         return repo.memo["commands"]
     out: list[Command] = []
-    for art in repo.artifacts(FileKind.PROCFILE):
+    for art in _runtime_artifacts(repo, FileKind.PROCFILE):
         assert isinstance(art, Procfile)
         out += [Command(art.path, p.line, _words(p.command), p.name) for p in art.processes]
-    for art in repo.artifacts(FileKind.DOCKERFILE):
+    for art in _runtime_artifacts(repo, FileKind.DOCKERFILE):
         assert isinstance(art, Dockerfile)
         stage = art.final_stage
         if stage is None:
@@ -288,7 +293,7 @@ def commands(repo: Repo) -> list[Command]:
             words += _words(ins.exec_form if ins.exec_form is not None else ins.value)
         if entry or cmd:
             out.append(Command(art.path, (entry + cmd)[-1].line, words, "CMD"))
-    for art in repo.artifacts(FileKind.COMPOSE):
+    for art in _runtime_artifacts(repo, FileKind.COMPOSE):
         assert isinstance(art, ComposeFile)
         for svc in art.services:
             words = _words(svc.entrypoint) + _words(svc.command)
@@ -322,7 +327,7 @@ def traits(repo: Repo) -> Traits:
     apps = any(f.kind == "app" and path_role(f.path) == "src" for f in runtime)
     runs = any(f.kind == "server-run" and f.data.get("reachable") for f in runtime)
     loops = any(f.kind == "loop" and f.data.get("reachable") for f in runtime)
-    exposes = any(i.keyword == "EXPOSE" for d in repo.artifacts(FileKind.DOCKERFILE)
+    exposes = any(i.keyword == "EXPOSE" for d in _runtime_artifacts(repo, FileKind.DOCKERFILE)
                   if isinstance(d, Dockerfile) for i in d.instructions)
     web_runner = any(c.runner and RUNNERS[c.runner] == "web" for c in cmds)
     procfile_web = any(c.name == "web" and c.path.rsplit("/", 1)[-1].startswith("Procfile") for c in cmds)

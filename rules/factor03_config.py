@@ -27,6 +27,7 @@ _EXAMPLE_ENV_RE = re.compile(r"(?i)(example|sample|template|dist|defaults?|tpl)"
 _OPENAI = "sk-proj-" + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + "Kp3Lw7Xa2"
 _AWS = "AKIA" + "Q7XJ2M4KT9ZP3WRB"
 _HF = "hf_" + "Vb7Kq2Lm9Xw4Rt6Zp1Nc8Hs3Jd5Gf0Ya"
+_DB_URL = "postgresql://agent:" + "Zq8rT4pLm2xW" + "@10.0.0.5/agent"
 
 
 def is_committed_env_file(path: str) -> bool:
@@ -352,8 +353,8 @@ class CredentialsInUrl(ArtifactRule):
     kinds = _TEXT_KINDS
     text_only = True
     what = """
-        A URL with a password in it (`postgresql://agent:S3cr3t@db/agent`,
-        `https://user:token@host/…`) in code, Dockerfiles, compose, requirements or `.env`
+        A URL with a password in it (`postgresql://agent:<password>@db/agent`,
+        `https://user:<token>@host/…`) in code, Dockerfiles, compose, requirements or `.env`
         files. References (`${DB_PASSWORD}`, `{password}`), placeholders and the stock
         passwords of local development containers (`postgres:postgres`, `guest:guest`) are
         skipped, as are test files.
@@ -368,10 +369,10 @@ class CredentialsInUrl(ArtifactRule):
         at start-up; rotate the committed password.
     """
     invalid = (
-        Example.of("""
+        Example.of(f"""
             from sqlalchemy import create_engine
 
-            engine = create_engine("postgresql://agent:Zq8rT4pLm2xW@10.0.0.5/agent")
+            engine = create_engine("{_DB_URL}")
         """, "agent/db.py", lines=(3,)),
     )
     valid = (

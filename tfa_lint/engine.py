@@ -56,7 +56,7 @@ def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet) -> FileR
         result.diagnostics.append(Diagnostic(rel, f"{exc}: skipped"))
         result.checked = False
         return result
-    result.suppressions = parse_suppressions(text)
+    result.suppressions = parse_suppressions(text, python=kind is FileKind.PYTHON)
 
     if kind is FileKind.PYTHON:
         _run_python(rel, text, rules, result)
