@@ -97,7 +97,7 @@ class ProcessFacts(FactCollector):
 
     def visit_While(self, node: cst.While) -> None:
         self._loops.append({"node": node, "fn": len(self._functions), "exits": False,
-                            "interactive": False, "service": _is_service_test(node.test)})
+                            "interactive": False, "service": is_service_loop_test(node.test)})
 
     def leave_While(self, original_node: cst.While) -> None:
         loop = self._loops.pop()
@@ -180,7 +180,7 @@ def is_main_guard(node: cst.If) -> bool:
     return names == ["__name__"] and strings == ["__main__"]
 
 
-def _is_service_test(test: cst.BaseExpression) -> bool:
+def is_service_loop_test(test: cst.BaseExpression) -> bool:
     """``while True``/``while 1`` or a flag (``while running``, ``while not self.stop``)."""
     if isinstance(test, cst.Name) and test.value == "True":
         return True
@@ -238,6 +238,13 @@ class Command:
             if module.split(".")[0] in RUNNERS:
                 return module.split(".")[0]
         return None
+
+    def app_targets(self) -> list[str]:
+        """Module paths a server command imports its app from (``uvicorn pkg.main:app``)."""
+        if not self.runner:
+            return []
+        return [w.split(":")[0].replace(".", "/") + ".py" for w in self.words
+                if re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*(\(\))?", w)]
 
     def python_targets(self) -> list[str]:
         """Module paths this command runs as ``python file.py`` or ``python -m pkg.mod``."""
@@ -317,6 +324,7 @@ class Traits:
     is_service: bool
     is_long_running: bool
     entry_files: frozenset[str]  # Python files declared processes run
+    app_files: frozenset[str]  # Python files declared servers import their app from
 
 
 def traits(repo: Repo) -> Traits:
@@ -337,6 +345,7 @@ def traits(repo: Repo) -> Traits:
         is_service=is_service,
         is_long_running=is_service or runs or loops or any(c.runner for c in cmds) or bool(entries),
         entry_files=entries,
+        app_files=frozenset(p for c in cmds for t in c.app_targets() if (p := resolve_module(repo, t))),
     )
     repo.memo["traits"] = result
     return result

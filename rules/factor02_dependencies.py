@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity
+from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import ArtifactRule, Example, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.pyproject import Pyproject
@@ -18,6 +18,9 @@ from ._processes import ProcessFacts, traits
 
 _DEV_FILE_RE = re.compile(r"(?i)(^|[/_.-])(dev|develop|test|tests|testing|lint|docs?|ci|typing|mypy|local)([/_.-]|$)")
 _SHA_RE = re.compile(r"@[0-9a-f]{40}\b")
+#: Tags that name no version and move with every release.
+_FLOATING_TAGS = frozenset({"latest", "slim", "alpine", "lts", "stable", "current", "edge", "nightly", "rolling",
+                            "main", "master", "bookworm-slim-latest"})
 _BUILD_TOOLS = frozenset({"pip", "setuptools", "wheel", "uv", "poetry", "pipenv", "pip-tools", "hatch", "pdm"})
 
 
@@ -66,11 +69,17 @@ class UnpinnedRequirement(ArtifactRule):
         Example.of("""
             openai>=1.0
         """, "requirements.in"),
+        Example.repo({
+            "requirements.txt": "fastapi==0.115.6\n",
+            "evals/qa_eval/requirements.txt": "pandas>=2.0\ntqdm>=4.65\n",
+            "benchmarks/requirements.txt": "pytest-benchmark\n",
+        }),
     )
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
         assert isinstance(artifact, RequirementsFile)
-        if artifact.path.endswith(".in") or _DEV_FILE_RE.search(artifact.path):
+        if (artifact.path.endswith(".in") or _DEV_FILE_RE.search(artifact.path)
+                or path_role(artifact.path) in ("test", "example")):
             return
         for entry in artifact.entries:
             if entry.requirement is not None and not entry.pinned:
@@ -121,13 +130,13 @@ class UnlockedApplication(RepoRule):
     )
     valid = (
         Example.repo({
+            "uv.lock": 'version = 1\n\n[[package]]\nname = "fastapi"\nversion = "0.115.6"\n',
             "pyproject.toml": """
                 [project]
                 name = "support-agent"
                 version = "0.1.0"
                 dependencies = ["fastapi>=0.110", "openai>=1.40"]
             """,
-            "uv.lock": 'version = 1\n\n[[package]]\nname = "fastapi"\nversion = "0.115.6"\n',
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
         }),
         Example.repo({
@@ -159,9 +168,10 @@ class UnlockedApplication(RepoRule):
         for pyproject in repo.artifacts(FileKind.PYPROJECT):
             assert isinstance(pyproject, Pyproject)
             if pyproject.dependencies:
+                count = len({_dependency_name(d) for d in pyproject.dependencies})
                 yield self.finding(
                     pyproject.path, pyproject.dependencies_line, 1,
-                    f"{len(pyproject.dependencies)} dependencies declared with no lock file: commit one "
+                    f"{count} dependencies declared with no lock file: commit one "
                     "(`uv lock`, `poetry lock`) and build from it, so every deploy gets what was tested")
 
 
@@ -215,6 +225,13 @@ class UnpinnedPipInstall(ArtifactRule):
                     artifact.path, ins.line, 1,
                     f"`pip install` of {names} without `==version`: declare the package, pinned, in the "
                     "requirements or lock file the image installs from")
+
+
+def _dependency_name(spec: str) -> str:
+    try:
+        return Requirement(spec).name.lower().replace("_", "-")
+    except InvalidRequirement:
+        return spec.lower()
 
 
 def pip_install_packages(script: str) -> list[str]:
@@ -272,7 +289,8 @@ class FloatingBaseImage(ArtifactRule):
     title = "Base image without a version tag, or tagged latest"
     kinds = (FileKind.DOCKERFILE,)
     what = """
-        `FROM image` with no tag, or with `:latest`, after resolving `ARG` defaults. `scratch`,
+        `FROM image` with no tag, or with a tag that names no version (`latest`, `slim`,
+        `alpine`, `lts`, `stable`…), after resolving `ARG` defaults. `scratch`,
         earlier build stages and digest-pinned images (`@sha256:…`) are not reported; an image
         whose `ARG` has no default is skipped (only the build knows it).
     """
@@ -289,6 +307,10 @@ class FloatingBaseImage(ArtifactRule):
         Example.of("""
             FROM python
             CMD ["python", "agent.py"]
+        """, "Dockerfile", lines=(1,)),
+        Example.of("""
+            FROM node:slim AS ui
+            FROM python:3.12.8-slim
         """, "Dockerfile", lines=(1,)),
         Example.of("""
             ARG BASE=python:latest
@@ -317,9 +339,9 @@ class FloatingBaseImage(ArtifactRule):
                 continue
             last = image.rsplit("/", 1)[-1]
             tag = last.split(":", 1)[1] if ":" in last else None
-            if tag is None or tag == "latest":
+            if tag is None or tag in _FLOATING_TAGS:
                 shown = f"`{image}`" + ("" if image == stage.image else f" (from `{stage.image}`)")
                 yield self.finding(
                     artifact.path, stage.line, 1,
-                    f"Base image {shown} floats {'with no tag' if tag is None else 'on `latest`'}: name a version "
+                    f"Base image {shown} floats {'with no tag' if tag is None else f'on `{tag}`'}: name a version "
                     "(`python:3.12.8-slim`) or pin a digest")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import shlex
 from collections.abc import Iterable
 
 from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity, path_role
@@ -160,9 +163,10 @@ class ShellFormCommand(ArtifactRule):
     title = "Shell-form CMD/ENTRYPOINT keeps SIGTERM from the process"
     kinds = (FileKind.DOCKERFILE,)
     what = """
-        A final-stage `CMD` or `ENTRYPOINT` written in shell form (`CMD python app.py`) rather
-        than exec form (`CMD ["python", "app.py"]`). Shell forms that start with `exec`, and
-        images whose exec-form `ENTRYPOINT` is an init (tini, dumb-init), are not reported.
+        A final-stage `CMD` or `ENTRYPOINT` written in shell form (`CMD python app.py`), or in
+        exec form around a shell (`["sh", "-c", "migrate && python app.py"]`), whose last
+        command is not started with `exec`. Images whose exec-form `ENTRYPOINT` is an init
+        (tini, dumb-init) are not reported.
     """
     why = """
         The shell form runs `/bin/sh -c "…"` as PID 1. The shell does not forward SIGTERM
@@ -179,6 +183,10 @@ class ShellFormCommand(ArtifactRule):
             COPY . /app
             CMD python /app/agent.py
         """, "Dockerfile", lines=(3,)),
+        Example.of("""
+            FROM python:3.12-slim
+            ENTRYPOINT ["sh", "-c", "python migrate.py && python worker.py"]
+        """, "Dockerfile", lines=(2,)),
     )
     valid = (
         Example.of("""
@@ -189,6 +197,10 @@ class ShellFormCommand(ArtifactRule):
         Example.of("""
             FROM python:3.12-slim
             CMD exec uvicorn app:app --host 0.0.0.0 --port "$PORT"
+        """, "Dockerfile"),
+        Example.of("""
+            FROM python:3.12-slim
+            CMD ["sh", "-c", "python migrate.py && exec python worker.py"]
         """, "Dockerfile"),
     )
 
@@ -201,19 +213,32 @@ class ShellFormCommand(ArtifactRule):
         if entry and entry[0].exec_form and entry[0].exec_form[0].rsplit("/", 1)[-1] in _INITS:
             return
         for ins in entry + [i for i in stage.instructions if i.keyword == "CMD"][-1:]:
-            if ins.exec_form is not None or ins.value.lstrip().startswith("exec "):
+            args = ins.exec_form
+            if args is None:
+                script, form = ins.value, "Shell-form"
+            elif len(args) >= 3 and args[0].rsplit("/", 1)[-1] in _SHELLS and args[1] == "-c":
+                script, form = args[2], f"`{args[0]} -c`"
+            else:
+                continue
+            if _EXEC_RE.search(script):
                 continue
             yield self.finding(
                 artifact.path, ins.line, 1,
-                f"Shell-form {ins.keyword} runs `/bin/sh -c` as PID 1, which does not pass SIGTERM "
-                f"on; write it in exec form: {ins.keyword} {_exec_form(ins.value)}")
+                f"{form} {ins.keyword} makes a shell PID 1, and it does not pass SIGTERM on; {_advice(ins.keyword, script)}")
 
 
-def _exec_form(value: str) -> str:
-    import json
-    import shlex
+_SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
+_EXEC_RE = re.compile(r"(^|&&|;|\|\|)\s*exec\s")
+_SHELL_SYNTAX_RE = re.compile(r"&&|\|\||;|\||[<>`]|\$\(")
 
+
+def _advice(keyword: str, script: str) -> str:
+    if _SHELL_SYNTAX_RE.search(script):
+        return ("start the last command with `exec` (`… && exec python worker.py`) or move the steps into an "
+                'entrypoint script that ends with `exec "$@"`')
+    if "$" in script:
+        return f"keep the variables and prefix the command with `exec`: {keyword} exec {script.strip()}"
     try:
-        return json.dumps(shlex.split(value))
+        return f"write it in exec form: {keyword} {json.dumps(shlex.split(script))}"
     except ValueError:
-        return '["…"]'
+        return f"prefix the command with `exec`: {keyword} exec {script.strip()}"

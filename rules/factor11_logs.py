@@ -11,7 +11,16 @@ from libcst.metadata import PositionProvider, QualifiedNameProvider
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
-from ._processes import ProcessFacts, commands, is_main_guard, long_running_reason, traits
+from ._processes import (
+    APP_CONSTRUCTORS,
+    FOREVER_METHODS,
+    ProcessFacts,
+    commands,
+    is_main_guard,
+    is_service_loop_test,
+    long_running_reason,
+    traits,
+)
 
 _CLI_FILE_RE = re.compile(r"(^|/)(__main__|cli|cli_\w+|\w+_cli|manage|console)\.py$|(^|/)(cli|commands)/")
 _OUTPUT_FUNC_RE = re.compile(r"(?i)^_?(main|cli|run_cli|repl|interactive\w*|print\w*|pprint\w*|show\w*|display\w*|"
@@ -31,7 +40,8 @@ class PrintInServiceCode(PythonRule):
     what = """
         A call to the built-in `print` (not a local function of that name) in the source of a
         repository that runs a service or worker. Not reported: `if __name__ == "__main__":`
-        blocks, command-line modules (argparse, click, typer, fire; `cli.py`, `__main__.py`),
+        blocks, command-line modules (argparse, click, typer, fire; `cli.py`, `__main__.py`;
+        a module with a `__main__` block that starts no server and runs no service loop),
         functions whose job is output (`main`, `print_*`, `show_*`, `render_*`…),
         `print(…, file=fh)` to a real file, and tests, scripts and examples.
     """
@@ -88,6 +98,30 @@ class PrintInServiceCode(PythonRule):
                 uvicorn.run(app)
         """, "app.py"),
         Example.repo({
+            "app/server.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "research/run_topic.py": """
+                import asyncio
+
+
+                async def research(topic: str) -> str:
+                    print(f"researching {topic}")
+                    return topic.upper()
+
+
+                async def main():
+                    print(await research("agents"))
+
+
+                if __name__ == "__main__":
+                    asyncio.run(main())
+            """,
+            "evals/qa/grader.py": """
+                def grade(question: str, answer: str) -> bool:
+                    print(f"Q: {question} A: {answer}")
+                    return bool(answer)
+            """,
+        }),
+        Example.repo({
             "app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
             "agent/cli.py": """
                 import argparse
@@ -114,6 +148,12 @@ class PrintInServiceCode(PythonRule):
         self._functions: list[str] = []
         self._main_depth = 0
         self._cli = bool(_CLI_FILE_RE.search(file.path))
+        self._has_main_guard = False
+        self._serves = False  # starts a server or runs a service loop
+
+    def visit_While(self, node: cst.While) -> None:
+        if is_service_loop_test(node.test):
+            self._serves = True
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node.name.value)
@@ -129,6 +169,7 @@ class PrintInServiceCode(PythonRule):
     def visit_If(self, node: cst.If) -> None:
         if is_main_guard(node):
             self._main_depth += 1
+            self._has_main_guard = True
 
     def leave_If(self, original_node: cst.If) -> None:
         if is_main_guard(original_node):
@@ -138,6 +179,9 @@ class PrintInServiceCode(PythonRule):
         names = {q.name for q in self.get_metadata(QualifiedNameProvider, node.func, set())}
         if names & _CLI_MARKERS:
             self._cli = True
+        if names & APP_CONSTRUCTORS.keys() or (
+                isinstance(node.func, cst.Attribute) and node.func.attr.value in FOREVER_METHODS):
+            self._serves = True
         if "builtins.print" not in names or self.file.role != "src" or self._main_depth:
             return
         if "<cli>" in self._functions or any(_OUTPUT_FUNC_RE.match(f) for f in self._functions):
@@ -156,8 +200,8 @@ class PrintInServiceCode(PythonRule):
             self._cli = True
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        if self._cli:
-            self.findings.clear()  # a command-line module: print is its user interface
+        if self._cli or (self._has_main_guard and not self._serves):
+            self.findings.clear()  # a command-line program: print is its user interface
 
 
 class LoggingFacts(FactCollector):
@@ -257,7 +301,10 @@ class NoStructuredLogging(RepoRule):
             return
         message = ("No structured (JSON) logging is configured for this long-running process: add a JSON "
                    "formatter on a stdout handler (python-json-logger, structlog JSONRenderer, loguru serialize=True)")
-        setup = sorted((f for f in facts if f.kind == "logging-setup"), key=lambda f: (f.path, f.line))
+        t = traits(repo)
+        entry_files = t.entry_files | t.app_files
+        setup = sorted((f for f in facts if f.kind == "logging-setup"),
+                       key=lambda f: (f.path not in entry_files, f.path, f.line))
         if setup:
             yield self.finding(setup[0].path, setup[0].line, setup[0].column, message)
             return

@@ -95,10 +95,10 @@ def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult) -> None
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         result.diagnostics.append(Diagnostic(
-            rel, f"Python syntax error at line {exc.raw_line}: Python rules skipped", skipped=False))
+            rel, f"Python syntax error at line {exc.raw_line}: only text checks ran", skipped=False))
         return
     except RecursionError:
-        result.diagnostics.append(Diagnostic(rel, "nested too deeply to parse: Python rules skipped", skipped=False))
+        result.diagnostics.append(Diagnostic(rel, "nested too deeply to parse: only text checks ran", skipped=False))
         return
     file = PythonFile(path=rel, text=text, role=path_role(rel))
     visitors = [r(file) for r in rules.python] + [c(file) for c in rules.collectors]

@@ -127,16 +127,19 @@ class Artifact:
 
 
 _TEST_DIRS = {"tests", "test", "testing", "__tests__"}
+# Code that shows or measures the product but never runs in production.
 _EXAMPLE_DIRS = {"examples", "example", "docs", "doc", "notebooks", "cookbook", "cookbooks",
-                 "demo", "demos", "samples", "sample", "tutorials", "tutorial"}
+                 "demo", "demos", "samples", "sample", "tutorials", "tutorial",
+                 "evals", "eval", "evaluation", "evaluations", "benchmarks", "benchmark", "bench"}
 _SCRIPT_DIRS = {"scripts", "script", "bin"}
 
 
 def path_role(path: str) -> str:
     """``test``, ``example``, ``script`` or ``src`` — from the path alone.
 
-    Tests and examples may show what production code must not do; scripts are one-off
-    command-line programs. Rules use the role to skip or soften what they report.
+    Tests and examples (with docs, notebooks, demos, evals and benchmarks) may show what
+    production code must not do; scripts are one-off command-line programs. Rules use the
+    role to skip or soften what they report.
     """
     parts = path.split("/")
     name = parts[-1]
