@@ -22,10 +22,14 @@ from ._processes import (
     traits,
 )
 
-_CLI_FILE_RE = re.compile(r"(^|/)(__main__|cli|cli_\w+|\w+_cli|manage|console)\.py$|(^|/)(cli|commands)/")
+_CLI_FILE_RE = re.compile(r"(^|/)(__main__|cli|cli_\w+|\w+_cli|manage|console)\.py$"
+                          r"|(^|/)(cli|commands|tui|terminal|terminal_\w+|\w+_terminal|console)/")
 _OUTPUT_FUNC_RE = re.compile(r"(?i)^_?(main|cli|run_cli|repl|interactive\w*|print\w*|pprint\w*|show\w*|display\w*|"
                              r"render\w*|pretty\w*|dump\w*|report\w*|usage|help|echo\w*)$")
 _CLI_MARKERS = {"argparse.ArgumentParser", "typer.Typer", "fire.Fire", "click.command", "click.group"}
+_PROMPTS = {"builtins.input", "getpass.getpass", "click.prompt", "click.confirm", "typer.prompt", "typer.confirm",
+            "rich.prompt.Prompt.ask", "rich.prompt.Confirm.ask", "inquirer.prompt", "questionary.text",
+            "questionary.select", "questionary.confirm"}
 _JSON_LOGGING = re.compile(r"(pythonjsonlogger|JsonFormatter|JSONRenderer|StdlibFormatter|json_logs|JSONFormatter)")
 
 
@@ -40,8 +44,9 @@ class PrintInServiceCode(PythonRule):
     what = """
         A call to the built-in `print` (not a local function of that name) in the source of a
         repository that runs a service or worker. Not reported: `if __name__ == "__main__":`
-        blocks, command-line modules (argparse, click, typer, fire; `cli.py`, `__main__.py`;
-        a module with a `__main__` block that starts no server and runs no service loop),
+        blocks, command-line modules (argparse, click, typer, fire; `cli.py`, `__main__.py`,
+        `cli/`, `tui/`, `terminal_*/` packages; a module with a `__main__` block that starts
+        no server and runs no service loop), functions that prompt the user (`input()`),
         functions whose job is output (`main`, `print_*`, `show_*`, `render_*`…),
         `print(…, file=fh)` to a real file, and tests, scripts and examples.
     """
@@ -78,8 +83,19 @@ class PrintInServiceCode(PythonRule):
             app = FastAPI()
 
 
+            @app.post("/chat")
+            def chat(message: str) -> dict:
+                logger.info("chat_received", extra={"chars": len(message)})
+                return {"reply": message}
+        """, "app.py"),
+        Example.of("""
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+
             def print(*args):
-                logger.info(" ".join(map(str, args)))
+                app.state.log.append(args)
 
 
             @app.post("/chat")
@@ -120,6 +136,31 @@ class PrintInServiceCode(PythonRule):
                     print(f"Q: {question} A: {answer}")
                     return bool(answer)
             """,
+            "app/tools/confirm.py": """
+                def confirm_shell(command: str) -> bool:
+                    print(f"The agent wants to run: {command}")
+                    return input("Run it? [y/N] ").strip().lower() == "y"
+            """,
+            "app/terminal_interface/commands.py": """
+                COMMANDS = {"%reset": "clear the chat", "%undo": "drop the last turn"}
+
+
+                def handle_help():
+                    for name, text in COMMANDS.items():
+                        print(f"{name:10} {text}")
+            """,
+            "app/launcher.py": """
+                import argparse
+
+
+                class HelpfulParser(argparse.ArgumentParser):
+                    pass
+
+
+                def start():
+                    args = HelpfulParser(prog="agent").parse_args()
+                    print("agent ready", args)
+            """,
         }),
         Example.repo({
             "app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
@@ -150,6 +191,7 @@ class PrintInServiceCode(PythonRule):
         self._cli = bool(_CLI_FILE_RE.search(file.path))
         self._has_main_guard = False
         self._serves = False  # starts a server or runs a service loop
+        self._frames: list[tuple[int, bool]] = []  # (findings before the function, it prompts)
 
     def visit_While(self, node: cst.While) -> None:
         if is_service_loop_test(node.test):
@@ -157,6 +199,7 @@ class PrintInServiceCode(PythonRule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node.name.value)
+        self._frames.append((len(self.findings), False))
         for decorator in node.decorators:
             expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
             if isinstance(expr, cst.Attribute) and expr.attr.value in ("command", "group", "callback"):
@@ -165,6 +208,14 @@ class PrintInServiceCode(PythonRule):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         while self._functions and self._functions.pop() == "<cli>":
             pass
+        start, prompts = self._frames.pop()
+        if prompts:
+            del self.findings[start:]  # a conversation with the user, not a log line
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        for base in node.bases:
+            if {q.name for q in self.get_metadata(QualifiedNameProvider, base.value, set())} & _CLI_MARKERS:
+                self._cli = True  # a customised argparse parser
 
     def visit_If(self, node: cst.If) -> None:
         if is_main_guard(node):
@@ -179,6 +230,8 @@ class PrintInServiceCode(PythonRule):
         names = {q.name for q in self.get_metadata(QualifiedNameProvider, node.func, set())}
         if names & _CLI_MARKERS:
             self._cli = True
+        if names & _PROMPTS and self._frames:
+            self._frames[-1] = (self._frames[-1][0], True)
         if names & APP_CONSTRUCTORS.keys() or (
                 isinstance(node.func, cst.Attribute) and node.func.attr.value in FOREVER_METHODS):
             self._serves = True
