@@ -129,7 +129,11 @@ class ProcessFacts(FactCollector):
             self._mentions_sigterm = True
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if isinstance(node.value, cst.Call) and "flask.Flask" in self._qnames(node.value.func):
+        if not isinstance(node.value, cst.Call):
+            return
+        names = self._qnames(node.value.func)
+        factory = _callee_name(node.value.func) in ("create_app", "make_app")
+        if names & {"flask.Flask", "flask_socketio.SocketIO"} or factory:
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
                     self._flask_apps.add(target.target.value)
@@ -157,9 +161,10 @@ class ProcessFacts(FactCollector):
                 self._pending.append(("server-run", node, self._scope, {"runner": method, "handles_sigterm": True}))
             elif method in FOREVER_METHODS:
                 self._pending.append(("server-run", node, self._scope, {"runner": method, "handles_sigterm": False}))
-            elif method == "run" and isinstance(receiver, cst.Name) and receiver.value in self._flask_apps:
+            elif method == "run" and isinstance(receiver, cst.Name) and (
+                    receiver.value in self._flask_apps or receiver.value == "socketio"):
                 self._pending.append(("server-run", node, self._scope,
-                                      {"runner": "Flask.run (development server)", "handles_sigterm": False}))
+                                      {"runner": f"{receiver.value}.run()", "handles_sigterm": False}))
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if self._mentions_sigterm and self._installs_handler is not None:

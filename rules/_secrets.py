@@ -83,8 +83,15 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME_RE.search(name)) and not _NOT_SECRET_NAME_RE.search(name)
 
 
+#: Keys meant to ship inside clients: publishable, write-only or public by design.
+_PUBLIC_KEY_RE = re.compile(r"^(phc_|pk_live_|pk_test_|pk\.eyJ|NEXT_PUBLIC_)")
+
+
 def plausible_secret(value: str) -> bool:
-    """A literal that could be a real credential, not a placeholder, path, URL or word."""
+    """A literal that could be a real credential, not a placeholder, path, URL, word, or a
+    key that is public by design (PostHog ``phc_``, Stripe ``pk_``, Mapbox ``pk.``)."""
+    if _PUBLIC_KEY_RE.match(value):
+        return False
     if len(value) < 8 or len(value) > 512 or any(c.isspace() for c in value):
         return False
     if re.fullmatch(r"[A-Z][A-Z0-9_]+", value):  # an env var's name

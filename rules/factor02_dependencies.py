@@ -171,7 +171,7 @@ class UnlockedApplication(RepoRule):
                 count = len({_dependency_name(d) for d in pyproject.dependencies})
                 yield self.finding(
                     pyproject.path, pyproject.dependencies_line, 1,
-                    f"{count} dependencies declared with no lock file: commit one "
+                    f"{count} {'dependency' if count == 1 else 'dependencies'} declared with no lock file: commit one "
                     "(`uv lock`, `poetry lock`) and build from it, so every deploy gets what was tested")
 
 
@@ -211,10 +211,16 @@ class UnpinnedPipInstall(ArtifactRule):
             RUN pip install --upgrade pip setuptools && pip install --no-cache-dir -r requirements.txt
             RUN pip install chromadb==0.5.23 .
         """, "Dockerfile"),
+        Example.of("""
+            FROM python:3.12-slim
+            RUN pip install my-agent
+        """, "examples/docker/Dockerfile"),
     )
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
         assert isinstance(artifact, Dockerfile)
+        if path_role(artifact.path) in ("test", "example"):
+            return  # a sample for users, not the image this repository ships
         for ins in artifact.instructions:
             if ins.keyword != "RUN":
                 continue
@@ -330,6 +336,8 @@ class FloatingBaseImage(ArtifactRule):
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
         assert isinstance(artifact, Dockerfile)
+        if path_role(artifact.path) in ("test", "example"):
+            return  # a sample for users, not the image this repository ships
         names: set[str] = set()
         for stage in artifact.stages:
             image = artifact.resolve(stage.image)

@@ -164,6 +164,10 @@ class SecretNamedLiteral(PythonRule):
             client = make_client(api_key="Zq8rT4pLm2Xw9Kd3Vb7n")
         """, "tests/test_client.py"),
         Example.of("""
+            def capture(event: str) -> dict:
+                return {"api_key": "phc_Q7vLm2Rk9TzXw4BnYc8HdJf3Ps6AeUg1KoNi5WqZt0r", "event": event}
+        """, "app/telemetry.py"),
+        Example.of("""
             SECRET_KEY = "change-me-in-production"
             password = "password123"
         """, "app.py"),

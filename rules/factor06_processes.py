@@ -25,6 +25,18 @@ _INIT_NAME_RE = re.compile(r"(?i)(lifespan|startup|^_?init|^_?setup|initiali[sz]
 _INIT_DECORATOR_RE = re.compile(r"(on_event|before_first_request|before_serving|on_startup|listener|fixture)")
 
 
+def _fills_template(target: cst.Subscript) -> bool:
+    """``SPEC["parameters"]["enum"] = …``: a fixed slot of a non-state container overwritten
+    per call (a template), unlike ``sessions[sid] = …`` or ``STATE["user"] = …``."""
+    node: cst.BaseExpression = target
+    while isinstance(node, cst.Subscript):
+        index = node.slice[0].slice if len(node.slice) == 1 else None
+        if not (isinstance(index, cst.Index) and isinstance(index.value, (cst.SimpleString, cst.Integer))):
+            return False
+        node = node.value
+    return isinstance(node, cst.Name) and not _STATE_NAME_RE.search(node.value)
+
+
 @dataclass
 class _Frame:
     name: str
@@ -33,6 +45,7 @@ class _Frame:
     globals: set[str] = field(default_factory=set)
     returns_param: bool = False
     none_checked: set[str] = field(default_factory=set)
+    returned: set[str] = field(default_factory=set)  # module names the function returns
 
 
 @dataclass
@@ -59,7 +72,8 @@ class ModuleStateMutated(PythonRule):
         request/session state — in a service or worker. Not reported: constants, registries
         filled at import or start-up (decorators, `lifespan`, functions called at module
         level), lazy initialisation (`if _client is None: _client = …`), bounded caches
-        (`if len(cache) > N`), `deque(maxlen=…)`, and test, script and example files.
+        (`if len(cache) > N`), `deque(maxlen=…)`, templates a function fills in and returns
+        (`SPEC["enum"] = …; return [SPEC]`), and test, script and example files.
     """
     why = """
         Process memory is lost on every restart and deploy, and not shared between replicas:
@@ -82,6 +96,18 @@ class ModuleStateMutated(PythonRule):
             def chat(session_id: str, message: str) -> dict:
                 conversations.setdefault(session_id, []).append(message)
                 return {"turns": len(conversations[session_id])}
+        """, "app.py", lines=(4,)),
+        Example.of("""
+            from fastapi import FastAPI
+
+            app = FastAPI()
+            current_context = {}
+
+
+            @app.post("/chat")
+            def chat(user_id: str) -> dict:
+                current_context["user"] = user_id
+                return {"ok": True}
         """, "app.py", lines=(4,)),
         Example.of("""
             from fastapi import FastAPI
@@ -147,6 +173,23 @@ class ModuleStateMutated(PythonRule):
                 history.append(session_id)
                 return {"n": len(history)}
         """, "app.py"),
+        Example.repo({
+            "app/server.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "app/tools.py": """
+                TOOL_SPEC = {"name": "execute", "parameters": {"language": {"enum": []}}}
+                FUNCTION_SCHEMA = {"name": "run", "parameters": {"properties": {"language": {}}}}
+
+
+                def build_tools(languages):
+                    TOOL_SPEC["parameters"]["language"]["enum"] = [lang.lower() for lang in languages]
+                    return [TOOL_SPEC]
+
+
+                def call_llm(llm, languages):
+                    FUNCTION_SCHEMA["parameters"]["properties"]["language"]["enum"] = languages
+                    return llm.complete(functions=[FUNCTION_SCHEMA])
+            """,
+        }),
         Example.of("""
             seen = set()
 
@@ -192,8 +235,17 @@ class ModuleStateMutated(PythonRule):
             self._frames[-1].globals.update(n.name.value for n in node.names)
 
     def visit_Return(self, node: cst.Return) -> None:
-        if self._frames and isinstance(node.value, cst.Name) and node.value.value in self._frames[-1].params:
+        if not self._frames or node.value is None:
+            return
+        if isinstance(node.value, cst.Name) and node.value.value in self._frames[-1].params:
             self._frames[-1].returns_param = True
+        # `return [SPEC]`, `return SPEC`: the container is a template rebuilt on every call.
+        value = node.value
+        items = value.elements if isinstance(value, (cst.List, cst.Tuple)) else [value]
+        for item in items:
+            expr = getattr(item, "value", item)
+            if isinstance(expr, cst.Name):
+                self._frames[-1].returned.add(expr.value)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         if self._frames and isinstance(node.left, cst.Name) and any(
@@ -239,6 +291,8 @@ class ModuleStateMutated(PythonRule):
         for t in node.targets:
             self._defines(t.target, node.value, node)
             if isinstance(t.target, cst.Subscript):
+                if _fills_template(t.target):
+                    continue
                 self._mutated(t.target, node)
             elif isinstance(t.target, cst.Name) and self._frames and t.target.value in self._frames[-1].globals:
                 self._events.append(_Event(t.target.value, self._frames[-1], node, rebinding=True))
@@ -282,7 +336,7 @@ class ModuleStateMutated(PythonRule):
                     continue
                 how = "rebinds it through `global`"
             else:
-                if name not in self._containers or name in self._bounded:
+                if name not in self._containers or name in self._bounded or name in frame.returned:
                     continue
                 how = "mutates it"
             reported.add(name)

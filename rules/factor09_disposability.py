@@ -60,6 +60,24 @@ class NoSigtermHandler(RepoRule):
             if __name__ == "__main__":
                 main()
         """, "worker.py", lines=(7,)),
+        Example.of("""
+            from agent.web import create_app
+
+            app = create_app()
+
+            if __name__ == "__main__":
+                app.run(host="0.0.0.0", port=5000)
+        """, "main.py", lines=(6,)),
+        Example.of("""
+            from flask import Flask
+            from flask_socketio import SocketIO
+
+            app = Flask(__name__)
+            socketio = SocketIO(app)
+
+            if __name__ == "__main__":
+                socketio.run(app, host="0.0.0.0")
+        """, "devika.py", lines=(8,)),
         Example.repo({
             "Procfile": "web: python server.py\n",
             "server.py": """
@@ -143,7 +161,8 @@ class NoSigtermHandler(RepoRule):
                 continue
             if (declared and fact.path not in entries) or (not declared and path_role(fact.path) != "src"):
                 continue  # not what the declared processes run
-            where = "at module level" if fact.data["scope"] in ("<module>", "<main>") else f"in `{fact.data['scope']}()`"
+            where = {"<module>": "at module level", "<main>": "in the `__main__` block"}.get(
+                fact.data["scope"], f"in `{fact.data['scope']}()`")
             if fact.kind == "loop":
                 what = f"Service loop {where} runs until killed"
             else:
@@ -206,6 +225,8 @@ class ShellFormCommand(ArtifactRule):
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
         assert isinstance(artifact, Dockerfile)
+        if path_role(artifact.path) in ("test", "example"):
+            return  # a sample for users, not the image this repository ships
         stage = artifact.final_stage
         if stage is None:
             return
