@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity, path_role
+from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity
 from tfa_lint.rule import ArtifactRule, Example, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.pyproject import Pyproject
@@ -31,6 +31,7 @@ class UnpinnedRequirement(ArtifactRule):
     severity = Severity.WARNING
     title = "Requirement not pinned to an exact version"
     kinds = (FileKind.REQUIREMENTS,)
+    runtime_only = True
     what = """
         A line of a runtime requirements file (`requirements.txt`, `requirements/prod.txt`,
         constraints) without an exact pin (`==`) or a hash, or a VCS/URL requirement without a
@@ -78,8 +79,7 @@ class UnpinnedRequirement(ArtifactRule):
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
         assert isinstance(artifact, RequirementsFile)
-        if (artifact.path.endswith(".in") or _DEV_FILE_RE.search(artifact.path)
-                or path_role(artifact.path) in ("test", "example")):
+        if artifact.path.endswith(".in") or _DEV_FILE_RE.search(artifact.path):
             return
         for entry in artifact.entries:
             if entry.requirement is not None and not entry.pinned:
@@ -182,6 +182,7 @@ class UnpinnedPipInstall(ArtifactRule):
     severity = Severity.WARNING
     title = "Package installed in the image without a pinned version"
     kinds = (FileKind.DOCKERFILE,)
+    runtime_only = True
     what = """
         `pip install`, `pip3 install`, `python -m pip install` or `uv pip install` in a `RUN`
         instruction naming a package without `==version`. Installing from files (`-r`, `-c`,
@@ -219,8 +220,6 @@ class UnpinnedPipInstall(ArtifactRule):
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
         assert isinstance(artifact, Dockerfile)
-        if path_role(artifact.path) in ("test", "example"):
-            return  # a sample for users, not the image this repository ships
         for ins in artifact.instructions:
             if ins.keyword != "RUN":
                 continue
@@ -294,6 +293,7 @@ class FloatingBaseImage(ArtifactRule):
     severity = Severity.WARNING
     title = "Base image without a version tag, or tagged latest"
     kinds = (FileKind.DOCKERFILE,)
+    runtime_only = True
     what = """
         `FROM image` with no tag, or with a tag that names no version (`latest`, `slim`,
         `alpine`, `lts`, `stable`…), after resolving `ARG` defaults. `scratch`,
@@ -336,8 +336,6 @@ class FloatingBaseImage(ArtifactRule):
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
         assert isinstance(artifact, Dockerfile)
-        if path_role(artifact.path) in ("test", "example"):
-            return  # a sample for users, not the image this repository ships
         names: set[str] = set()
         for stage in artifact.stages:
             image = artifact.resolve(stage.image)

@@ -181,6 +181,7 @@ class ShellFormCommand(ArtifactRule):
     severity = Severity.WARNING
     title = "Shell-form CMD/ENTRYPOINT keeps SIGTERM from the process"
     kinds = (FileKind.DOCKERFILE,)
+    runtime_only = True
     what = """
         A final-stage `CMD` or `ENTRYPOINT` written in shell form (`CMD python app.py`), or in
         exec form around a shell (`["sh", "-c", "migrate && python app.py"]`), whose last
@@ -225,8 +226,6 @@ class ShellFormCommand(ArtifactRule):
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
         assert isinstance(artifact, Dockerfile)
-        if path_role(artifact.path) in ("test", "example"):
-            return  # a sample for users, not the image this repository ships
         stage = artifact.final_stage
         if stage is None:
             return

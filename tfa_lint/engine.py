@@ -69,7 +69,10 @@ def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet) -> FileR
             artifact = Artifact(path=rel, kind=kind, text=text)
         else:
             result.artifact = artifact
+    runtime = path_role(rel) in ("src", "script")
     for rule_cls in rules.artifact:
+        if rule_cls.runtime_only and not runtime:
+            continue
         if kind in rule_cls.kinds and (type(artifact) is not Artifact or _reads_text(rule_cls)):
             _guarded(rule_cls, rel, result, lambda r=rule_cls: list(r().check(artifact)))
     return result

@@ -38,6 +38,7 @@ from tfa_lint.model import (
     Finding,
     Repo,
     Severity,
+    path_role,
 )
 
 __all__ = [
@@ -138,8 +139,12 @@ class Rule:
         factor applies. The default: the rule applies when the repo has a file it reads.
         """
         kinds = getattr(cls, "kinds", ())
-        if kinds and not any(repo.files_of(k) for k in kinds):
-            return "no " + " or ".join(k.label for k in kinds) + " found"
+        files = [p for k in kinds for p in repo.files_of(k)]
+        if getattr(cls, "runtime_only", False):
+            files = [p for p in files if path_role(p) in ("src", "script")]
+        if kinds and not files:
+            where = " outside tests and examples" if getattr(cls, "runtime_only", False) else ""
+            return "no " + " or ".join(k.label for k in kinds) + f" found{where}"
         return None
 
     # -- docs ------------------------------------------------------------------------------
@@ -249,10 +254,16 @@ class FactCollector(_PositionedVisitor):
 
 
 class ArtifactRule(Rule):
-    """A rule over one parsed artifact: set ``kinds`` and implement :meth:`check`."""
+    """A rule over one parsed artifact: set ``kinds`` and implement :meth:`check`.
+
+    ``runtime_only = True`` skips files of tests and examples (``path_role``), both when
+    checking and when deciding whether the rule applies: a sample Dockerfile is not the image
+    the repository ships.
+    """
 
     _abstract = True
     kinds: ClassVar[tuple[FileKind, ...]]
+    runtime_only: ClassVar[bool] = False
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
         raise NotImplementedError
