@@ -71,9 +71,6 @@ class ProcessFacts(FactCollector):
         self._installs_handler: cst.CSTNode | None = None
         self._flask_apps: set[str] = set()
 
-    def _qnames(self, node: cst.CSTNode) -> set[str]:
-        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
-
     @property
     def _scope(self) -> str:
         if self._main_depth:
@@ -131,7 +128,7 @@ class ProcessFacts(FactCollector):
     def visit_Assign(self, node: cst.Assign) -> None:
         if not isinstance(node.value, cst.Call):
             return
-        names = self._qnames(node.value.func)
+        names = self.qualified_names(node.value.func)
         factory = _callee_name(node.value.func) in ("create_app", "make_app")
         if names & {"flask.Flask", "flask_socketio.SocketIO"} or factory:
             for target in node.targets:
@@ -139,7 +136,7 @@ class ProcessFacts(FactCollector):
                     self._flask_apps.add(target.target.value)
 
     def visit_Call(self, node: cst.Call) -> None:
-        names = self._qnames(node.func)
+        names = self.qualified_names(node.func)
         callee = _callee_name(node.func)
         if callee:
             self._calls.setdefault(self._scope, set()).add(callee)

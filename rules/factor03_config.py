@@ -207,7 +207,7 @@ class SecretNamedLiteral(PythonRule):
         for arg in node.args:
             if arg.keyword is not None:
                 self._check(arg.value, arg.keyword.value)
-        qnames = {q.name for q in self.get_metadata(QualifiedNameProvider, node.func, set())}
+        qnames = self.qualified_names(node.func)
         getter = qnames & {"os.getenv", "os.environ.get", "os.environ.setdefault"}
         if getter and len(node.args) >= 2:
             key = _literal(node.args[0].value)

@@ -216,7 +216,7 @@ class ModuleStateMutated(PythonRule):
 
     # -- scopes -------------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        decorators = " ".join(cst.Module([]).code_for_node(d.decorator) for d in node.decorators)
+        decorators = " ".join(self.source_of(d.decorator) for d in node.decorators)
         params = {p.name.value for p in (*node.params.params, *node.params.posonly_params, *node.params.kwonly_params)}
         init = bool(_INIT_NAME_RE.search(node.name.value) or _INIT_DECORATOR_RE.search(decorators))
         self._frames.append(_Frame(node.name.value, params, init or any(f.init_time for f in self._frames)))
@@ -262,7 +262,7 @@ class ModuleStateMutated(PythonRule):
 
     # -- definitions and mutations --------------------------------------------------------------
     def _is_global(self, name: cst.Name) -> bool:
-        return any(q.name == name.value for q in self.get_metadata(QualifiedNameProvider, name, set()))
+        return name.value in self.qualified_names(name)
 
     def _defines(self, target: cst.BaseExpression, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
         if self._frames or self._class_depth or not isinstance(target, cst.Name):
@@ -275,7 +275,7 @@ class ModuleStateMutated(PythonRule):
         if isinstance(value, (cst.Dict, cst.List, cst.Set)):
             return True
         if isinstance(value, cst.Call):
-            names = {q.name for q in self.get_metadata(QualifiedNameProvider, value.func, set())}
+            names = self.qualified_names(value.func)
             if names & _CONTAINER_CALLS:
                 return not any(a.keyword is not None and a.keyword.value == "maxlen" for a in value.args)
         return False

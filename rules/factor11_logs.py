@@ -214,7 +214,7 @@ class PrintInServiceCode(PythonRule):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         for base in node.bases:
-            if {q.name for q in self.get_metadata(QualifiedNameProvider, base.value, set())} & _CLI_MARKERS:
+            if self.qualified_names(base.value) & _CLI_MARKERS:
                 self._cli = True  # a customised argparse parser
 
     def visit_If(self, node: cst.If) -> None:
@@ -227,7 +227,7 @@ class PrintInServiceCode(PythonRule):
             self._main_depth -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
-        names = {q.name for q in self.get_metadata(QualifiedNameProvider, node.func, set())}
+        names = self.qualified_names(node.func)
         if names & _CLI_MARKERS:
             self._cli = True
         if names & _PROMPTS and self._frames:
@@ -241,7 +241,7 @@ class PrintInServiceCode(PythonRule):
             return
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == "file":
-                target = cst.Module([]).code_for_node(arg.value)
+                target = self.source_of(arg.value)
                 if target not in ("sys.stdout", "sys.stderr"):
                     return
         self.report(node, "`print()` in service code has no level or structure: use a module logger "
@@ -249,7 +249,7 @@ class PrintInServiceCode(PythonRule):
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
         expr = node.decorator.func if isinstance(node.decorator, cst.Call) else node.decorator
-        if {q.name for q in self.get_metadata(QualifiedNameProvider, expr, set())} & _CLI_MARKERS:
+        if self.qualified_names(expr) & _CLI_MARKERS:
             self._cli = True
 
     def leave_Module(self, original_node: cst.Module) -> None:
@@ -264,7 +264,7 @@ class LoggingFacts(FactCollector):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
 
     def visit_Call(self, node: cst.Call) -> None:
-        names = {q.name for q in self.get_metadata(QualifiedNameProvider, node.func, set())}
+        names = self.qualified_names(node.func)
         if any(_JSON_LOGGING.search(n) for n in names) or names & {"logfire.configure", "ecs_logging.StdlibFormatter"}:
             self.record("json-logging", node, how=sorted(names)[0])
         elif any(a.keyword is not None and a.keyword.value == "serialize" and isinstance(a.value, cst.Name)
@@ -278,8 +278,8 @@ class LoggingFacts(FactCollector):
             self.record("json-logging", node, how="formatter named in configuration")
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        bases = " ".join(cst.Module([]).code_for_node(b.value) for b in node.bases)
-        if "Formatter" in bases and "json.dumps" in cst.Module([]).code_for_node(node.body):
+        bases = " ".join(self.source_of(b.value) for b in node.bases)
+        if "Formatter" in bases and "json.dumps" in self.source_of(node.body):
             self.record("json-logging", node, how=f"{node.name.value} formats records with json.dumps")
 
 

@@ -28,7 +28,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 import libcst as cst
-from libcst.metadata import PositionProvider
+from libcst.metadata import PositionProvider, QualifiedNameProvider
 
 from tfa_lint.model import (
     FACTOR_NAMES,
@@ -203,6 +203,9 @@ class PythonFile:
         return self.text.splitlines()
 
 
+_EMPTY_MODULE = cst.Module([])
+
+
 class _PositionedVisitor(cst.BatchableCSTVisitor):
     """Shared by rules and collectors: positions of nodes, with PositionProvider always on."""
 
@@ -216,6 +219,16 @@ class _PositionedVisitor(cst.BatchableCSTVisitor):
         """1-based line and column of the node's start and end."""
         rng = self.get_metadata(PositionProvider, node)
         return rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        """What ``node`` resolves to (``openai.OpenAI``, ``builtins.print``), through aliases and
+        local shadows. Needs ``QualifiedNameProvider`` in ``METADATA_DEPENDENCIES``."""
+        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+
+    @staticmethod
+    def source_of(node: cst.CSTNode) -> str:
+        """The code a node was parsed from."""
+        return _EMPTY_MODULE.code_for_node(node)
 
 
 class PythonRule(Rule, _PositionedVisitor):
