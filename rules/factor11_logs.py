@@ -46,7 +46,7 @@ class PrintInServiceCode(PythonRule):
         repository that runs a service or worker. Not reported: `if __name__ == "__main__":`
         blocks, command-line modules (argparse, click, typer, fire; `cli.py`, `__main__.py`,
         `cli/`, `tui/`, `terminal_*/` packages; a module with a `__main__` block that starts
-        no server and runs no service loop), functions that prompt the user (`input()`),
+        no server and runs no service loop), prints in the block of a prompt (`input()`) or nested in it,
         functions whose job is output (`main`, `print_*`, `show_*`, `render_*`…),
         `print(…, file=fh)` to a real file, and tests, scripts and examples.
     """
@@ -72,6 +72,19 @@ class PrintInServiceCode(PythonRule):
                 print(f"received {message}")
                 return {"reply": message}
         """, "app.py", lines=(8,)),
+        Example.repo({
+            "app/server.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "app/review.py": """
+                async def review(plan: str, socket=None) -> str:
+                    print(f"review socket: {socket}")
+                    if socket is not None:
+                        feedback = await socket.receive_text()
+                    else:
+                        feedback = input(f"Feedback on {plan}? ")
+                    print(f"feedback: {feedback}")
+                    return feedback
+            """,
+        }, lines=(2, 7)),
     )
     valid = (
         Example.of("""
@@ -137,8 +150,10 @@ class PrintInServiceCode(PythonRule):
                     return bool(answer)
             """,
             "app/tools/confirm.py": """
-                def confirm_shell(command: str) -> bool:
+                def confirm_shell(command: str, cwd: str | None = None) -> bool:
                     print(f"The agent wants to run: {command}")
+                    if cwd:
+                        print(f"in: {cwd}")
                     return input("Run it? [y/N] ").strip().lower() == "y"
             """,
             "app/terminal_interface/commands.py": """
@@ -191,7 +206,9 @@ class PrintInServiceCode(PythonRule):
         self._cli = bool(_CLI_FILE_RE.search(file.path))
         self._has_main_guard = False
         self._serves = False  # starts a server or runs a service loop
-        self._frames: list[tuple[int, bool]] = []  # (findings before the function, it prompts)
+        self._blocks: list[cst.IndentedBlock] = []  # enclosing statement blocks, innermost last
+        self._prompting: set[int] = set()  # ids of blocks that ask the user for input
+        self._print_blocks: list[set[int]] = []  # ids of the blocks enclosing each finding
 
     def visit_While(self, node: cst.While) -> None:
         if is_service_loop_test(node.test):
@@ -199,7 +216,6 @@ class PrintInServiceCode(PythonRule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node.name.value)
-        self._frames.append((len(self.findings), False))
         for decorator in node.decorators:
             expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
             if isinstance(expr, cst.Attribute) and expr.attr.value in ("command", "group", "callback"):
@@ -208,9 +224,12 @@ class PrintInServiceCode(PythonRule):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         while self._functions and self._functions.pop() == "<cli>":
             pass
-        start, prompts = self._frames.pop()
-        if prompts:
-            del self.findings[start:]  # a conversation with the user, not a log line
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._blocks.append(node)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._blocks.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         for base in node.bases:
@@ -230,8 +249,8 @@ class PrintInServiceCode(PythonRule):
         names = self.qualified_names(node.func)
         if names & _CLI_MARKERS:
             self._cli = True
-        if names & _PROMPTS and self._frames:
-            self._frames[-1] = (self._frames[-1][0], True)
+        if names & _PROMPTS and self._blocks:
+            self._prompting.add(id(self._blocks[-1]))
         if names & APP_CONSTRUCTORS.keys() or (
                 isinstance(node.func, cst.Attribute) and node.func.attr.value in FOREVER_METHODS):
             self._serves = True
@@ -246,6 +265,7 @@ class PrintInServiceCode(PythonRule):
                     return
         self.report(node, "`print()` in service code has no level or structure: use a module logger "
                           "(`logger = logging.getLogger(__name__)`; `logger.info(...)`)")
+        self._print_blocks.append({id(b) for b in self._blocks})
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
         expr = node.decorator.func if isinstance(node.decorator, cst.Call) else node.decorator
@@ -255,6 +275,10 @@ class PrintInServiceCode(PythonRule):
     def leave_Module(self, original_node: cst.Module) -> None:
         if self._cli or (self._has_main_guard and not self._serves):
             self.findings.clear()  # a command-line program: print is its user interface
+            return
+        # A print in the block of a prompt, or nested in it, is part of a conversation with the user.
+        self.findings[:] = [f for f, blocks in zip(self.findings, self._print_blocks)
+                            if not blocks & self._prompting]
 
 
 class LoggingFacts(FactCollector):
