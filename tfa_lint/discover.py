@@ -108,6 +108,7 @@ def discover(
     diagnostics: list[Diagnostic] = []
     excludes = pathspec.GitIgnoreSpec.from_lines(list(exclude))
     found: dict[str, SourceFile] = {}
+    cache: _SpecCache = {}
 
     base = _Ignores()
     info_exclude = root / ".git" / "info" / "exclude"
@@ -122,9 +123,9 @@ def discover(
             diagnostics.append(Diagnostic(str(given), "outside the project root: not scanned"))
             continue
         rel_target = "" if rel_target == "." else rel_target
-        ignores = _ignores_down_to(root, rel_target, base, diagnostics)
+        ignores = _ignores_down_to(root, rel_target, base, diagnostics, cache)
         if target.is_dir() and not target.is_symlink():
-            for sf in _walk(root, target, rel_target, ignores, excludes, max_bytes, diagnostics):
+            for sf in _walk(root, target, rel_target, ignores, excludes, max_bytes, diagnostics, cache):
                 found.setdefault(sf.rel, sf)
         else:
             sf = _take_file(root, target, rel_target, ignores, excludes, max_bytes, diagnostics)
@@ -133,21 +134,28 @@ def discover(
     return [found[k] for k in sorted(found)], sorted(set(diagnostics))
 
 
-def _ignores_down_to(root: Path, rel: str, base: _Ignores, diagnostics: list[Diagnostic]) -> _Ignores:
+def _ignores_down_to(root: Path, rel: str, base: _Ignores, diagnostics: list[Diagnostic],
+                     cache: _SpecCache) -> _Ignores:
     """The gitignore chain from the root to the directory holding ``rel``."""
-    ignores = base.with_dir("", _maybe_spec(root, "", diagnostics))
+    ignores = base.with_dir("", _maybe_spec(root, "", diagnostics, cache))
     parts = rel.split("/")[:-1] if rel else []
     for i in range(len(parts)):
         rel_dir = "/".join(parts[: i + 1])
-        ignores = ignores.with_dir(rel_dir, _maybe_spec(root / rel_dir, rel_dir, diagnostics))
+        ignores = ignores.with_dir(rel_dir, _maybe_spec(root / rel_dir, rel_dir, diagnostics, cache))
     return ignores
 
 
-def _maybe_spec(directory: Path, rel_dir: str, diagnostics: list[Diagnostic]) -> pathspec.GitIgnoreSpec | None:
-    candidate = directory / ".gitignore"
-    if candidate.exists():
-        return _read_ignore_file(candidate, diagnostics, f"{rel_dir}/.gitignore".lstrip("/"))
-    return None
+_SpecCache = dict[str, "pathspec.GitIgnoreSpec | None"]
+
+
+def _maybe_spec(directory: Path, rel_dir: str, diagnostics: list[Diagnostic],
+                cache: _SpecCache) -> pathspec.GitIgnoreSpec | None:
+    """The directory's .gitignore, read once per scan however many given paths share it."""
+    if rel_dir not in cache:
+        candidate = directory / ".gitignore"
+        cache[rel_dir] = (_read_ignore_file(candidate, diagnostics, f"{rel_dir}/.gitignore".lstrip("/"))
+                          if candidate.exists() else None)
+    return cache[rel_dir]
 
 
 def _excluded(excludes: pathspec.GitIgnoreSpec, rel: str, is_dir: bool) -> bool:
@@ -155,9 +163,9 @@ def _excluded(excludes: pathspec.GitIgnoreSpec, rel: str, is_dir: bool) -> bool:
 
 
 def _walk(root: Path, directory: Path, rel_dir: str, ignores: _Ignores, excludes: pathspec.GitIgnoreSpec,
-          max_bytes: int, diagnostics: list[Diagnostic]) -> Iterator[SourceFile]:
+          max_bytes: int, diagnostics: list[Diagnostic], cache: _SpecCache) -> Iterator[SourceFile]:
     if rel_dir:
-        ignores = ignores.with_dir(rel_dir, _maybe_spec(directory, rel_dir, diagnostics))
+        ignores = ignores.with_dir(rel_dir, _maybe_spec(directory, rel_dir, diagnostics, cache))
     try:
         with os.scandir(directory) as it:
             entries = sorted(it, key=lambda e: e.name)
@@ -175,7 +183,7 @@ def _walk(root: Path, directory: Path, rel_dir: str, ignores: _Ignores, excludes
                 continue
             if (Path(entry.path) / "pyvenv.cfg").exists():
                 continue  # a virtual environment under any name
-            yield from _walk(root, Path(entry.path), rel, ignores, excludes, max_bytes, diagnostics)
+            yield from _walk(root, Path(entry.path), rel, ignores, excludes, max_bytes, diagnostics, cache)
         else:
             sf = _take_file(root, Path(entry.path), rel, ignores, excludes, max_bytes, diagnostics)
             if sf:
