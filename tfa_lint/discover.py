@@ -60,6 +60,31 @@ def kind_of(name: str, rel: str) -> FileKind | None:
         return FileKind.REQUIREMENTS
     if lower.endswith(".in") and ("requirements" in lower or "/requirements/" in f"/{rel}"):
         return FileKind.REQUIREMENTS
+    if name == ".dockerignore" or lower.endswith(".dockerignore"):
+        return FileKind.DOCKERIGNORE
+    if name in (".python-version", "runtime.txt", ".tool-versions"):
+        return FileKind.RUNTIME
+    if name == "setup.cfg":
+        return FileKind.SETUP_CFG
+    if lower in ("readme", "readme.md", "readme.rst", "readme.txt"):
+        return FileKind.README
+    if lower.endswith(STATE_SUFFIXES) or lower in STATE_NAMES:
+        return FileKind.STATE
+    return None
+
+
+#: Files a running agent writes: vector indexes, local databases, pickled memory.
+STATE_SUFFIXES = (".faiss", ".sqlite", ".sqlite3", ".db", ".pkl", ".pickle", ".joblib")
+STATE_NAMES = ("chroma.sqlite3", "docstore.json", "index_store.json", "vector_store.json")
+
+
+def find_vcs(root: Path) -> str | None:
+    """The VCS metadata directory (or git's worktree file) at ``root`` or any parent."""
+    root = root.resolve()
+    for directory in (root, *root.parents):
+        for marker in (".git", ".hg", ".svn", ".jj"):
+            if (directory / marker).exists():
+                return marker
     return None
 
 
@@ -212,7 +237,7 @@ def _take_file(root: Path, path: Path, rel: str, ignores: _Ignores, excludes: pa
         diagnostics.append(Diagnostic(rel, f"could not be read: {exc.strerror or exc}"))
         return None
     cap = LOCK_FILE_MAX_BYTES if kind is FileKind.LOCKFILE else max_bytes
-    if st.st_size > cap:
+    if st.st_size > cap and kind.read:
         diagnostics.append(Diagnostic(rel, f"larger than the {cap // 1024} KiB size cap: skipped"))
         return None
     return SourceFile(path=path, rel=rel, kind=kind, size=st.st_size)

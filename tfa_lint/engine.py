@@ -17,7 +17,7 @@ import libcst as cst
 import pathspec
 
 from tfa_lint.config import Config
-from tfa_lint.discover import SourceFile, discover
+from tfa_lint.discover import SourceFile, discover, find_vcs
 from tfa_lint.model import Artifact, Diagnostic, Fact, FileKind, FileRef, Finding, Repo, path_role
 from tfa_lint.rule import PythonFile, Rule, RuleSet, load_rules
 from tfa_lint.sources import SourceError, decode, parse_artifact
@@ -34,6 +34,7 @@ class FileResult:
     suppressions: list[Suppression] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     checked: bool = True  # False when the file could not be read at all
+    size: int = 0
 
 
 @dataclass
@@ -126,13 +127,17 @@ def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult) -> None
 
 
 def analyze_source(sf: SourceFile, rules: RuleSet) -> FileResult:
+    if not sf.kind.read:
+        return FileResult(sf.rel, sf.kind, size=sf.size)
     try:
         data = sf.path.read_bytes()
     except OSError as exc:
         result = FileResult(sf.rel, sf.kind, checked=False)
         result.diagnostics.append(Diagnostic(sf.rel, f"could not be read: {exc.strerror or exc}"))
         return result
-    return analyze_file(sf.rel, sf.kind, data, rules)
+    result = analyze_file(sf.rel, sf.kind, data, rules)
+    result.size = sf.size
+    return result
 
 
 def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]]) -> ScanResult:
@@ -141,9 +146,10 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]])
     rule_set = RuleSet.of(rules)
     results = [analyze_source(sf, rule_set) for sf in files]
 
-    refs = [FileRef(r.path, r.kind) for r in results if r.checked]
+    refs = [FileRef(r.path, r.kind, r.size) for r in results if r.checked]
     repo = Repo(
         files=tuple(refs),
+        vcs=find_vcs(root),
         artifacts_by_path={r.path: r.artifact for r in results if r.artifact is not None},
         all_facts=tuple(f for r in results for f in r.facts),
     )

@@ -48,6 +48,12 @@ class FileKind(str, enum.Enum):
     PROCFILE = "procfile"
     COMPOSE = "compose"
     ENV = "env"
+    DOCKERIGNORE = "dockerignore"
+    RUNTIME = "runtime"  # .python-version, runtime.txt, .tool-versions
+    README = "readme"
+    SETUP_CFG = "setup-cfg"
+    #: Runtime state (vector indexes, SQLite databases, pickles): listed, never read.
+    STATE = "state"
 
     @property
     def label(self) -> str:
@@ -60,7 +66,17 @@ class FileKind(str, enum.Enum):
             "procfile": "Procfile",
             "compose": "compose file",
             "env": ".env file",
+            "dockerignore": ".dockerignore",
+            "runtime": "Python version file",
+            "readme": "README",
+            "setup-cfg": "setup.cfg",
+            "state": "runtime state file",
         }[self.value]
+
+    @property
+    def read(self) -> bool:
+        """Whether the engine opens files of this kind (state files are only listed)."""
+        return self is not FileKind.STATE
 
 
 @dataclass(frozen=True, order=True)
@@ -157,6 +173,7 @@ def path_role(path: str) -> str:
 class FileRef:
     path: str
     kind: FileKind
+    size: int = 0
 
 
 @dataclass
@@ -166,6 +183,8 @@ class Repo:
     files: tuple[FileRef, ...]
     artifacts_by_path: dict[str, Artifact]
     all_facts: tuple[Fact, ...]
+    #: The version control system found at the scan root or above (".git", ".hg"…), if any.
+    vcs: str | None = None
     #: Per-run scratch space for values several rules derive from the same facts.
     memo: dict[str, Any] = field(default_factory=dict)
 
