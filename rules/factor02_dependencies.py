@@ -7,13 +7,24 @@ import shlex
 from collections.abc import Iterable
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
-from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity
+from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import ArtifactRule, Example, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile
+from tfa_lint.sources.lockfile import LockFile
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.requirements import RequirementsFile
 
+from ._distributions import DATA_VERSION
+from ._manifests import (
+    Declaration,
+    ImportFacts,
+    declarations,
+    distribution_candidates,
+    is_declared,
+    third_party_imports,
+)
 from ._processes import ProcessFacts, traits
 
 _DEV_FILE_RE = re.compile(r"(?i)(^|[/_.-])(dev|develop|test|tests|testing|lint|docs?|ci|typing|mypy|local)([/_.-]|$)")
@@ -22,6 +33,13 @@ _SHA_RE = re.compile(r"@[0-9a-f]{40}\b")
 _FLOATING_TAGS = frozenset({"latest", "slim", "alpine", "lts", "stable", "current", "edge", "nightly", "rolling",
                             "main", "master", "bookworm-slim-latest"})
 _BUILD_TOOLS = frozenset({"pip", "setuptools", "wheel", "uv", "poetry", "pipenv", "pip-tools", "hatch", "pdm"})
+
+
+#: LLM SDKs and agent frameworks: fast-moving, with breaking changes between minor versions.
+LLM_SDK_RE = re.compile(
+    r"^(openai|anthropic|langchain(-.*)?|langgraph(-.*)?|llama-index(-.*)?|crewai(-tools)?|smolagents|autogen(-.*)?|"
+    r"pyautogen|ag2|litellm|instructor|pydantic-ai(-slim)?|google-genai|google-generativeai|mistralai|cohere|groq|"
+    r"transformers|dspy(-ai)?|semantic-kernel|haystack-ai|openai-agents)$")
 
 
 class UnpinnedRequirement(ArtifactRule):
@@ -36,7 +54,8 @@ class UnpinnedRequirement(ArtifactRule):
         A line of a runtime requirements file (`requirements.txt`, `requirements/prod.txt`,
         constraints) without an exact pin (`==`) or a hash, or a VCS/URL requirement without a
         commit hash. `*.in` files (pip-compile inputs) and development files
-        (`requirements-dev.txt`, `requirements/test.txt`, docs, lint) are not checked.
+        (`requirements-dev.txt`, `requirements/test.txt`, docs, lint) are not checked; LLM SDK
+        and agent-framework lines are reported by TFA0203 instead.
     """
     why = """
         `pip install -r requirements.txt` resolves ranges at build time, so two builds of the
@@ -50,8 +69,9 @@ class UnpinnedRequirement(ArtifactRule):
     invalid = (
         Example.of("""
             fastapi==0.115.6
+            httpx>=0.27
+            redis
             openai>=1.0
-            langchain
         """, "requirements.txt", lines=(2, 3)),
     )
     valid = (
@@ -84,6 +104,8 @@ class UnpinnedRequirement(ArtifactRule):
         for entry in artifact.entries:
             if entry.requirement is not None and not entry.pinned:
                 req = entry.requirement
+                if LLM_SDK_RE.match(canonicalize_name(req.name)):
+                    continue  # TFA0203 reports these, as errors
                 yield self.finding(
                     artifact.path, entry.line, 1,
                     f"`{entry.text.split(' --')[0]}` is not pinned: pin `{req.name}==<version>` or compile a "
@@ -154,9 +176,7 @@ class UnlockedApplication(RepoRule):
     def applies(cls, repo: Repo) -> str | None:
         if not any(isinstance(p, Pyproject) and p.dependencies for p in repo.artifacts(FileKind.PYPROJECT)):
             return "no pyproject.toml declares dependencies"
-        if repo.files_of(FileKind.DOCKERFILE) or repo.files_of(FileKind.PROCFILE) or traits(repo).is_long_running:
-            return None
-        return "a library or CLI (no Dockerfile, Procfile or long-running process): ranges are expected"
+        return _application_reason(repo)
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         if repo.files_of(FileKind.LOCKFILE):
@@ -351,3 +371,271 @@ class FloatingBaseImage(ArtifactRule):
                     artifact.path, stage.line, 1,
                     f"Base image {shown} floats {'with no tag' if tag is None else f'on `{tag}`'}: name a version "
                     "(`python:3.12.8-slim`) or pin a digest")
+
+
+class NoDependencyManifest(RepoRule):
+    id = "TFA0201"
+    name = "no-dependency-manifest"
+    factor = 2
+    severity = Severity.ERROR
+    title = "Third-party imports with no dependency manifest"
+    collectors = (ImportFacts,)
+    what = """
+        Source code that imports third-party packages in a repository with no dependency
+        manifest at all: no `requirements*.txt`, no `pyproject.toml` with dependencies, no
+        `setup.py`/`setup.cfg` `install_requires`, no `Pipfile`, no conda `environment.yml`.
+    """
+    why = """
+        An app that never declares its dependencies relies on whatever happens to be installed
+        where it runs. Nobody can rebuild it, and the next machine fails on the first import.
+    """
+    fix = """
+        Declare every runtime dependency: a `requirements.txt` with pinned versions, or
+        `[project].dependencies` in `pyproject.toml` plus a lock file.
+    """
+    invalid = (
+        Example.repo({
+            "agent.py": "import openai\n\nclient = openai.OpenAI()\n",
+            "README.md": "Run `python agent.py`.\n",
+        }, lines=(1,)),
+    )
+    valid = (
+        Example.repo({
+            "agent.py": "import openai\n\nclient = openai.OpenAI()\n",
+            "requirements.txt": "openai==1.54.3\n",
+        }),
+        Example.repo({"agent.py": "import json\nimport os\n\nprint(json.dumps(dict(os.environ)))\n"}),
+        Example.repo({
+            "agent.py": "from helpers import ask\n",
+            "helpers.py": "def ask(q):\n    return q\n",
+        }),
+        Example.repo({
+            "Pipfile": '[packages]\nopenai = "==1.54.3"\n',
+            "agent.py": "import openai\n",
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        return None if third_party_imports(repo) else "the source imports no third-party package"
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        if declarations(repo).manifests:
+            return
+        imports = third_party_imports(repo)
+        roots = sorted({module.split(".")[0] for module, *_ in imports})
+        _, path, line, column = imports[0]
+        yield self.finding(
+            path, line, column,
+            f"the code imports {len(roots)} third-party package(s) ({', '.join(f'`{r}`' for r in roots[:5])}"
+            f"{', …' if len(roots) > 5 else ''}) but the repository declares no dependencies: "
+            "add a pinned requirements.txt or pyproject.toml `[project].dependencies`")
+
+
+class FloatingLlmSdk(RepoRule):
+    id = "TFA0203"
+    name = "floating-llm-sdk"
+    factor = 2
+    severity = Severity.ERROR
+    title = "LLM SDK or agent framework without an upper version bound"
+    collectors = (ProcessFacts, ImportFacts)
+    what = """
+        An application's runtime dependency on an LLM SDK or agent framework (`openai`,
+        `anthropic`, `langchain*`, `langgraph*`, `llama-index*`, `crewai`, `litellm`,
+        `pydantic-ai`…) that floats: in a runtime requirements file, any line not pinned
+        exactly; in an application's `pyproject.toml`, a range with no upper bound (`~=`, `<`,
+        `==`) — in both cases only when no lock file pins the package. Development requirement
+        files and libraries (which publish ranges on purpose) are not judged. TFA0202 leaves
+        these lines to this rule, so each line is reported once.
+    """
+    why = """
+        These packages change prompts, defaults, tool-calling formats and even class names
+        between minor releases. An open range means the next build of the same commit may
+        behave differently in production, with nothing in the repository to show why.
+    """
+    fix = """
+        Bound the dependency (`langchain~=0.3.7`, or `openai>=1.54,<2`) or pin it exactly, or
+        commit a lock file (`uv.lock`, `poetry.lock`) that pins it and build from it.
+    """
+    invalid = (
+        Example.repo({
+            "requirements.txt": "fastapi==0.115.6\nlangchain>=0.1\nopenai\n",
+            "Procfile": "web: uvicorn app:app\n",
+        }, lines=(2, 3)),
+        Example.repo({
+            "pyproject.toml": """
+                [project]
+                name = "support-agent"
+                version = "0.1.0"
+                dependencies = ["fastapi==0.115.6", "anthropic>=0.39"]
+            """,
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
+        }, lines=(4,)),
+    )
+    valid = (
+        Example.repo({
+            "requirements.txt": "langchain==0.3.7\nopenai==1.54.3\nanthropic==0.39.0\n",
+            "Procfile": "web: uvicorn app:app\n",
+        }),
+        Example.repo({
+            "uv.lock": 'version = 1\n\n[[package]]\nname = "anthropic"\nversion = "0.39.0"\n',
+            "pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["anthropic>=0.39"]\n',
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
+        }),
+        Example.repo({
+            "pyproject.toml": '[project]\nname = "agent-kit"\nversion = "1"\ndependencies = ["openai>=1.40"]\n',
+            "agent_kit/__init__.py": "def ask(q):\n    return q\n",
+        }),
+        Example.repo({
+            "requirements-dev.txt": "openai\n",
+            "requirements.txt": "openai==1.54.3\n",
+            "Procfile": "web: uvicorn app:app\n",
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        if not _floating_candidates(repo):
+            return "no runtime requirements file or application pyproject declares an LLM SDK or agent framework"
+        return None
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        locked = {name for lock in repo.artifacts(FileKind.LOCKFILE) if isinstance(lock, LockFile)
+                  for name in lock.packages}
+        for decl, floating in _floating_candidates(repo):
+            if floating and decl.name not in locked:
+                yield self.finding(
+                    decl.path, decl.line, 1,
+                    f"`{decl.spec}` lets the next build pull a new {decl.name} release: pin it "
+                    f"(`{decl.name}==<x.y.z>`), or bound it (`~=`) and commit a lock file")
+
+
+def _floating_candidates(repo: Repo) -> list[tuple[Declaration, bool]]:
+    """LLM SDK declarations the rule judges, each with whether it floats: in runtime
+    requirements files, not pinned exactly; in an application's pyproject, no upper bound."""
+    out: list[tuple[Declaration, bool]] = []
+    application = _application_reason(repo) is None
+    for name, decls in sorted(declarations(repo).by_name.items()):
+        if not LLM_SDK_RE.match(name):
+            continue
+        for decl in decls:
+            artifact = repo.artifact(decl.path)
+            if path_role(decl.path) not in ("src", "script"):
+                continue
+            if isinstance(artifact, RequirementsFile):
+                if decl.path.endswith(".in") or _DEV_FILE_RE.search(decl.path):
+                    continue
+                entry = next((e for e in artifact.requirements if e.line == decl.line), None)
+                out.append((decl, entry is not None and not entry.pinned))
+            elif isinstance(artifact, Pyproject) and application and any(
+                    canonicalize_name(_dependency_name(spec)) == name for spec in artifact.dependencies):
+                out.append((decl, not decl.upper_bounded))
+    return out
+
+
+def _application_reason(repo: Repo) -> str | None:
+    if repo.files_of(FileKind.DOCKERFILE) or repo.files_of(FileKind.PROCFILE) or traits(repo).is_long_running:
+        return None
+    return "a library or CLI (no Dockerfile, Procfile or long-running process): ranges are expected"
+
+
+class UndeclaredImport(RepoRule):
+    id = "TFA0204"
+    name = "undeclared-import"
+    factor = 2
+    severity = Severity.WARNING
+    title = "Imported third-party package not declared"
+    collectors = (ImportFacts,)
+    what = f"""
+        An unconditional import, in the repository's own source, of a module that is neither
+        the standard library, nor part of the repository, nor provided by any distribution a
+        manifest declares (requirements files, pyproject dependencies, optional dependencies
+        and groups, setup.py/setup.cfg, Pipfile, conda). Import names are mapped to
+        distributions by versioned data (`yaml` → `pyyaml`, `bs4` → `beautifulsoup4`…, data
+        version {DATA_VERSION}); imports guarded by `try/except ImportError` or
+        `if TYPE_CHECKING:` and packages that always come with a declared one (`pydantic` with
+        `fastapi`) are not reported. One finding per package, at its first import.
+    """
+    why = """
+        The app works on the developer's machine because the package happens to be installed
+        there; a fresh build or container fails at import time, or silently takes whatever
+        version a transitive dependency drags in.
+    """
+    fix = """
+        Declare the distribution (with a pinned version) in the manifest the app is built
+        from, e.g. `tiktoken==0.8.0` in `requirements.txt`.
+    """
+    invalid = (
+        Example.repo({
+            "requirements.txt": "openai==1.54.3\n",
+            "agent/llm.py": "import openai\nimport tiktoken\nimport yaml\n",
+        }, lines=(2, 3)),
+        Example.repo({
+            "pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["fastapi==0.115.6"]\n',
+            "agent/app.py": "from fastapi import FastAPI\nfrom redis import asyncio as aioredis\n",
+        }, lines=(2,)),
+    )
+    valid = (
+        Example.repo({
+            "requirements.txt": "openai==1.54.3\npyyaml==6.0.2\nbeautifulsoup4==4.12.3\nfastapi==0.115.6\n",
+            "agent/llm.py": "import openai\nimport yaml\nfrom bs4 import BeautifulSoup\nfrom pydantic import BaseModel\n",
+        }),
+        Example.repo({
+            "requirements.txt": "openai==1.54.3\n",
+            "agent/llm.py": """
+                from typing import TYPE_CHECKING
+
+                from agent.tools import search
+
+                try:
+                    import tiktoken
+                except ImportError:
+                    tiktoken = None
+
+                if TYPE_CHECKING:
+                    import numpy
+            """,
+            "agent/tools.py": "def search(q):\n    return q\n",
+        }),
+        Example.repo({
+            "pyproject.toml": """
+                [project]
+                name = "a"
+                version = "1"
+                dependencies = []
+
+                [project.optional-dependencies]
+                rag = ["chromadb==0.5.23", "llama-index-core==0.12.0"]
+            """,
+            "agent/rag.py": "import chromadb\nfrom llama_index.core import VectorStoreIndex\n",
+        }),
+        Example.repo({
+            "requirements.txt": "openai==1.54.3\n",
+            "tests/test_llm.py": "import pytest\n",
+            "scripts/plot.py": "import matplotlib\n",
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        decl = declarations(repo)
+        if not decl.manifests:
+            return "no dependency manifest to compare imports with"
+        if decl.dynamic:
+            return f"dependencies in {decl.dynamic} are computed at build time and cannot be read statically"
+        return None if third_party_imports(repo) else "the source imports no third-party package"
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        decl = declarations(repo)
+        seen: dict[str, list[tuple[str, str, int, int]]] = {}
+        for module, path, line, column in third_party_imports(repo):
+            if not is_declared(module, decl):
+                seen.setdefault(distribution_candidates(module)[0], []).append((module, path, line, column))
+        for dist, sites in seen.items():
+            module, path, line, column = sites[0]
+            others = len({p for _, p, _, _ in sites}) - 1
+            yield self.finding(
+                path, line, column,
+                f"`{module.split('.')[0]}` is imported but no manifest declares `{dist}`"
+                f"{f' (imported in {others} more file(s))' if others else ''}: add `{dist}==<version>` "
+                "to the manifest the app is built from")

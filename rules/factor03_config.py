@@ -11,13 +11,20 @@ from collections.abc import Iterable
 import libcst as cst
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
-from tfa_lint.model import Artifact, FileKind, Finding, Severity, path_role
+from tfa_lint.model import Artifact, Fact, FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.redact import redact
-from tfa_lint.rule import ArtifactRule, Example, PythonRule
+from tfa_lint.rule import ArtifactRule, Example, PythonRule, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 
-from ._secrets import URL_CREDENTIALS_RE, is_secret_name, plausible_secret, provider_tokens, url_password_is_real
+from ._config_facts import EnvReadFacts, documented_variables, is_env_name
+from ._secrets import (
+    URL_CREDENTIALS_RE,
+    is_secret_name,
+    plausible_secret,
+    provider_tokens,
+    url_password_is_real,
+)
 
 _TEXT_KINDS = (FileKind.PYTHON, FileKind.DOCKERFILE, FileKind.REQUIREMENTS, FileKind.PYPROJECT,
                FileKind.PROCFILE, FileKind.COMPOSE, FileKind.ENV)
@@ -212,7 +219,7 @@ class SecretNamedLiteral(PythonRule):
         if getter and len(node.args) >= 2:
             key = _literal(node.args[0].value)
             if key:
-                self._check(node.args[1].value, key, default_of=sorted(getter)[0])
+                self._check(node.args[1].value, key, default_of=min(getter))
 
 
 def _literal(node: cst.BaseExpression) -> str | None:
@@ -411,3 +418,222 @@ _URL_VARIABLES = {
     "mssql": "DATABASE_URL", "oracle": "DATABASE_URL", "redis": "REDIS_URL", "rediss": "REDIS_URL",
     "amqp": "BROKER_URL", "amqps": "BROKER_URL", "mongodb": "MONGODB_URL", "neo4j": "NEO4J_URL", "bolt": "NEO4J_URL",
 }
+
+
+class HardcodedModelName(RepoRule):
+    id = "TFA0305"
+    name = "hardcoded-model-name"
+    factor = 3
+    severity = Severity.NOTE
+    title = "Model name hardcoded at several LLM call sites"
+    collectors = (EnvReadFacts,)
+    what = """
+        The same literal model name (`model="gpt-4o"`, `model_name=…`, `azure_deployment=…`)
+        passed to LLM clients or calls (OpenAI, Anthropic, LangChain chat models, LiteLLM,
+        CrewAI, smolagents, pydantic-ai) at two or more call sites of the repository's own
+        source. One finding per model name, at its first site. Advisory: not scored.
+    """
+    why = """
+        Which model an agent uses is deploy configuration: staging may run a cheaper model,
+        production a pinned snapshot, an incident may need a fallback. Spread across call
+        sites, switching it is a code change and a redeploy, and the sites drift apart.
+    """
+    fix = """
+        Read the model name once from configuration (`MODEL_NAME = os.getenv("MODEL_NAME",
+        "gpt-4o")` in a settings module, or a `BaseSettings` field) and pass that everywhere.
+    """
+    invalid = (
+        Example.repo({
+            "agent/plan.py": """
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def plan(task):
+                    return client.chat.completions.create(model="gpt-4o", messages=[task])
+            """,
+            "agent/act.py": """
+                from langchain_openai import ChatOpenAI as Chat
+
+                llm = Chat(model="gpt-4o", temperature=0)
+            """,
+        }, lines=(3,)),
+    )
+    valid = (
+        Example.repo({
+            "agent/config.py": 'import os\n\nMODEL_NAME = os.getenv("MODEL_NAME", "gpt-4o")\n',
+            "agent/plan.py": """
+                from openai import OpenAI
+
+                from agent.config import MODEL_NAME
+
+                client = OpenAI()
+
+
+                def plan(task):
+                    return client.chat.completions.create(model=MODEL_NAME, messages=[task])
+            """,
+        }),
+        Example.repo({
+            "agent/plan.py": """
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def plan(task):
+                    return client.chat.completions.create(model="gpt-4o", messages=[task])
+            """,
+            "examples/demo.py": 'from openai import OpenAI\n\nOpenAI().chat.completions.create(model="gpt-4o")\n',
+        }),
+        Example.of("""
+            def create(model="gpt-4o"):
+                return model
+
+
+            a = create(model="gpt-4o")
+            b = create(model="gpt-4o")
+        """, "agent/models.py"),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        if any(path_role(f.path) == "src" for f in repo.facts("model-literal")):
+            return None
+        return "no LLM call with a literal model name in the source"
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        sites: dict[str, list[Fact]] = {}
+        for fact in repo.facts("model-literal"):
+            if path_role(fact.path) == "src":
+                sites.setdefault(fact.data["value"], []).append(fact)
+        for value, facts in sorted(sites.items()):
+            if len(facts) < 2:
+                continue
+            first = min(facts, key=lambda f: (f.path, f.line))
+            modules = len({f.path for f in facts})
+            yield self.finding(
+                first.path, first.line, first.column,
+                f"model `{value}` is hardcoded at {len(facts)} call sites in {modules} module(s): read it once "
+                "from configuration (e.g. a MODEL_NAME environment variable) and pass that")
+
+
+class UndocumentedEnvVar(RepoRule):
+    id = "TFA0307"
+    name = "undocumented-env-var"
+    factor = 3
+    severity = Severity.WARNING
+    title = "Required environment variable missing from the config contract"
+    collectors = (EnvReadFacts,)
+    what = """
+        A variable the source requires — `os.environ["X"]`, `os.getenv("X")` or
+        `os.environ.get("X")` with no default, a `BaseSettings` field with no default — that
+        appears nowhere an operator would look: no `.env.example` (or other dotenv file), no
+        compose `environment` key or `${X}` reference, no Dockerfile `ENV`/`ARG`, no README.
+        Platform variables (`PORT`, `HOME`, `PATH`, `CI`…) are not reported; neither are reads
+        in tests, examples or scripts. One finding per variable, at its first read.
+    """
+    why = """
+        Config in the environment only works if the deployer knows what to set. A variable
+        that is read but never documented is found by the first crash in a new environment —
+        or worse, by a `None` that silently disables a feature.
+    """
+    fix = """
+        Add the variable to `.env.example` (empty or with a safe sample value) and a line to
+        the README; give it a default in code if it is optional.
+    """
+    invalid = (
+        Example.repo({
+            ".env.example": "OPENAI_API_KEY=\n",
+            "agent/config.py": """
+                import os
+
+                OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]
+                TAVILY_API_KEY = os.environ["TAVILY_API_KEY"]
+                REDIS_URL = os.getenv("REDIS_URL")
+            """,
+        }, lines=(4, 5)),
+        Example.repo({
+            "README.md": "Set `OPENAI_API_KEY` before running.\n",
+            "agent/settings.py": """
+                from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+                class Settings(BaseSettings):
+                    model_config = SettingsConfigDict(env_prefix="AGENT_")
+
+                    database_url: str
+                    log_level: str = "INFO"
+            """,
+        }, lines=(7,)),
+    )
+    valid = (
+        Example.repo({
+            ".env.example": "OPENAI_API_KEY=\nAGENT_DATABASE_URL=postgresql://localhost/agent\n",
+            "docker-compose.yml": "services:\n  app:\n    environment:\n      REDIS_URL: ${REDIS_URL}\n",
+            "agent/config.py": """
+                import os
+
+                from pydantic_settings import BaseSettings, SettingsConfigDict
+
+                OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]
+                REDIS_URL = os.getenv("REDIS_URL")
+                MODEL = os.getenv("MODEL_NAME", "gpt-4o")
+                PORT = int(os.environ["PORT"])
+
+
+                class Settings(BaseSettings):
+                    model_config = SettingsConfigDict(env_prefix="AGENT_")
+
+                    database_url: str
+            """,
+        }),
+        Example.repo({
+            "README.md": "# agent\n\nExport `SLACK_BOT_TOKEN` and run `python bot.py`.\n",
+            "bot.py": 'import os\n\nTOKEN = os.environ["SLACK_BOT_TOKEN"]\n',
+            "tests/test_bot.py": 'import os\n\nos.environ["TEST_ONLY"]\n',
+        }),
+        Example.repo({
+            "README.md": "# agent\n",
+            "agent.py": 'import os\n\nkey = os.environ[name]\nhome = os.environ["HOME"]\n',
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        if any(f.data["required"] and path_role(f.path) == "src" for f in repo.facts("env-read")):
+            return None
+        return "the source reads no required environment variable"
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        documented = {n.upper() for n in documented_variables(repo)}
+        first: dict[str, Fact] = {}
+        for fact in repo.facts("env-read"):
+            name = fact.data["name"]
+            if (not fact.data["required"] or path_role(fact.path) != "src" or not is_env_name(name)
+                    or _is_platform_variable(name) or name.upper() in documented):
+                continue
+            if name not in first or (fact.path, fact.line) < (first[name].path, first[name].line):
+                first[name] = fact
+        where = ".env.example" if not repo.files_of(FileKind.ENV) else "the dotenv template"
+        for name, fact in sorted(first.items(), key=lambda kv: (kv[1].path, kv[1].line)):
+            yield self.finding(
+                fact.path, fact.line, fact.column,
+                f"`{name}` is required here but documented nowhere (no dotenv template, compose, Dockerfile or "
+                f"README mentions it): add `{name}=` to {where}")
+
+
+_PLATFORM_VARIABLES = frozenset({
+    "PORT", "HOST", "HOSTNAME", "HOME", "PATH", "USER", "USERNAME", "LOGNAME", "PWD", "SHELL", "TERM", "LANG",
+    "LC_ALL", "TZ", "TMPDIR", "TEMP", "TMP", "CI", "VIRTUAL_ENV", "CONDA_PREFIX", "WEB_CONCURRENCY", "DYNO",
+    "NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "DISPLAY", "APPDATA", "LOCALAPPDATA", "USERPROFILE",
+    "SYSTEMROOT", "EDITOR", "VISUAL", "PAGER", "K_SERVICE", "LAMBDA_TASK_ROOT", "KUBERNETES_SERVICE_HOST",
+})
+_PLATFORM_PREFIXES = ("PYTHON", "GITHUB_", "RUNNER_", "XDG_", "RAILWAY_", "FLY_", "RENDER_", "VERCEL_",
+                      "AWS_LAMBDA_", "LC_", "SSH_", "DOCKER_", "HF_HUB_", "CUDA_")
+
+
+def _is_platform_variable(name: str) -> bool:
+    upper = name.upper()
+    return upper in _PLATFORM_VARIABLES or upper.startswith(_PLATFORM_PREFIXES)

@@ -130,7 +130,7 @@ def _check(paths: list[Path], fmt: str, output: Path | None, select: tuple[str, 
     ids = selected(known, config.select, config.ignore)
     rules = [registry[i] for i in known if i in ids]
     result = scan(paths, root, config, rules)
-    card = score(result)
+    card = score(result, config.weights)
     use_color = (output is None and sys.stdout.isatty()) if color is None else color
     report = renderers()[fmt](result, card, use_color and fmt == "text")
     if output is not None:

@@ -1,7 +1,8 @@
 """``[tool.tfa-lint]`` in pyproject.toml (or a ``--config`` file), with CLI overrides.
 
 Keys follow ruff: ``select``, ``ignore``, ``per-file-ignores``, ``exclude``,
-``extend-exclude``, ``fail-under``, plus ``fail-on``. Unknown keys and unknown rule ids are
+``extend-exclude``, ``fail-under``, plus ``fail-on`` and ``severity-weights`` (the score's
+weight per severity). Unknown keys and unknown rule ids are
 errors, so a typo never silently turns a check off.
 """
 
@@ -12,13 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from tfa_lint.discover import DEFAULT_EXCLUDE
-from tfa_lint.model import Severity
+from tfa_lint.model import SEVERITY_WEIGHTS, Severity
 from tfa_lint.sources import SourceError, toml_text
 
 KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
-                        "fail-under", "fail-on"})
+                        "fail-under", "fail-on", "severity-weights"})
 
 
 class ConfigError(Exception):
@@ -34,6 +34,7 @@ class Config:
     extend_exclude: list[str] = field(default_factory=list)
     fail_under: int | None = None
     fail_on: Severity = Severity.WARNING
+    weights: dict[Severity, int] = field(default_factory=lambda: dict(SEVERITY_WEIGHTS))
     source: str = "defaults"
 
     @property
@@ -83,7 +84,21 @@ def build_config(table: Mapping[str, Any], source: str, known_ids: Iterable[str]
         cfg.fail_under = check_score(table["fail-under"], f"{source}: fail-under")
     if "fail-on" in table:
         cfg.fail_on = check_severity(table["fail-on"], f"{source}: fail-on")
+    if "severity-weights" in table:
+        cfg.weights.update(_weights(table["severity-weights"], f"{source}: severity-weights"))
     return cfg
+
+
+def _weights(value: Any, where: str) -> dict[Severity, int]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where} must be a table such as {{ error = 3, warning = 2, note = 0 }}")
+    out: dict[Severity, int] = {}
+    for key, weight in value.items():
+        severity = check_severity(key, where)
+        if not isinstance(weight, int) or isinstance(weight, bool) or not 0 <= weight <= 10:
+            raise ConfigError(f"{where}: the weight of {key} must be an integer from 0 to 10, not {weight!r}")
+        out[severity] = weight
+    return out
 
 
 def check_score(value: Any, where: str) -> int:

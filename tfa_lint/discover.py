@@ -66,6 +66,10 @@ def kind_of(name: str, rel: str) -> FileKind | None:
         return FileKind.RUNTIME
     if name == "setup.cfg":
         return FileKind.SETUP_CFG
+    if name == "Pipfile":
+        return FileKind.PIPFILE
+    if lower in ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml"):
+        return FileKind.CONDA
     if lower in ("readme", "readme.md", "readme.rst", "readme.txt"):
         return FileKind.README
     if lower.endswith(STATE_SUFFIXES) or lower in STATE_NAMES:

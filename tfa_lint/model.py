@@ -39,6 +39,10 @@ class Severity(str, enum.Enum):
         return {"note": 0, "warning": 1, "error": 2}[self.value]
 
 
+#: Default score weight per severity; notes are advisory. Overridable in configuration.
+SEVERITY_WEIGHTS: dict[Severity, int] = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.NOTE: 0}
+
+
 class FileKind(str, enum.Enum):
     PYTHON = "python"
     DOCKERFILE = "dockerfile"
@@ -52,6 +56,8 @@ class FileKind(str, enum.Enum):
     RUNTIME = "runtime"  # .python-version, runtime.txt, .tool-versions
     README = "readme"
     SETUP_CFG = "setup-cfg"
+    PIPFILE = "pipfile"
+    CONDA = "conda"  # environment.yml
     #: Runtime state (vector indexes, SQLite databases, pickles): listed, never read.
     STATE = "state"
 
@@ -70,6 +76,8 @@ class FileKind(str, enum.Enum):
             "runtime": "Python version file",
             "readme": "README",
             "setup-cfg": "setup.cfg",
+            "pipfile": "Pipfile",
+            "conda": "conda environment file",
             "state": "runtime state file",
         }[self.value]
 

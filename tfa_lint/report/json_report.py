@@ -31,7 +31,8 @@ def render(result: ScanResult, card: Scorecard, color: bool = False) -> str:
             for f in result.findings
         ],
         "factors": [
-            {"factor": f.factor, "name": f.name, "score": f.score, "summary": f.summary}
+            {"factor": f.factor, "name": f.name, "score": f.score, "summary": f.summary,
+             "failed_rules": list(f.failed), "passed_rules": list(f.passed), "not_checked": f.not_checked}
             for f in card.factors
         ],
         "score": card.overall,

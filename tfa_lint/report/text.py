@@ -36,6 +36,9 @@ def render(result: ScanResult, card: Scorecard, color: bool = False) -> str:
             fg = "green" if f.score == 10 else "yellow" if f.score >= 5 else "red"
             out.append(f"  {label}  {style(f'{f.score:>2}/10', fg=fg)}  {f.summary}")
     out.append("")
+    out.append(style("Not checked statically (never scored):", bold=True))
+    out.extend(f"  {f.factor:>2} {f.name:<{width}}  {style(f.not_checked, dim=True)}" for f in card.factors)
+    out.append("")
     overall = "n/a (no factor could be assessed)" if card.overall is None else f"{card.overall}/100"
     out.append(style(f"Overall: {overall}", bold=True)
                + f" — {len(card.assessed)} of 12 factors assessed")

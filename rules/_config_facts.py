@@ -1,0 +1,154 @@
+"""Where code reads its configuration, and where the repository documents it.
+
+``EnvReadFacts`` records environment reads (``os.environ[K]``, ``os.getenv(K)``,
+``os.environ.get(K)``, pydantic ``BaseSettings`` fields) and literal model names passed to LLM
+clients. ``documented_variables`` collects the names the repository tells an operator about:
+``.env`` templates, compose ``environment`` keys and ``${VAR}`` references, Dockerfile
+``ENV``/``ARG``, and words of its READMEs.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import PositionProvider, QualifiedNameProvider
+
+from tfa_lint.model import FileKind, Repo
+from tfa_lint.rule import FactCollector
+from tfa_lint.sources.compose import ComposeFile
+from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
+from tfa_lint.sources.envfile import EnvFile
+
+_GETENV = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
+_SETTINGS_BASES = {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+#: Client constructors and calls whose ``model=`` picks the LLM (qualified-name suffixes).
+LLM_CALL_SUFFIXES = (".chat.completions.create", ".chat.completions.parse", ".responses.create",
+                     ".messages.create", ".beta.chat.completions.parse")
+LLM_CALLS = {
+    "openai.OpenAI", "openai.AsyncOpenAI", "openai.AzureOpenAI", "openai.AsyncAzureOpenAI",
+    "langchain_openai.ChatOpenAI", "langchain_openai.AzureChatOpenAI", "langchain_anthropic.ChatAnthropic",
+    "langchain_google_genai.ChatGoogleGenerativeAI", "langchain_ollama.ChatOllama", "langchain_groq.ChatGroq",
+    "langchain_mistralai.ChatMistralAI", "langchain_community.chat_models.ChatOllama",
+    "langchain.chat_models.init_chat_model", "litellm.completion", "litellm.acompletion", "crewai.LLM",
+    "smolagents.OpenAIServerModel", "smolagents.LiteLLMModel", "smolagents.InferenceClientModel",
+    "pydantic_ai.Agent", "instructor.from_openai",
+}
+_MODEL_KWARGS = {"model", "model_name", "deployment_name", "azure_deployment"}
+
+
+class EnvReadFacts(FactCollector):
+    """"env-read" facts (name, required) and "model-literal" facts (value)."""
+
+    name = "env-reads"
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if "os.environ" in self.qualified_names(node.value) and len(node.slice) == 1:
+            index = node.slice[0].slice
+            key = _string(index.value) if isinstance(index, cst.Index) else None
+            if key:
+                self.record("env-read", node, name=key, required=True)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        names = self.qualified_names(node.func)
+        if names & _GETENV and node.args and node.args[0].keyword is None:
+            key = _string(node.args[0].value)
+            if key:
+                self.record("env-read", node, name=key, required=len(node.args) == 1)
+        if names & LLM_CALLS or any(n.endswith(LLM_CALL_SUFFIXES) for n in names) or (
+                isinstance(node.func, cst.Attribute) and self.source_of(node.func).endswith(LLM_CALL_SUFFIXES)):
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value in _MODEL_KWARGS:
+                    value = _string(arg.value)
+                    if value:
+                        self.record("model-literal", arg, value=value)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not any(self.qualified_names(base.value) & _SETTINGS_BASES for base in node.bases):
+            return
+        prefix = _env_prefix(node)
+        for statement in node.body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    field = small.target.value
+                    if field == "model_config" or field.startswith("_"):
+                        continue
+                    alias = _field_alias(small.value)
+                    self.record("env-read", small, name=alias or (prefix + field).upper(),
+                                required=_field_required(small.value), settings=True)
+
+
+def _string(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _env_prefix(node: cst.ClassDef) -> str:
+    """``model_config = SettingsConfigDict(env_prefix=…)`` or pydantic v1's ``class Config``."""
+    for arg in m.findall(node.body, m.Arg(keyword=m.Name("env_prefix"))):
+        return _string(arg.value) or ""  # type: ignore[attr-defined]
+    for assign in m.findall(node.body, m.Assign(targets=[m.AssignTarget(target=m.Name("env_prefix"))])):
+        return _string(assign.value) or ""  # type: ignore[attr-defined]
+    return ""
+
+
+def _field_required(value: cst.BaseExpression | None) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, cst.Call) and m.matches(value.func, m.Name("Field") | m.Attribute(attr=m.Name("Field"))):
+        positional = [a for a in value.args if a.keyword is None]
+        has_default = any(a.keyword is not None and a.keyword.value in ("default", "default_factory")
+                          for a in value.args)
+        return not has_default and (not positional or isinstance(positional[0].value, cst.Ellipsis))
+    return False
+
+
+def _field_alias(value: cst.BaseExpression | None) -> str | None:
+    if isinstance(value, cst.Call):
+        for arg in value.args:
+            if arg.keyword is not None and arg.keyword.value in ("alias", "validation_alias", "env"):
+                return _string(arg.value)
+    return None
+
+
+# -- what the repository documents --------------------------------------------------------
+
+_REFERENCE_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def documented_variables(repo: Repo) -> set[str]:
+    """Variable names the repository documents for whoever deploys it."""
+    if "documented-variables" in repo.memo:
+        return repo.memo["documented-variables"]
+    names: set[str] = set()
+    for env in repo.artifacts(FileKind.ENV):
+        if isinstance(env, EnvFile):
+            names.update(e.key for e in env.entries)
+    for compose in repo.artifacts(FileKind.COMPOSE):
+        if isinstance(compose, ComposeFile):
+            names.update(e.key for s in compose.services for e in s.environment)
+            names.update(_REFERENCE_RE.findall(compose.text))
+    for dockerfile in repo.artifacts(FileKind.DOCKERFILE):
+        if isinstance(dockerfile, Dockerfile):
+            for ins in dockerfile.instructions:
+                if ins.keyword == "ENV":
+                    names.update(k for k, _ in env_pairs(ins.value))
+                elif ins.keyword == "ARG":
+                    names.update(k for k, _ in arg_pairs(ins.value))
+    for readme in repo.artifacts(FileKind.README):
+        names.update(_WORD_RE.findall(readme.text))
+    repo.memo["documented-variables"] = names
+    return names
+
+
+def is_env_name(name: str) -> bool:
+    return bool(_ENV_NAME_RE.match(name))
