@@ -17,11 +17,23 @@ def test_unknown_keys_and_ids_are_errors() -> None:
         build_config({"ignore": ["TFA0399"]}, "pyproject.toml", KNOWN)
     with pytest.raises(ConfigError, match="fail-under"):
         build_config({"fail-under": 101}, "pyproject.toml", KNOWN)
+    with pytest.raises(ConfigError, match="severity-weights"):
+        build_config({"severity-weights": {"fatal": 3}}, "pyproject.toml", KNOWN)
+    with pytest.raises(ConfigError, match="integer from 0 to 10"):
+        build_config({"severity-weights": {"note": "high"}}, "pyproject.toml", KNOWN)
+
+
+def test_severity_weights_override_only_what_they_name() -> None:
+    from tfa_lint.model import Severity
+
+    cfg = build_config({"severity-weights": {"note": 1}}, "pyproject.toml", KNOWN)
+    assert cfg.weights == {Severity.ERROR: 3, Severity.WARNING: 2, Severity.NOTE: 1}
 
 
 def test_select_and_ignore_take_prefixes() -> None:
-    ids = selected(KNOWN, ["TFA03", "TFA0901"], ["TFA0306"])
-    assert ids == {"TFA0301", "TFA0302", "TFA0303", "TFA0304", "TFA0901"}
+    ids = selected(KNOWN, ["TFA030", "TFA0901"], ["TFA0306"])
+    assert ids == {r for r in KNOWN if r.startswith("TFA030") and r != "TFA0306"} | {"TFA0901"}
+    assert "TFA0301" in ids and "TFA0306" not in ids
     assert selected(KNOWN, None, ["ALL"]) == set()
 
 

@@ -18,7 +18,7 @@ def test_suppressions_in_every_kind(tree) -> None:
     root = tree({
         "app.py": f'KEY = "{KEY}"  # tfa: ignore[TFA0301]\n',
         "Dockerfile": "# tfa: ignore[TFA0207]\nFROM python:latest\n",
-        "requirements.txt": "openai>=1  # tfa: ignore[TFA0202]\n",
+        "requirements.txt": "httpx>=0.27  # tfa: ignore[TFA0202]\n",
         "Procfile": f"# tfa: ignore[TFA0301]\nweb: OPENAI_API_KEY={KEY} uvicorn app:app\n",
         "compose.yaml": f"services:\n  web:\n    environment:\n      # tfa: ignore[TFA0301]\n      KEY: {KEY}\n",
         ".env": f"# tfa: ignore-file[TFA0303]\nOPENAI_API_KEY={KEY}\n",

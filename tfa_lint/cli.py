@@ -26,6 +26,7 @@ from tfa_lint.config import (
     find_config,
     selected,
 )
+from tfa_lint.docs import rules_markdown
 from tfa_lint.engine import scan
 from tfa_lint.model import FACTOR_NAMES
 from tfa_lint.report import renderers
@@ -145,13 +146,18 @@ def _check(paths: list[Path], fmt: str, output: Path | None, select: tuple[str, 
 
 
 @cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="markdown: the full reference, as in docs/rules.md.")
 def list_rules(fmt: str) -> None:
     """List every rule: id, factor, severity, title."""
     registry = load_rules()
+    if fmt == "markdown":
+        click.echo(rules_markdown(registry), nl=False)
+        return
     if fmt == "json":
         click.echo(json.dumps([
-            {"id": r.id, "name": r.name, "factor": r.factor, "severity": r.severity.value, "title": r.title}
+            {"id": r.id, "name": r.name, "factor": r.factor, "factor_name": FACTOR_NAMES.get(r.factor, "tool"),
+             "severity": r.severity.value, "title": r.title, "security": r.security}
             for r in registry.values()], indent=2))
         return
     for r in registry.values():

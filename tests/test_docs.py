@@ -1,0 +1,39 @@
+"""The rules reference is generated from the rule classes; the committed copy must match."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from click.testing import CliRunner
+
+from conftest import REPO_ROOT
+from tfa_lint.cli import cli
+from tfa_lint.docs import rules_markdown
+from tfa_lint.rule import load_rules
+
+
+def test_docs_rules_md_is_in_sync() -> None:
+    committed = (REPO_ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == rules_markdown(load_rules(plugins=False)), (
+        "docs/rules.md is stale: run `tfa-lint rules --format markdown > docs/rules.md`")
+
+
+def test_rules_json_lists_every_rule() -> None:
+    result = CliRunner().invoke(cli, ["rules", "--format", "json"])
+    rows = json.loads(result.output)
+    assert [r["id"] for r in rows] == list(load_rules())
+    assert set(rows[0]) == {"id", "name", "factor", "factor_name", "severity", "title", "security"}
+
+
+def test_every_factor_has_at_least_three_rules() -> None:
+    per_factor = Counter(r.factor for r in load_rules(plugins=False).values() if not r._meta)
+    assert all(per_factor[n] >= 3 for n in range(1, 13)), per_factor
+    assert sum(per_factor.values()) >= 40
+
+
+def test_explain_prints_docs_with_examples() -> None:
+    result = CliRunner().invoke(cli, ["explain", "tfa0301"])
+    assert result.exit_code == 0
+    for heading in ("### What it finds", "### Why is this bad?", "### How to fix", "### Example", "### Use instead"):
+        assert heading in result.output
