@@ -9,14 +9,16 @@ clients. ``documented_variables`` collects the names the repository tells an ope
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Sequence
 
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
 from tfa_lint.model import FileKind, Repo
-from tfa_lint.rule import FactCollector
+from tfa_lint.rule import FactCollector, PythonFile
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
 from tfa_lint.sources.envfile import EnvFile
@@ -46,6 +48,75 @@ class EnvReadFacts(FactCollector):
     name = "env-reads"
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
 
+    def __init__(self, file: PythonFile) -> None:
+        super().__init__(file)
+        self._optional_calls: set[int] = set()  # getenv calls whose code has its own fallback
+        self._presence_calls: set[int] = set()  # getenv calls that test whether the variable is set
+        self._enforced: set[int] = set()  # tests of an `if` that raises: they make the variable required
+
+    # Parents are visited before their children, so these mark a getenv call before visit_Call sees it.
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        # `os.getenv("X") or "default"`: every operand of an `or` chain but the last has a fallback.
+        if isinstance(node.operator, cst.Or):
+            left = node.left
+            nested = isinstance(left, cst.BooleanOperation) and isinstance(left.operator, cst.Or)
+            self._mark_optional(left.right if nested else left)  # type: ignore[attr-defined]
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if id(node) in self._enforced:
+            return
+        if any(isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons):
+            self._mark_optional(node.left, presence=True)  # `os.getenv("X") is not None`
+        for c in node.comparisons:
+            key = _string(node.left)
+            if key and isinstance(c.operator, (cst.In, cst.NotIn)) and "os.environ" in self.qualified_names(
+                    c.comparator):
+                self.record("env-read", node, name=key, required=False, presence=True)  # `"X" in os.environ`
+
+    def visit_If(self, node: cst.If) -> None:
+        if any(isinstance(small, cst.Raise) for line in node.body.body if isinstance(line, cst.SimpleStatementLine)
+               for small in line.body):  # `if not os.getenv("X"): raise …` requires X
+            self._enforced.update(id(n) for n in m.findall(node.test, m.Call() | m.Comparison()))
+            return
+        for call in m.findall(node.test, m.Call()):  # `if flag and os.getenv("X"):` guards the reads of X
+            self._mark_optional(call, presence=True)  # type: ignore[arg-type]
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        for call in m.findall(node.test, m.Call()):
+            self._mark_optional(call, presence=True)  # type: ignore[arg-type]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._mark_fallbacks(node.body)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._mark_fallbacks(node.body)
+
+    def _mark_optional(self, expr: cst.BaseExpression, presence: bool = False) -> None:
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+            expr = expr.expression
+        if isinstance(expr, cst.Call) and id(expr) not in self._enforced:
+            self._optional_calls.add(id(expr))
+            if presence:
+                self._presence_calls.add(id(expr))
+
+    def _mark_fallbacks(self, body: Sequence[cst.BaseStatement]) -> None:
+        """`x = os.getenv("X")` then `if not x: x = …` (no raise) or `… if x else …`: X has a default."""
+        for statement, following in itertools.pairwise(body):
+            if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+                    and isinstance(statement.body[0], cst.Assign) and len(statement.body[0].targets) == 1
+                    and isinstance(statement.body[0].value, cst.Call)):
+                continue
+            target = self.source_of(statement.body[0].targets[0].target)
+            if isinstance(following, cst.If):
+                test = following.test
+                test = test.expression if isinstance(test, cst.UnaryOperation) else test
+                test = test.left if isinstance(test, cst.Comparison) else test
+                assigns = any(self.source_of(t.target) == target for t in m.findall(following.body, m.AssignTarget()))
+                if self.source_of(test) == target and assigns and not m.findall(following.body, m.Raise()):
+                    self._optional_calls.add(id(statement.body[0].value))
+            elif any(self.source_of(e.test) == target for e in m.findall(following, m.IfExp())):  # type: ignore[attr-defined]
+                self._optional_calls.add(id(statement.body[0].value))
+
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if "os.environ" in self.qualified_names(node.value) and len(node.slice) == 1:
             index = node.slice[0].slice
@@ -58,7 +129,9 @@ class EnvReadFacts(FactCollector):
         if names & _GETENV and node.args and node.args[0].keyword is None:
             key = _string(node.args[0].value)
             if key:
-                self.record("env-read", node, name=key, required=len(node.args) == 1)
+                self.record("env-read", node, name=key,
+                            required=len(node.args) == 1 and id(node) not in self._optional_calls,
+                            presence=id(node) in self._presence_calls)
         if names & LLM_CALLS or any(n.endswith(LLM_CALL_SUFFIXES) for n in names) or (
                 isinstance(node.func, cst.Attribute) and self.source_of(node.func).endswith(LLM_CALL_SUFFIXES)):
             for arg in node.args:

@@ -91,6 +91,15 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     "lxml": ("lxml",),
     "mcp": ("mcp", "fastmcp"),
     "fastmcp": ("fastmcp",),
+    "atlassian": ("atlassian-python-api",),
+    "box_sdk_gen": ("box-sdk-gen", "boxsdk"),
+    "graphql": ("graphql-core",),
+    "markdown_it": ("markdown-it-py",),
+    "msoffcrypto": ("msoffcrypto-tool",),
+    "office365": ("office365-rest-python-client",),
+    "onelogin": ("python3-saml",),
+    "opensearchpy": ("opensearch-py",),
+    "passlib": ("passlib", "libpass"),
 }
 
 #: Namespace roots shared by many distributions: any declared distribution with one of

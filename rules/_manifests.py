@@ -12,7 +12,7 @@ from __future__ import annotations
 import configparser
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 import libcst.matchers as m
@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 
 from tfa_lint.model import FileKind, Repo, path_role
 from tfa_lint.rule import FactCollector
+from tfa_lint.sources import toml_text
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.requirements import RequirementsFile
 
@@ -165,6 +166,27 @@ def _pyproject_specs(pyproject: Pyproject) -> list[str]:
     return specs
 
 
+def _poetry_main_constraints(pyproject: Pyproject) -> dict[str, object]:
+    """``[tool.poetry.dependencies]`` keys that are not also PEP 621 strings, with their constraint."""
+    poetry = (pyproject.data.get("tool") or {}).get("poetry") or {}
+    deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    project = pyproject.data.get("project") if isinstance(pyproject.data.get("project"), dict) else {}
+    pep621 = set(project.get("dependencies") or [])
+    return {k: v for k, v in deps.items() if k not in pep621} if isinstance(deps, dict) else {}
+
+
+def _poetry_bounded(constraint: object) -> bool:
+    """A Poetry constraint with an upper bound: caret/tilde, `<`, an exact version, or a VCS/path source."""
+    if isinstance(constraint, list):
+        return bool(constraint) and all(_poetry_bounded(c) for c in constraint)
+    if isinstance(constraint, dict):
+        return _poetry_bounded(constraint["version"]) if "version" in constraint else True
+    if not isinstance(constraint, str):
+        return False
+    return all(any(part.strip().startswith(("^", "~", "<", "=", *"0123456789")) for part in alt.split(","))
+               for alt in constraint.split("||"))
+
+
 _CONDA_LINE_RE = re.compile(r"^\s*-\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -187,7 +209,14 @@ def declarations(repo: Repo) -> Declarations:
         if specs or project:
             manifests.append(pyproject.path)
         line = pyproject.dependencies_line
-        found += [d for s in specs if (d := _requirement(s, pyproject.path, line))]
+        poetry = _poetry_main_constraints(pyproject)
+        for spec in specs:
+            decl = _requirement(spec, pyproject.path, line)
+            if decl and spec in poetry:
+                # Poetry gives the constraint as the table value (`langchain = "^0.3"`), not in the key.
+                decl = replace(decl, spec=f"{spec} {poetry[spec]}", upper_bounded=_poetry_bounded(poetry[spec]),
+                               line=toml_text.line_of(pyproject.text, "tool.poetry.dependencies", spec))
+            found += [decl] if decl else []
         if "dependencies" in (project.get("dynamic") or []) and not repo.artifacts(FileKind.REQUIREMENTS):
             dynamic = pyproject.path
     for cfg in repo.artifacts(FileKind.SETUP_CFG):

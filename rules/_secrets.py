@@ -114,6 +114,14 @@ class TokenHit:
     end: int
 
 
+def _has_pem_body(text: str, start: int) -> bool:
+    """A PEM header at ``start`` is followed by base64 key material (real keys run to hundreds of chars)."""
+    stop = text.find("-----END", start, start + 20000)
+    body = text[start:stop if stop != -1 else start + 400]
+    body = re.sub(r"\\[nr]|[\s\"'+]", "", body)
+    return re.search(r"[A-Za-z0-9/]{40}", body) is not None
+
+
 def provider_tokens(text: str) -> Iterator[TokenHit]:
     """Provider-format tokens in ``text`` that do not look like placeholders or fakes."""
     taken: list[tuple[int, int]] = []
@@ -123,6 +131,10 @@ def provider_tokens(text: str) -> Iterator[TokenHit]:
             if any(s < end and start < e for s, e in taken):
                 continue
             value = match.group(0)
+            if text.startswith("...", end):
+                continue  # an elided example (`xoxp-1-Mi0y...NGU0ZA`), not a usable token
+            if provider == "private key" and not _has_pem_body(text, end):
+                continue  # a header with no key under it (`-----BEGIN PRIVATE KEY-----\nfake\n…`)
             if provider != "private key":
                 if looks_fake(value) or not looks_random(value) or not re.search(r"\d", value) or not re.search(r"[A-Za-z]", _PREFIX_RE.sub("", value)):
                     continue

@@ -252,6 +252,19 @@ class UnpinnedPipInstall(ArtifactRule):
                     "requirements or lock file the image installs from")
 
 
+def _image_installed(repo: Repo) -> set[str]:
+    """Distributions a Dockerfile installs by name (`pip install x`, `poetry add x`, `uv add x`): the image
+    declares them, and TFA0205 judges their pins."""
+    names: set[str] = set()
+    for dockerfile in repo.artifacts(FileKind.DOCKERFILE):
+        if isinstance(dockerfile, Dockerfile):
+            for ins in dockerfile.instructions:
+                if ins.keyword == "RUN":
+                    script = re.sub(r"\b(poetry|uv) add\b", "pip install", ins.value)
+                    names.update(canonicalize_name(Requirement(p).name) for p in pip_install_packages(script))
+    return names
+
+
 def _dependency_name(spec: str) -> str:
     try:
         return Requirement(spec).name.lower().replace("_", "-")
@@ -491,6 +504,19 @@ class FloatingLlmSdk(RepoRule):
             "requirements.txt": "openai==1.54.3\n",
             "Procfile": "web: uvicorn app:app\n",
         }),
+        Example.repo({
+            "pyproject.toml": """
+                [tool.poetry]
+                name = "research-bot"
+
+                [tool.poetry.dependencies]
+                python = ">=3.11"
+                langchain-core = "^0.3.1"
+                langgraph = ">=0.2.5,<0.3"
+                anthropic = { version = "~0.39", extras = ["vertex"] }
+            """,
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "bot.app:app"]\n',
+        }),
     )
 
     @classmethod
@@ -581,6 +607,11 @@ class UndeclaredImport(RepoRule):
             "agent/llm.py": "import openai\nimport yaml\nfrom bs4 import BeautifulSoup\nfrom pydantic import BaseModel\n",
         }),
         Example.repo({
+            "requirements.txt": "libpass==1.9.3\nopensearch-py==3.2.0\nmarkdown-it-py==4.0.0\npython3-saml==1.15.0\n",
+            "agent/auth.py": "from passlib.hash import bcrypt\nfrom opensearchpy import OpenSearch\n"
+                             "from markdown_it import MarkdownIt\nfrom onelogin.saml2.auth import OneLogin_Saml2_Auth\n",
+        }),
+        Example.repo({
             "requirements.txt": "openai==1.54.3\n",
             "agent/llm.py": """
                 from typing import TYPE_CHECKING
@@ -614,6 +645,11 @@ class UndeclaredImport(RepoRule):
             "tests/test_llm.py": "import pytest\n",
             "scripts/plot.py": "import matplotlib\n",
         }),
+        Example.repo({
+            "requirements.txt": "openai==1.54.3\n",
+            "jobs/backfill/Dockerfile": "FROM python:3.12-slim\nRUN poetry add qdrant-client==1.12.1 && pip install tqdm==4.67.1\n",
+            "jobs/backfill/run.py": "import qdrant_client\nimport tqdm\n",
+        }),
     )
 
     @classmethod
@@ -627,9 +663,10 @@ class UndeclaredImport(RepoRule):
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         decl = declarations(repo)
+        installed = _image_installed(repo)
         seen: dict[str, list[tuple[str, str, int, int]]] = {}
         for module, path, line, column in third_party_imports(repo):
-            if not is_declared(module, decl):
+            if not is_declared(module, decl) and not installed.intersection(distribution_candidates(module)):
                 seen.setdefault(distribution_candidates(module)[0], []).append((module, path, line, column))
         for dist, sites in seen.items():
             module, path, line, column = sites[0]

@@ -34,6 +34,8 @@ _EXAMPLE_ENV_RE = re.compile(r"(?i)(example|sample|template|dist|defaults?|tpl)"
 _OPENAI = "sk-proj-" + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + "Kp3Lw7Xa2"
 _AWS = "AKIA" + "Q7XJ2M4KT9ZP3WRB"
 _HF = "hf_" + "Vb7Kq2Lm9Xw4Rt6Zp1Nc8Hs3Jd5Gf0Ya"
+_PEM_HEAD = "-----BEGIN " + "PRIVATE KEY-----"
+_PEM_BODY = "qSWBAnprGPPfNCaMt/Tzbxzf1+yD8HuOqKphPOvOabCIhS23IPovqrVxbPYhIcwG"
 _DB_URL = "postgresql://agent:" + "Zq8rT4pLm2xW" + "@10.0.0.5/agent"
 
 
@@ -84,6 +86,12 @@ class HardcodedProviderKey(ArtifactRule):
             # token for the embeddings model: {_HF}
             EMBEDDINGS = "BAAI/bge-small-en-v1.5"
         """, "agent/embed.py", lines=(1,)),
+        Example.of(f"""
+            SIGNING_KEY = (
+                "{_PEM_HEAD}\\n"
+                "{_PEM_BODY}\\n"
+            )
+        """, "agent/sign.py", lines=(2,)),
     )
     valid = (
         Example.of("""
@@ -102,6 +110,10 @@ class HardcodedProviderKey(ArtifactRule):
         Example.of("""
             TASK_NAME = "sk-learn-pipeline-stage-runner"
         """, "agent/tasks.py"),
+        Example.of(f"""
+            STUB_KEY = b"{_PEM_HEAD}\\nstub-key\\n-----END PRIVATE KEY-----\\n"
+            SAMPLE_BOT_TOKEN = "xoxb-1-Q2x3Rt7Lk9Vb...kZ9mWq7"
+        """, "tests/test_signing.py"),
     )
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
@@ -178,6 +190,17 @@ class SecretNamedLiteral(PythonRule):
             SECRET_KEY = "change-me-in-production"
             password = "password123"
         """, "app.py"),
+        Example.of("""
+            import enum
+
+            SERVICE_ACCOUNT_KEY = "vendor_service_account_key"
+            TOKEN_AUDIENCE = "agent:session-handoff"
+            transport = BearerTransport(tokenUrl="auth/session/login")
+
+
+            class Event(enum.Enum):
+                CREDENTIAL_ROTATED = "credential.rotated"
+        """, "agent/auth.py"),
     )
 
     def _check(self, node: cst.BaseExpression, name: str, *, default_of: str | None = None) -> None:
@@ -185,6 +208,8 @@ class SecretNamedLiteral(PythonRule):
             return
         value = _literal(node)
         if value is None or not plausible_secret(value) or any(provider_tokens(value)):
+            return
+        if re.fullmatch(r"[a-z]+(?:[_.:/-][a-z]+)+", value):  # `"box_client_id"`, `"credential.create"`: a key or event name
             return
         env = re.sub(r"\W", "_", name).upper()
         if default_of:
@@ -598,6 +623,25 @@ class UndocumentedEnvVar(RepoRule):
             "README.md": "# agent\n",
             "agent.py": 'import os\n\nkey = os.environ[name]\nhome = os.environ["HOME"]\n',
         }),
+        Example.repo({
+            "README.md": "# agent\n",
+            "agent/providers.py": """
+                import os
+
+
+                def pick(region=None):
+                    if os.getenv("LEGACY_PROVIDER") is not None:
+                        print("LEGACY_PROVIDER is deprecated")
+                    region = region or os.getenv("SEARCH_REGION") or "us"
+                    rate = float(os.environ["RATE_LIMIT"]) if "RATE_LIMIT" in os.environ else 1.0
+                    host = os.environ.get("LOCAL_LLM_HOST")
+                    if not host:
+                        host = "http://localhost:8080"
+                    raw = os.getenv("ALLOWED_HOSTS")
+                    hosts = raw.split(",") if raw else ["localhost"]
+                    return region, rate, host, hosts
+            """,
+        }),
     )
 
     @classmethod
@@ -608,15 +652,18 @@ class UndocumentedEnvVar(RepoRule):
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         documented = {n.upper() for n in documented_variables(repo)}
+        # A variable whose presence the code tests (`if os.getenv("X")`, `"X" in os.environ`) is optional.
+        optional = {f.data["name"] for f in repo.facts("env-read") if f.data.get("presence")}
         first: dict[str, Fact] = {}
         for fact in repo.facts("env-read"):
             name = fact.data["name"]
             if (not fact.data["required"] or path_role(fact.path) != "src" or not is_env_name(name)
-                    or _is_platform_variable(name) or name.upper() in documented):
+                    or _is_platform_variable(name) or name.upper() in documented or name in optional):
                 continue
             if name not in first or (fact.path, fact.line) < (first[name].path, first[name].line):
                 first[name] = fact
-        where = ".env.example" if not repo.files_of(FileKind.ENV) else "the dotenv template"
+        templates = [p for p in repo.files_of(FileKind.ENV) if not is_committed_env_file(p)]
+        where = templates[0] if templates else ".env.example"
         for name, fact in sorted(first.items(), key=lambda kv: (kv[1].path, kv[1].line)):
             yield self.finding(
                 fact.path, fact.line, fact.column,

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import shlex
 from collections.abc import Iterable
 
+import libcst as cst
+from libcst.metadata import PositionProvider, QualifiedNameProvider
+
 from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity, path_role
-from tfa_lint.rule import ArtifactRule, Example, RepoRule
+from tfa_lint.rule import ArtifactRule, Example, FactCollector, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile
 
-from ._processes import ProcessFacts, commands, long_running_reason, traits
+from ._processes import (
+    Command,
+    ProcessFacts,
+    commands,
+    is_main_guard,
+    long_running_reason,
+    resolve_module,
+    traits,
+)
 
 _INITS = ("tini", "dumb-init", "s6-svscan", "/init", "catatonit")
 
@@ -262,3 +274,347 @@ def _advice(keyword: str, script: str) -> str:
         return f"write it in exec form: {keyword} {json.dumps(shlex.split(script))}"
     except ValueError:
         return f"prefix the command with `exec`: {keyword} exec {script.strip()}"
+
+
+# -- TFA0903: heavy work at import time ----------------------------------------------------------
+
+#: Qualified names of calls that load a model when they run.
+_MODEL_LOADS = {"transformers.pipeline", "sentence_transformers.SentenceTransformer",
+                "sentence_transformers.CrossEncoder", "spacy.load",
+                "langchain_huggingface.HuggingFaceEmbeddings", "langchain_community.embeddings.HuggingFaceEmbeddings",
+                "langchain.embeddings.HuggingFaceEmbeddings"}
+_FETCHES = {"nltk.download", "requests.get", "requests.post", "httpx.get", "httpx.post"}
+#: Declared processes that exist to do heavy one-off work (factor XII's admin processes).
+_ADMIN_RE = re.compile(r"(?i)(release|migrat|ingest|index|embed|seed|backfill|cleanup|purge|load|build|setup|"
+                       r"init|download|prepare|bootstrap)")
+_STEP_SEPARATORS = {"&&", "||", ";", "|"}
+
+
+def startup_work(qname: str) -> str | None:
+    """The kind of slow start-up work a call does: model, index, fetch or sleep."""
+    root = qname.split(".")[0]
+    if qname in _MODEL_LOADS or (root == "transformers" and qname.endswith(".from_pretrained")):
+        return "model"
+    if root.startswith("langchain") and qname.endswith((".from_documents", ".from_texts")):
+        return "index"
+    if root == "llama_index" and qname.endswith((".from_documents", "SimpleDirectoryReader.load_data")):
+        return "index"
+    if qname in _FETCHES:
+        return "fetch"
+    if qname == "time.sleep":
+        return "sleep"
+    return None
+
+
+class ImportTimeWork(FactCollector):
+    """Slow calls that run when a module is imported, and the modules it imports at module scope."""
+
+    name = "import-time-work"
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(file)
+        self._deferred = 0  # function bodies, lambdas and the __main__ block do not run at start-up
+        self._statement: list[tuple[cst.Call, str, str]] = []  # slow calls of the current simple statement
+        self._in_statement = False
+        self._exact: list[str] = []  # relative imports: module paths without .py
+        self._absolute: list[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._deferred += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._deferred -= 1
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._deferred += 1
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._deferred -= 1
+
+    def visit_If(self, node: cst.If) -> None:
+        if is_main_guard(node):
+            self._deferred += 1
+
+    def leave_If(self, original_node: cst.If) -> None:
+        if is_main_guard(original_node):
+            self._deferred -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self._deferred += 1  # a module-level `while` loop is the process's work, not its start-up
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._deferred -= 1
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._in_statement = True
+
+    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine) -> None:
+        # One fact per statement: `from_documents(SimpleDirectoryReader(...).load_data())` is one piece of work.
+        if self._statement:
+            node, kind, _ = self._statement[0]
+            labels = list(dict.fromkeys(label for _, _, label in self._statement))
+            self.record("import-time-call", node, work=kind, calls=labels)
+        self._statement = []
+        self._in_statement = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._deferred:
+            return
+        for qname in sorted(self.qualified_names(node.func)):
+            kind = startup_work(qname)
+            if kind is None:
+                continue
+            label = ".".join(qname.split(".")[-2:]) if kind in ("model", "index") else qname
+            if self._in_statement:
+                self._statement.append((node, kind, label))
+            else:
+                self.record("import-time-call", node, work=kind, calls=[label])
+            return
+
+    def visit_Import(self, node: cst.Import) -> None:
+        if not self._deferred:
+            self._absolute += [_dotted(alias.name).replace(".", "/") for alias in node.names]
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if self._deferred:
+            return
+        module = _dotted(node.module).replace(".", "/") if node.module is not None else ""
+        names = [] if isinstance(node.names, cst.ImportStar) else [_dotted(a.name) for a in node.names]
+        if node.relative:
+            base = posixpath.dirname(self.file.path)
+            for _ in range(len(node.relative) - 1):
+                base = posixpath.dirname(base)
+            prefix = posixpath.join(base, module) if module else base
+            self._exact += [prefix, *(posixpath.join(prefix, n) for n in names)]
+        elif module:
+            self._absolute += [module, *(f"{module}/{n}" for n in names)]
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self._exact or self._absolute:
+            self.record("module-imports", exact=self._exact, absolute=self._absolute)
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    return cst.helpers.get_full_name_for_node(node) or ""
+
+
+def _last_step(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The process a command ends up running: `python ingest.py && python -m app` runs `app`."""
+    last: list[str] = []
+    for word in words:
+        last = [] if word in _STEP_SEPARATORS else [*last, word]
+    return tuple(last)
+
+
+def _serving_modules(repo: Repo) -> dict[str, str | None]:
+    """Modules a serving or long-running process imports at start: its entry and app modules
+    (value None) and the repository modules those import at module scope (value: the importer)."""
+    if "serving-modules" in repo.memo:
+        return repo.memo["serving-modules"]
+    entries = set(traits(repo).app_files) | {f.path for f in repo.facts("app")}
+    for cmd in commands(repo):
+        if _ADMIN_RE.search(cmd.name):
+            continue  # a release/ingest process is where heavy one-off work belongs
+        step = Command(cmd.path, cmd.line, _last_step(cmd.words), cmd.name)
+        for target in step.python_targets():
+            path = resolve_module(repo, target)
+            if path and not _ADMIN_RE.search(posixpath.basename(path)):
+                entries.add(path)
+    out: dict[str, str | None] = {p: None for p in entries if path_role(p) == "src"}
+    python = set(repo.files_of(FileKind.PYTHON))
+    for fact in repo.facts("module-imports"):
+        if fact.path not in entries or path_role(fact.path) != "src":
+            continue
+        for path in _resolve_imports(fact.path, fact.data["exact"], fact.data["absolute"], python):
+            if path_role(path) == "src":
+                out.setdefault(path, fact.path)
+    repo.memo["serving-modules"] = out
+    return out
+
+
+def _resolve_imports(importer: str, exact: list[str], absolute: list[str], python: set[str]) -> set[str]:
+    found: set[str] = set()
+    here = posixpath.dirname(importer)
+    for module in exact:
+        found |= {c for c in (f"{module}.py", f"{module}/__init__.py") if c in python}
+    for module in absolute:
+        for cand in (f"{module}.py", f"{module}/__init__.py"):
+            local = posixpath.join(here, cand) if here else cand
+            if cand in python or local in python:
+                found.add(cand if cand in python else local)
+            elif "/" in module:  # a src/ layout: only a dotted path is specific enough to match by suffix
+                matches = [p for p in python if p.endswith("/" + cand)]
+                if len(matches) == 1:
+                    found.add(matches[0])
+    found.discard(importer)
+    return found
+
+
+_WORK_ADVICE = {
+    "model": ("loads a model",
+              ("Load it in a lifespan/startup hook (and bake the weights into the image) so the server binds its "
+               "port at once and a readiness probe reports when the model is ready")),
+    "index": ("builds an index from documents",
+              ("Build and persist the index in an admin process (a one-off job) and have the app load the "
+               "prebuilt index from a backing service")),
+    "fetch": ("calls the network",
+              ("Fetch at build time (a Dockerfile `RUN`) or in a lifespan/startup hook with a timeout, so a "
+               "readiness probe can report the dependency")),
+    "sleep": ("sleeps",
+              ("Wait for dependencies with retries in a lifespan/startup hook and let a readiness probe report "
+               "not-ready meanwhile")),
+}
+
+
+class ImportTimeStartupWork(RepoRule):
+    id = "TFA0903"
+    name = "heavy-import-time-work"
+    factor = 9
+    severity = Severity.NOTE
+    title = "Heavy work at import time of the serving process"
+    collectors = (ProcessFacts, ImportTimeWork)
+    what = """
+        A module-scope call (not in a function, not under `if __name__ == "__main__":`) that
+        loads a model (`transformers` `from_pretrained`/`pipeline`, `SentenceTransformer`,
+        `spacy.load`), builds a vector index from documents (LangChain `from_documents`/`from_texts`,
+        LlamaIndex `VectorStoreIndex.from_documents`, `SimpleDirectoryReader(...).load_data()`),
+        calls the network (`requests`/`httpx` `get`/`post`, `nltk.download`) or sleeps, in a
+        module a declared server or worker imports at start: its app or entry module, or a
+        repository module those import at module scope. Declared admin processes (`release:`,
+        ingest or migrate jobs) and tests, scripts and examples are not reported. Advisory.
+    """
+    why = """
+        Disposable processes start in seconds. Work done while the app module is imported runs
+        before the server even binds its port: every start, restart and scale-out waits for it,
+        readiness and liveness probes fail or time out meanwhile, and each replica repeats the
+        same download or indexing.
+    """
+    fix = """
+        Move model loading into a lifespan/startup hook (FastAPI `lifespan`) so the process binds
+        at once and a readiness probe reports when it is ready; build indexes in an admin process
+        and load the persisted result; download data at build time.
+    """
+    invalid = (
+        Example.repo({
+            "Procfile": "web: uvicorn app:app --port $PORT\n",
+            "app.py": """
+                from fastapi import FastAPI
+                from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
+
+                index = VectorStoreIndex.from_documents(SimpleDirectoryReader("docs").load_data())
+                app = FastAPI()
+            """,
+        }, lines=(4,)),
+        Example.repo({
+            "agent/server.py": """
+                from fastapi import FastAPI
+
+                from agent.embed import encode
+
+                app = FastAPI()
+            """,
+            "agent/embed.py": """
+                from sentence_transformers import SentenceTransformer as ST
+
+                model = ST("all-MiniLM-L6-v2")
+
+
+                def encode(text: str) -> list[float]:
+                    return model.encode(text).tolist()
+            """,
+        }, lines=(3,)),
+    )
+    valid = (
+        Example.of("""
+            from contextlib import asynccontextmanager
+
+            from fastapi import FastAPI
+            from sentence_transformers import SentenceTransformer
+
+            models = {}
+
+
+            @asynccontextmanager
+            async def lifespan(app: FastAPI):
+                models["embed"] = SentenceTransformer("all-MiniLM-L6-v2")
+                yield
+
+
+            app = FastAPI(lifespan=lifespan)
+        """, "app.py"),
+        Example.repo({
+            "Procfile": "release: python ingest.py\nweb: uvicorn app:app\n",
+            "ingest.py": """
+                from langchain_community.vectorstores import FAISS
+                from langchain_openai import OpenAIEmbeddings
+
+                from loaders import load_docs
+
+                FAISS.from_documents(load_docs(), OpenAIEmbeddings()).save_local("index")
+            """,
+            "app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }),
+        Example.repo({
+            "Procfile": "worker: python poller.py\n",
+            "poller.py": """
+                import time
+
+                import requests
+
+                while True:
+                    requests.post("http://localhost:8000/tick", timeout=5)
+                    time.sleep(5)
+            """,
+            "app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "scripts/warm_cache.py": """
+                import requests
+
+                requests.get("http://localhost:8000/health")
+            """,
+            "tests/test_app.py": """
+                from transformers import pipeline
+
+                classifier = pipeline("sentiment-analysis")
+            """,
+        }),
+        Example.of("""
+            import time
+
+            import requests
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+
+            def sleep(seconds: float) -> None:
+                time.sleep(seconds)
+
+
+            @app.get("/weather")
+            def weather(city: str) -> dict:
+                return requests.get("https://wttr.in/" + city, timeout=5).json()
+
+
+            if __name__ == "__main__":
+                requests.post("https://hooks.example.com/started", timeout=5)
+        """, "app.py"),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        return long_running_reason(repo)
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        serving = _serving_modules(repo)
+        for fact in repo.facts("import-time-call"):
+            if fact.path not in serving:
+                continue
+            importer = serving[fact.path]
+            does, advice = _WORK_ADVICE[fact.data["work"]]
+            calls = ", ".join(f"`{c}`" for c in fact.data["calls"])
+            where = f"`{fact.path}` is imported by `{importer}`, so this" if importer else "This"
+            yield self.finding(
+                fact.path, fact.line, fact.column,
+                f"{where} module-scope call {calls} {does} when the process starts, before it can serve "
+                f"requests; readiness probes fail until it is done. {advice}.")

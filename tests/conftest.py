@@ -27,7 +27,9 @@ def scan_tree(root: Path, rules: list[type[Rule]] | None = None, config: Config 
 
 @pytest.fixture
 def tree(tmp_path: Path):
-    def make(files: dict[str, str]) -> Path:
-        return write_tree(tmp_path / "repo", files)
+    """A small repository, checked out like a real one (with a `.git`, so TFA0101 stays quiet
+    unless a test asks for a tree without version control)."""
+    def make(files: dict[str, str], *, vcs: bool = True) -> Path:
+        return write_tree(tmp_path / "repo", {".git/HEAD": "ref: refs/heads/main\n", **files} if vcs else files)
 
     return make

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from conftest import REPO_ROOT, scan_tree
 from tfa_lint.rule import load_rules
 from tfa_lint.score import score
 
 EXAMPLES = REPO_ROOT / "examples"
+#: Rules one repository cannot trip together with the others, each with the reason.
+MUTUALLY_EXCLUSIVE = {
+    "TFA0201": "no manifest at all, while TFA0202-TFA0206 need manifests",
+    "TFA0801": "no declared process, while TFA0205/TFA0901/TFA0902 need a Procfile and a CMD",
+}
 
 
-def test_bad_agent_trips_every_rule() -> None:
-    result = scan_tree(EXAMPLES / "bad-agent")
+def test_bad_agent_trips_every_rule(tmp_path: Path) -> None:
+    # Copied out of this git checkout, so the repository-without-VCS rule (TFA0101) can fire too.
+    copy = shutil.copytree(EXAMPLES / "bad-agent", tmp_path / "bad-agent")
+    result = scan_tree(copy)
     fired = {f.rule for f in result.findings}
-    expected = {rule_id for rule_id, rule in load_rules().items() if not rule._meta}
-    assert fired == expected
+    expected = {rule_id for rule_id, rule in load_rules().items() if not rule._meta} - set(MUTUALLY_EXCLUSIVE)
+    assert fired == expected, f"missing: {sorted(expected - fired)}; unexpected: {sorted(fired - expected)}"
     card = score(result)
-    assert card.overall == 0
+    # Factors holding a mutually exclusive rule keep its weight as a pass; every other one is 0.
+    spared = {int(rule_id[3:5]) for rule_id in MUTUALLY_EXCLUSIVE}
+    assert all(f.score == 0 for f in card.assessed if f.factor not in spared), card.factors
     assert not result.diagnostics
+
+
+def test_mutually_exclusive_rules_fire_on_their_own_repo(tree) -> None:
+    root = tree({"agent.py": "import openai\nfrom fastapi import FastAPI\n\napp = FastAPI()\n"}, vcs=False)
+    fired = {f.rule for f in scan_tree(root).findings}
+    assert set(MUTUALLY_EXCLUSIVE) | {"TFA0101"} <= fired
 
 
 def test_clean_agent_is_clean_and_scores_100() -> None:
@@ -25,7 +43,7 @@ def test_clean_agent_is_clean_and_scores_100() -> None:
     card = score(result)
     assert card.overall == 100
     assessed = {f.factor for f in card.assessed}
-    assert {2, 3, 6, 9, 11} <= assessed
+    assert set(range(1, 12)) <= assessed
     for factor in card.factors:
         if factor.score is None:
             assert factor.summary.startswith("n/a — ")

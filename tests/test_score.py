@@ -34,7 +34,7 @@ def test_not_applicable_is_na_never_ten() -> None:
     disposability = card.factors[8]
     assert disposability.score is None
     assert disposability.summary == "n/a — no long-running process found"
-    assert card.factors[0].summary == "n/a — not checked by this version of tfa-lint"
+    assert card.factors[0].summary == "n/a — its checks are not selected"
     assert card.overall == 100 and len(card.assessed) == 1
 
 

@@ -1,10 +1,13 @@
 import logging
+import threading
+import time
 
 from fastapi import FastAPI
 
 from agent.llm import answer
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+logging.basicConfig(filename="agent.log", level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+time.sleep(2)  # give redis time to start
 app = FastAPI()
 conversations: dict[str, list[str]] = {}
 
@@ -16,3 +19,20 @@ def chat(session_id: str, message: str) -> dict:
     reply = answer(message, history)
     history.extend([message, reply])
     return {"reply": reply}
+
+
+def refresh_forever() -> None:
+    while True:
+        conversations.clear()
+        time.sleep(3600)
+
+
+@app.on_event("startup")
+def start_refresher() -> None:
+    threading.Thread(target=refresh_forever, daemon=True).start()
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    uvicorn.run(app, host="127.0.0.1", port=8000)

@@ -9,3 +9,11 @@ def answer(question: str, history: list[str]) -> str:
         messages=[{"role": "user", "content": "\n".join([*history, question])}],
     )
     return response.choices[0].message.content or ""
+
+
+def summarize(text: str) -> str:
+    response = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": f"Summarize: {text}"}],
+    )
+    return response.choices[0].message.content or ""

@@ -1,4 +1,5 @@
 import json
+import os
 import time
 
 from agent.llm import answer
@@ -6,6 +7,8 @@ from agent.store import cache
 
 
 def main() -> None:
+    with open("/tmp/agent-worker.pid", "w") as fh:
+        fh.write(str(os.getpid()))
     while True:
         job = cache.lpop("jobs")
         if job is None:

@@ -1,0 +1,522 @@
+"""Factor I — Codebase: one codebase in version control, the same code in every deploy."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+
+import libcst as cst
+from libcst.metadata import PositionProvider, QualifiedNameProvider
+
+from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
+from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
+
+# -- TFA0101 ---------------------------------------------------------------------------------
+
+#: Root files a repository-wide finding is anchored at, most telling first.
+_ANCHORS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "README.md", "README.rst", "README")
+
+
+class NoVersionControl(RepoRule):
+    id = "TFA0101"
+    name = "no-version-control"
+    factor = 1
+    severity = Severity.WARNING
+    title = "Repository not under version control"
+    what = """
+        The scanned directory has no version-control metadata: no `.git` directory or git
+        worktree file (nor `.hg`, `.svn` or `.jj`) at its root or in any parent directory.
+        Reported once, at the project's manifest (or its first file).
+    """
+    why = """
+        A twelve-factor app is one codebase tracked in revision control, deployed many times.
+        Without it there is no way to say which code a deploy runs, to review a change, or to
+        roll back a bad release: every copy of the directory is its own, untracked codebase.
+    """
+    fix = """
+        Put the project under version control: `git init`, add a `.gitignore` (virtual
+        environments, `.env`, runtime state), commit, and push to a shared remote that every
+        deploy is built from.
+    """
+    invalid = (
+        Example.repo({
+            "requirements.txt": "openai==1.57.0\n",
+            "agent.py": "from openai import OpenAI\n\nclient = OpenAI()\n",
+        }, lines=(1,)),
+        Example.of("""
+            from openai import OpenAI
+
+            client = OpenAI()
+        """, "agent.py", lines=(1,)),
+    )
+    valid = (
+        Example.repo({
+            ".git/HEAD": "ref: refs/heads/main\n",
+            "agent.py": "from openai import OpenAI\n\nclient = OpenAI()\n",
+        }),
+        Example.repo({
+            ".git": "gitdir: ../.git/worktrees/agent\n",
+            "agent.py": "from openai import OpenAI\n\nclient = OpenAI()\n",
+        }),
+        Example.repo({
+            ".hg/requires": "store\n",
+            "agent.py": "from openai import OpenAI\n\nclient = OpenAI()\n",
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        return None  # every codebase belongs in version control
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        if repo.vcs is not None:
+            return
+        paths = [f.path for f in repo.files]
+        anchor = next((name for name in _ANCHORS if name in paths), paths[0] if paths else ".")
+        yield self.finding(
+            anchor, 1, 1,
+            "This directory is not under version control (no `.git`, `.hg`, `.svn` or `.jj` here or above): "
+            "run `git init`, commit the code, and build every deploy from that one repository")
+
+
+# -- TFA0102 ---------------------------------------------------------------------------------
+
+_ENV_TOKENS = r"(?:dev|development|local|staging|stage|prod|production|test)"
+_SUFFIX_RE = re.compile(rf"^(?P<base>.+?)[_.-](?P<env>{_ENV_TOKENS})$", re.IGNORECASE)
+_PREFIX_RE = re.compile(rf"^(?P<env>{_ENV_TOKENS})[_.-](?P<base>.+)$", re.IGNORECASE)
+
+
+class TopLevelNames(FactCollector):
+    """The functions and classes each module defines at top level, with their lines."""
+
+    name = "top-level-names"
+
+    def visit_Module(self, node: cst.Module) -> None:
+        names: dict[str, int] = {}
+        for statement in node.body:
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                names.setdefault(statement.name.value, self.position(statement.name)[0])
+        if names:
+            self.record("top-level-names", None, names=names)
+
+
+def _split_env(stem: str) -> tuple[str, str | None]:
+    """``agent_dev`` -> (``agent``, ``dev``); a stem with no env token is its own base."""
+    for pattern in (_SUFFIX_RE, _PREFIX_RE):
+        match = pattern.match(stem)
+        if match:
+            return match.group("base").lower(), match.group("env").lower()
+    return stem.lower(), None
+
+
+class PerEnvironmentCopies(RepoRule):
+    id = "TFA0102"
+    name = "per-environment-code-copies"
+    factor = 1
+    severity = Severity.NOTE
+    title = "Per-environment copies of code"
+    collectors = (TopLevelNames,)
+    what = """
+        Modules in the same directory whose names differ only by an environment token
+        (`agent_dev.py` and `agent_prod.py`, `config_local.py` and `config.py`, `prod_bot.py`)
+        and that define at least half of the same top-level functions and classes. Modules
+        that only assign settings (no functions or classes), tests and examples are not
+        reported.
+    """
+    why = """
+        One codebase, many deploys: each environment should run the same code with different
+        config. Copies per environment drift apart — a fix lands in `bot_dev.py` and never
+        reaches `bot_prod.py` — so what was tested is not what runs in production.
+    """
+    fix = """
+        Merge the copies into one module and move what differs (URLs, model names, flags)
+        into environment variables read at start-up, e.g. `MODEL = os.environ["MODEL"]`.
+    """
+    invalid = (
+        Example.repo({
+            "bot_dev.py": """
+                from openai import OpenAI
+
+                client = OpenAI(base_url="http://localhost:11434/v1")
+
+
+                def run_agent(question: str) -> str:
+                    return client.responses.create(model="llama3", input=question).output_text
+            """,
+            "bot_prod.py": """
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def run_agent(question: str) -> str:
+                    return client.responses.create(model="gpt-4o", input=question).output_text
+            """,
+        }, lines=(6,)),
+        Example.repo({
+            "agent/server.py": "def build_app():\n    return None\n\n\ndef serve():\n    pass\n",
+            "agent/server_local.py": "def build_app():\n    return 1\n\n\ndef serve():\n    pass\n",
+        }, lines=(1,)),
+    )
+    valid = (
+        Example.repo({
+            "bot.py": """
+                import os
+
+                from openai import OpenAI
+
+                client = OpenAI(base_url=os.getenv("OPENAI_BASE_URL"))
+
+
+                def run_agent(question: str) -> str:
+                    return client.responses.create(model=os.environ["MODEL"], input=question).output_text
+            """,
+        }),
+        Example.repo({
+            "settings/dev.py": "DEBUG = True\nDATABASE_URL = 'sqlite:///dev.db'\n",
+            "settings/prod.py": "DEBUG = False\n",
+            "config_dev.py": "LOG_LEVEL = 'DEBUG'\n",
+            "config_prod.py": "LOG_LEVEL = 'INFO'\n",
+        }),
+        Example.repo({
+            "agent/tools_dev.py": "def list_files():\n    pass\n",
+            "agent/tools_prod.py": "def deploy():\n    pass\n\n\ndef rollback():\n    pass\n",
+            "tests/agent_test.py": "def run_agent():\n    pass\n",
+            "tests/agent_prod.py": "def run_agent():\n    pass\n",
+        }),
+        Example.repo({
+            "app/bot_dev.py": "def run_agent():\n    pass\n",
+            "worker/bot_prod.py": "def run_agent():\n    pass\n",
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        return None if repo.files_of(FileKind.PYTHON) else "no Python file found"
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        groups: dict[tuple[str, str], list[tuple[str, str | None, dict[str, int]]]] = {}
+        for fact in repo.facts("top-level-names"):
+            if path_role(fact.path) in ("test", "example"):
+                continue
+            directory, name = posixpath.split(fact.path)
+            base, env = _split_env(name[:-3])
+            groups.setdefault((directory, base), []).append((fact.path, env, fact.data["names"]))
+        for members in groups.values():
+            yield from self._copies(sorted(members))
+
+    def _copies(self, members: list[tuple[str, str | None, dict[str, int]]]) -> Iterator[Finding]:
+        reported: set[str] = set()
+        for path, env, names in members:
+            if env is None or path in reported:
+                continue
+            twins = [other for other, _, other_names in members
+                     if other != path and _shares_most(names, other_names)]
+            if not twins:
+                continue
+            reported.update([path, *twins])
+            shared = sorted(set(names).intersection(*(dict(m[2]) for m in members if m[0] in twins)),
+                            key=names.__getitem__)
+            line = names[shared[0]] if shared else 1
+            others = ", ".join(f"`{t}`" for t in twins)
+            yield self.finding(
+                path, line, 1,
+                f"`{path}` is a per-environment copy of {others} (same top-level "
+                f"{', '.join(f'`{n}`' for n in shared[:5]) or 'definitions'}): keep one module and read what "
+                "differs between environments from environment variables")
+
+
+def _shares_most(a: dict[str, int], b: dict[str, int]) -> bool:
+    """At least half the definitions of the smaller module also appear in the other."""
+    smaller = min(len(a), len(b))
+    return smaller > 0 and len(a.keys() & b.keys()) * 2 >= smaller
+
+
+# -- TFA0103 ---------------------------------------------------------------------------------
+
+_ENV_VARS = {"ENV", "ENVIRONMENT", "APP_ENV", "APP_ENVIRONMENT", "STAGE", "APP_STAGE", "DEPLOY_ENV",
+             "DEPLOYMENT_ENV", "DEPLOYMENT_ENVIRONMENT", "PYTHON_ENV", "FLASK_ENV", "DJANGO_ENV", "RUN_ENV",
+             "RUNTIME_ENV", "ENV_NAME", "ENVIRONMENT_NAME", "SERVICE_ENV"}
+_ENV_NAMES = {v.lower() for v in _ENV_VARS}
+_ENV_VALUES = {"dev", "development", "local", "staging", "stage", "prod", "production"}
+_ENV_READERS = {"os.getenv", "os.environ.get", "decouple.config"}
+_NORMALISERS = {"lower", "upper", "strip", "casefold"}
+
+#: Constructors of LLM clients and backing-service clients (qualified names).
+CLIENT_CONSTRUCTORS = frozenset({
+    "openai.OpenAI", "openai.AsyncOpenAI", "openai.AzureOpenAI", "openai.AsyncAzureOpenAI",
+    "anthropic.Anthropic", "anthropic.AsyncAnthropic", "anthropic.AnthropicBedrock", "anthropic.AnthropicVertex",
+    "langchain_openai.ChatOpenAI", "langchain_openai.AzureChatOpenAI", "langchain_openai.OpenAIEmbeddings",
+    "langchain_anthropic.ChatAnthropic", "langchain_google_genai.ChatGoogleGenerativeAI",
+    "langchain_ollama.ChatOllama", "langchain_community.chat_models.ChatOllama", "litellm.Router", "crewai.LLM",
+    "smolagents.OpenAIServerModel", "smolagents.LiteLLMModel", "smolagents.InferenceClientModel",
+    "smolagents.HfApiModel", "groq.Groq", "mistralai.Mistral", "cohere.Client", "cohere.ClientV2",
+    "google.genai.Client", "ollama.Client", "ollama.AsyncClient",
+    "redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url", "redis.asyncio.Redis",
+    "redis.asyncio.from_url", "redis.asyncio.Redis.from_url", "sqlalchemy.create_engine",
+    "sqlalchemy.ext.asyncio.create_async_engine", "sqlite3.connect", "psycopg.connect", "psycopg2.connect",
+    "asyncpg.connect", "asyncpg.create_pool", "pymongo.MongoClient", "motor.motor_asyncio.AsyncIOMotorClient",
+    "qdrant_client.QdrantClient", "qdrant_client.AsyncQdrantClient", "chromadb.Client", "chromadb.PersistentClient",
+    "chromadb.EphemeralClient", "chromadb.HttpClient", "chromadb.AsyncHttpClient", "pinecone.Pinecone",
+    "weaviate.Client", "weaviate.connect_to_local", "weaviate.connect_to_weaviate_cloud",
+    "elasticsearch.Elasticsearch", "neo4j.GraphDatabase.driver", "pika.BlockingConnection",
+})
+#: Targets, keywords and keys whose values are feature toggles, not a fork of the code.
+_TOGGLE_RE = re.compile(r"(?i)(origin|cors|debug|log|reload|docs|openapi|redoc|swagger|allowed_hosts|trusted_hosts|"
+                        r"csrf|cookie|verbose|echo)")
+_TOGGLE_CALLS = {"add_middleware", "CORS", "CORSMiddleware", "basicConfig", "setLevel"}
+_HOST_NAME_RE = re.compile(r"(?i)(^|_)(host|hostname|server|endpoint|domain|addr|address|api_base|base_url)s?$")
+_MODEL_NAME_RE = re.compile(r"(?i)(model|^engine$|^llm$|deployment_name)")
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+_HOST_RE = re.compile(r"^(localhost|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)(:\d+)?$")
+_MODEL_RE = re.compile(r"^[\w./:@-]{2,}$")
+#: Where a server listens is a deploy detail of the process, not a backing service.
+_BIND_ADDRESSES = {"0.0.0.0", "127.0.0.1", "::"}
+
+
+class EnvironmentNameBranch(PythonRule):
+    id = "TFA0103"
+    name = "environment-name-branch"
+    factor = 1
+    severity = Severity.WARNING
+    title = "Behaviour branched on environment name"
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+    what = """
+        An `if` statement or conditional expression that compares the environment's name —
+        `os.getenv("ENV")`, `os.environ["APP_ENV"]`, `settings.ENVIRONMENT`, `STAGE`… — with
+        `"dev"`, `"local"`, `"staging"` or `"prod"`, and whose branches bind different literal
+        URLs, hosts or model names, or construct different LLM or backing-service clients.
+        Branches that only toggle debug, log level, reload, API docs or CORS are not reported,
+        nor are tests and examples.
+    """
+    why = """
+        Each deploy should run the same code with its own config. A branch on the environment
+        name forks the codebase: the production path runs only in production, so it is never
+        exercised in development or CI, and a new environment (a second staging, a customer
+        deploy) needs a code change instead of a config change.
+    """
+    fix = """
+        Replace the branch with the value it selects, read from the environment:
+        `db_url = os.environ["DATABASE_URL"]`, `model = os.environ["MODEL"]`,
+        `OpenAI(base_url=os.getenv("OPENAI_BASE_URL"))`. Each deploy sets its own value.
+    """
+    invalid = (
+        Example.of("""
+            import os
+
+            if os.getenv("ENV") == "prod":
+                db_url = "postgresql://prod-db.internal/agent"
+            else:
+                db_url = "sqlite:///dev.db"
+        """, "agent/db.py", lines=(3,)),
+        Example.of("""
+            from langchain_ollama import ChatOllama
+            from langchain_openai import ChatOpenAI
+
+            from agent.config import settings
+
+            llm = ChatOllama(model="llama3") if settings.ENVIRONMENT in ("dev", "local") else ChatOpenAI()
+        """, "agent/llm.py", lines=(6,)),
+        Example.of("""
+            import os as system
+
+            ENV = system.environ.get("APP_ENV", "dev").lower()
+            if ENV != "production":
+                MODEL = "gpt-4o-mini"
+            else:
+                MODEL = "gpt-4o"
+        """, "agent/models.py", lines=(4,)),
+    )
+    valid = (
+        Example.of("""
+            import os
+
+            db_url = os.environ["DATABASE_URL"]
+            model = os.getenv("MODEL", "gpt-4o-mini")
+        """, "agent/db.py"),
+        Example.of("""
+            import logging
+            import os
+
+            from fastapi import FastAPI
+            from fastapi.middleware.cors import CORSMiddleware
+
+            ENV = os.getenv("ENV", "dev")
+            app = FastAPI(docs_url="/docs" if ENV == "dev" else None)
+            if ENV == "dev":
+                logging.basicConfig(level=logging.DEBUG)
+                origins = ["http://localhost:3000"]
+                app.add_middleware(CORSMiddleware, allow_origins=["http://localhost:5173"])
+        """, "agent/app.py"),
+        Example.of("""
+            import os
+
+            from sqlalchemy import create_engine
+
+            if os.getenv("ENV") == "prod":
+                engine = create_engine(os.environ["DATABASE_URL"], pool_size=20)
+            else:
+                engine = create_engine(os.environ["DATABASE_URL"])
+        """, "agent/db.py"),
+        Example.of("""
+            import os
+
+            if os.getenv("ENV") == "prod":
+                db_url = "postgresql://prod-db.internal/agent"
+            else:
+                db_url = "sqlite:///dev.db"
+        """, "tests/test_db.py"),
+        Example.of("""
+            mode = "prod"
+            if mode == "prod":
+                url = "https://api.example.com"
+        """, "agent/client.py"),
+    )
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(file)
+        self._elifs: set[int] = set()  # elif clauses of a reported branch
+
+    def visit_If(self, node: cst.If) -> None:
+        if id(node) in self._elifs:
+            return
+        orelse = node.orelse.body if isinstance(node.orelse, cst.Else) else node.orelse
+        if self._check(node.test, node.body, orelse) and isinstance(node.orelse, cst.If):
+            chain: cst.BaseSuite | cst.If | cst.Else | None = node.orelse
+            while isinstance(chain, cst.If):
+                self._elifs.add(id(chain))
+                chain = chain.orelse
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._check(node.test, node.body, node.orelse)
+
+    def _check(self, test: cst.BaseExpression, body: cst.CSTNode, orelse: cst.CSTNode | None) -> bool:
+        if self.file.role in ("test", "example"):
+            return False
+        shown = self._env_test(test)
+        if shown is None:
+            return False
+        chosen = self._choices(body)
+        other = self._choices(orelse) if orelse is not None else set()
+        if chosen == other or not chosen | other:
+            return False
+        kinds = sorted({kind for kind, _ in chosen ^ other})
+        self.report(test, f"Code branches on the environment name (`{shown}`) to pick {_describe(kinds)}: "
+                          "read that value from an environment variable each deploy sets (e.g. `DATABASE_URL`, "
+                          "`MODEL`) and run the same code everywhere")
+        return True
+
+    # -- the test ----------------------------------------------------------------------------
+    def _env_test(self, test: cst.BaseExpression) -> str | None:
+        """The comparison's source when ``test`` compares the environment name with a literal."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self._env_test(test.expression)
+        if isinstance(test, cst.BooleanOperation):
+            return self._env_test(test.left) or self._env_test(test.right)
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return None
+        target = test.comparisons[0]
+        if not isinstance(target.operator, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
+            return None
+        for read, literal in ((test.left, target.comparator), (target.comparator, test.left)):
+            if self._is_env_read(read) and _names_environment(literal):
+                return self.source_of(test)
+        return None
+
+    def _is_env_read(self, expr: cst.BaseExpression) -> bool:
+        while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+               and expr.func.attr.value in _NORMALISERS and not expr.args):
+            expr = expr.func.value  # os.getenv("ENV", "dev").lower()
+        if isinstance(expr, cst.Call) and self.qualified_names(expr.func) & _ENV_READERS and expr.args:
+            return _string(expr.args[0].value) in _ENV_VARS
+        if isinstance(expr, cst.Subscript) and "os.environ" in self.qualified_names(expr.value):
+            index = expr.slice[0].slice if len(expr.slice) == 1 else None
+            return isinstance(index, cst.Index) and _string(index.value) in _ENV_VARS
+        if isinstance(expr, cst.Name):
+            return expr.value.lower() in _ENV_NAMES
+        if isinstance(expr, cst.Attribute):
+            return expr.attr.value.lower() in _ENV_NAMES
+        return False
+
+    # -- the branches ------------------------------------------------------------------------
+    def _choices(self, node: cst.CSTNode) -> set[tuple[str, str]]:
+        """What a branch selects: literal URLs, hosts and model names, and client constructors."""
+        found: set[tuple[str, str]] = set()
+        self._walk(node, None, found)
+        return found
+
+    def _walk(self, node: cst.CSTNode, context: str | None, found: set[tuple[str, str]]) -> None:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return  # definitions do not run in the branch
+        if isinstance(node, cst.Call):
+            callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else (
+                node.func.value if isinstance(node.func, cst.Name) else "")
+            if callee in _TOGGLE_CALLS:
+                return
+            names = self.qualified_names(node.func) & CLIENT_CONSTRUCTORS
+            if names:
+                found.add(("client", min(names)))
+        name = _bound_name(node)
+        if name is not None:
+            if _TOGGLE_RE.search(name):
+                return
+            context = name
+        value = _string(node) if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else None
+        if value is not None:
+            kind = _literal_kind(value, context)
+            if kind:
+                found.add((kind, value))
+            return
+        for child in node.children:
+            self._walk(child, context, found)
+
+
+def _bound_name(node: cst.CSTNode) -> str | None:
+    """The name a node binds its value to: assignment target, keyword, dict key or env var."""
+    target: cst.BaseExpression | None = None
+    if isinstance(node, cst.Assign) and node.targets:
+        target = node.targets[-1].target
+    elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+        target = node.target
+    elif isinstance(node, cst.Arg) and node.keyword is not None:
+        return node.keyword.value
+    elif isinstance(node, cst.DictElement):
+        return _string(node.key)
+    if isinstance(target, cst.Name):
+        return target.value
+    if isinstance(target, cst.Attribute):
+        return target.attr.value
+    if isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+        return _string(target.slice[0].slice.value)  # os.environ["OPENAI_BASE_URL"] = ...
+    return None
+
+
+def _literal_kind(value: str, context: str | None) -> str | None:
+    if _URL_RE.match(value):
+        return "url"
+    if context and _HOST_NAME_RE.search(context) and _HOST_RE.match(value) and value not in _BIND_ADDRESSES:
+        return "host"
+    if context and _MODEL_NAME_RE.search(context) and _MODEL_RE.match(value):
+        return "model"
+    return None
+
+
+def _describe(kinds: list[str]) -> str:
+    words = {"client": "a different client", "host": "a different host", "model": "a different model",
+             "url": "a different URL"}
+    return " and ".join(words[k] for k in kinds)
+
+
+def _string(node: cst.CSTNode | None) -> str | None:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _names_environment(node: cst.BaseExpression) -> bool:
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return any(_names_environment(e.value) for e in node.elements)
+    value = _string(node)
+    return value is not None and value.lower() in _ENV_VALUES

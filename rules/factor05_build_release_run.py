@@ -1,0 +1,660 @@
+"""Factor V — Build, release, run: build once, release an identifiable build, run it unchanged.
+
+(The floating base image check of this factor is TFA0207, under Dependencies.)
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+import shlex
+from collections.abc import Iterable
+
+import libcst as cst
+import pathspec
+from libcst.metadata import PositionProvider, QualifiedNameProvider
+
+from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
+from tfa_lint.rule import Example, FactCollector, RepoRule
+from tfa_lint.sources.dockerfile import Dockerfile, Instruction
+from tfa_lint.sources.envfile import EnvFile
+from tfa_lint.sources.pyproject import Pyproject
+
+from ._processes import ProcessFacts, commands, traits
+from .factor03_config import is_committed_env_file
+
+# -- TFA0501 ---------------------------------------------------------------------------------
+
+#: Installs and code fetches. Non-literal parts of a command are flattened to "{}".
+_INSTALL_RE = re.compile(
+    r"\b(?P<what>(?:uv\s+)?pip3?\s+install"
+    r"|apt(?:-get)?\s+(?:-\S+\s+)*install"
+    r"|apk\s+add"
+    r"|npm\s+(?:install|i|ci)"
+    r"|git\s+(?:clone|pull))\b"
+)
+_SUBPROCESS_CALLS = {
+    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
+    "subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen",
+    "asyncio.create_subprocess_shell", "asyncio.create_subprocess_exec",
+}
+_PIP_MAIN = {"pip.main", "pip._internal.main", "pip._internal.cli.main.main"}
+#: The command runs somewhere else (a sandbox container, a remote host): not this process's release.
+_REMOTE_RE = re.compile(r"\b(docker|podman|kubectl)\s+(exec|run)\b|\bssh\s")
+#: One-off installer modules by name (what setup.py/noxfile.py/tasks.py are to path_role).
+_REPO_URL_RE = re.compile(r"://|^git@|\.git$")
+_INSTALLER_FILE_RE = re.compile(r"^(install|installer|setup|bootstrap|build)(_\w+)?\.py$")
+#: Compose files for local development, where a mounted source tree is installed on start.
+_DEV_COMPOSE_RE = re.compile(r"(?i)(dev|local|test|override|debug)")
+
+
+def _flatten(node: cst.BaseExpression) -> str | None:
+    """A command argument as text, non-literal parts as ``{}``; None when nothing is literal."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = _flatten(node.left), _flatten(node.right)
+        return None if left is None and right is None else (left or "{}") + (right or "{}")
+    if isinstance(node, cst.FormattedString):
+        return "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left, right = _flatten(node.left), _flatten(node.right)
+        return None if left is None and right is None else (left or "{}") + (right or "{}")
+    if isinstance(node, (cst.List, cst.Tuple)):
+        words = [_flatten(e.value) if isinstance(e, cst.Element) else None for e in node.elements]
+        return None if all(w is None for w in words) else " ".join(w or "{}" for w in words)
+    return None
+
+
+def install_in(command: str, *, elsewhere: bool = False) -> str | None:
+    """The install or fetch a command runs (``pip install``…), or None.
+
+    ``git clone`` counts only with a literal source (cloning what a user asked for is the
+    product, not a build step); ``git pull`` only when it runs in the process's own directory.
+    """
+    if _REMOTE_RE.search(command):
+        return None
+    for match in _INSTALL_RE.finditer(command):
+        what = " ".join(match.group("what").split())
+        if what.startswith("git clone"):
+            rest = re.split(r"&&|\|\||;|\|", command[match.end():])[0].split()
+            if not any(_REPO_URL_RE.search(w) and "{}" not in w and "$" not in w for w in rest):
+                continue
+        elif what.startswith("git pull") and (elsewhere or re.search(r"\bgit\s+-C\b", command)):
+            continue
+        return what
+    return None
+
+
+class RuntimeInstallFacts(FactCollector):
+    """Subprocess calls and ``pip.main`` calls that install packages or fetch code."""
+
+    name = "runtime-installs"
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.file.role != "src" or _INSTALLER_FILE_RE.match(posixpath.basename(self.file.path)):
+            return
+        names = self.qualified_names(node.func)
+        if names & _PIP_MAIN:
+            first = node.args[0].value if node.args else None
+            text = _flatten(first) if first is not None else None
+            if text and text.split()[:1] == ["install"]:
+                self.record("runtime-install", node, what="pip install", via=min(names & _PIP_MAIN))
+            return
+        called = names & _SUBPROCESS_CALLS
+        if not called:
+            return
+        positional = [a for a in node.args if a.keyword is None and a.star == ""]
+        if "asyncio.create_subprocess_exec" in called:
+            parts = [_flatten(a.value) for a in positional]
+            text = None if all(p is None for p in parts) else " ".join(p or "{}" for p in parts)
+        else:
+            arg = next((a.value for a in node.args if a.keyword is not None and a.keyword.value in ("args", "cmd")),
+                       positional[0].value if positional else None)
+            text = _flatten(arg) if arg is not None else None
+        elsewhere = any(a.keyword is not None and a.keyword.value == "cwd" for a in node.args)
+        what = install_in(text, elsewhere=elsewhere) if text else None
+        if what:
+            self.record("runtime-install", node, what=what, via=min(called))
+
+
+class InstallAtRunTime(RepoRule):
+    id = "TFA0501"
+    name = "install-at-run-time"
+    factor = 5
+    severity = Severity.ERROR
+    title = "Packages installed or code fetched when the process starts"
+    collectors = (RuntimeInstallFacts, ProcessFacts)
+    what = """
+        A process that installs packages or fetches code as it runs: `pip install`,
+        `uv pip install`, `apt-get install`, `npm install`, `git clone` of a fixed source or
+        `git pull` — in the `CMD`/`ENTRYPOINT` of a Dockerfile's final stage, a Procfile line or a
+        compose `command`, or run from source code through `subprocess`, `os.system` or
+        `pip.main` (the `except ImportError: pip install …` auto-installer included). Not
+        reported: scripts, `setup.py`/`noxfile.py`/`tasks.py`, `install*.py`/`bootstrap*.py`
+        modules, tests and examples, commands run in another container or host
+        (`docker exec`, `ssh`), `git clone` of a URL only known at run time, and
+        development compose files and services (`docker-compose.dev.yml`, `…override.yml`, a
+        `tests` service).
+    """
+    why = """
+        The build stage turns a commit into an executable bundle; the run stage only runs it.
+        An install at start-up makes every start a new, untested build: it resolves whatever
+        versions the index serves that minute, fails when the index or network is down, slows
+        every restart and scale-out, and means two replicas of one release may run different
+        code.
+    """
+    fix = """
+        Move the install into the build: a Dockerfile `RUN pip install -r requirements.txt`
+        (or `uv sync --frozen`) and a `CMD` that only starts the app, or a declared dependency in
+        `pyproject.toml`/`requirements.txt`. Delete auto-installers and let a missing
+        dependency fail with a clear `ImportError`.
+    """
+    invalid = (
+        Example.of("""
+            FROM python:3.12.8-slim
+            WORKDIR /app
+            COPY . .
+            CMD pip install -r requirements.txt && python agent.py
+        """, "Dockerfile", lines=(4,)),
+        Example.of("""
+            import subprocess
+            import sys
+
+            try:
+                import chromadb
+            except ImportError:
+                subprocess.check_call([sys.executable, "-m", "pip", "install", "chromadb"])
+                import chromadb
+        """, "agent/memory.py", lines=(7,)),
+        Example.repo({
+            "Procfile": "web: git pull && uvicorn app:app --port $PORT\n",
+            "app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }, lines=(1,)),
+        Example.of("""
+            import os as system
+            from subprocess import run as sh
+
+            sh("apt-get install -y ffmpeg", shell=True)
+            system.system("npm install --prefix ui")
+        """, "agent/tools.py", lines=(4, 5)),
+    )
+    valid = (
+        Example.of("""
+            FROM python:3.12.8-slim
+            WORKDIR /app
+            COPY requirements.txt .
+            RUN pip install --no-cache-dir -r requirements.txt
+            COPY agent agent
+            CMD ["python", "-m", "agent"]
+        """, "Dockerfile"),
+        Example.repo({
+            "scripts/setup_env.py": """
+                import subprocess
+
+                subprocess.run(["pip", "install", "-r", "requirements.txt"], check=True)
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "setup.py": 'import os\n\nos.system("pip install wheel")\n',
+            "tests/conftest.py": 'import subprocess\n\nsubprocess.run("pip install pytest-xdist", shell=True)\n',
+            "examples/demo.py": 'import os\n\nos.system("git clone https://github.com/acme/kb data")\n',
+        }),
+        Example.of("""
+            import subprocess
+
+
+            def checkout(repo_url: str, workdir: str) -> None:
+                subprocess.run(["git", "clone", "--depth", "1", repo_url, workdir], check=True)
+                subprocess.run(["git", "pull"], cwd=workdir, check=True)
+
+
+            def run_in_sandbox(container: str, package: str) -> None:
+                subprocess.run(["docker", "exec", container, "pip", "install", package], check=True)
+
+
+            def pip_version() -> str:
+                return subprocess.check_output(["pip", "--version"], text=True)
+        """, "agent/tools/git.py"),
+        Example.repo({
+            "docker-compose.dev.yml": """
+                services:
+                  api:
+                    build: .
+                    command: sh -c "pip install -e . && uvicorn app:app --reload"
+            """,
+            "app.py": """
+                def install(args):
+                    return args
+
+
+                install("pip install nothing")
+            """,
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        if any(path_role(p) == "src" for p in repo.files_of(FileKind.PYTHON)) or commands(repo):
+            return None
+        return "no source code or process declaration found outside tests, scripts and examples"
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        for fact in repo.facts("runtime-install"):
+            yield self.finding(
+                fact.path, fact.line, fact.column,
+                f"`{fact.data['via']}` runs `{fact.data['what']}` at run time: every start becomes an untested "
+                "build. Declare the dependency and install it in the build (Dockerfile `RUN`, requirements), "
+                "and let a missing package fail at import")
+        for command in commands(repo):
+            name = posixpath.basename(command.path)
+            if command.path.endswith((".yml", ".yaml")) and (
+                    _DEV_COMPOSE_RE.search(name) or _DEV_COMPOSE_RE.search(command.name)):
+                continue  # a development file or a test/dev service
+            what = install_in(" ".join(command.words))
+            if what:
+                label = "CMD/ENTRYPOINT" if command.name == "CMD" else f"process `{command.name}`"
+                yield self.finding(
+                    command.path, command.line, 1,
+                    f"{label} runs `{what}` on every start: move it into the build (a Dockerfile `RUN` step "
+                    "or the buildpack's install) and make the command only start the app")
+
+
+# -- TFA0503 ---------------------------------------------------------------------------------
+
+_EXAMPLE_NAME_RE = re.compile(r"(?i)(example|sample|template|dist|defaults?|tpl)")
+_SECRET_FILE_RE = re.compile(
+    r"(?i)^(\.env(\..+)?|.+\.env|.+\.pem|.+\.key|id_rsa|id_ed25519|.+\.p12|.+\.pfx"
+    r"|secrets?([._-].*)?|credentials\.json|client_secret.*\.json|.*service[-_]?account.*\.json)$")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+def _is_secret_name(name: str) -> bool:
+    return bool(_SECRET_FILE_RE.match(name)) and not _EXAMPLE_NAME_RE.search(name)
+
+
+def _copy_sources(ins: Instruction) -> list[str] | None:
+    """The build-context paths a COPY/ADD reads; None when it reads another stage or image."""
+    if "<<" in ins.value:
+        return None  # a heredoc writes literal content
+    words = ins.exec_form
+    if words is None:
+        try:
+            words = shlex.split(ins.value)
+        except ValueError:
+            words = ins.value.split()
+    if any(w.startswith("--from") for w in words):
+        return None
+    args = [w for w in words if not w.startswith("--")]
+    return [s for s in args[:-1] if not re.match(r"^[a-z]+://|^git@", s)]
+
+
+def _context_path(source: str) -> str:
+    """A COPY source relative to the build context ("" for the whole context)."""
+    path = posixpath.normpath(source.lstrip("/"))
+    return "" if path == "." else path
+
+
+def _dockerignore(repo: Repo, dockerfile: Dockerfile, context: str) -> pathspec.PathSpec | None:
+    """BuildKit reads ``<Dockerfile>.dockerignore`` first, then the context's ``.dockerignore``."""
+    for candidate in (dockerfile.path + ".dockerignore", posixpath.join(context, ".dockerignore")):
+        art = repo.artifact(candidate)
+        if art is not None:
+            lines = [line.strip() for line in art.lines if line.strip() and not line.lstrip().startswith("#")]
+            # Docker anchors patterns at the context root; "/x" and "./x" mean the same.
+            lines = [("!" if line.startswith("!") else "") + line.lstrip("!").lstrip("/").removeprefix("./")
+                     for line in lines]
+            return pathspec.PathSpec.from_lines("gitignore", lines)
+    return None
+
+
+def _has_values(repo: Repo, path: str) -> bool:
+    art = repo.artifact(path)
+    return not isinstance(art, EnvFile) or any(e.value for e in art.entries)
+
+
+class SecretsBakedIntoImage(RepoRule):
+    id = "TFA0503"
+    name = "secrets-baked-into-image"
+    factor = 5
+    severity = Severity.ERROR
+    security = True
+    title = "Config or secrets copied into the container image"
+    what = """
+        A `COPY`/`ADD` in the final stage of a Dockerfile that copies a `.env` file
+        (`.env`, `.env.production`, `prod.env`), a private key (`*.pem`, `*.key`), a `secrets*`
+        file or directory or a cloud credentials file (`credentials.json`,
+        `service-account*.json`); or a `COPY . …` (or a directory) whose build context holds a
+        committed `.env` file with values that no `.dockerignore` pattern excludes. Templates
+        (`.env.example`, `.env.sample`, `.env.template`), copies from other stages
+        (`--from=…`), builder stages, and files in tests and examples are not reported.
+    """
+    why = """
+        An image is a build artifact meant to be promoted unchanged from staging to production;
+        config baked into it ties it to one environment, and secrets in a layer are readable by
+        anyone who can pull the image — forever, since deleting the file in a later layer does
+        not remove it from the earlier one.
+    """
+    fix = """
+        Remove the `COPY` of the file, add `.env*` (with `!.env.example`), `*.pem` and
+        `secrets*` to `.dockerignore`, and give config to the container at run time:
+        `docker run --env-file`, compose `env_file:`, or the platform's secret store.
+    """
+    invalid = (
+        Example.of("""
+            FROM python:3.12.8-slim
+            WORKDIR /app
+            COPY requirements.txt .env ./
+            COPY certs/server.pem /etc/ssl/
+            CMD ["python", "-m", "agent"]
+        """, "Dockerfile", lines=(3, 4)),
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12.8-slim
+                WORKDIR /app
+                COPY . .
+                CMD ["python", "-m", "agent"]
+            """,
+            ".env": "OPENAI_MODEL=gpt-4o\nDATABASE_URL=postgresql://agent@db/agent\n",
+            ".dockerignore": ".git\n__pycache__\n",
+        }, lines=(3,)),
+    )
+    valid = (
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12.8-slim
+                WORKDIR /app
+                COPY . .
+                COPY .env.example .env.example
+                CMD ["python", "-m", "agent"]
+            """,
+            ".env": "OPENAI_MODEL=gpt-4o\n",
+            ".env.example": "OPENAI_MODEL=\n",
+            ".dockerignore": ".env*\n!.env.example\n",
+        }),
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12.8-slim AS build
+                COPY .env.build .
+                RUN pip wheel -w /wheels .
+
+                FROM python:3.12.8-slim
+                COPY --from=build /wheels /wheels
+                COPY agent agent
+                CMD ["python", "-m", "agent"]
+            """,
+            "agent/.env.template": "OPENAI_MODEL=\n",
+        }),
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12.8-slim\nCOPY . .\nCMD ["python", "app.py"]\n',
+            "tests/.env": "DATABASE_URL=sqlite://\n",
+            ".env": "OPENAI_API_KEY=\n",
+            "examples/Dockerfile": "FROM python:3.12.8-slim\nCOPY .env .\n",
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        if not _runtime_dockerfiles(repo):
+            return "no Dockerfile found outside tests and examples"
+        return None
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        env_files = [p for p in repo.files_of(FileKind.ENV)
+                     if is_committed_env_file(p) and path_role(p) in ("src", "script")]
+        for dockerfile in _runtime_dockerfiles(repo):
+            stage = dockerfile.final_stage
+            if stage is None:
+                continue
+            context = dockerfile.directory
+            in_context = {p[len(context) + 1:] if context else p: p for p in env_files
+                          if not context or p.startswith(context + "/")}
+            ignore = _dockerignore(repo, dockerfile, context)
+            for ins in stage.instructions:
+                if ins.keyword not in ("COPY", "ADD"):
+                    continue
+                for source in _copy_sources(ins) or ():
+                    yield from self._check_source(dockerfile, ins, _context_path(source), in_context, ignore, repo)
+
+    def _check_source(self, dockerfile: Dockerfile, ins: Instruction, source: str, in_context: dict[str, str],
+                      ignore: pathspec.PathSpec | None, repo: Repo) -> Iterable[Finding]:
+        name = posixpath.basename(source)
+        if _GLOB_CHARS.search(source):
+            hits = [rel for rel in in_context if fnmatch.fnmatch(rel, source)]
+            if hits:
+                yield self.finding(
+                    dockerfile.path, ins.line, 1,
+                    f"`{ins.keyword} {source}` copies `{hits[0]}` into the image: config and secrets baked into a "
+                    "layer go wherever the image goes. Remove it, exclude `.env*` in .dockerignore, and pass "
+                    "config at run time (`--env-file`, platform secrets)")
+            return
+        if name and _is_secret_name(name):
+            yield self.finding(
+                dockerfile.path, ins.line, 1,
+                f"`{ins.keyword} {source}` bakes config or secrets into the image: anyone who can pull it can "
+                "read them, and the image cannot be promoted between environments. Remove the copy and pass them "
+                "at run time (`docker run --env-file`, compose `env_file:`, the platform's secret store)")
+            return
+        leaked = [rel for rel in in_context
+                  if (not source or rel.startswith(source + "/"))
+                  and not (ignore is not None and ignore.match_file(rel))
+                  and _has_values(repo, in_context[rel])]
+        if leaked:
+            shown = ", ".join(f"`{rel}`" for rel in sorted(leaked)[:3])
+            yield self.finding(
+                dockerfile.path, ins.line, 1,
+                f"`{ins.keyword} {source or '.'}` copies the committed {shown} into the image, and no .dockerignore "
+                "pattern excludes it: add `.env*` and `!.env.example` to .dockerignore and pass config at run time")
+
+
+def _runtime_dockerfiles(repo: Repo) -> list[Dockerfile]:
+    return [a for a in repo.artifacts(FileKind.DOCKERFILE)
+            if isinstance(a, Dockerfile) and path_role(a.path) in ("src", "script")]
+
+
+# -- TFA0504 ---------------------------------------------------------------------------------
+
+#: Names that carry a release: ARGs stamped into ENV/LABEL, env variables read at run time.
+_RELEASE_NAME_RE = re.compile(
+    r"(?i)^((app|build|release|image|service)_)?version$"
+    r"|git_?sha|git_?commit|commit_?(sha|hash|id)?$|^sha$|build_?(id|number|num)$|^release$|_release$"
+    r"|revision|vcs_?ref|source_version|slug_commit")
+_VERSION_FILE_RE = re.compile(r"(^|/)(__init__|_version|version|__about__|__version__)\.py$")
+_OCI_VERSION_RE = re.compile(r"org\.opencontainers\.image\.(version|revision)")
+_ENV_READERS = {"os.getenv", "os.environ.get"}
+
+
+class VersionFacts(FactCollector):
+    """Where the code names its version: ``__version__``, ``setup(version=…)``, a release env var."""
+
+    name = "release-version"
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(file)
+        self._depth = 0  # function and class nesting
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._depth -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._depth += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._depth -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._assigned(target.target, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._assigned(node.target, node)
+
+    def _assigned(self, target: cst.BaseExpression, node: cst.CSTNode) -> None:
+        if self._depth or not isinstance(target, cst.Name) or not _VERSION_FILE_RE.search(self.file.path):
+            return
+        if target.value == "__version__" or (target.value in ("VERSION", "version")
+                                             and not self.file.path.endswith("__init__.py")):
+            self.record("version", node, how=f"`{target.value}` in {self.file.path}")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        names = self.qualified_names(node.func)
+        if names & {"setuptools.setup", "distutils.core.setup"}:
+            if any(a.keyword is not None and a.keyword.value in ("version", "use_scm_version") for a in node.args):
+                self.record("version", node, how="setup(version=…)")
+        elif names & _ENV_READERS and node.args:
+            key = node.args[0].value
+            if isinstance(key, cst.SimpleString) and _RELEASE_NAME_RE.search(str(key.evaluated_value)):
+                self.record("version", node, how=f"reads {key.evaluated_value} from the environment")
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if "os.environ" in self.qualified_names(node.value) and len(node.slice) == 1:
+            index = node.slice[0].slice
+            if (isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)
+                    and _RELEASE_NAME_RE.search(str(index.value.evaluated_value))):
+                self.record("version", node, how=f"reads {index.value.evaluated_value} from the environment")
+
+
+def _manifest_version(repo: Repo) -> bool:
+    for pyproject in repo.artifacts(FileKind.PYPROJECT):
+        if not isinstance(pyproject, Pyproject) or path_role(pyproject.path) not in ("src", "script"):
+            continue
+        project = pyproject.data.get("project")
+        if isinstance(project, dict) and ("version" in project or "version" in (project.get("dynamic") or ())):
+            return True
+        tool = pyproject.data.get("tool")
+        poetry = tool.get("poetry") if isinstance(tool, dict) else None
+        if isinstance(poetry, dict) and poetry.get("version"):
+            return True
+    return any(re.search(r"(?m)^\s*version\s*=\s*\S", a.text) for a in repo.artifacts(FileKind.SETUP_CFG))
+
+
+def _image_stamped(dockerfile: Dockerfile) -> bool:
+    """An OCI version/revision label, or a release-named ARG passed on into ENV or LABEL."""
+    if any(i.keyword == "LABEL" and _OCI_VERSION_RE.search(i.value) for i in dockerfile.instructions):
+        return True
+    args = {name for i in dockerfile.instructions if i.keyword == "ARG"
+            for name in re.findall(r"^\s*([A-Za-z_]\w*)", i.value) if _RELEASE_NAME_RE.search(name)}
+    for ins in dockerfile.instructions:
+        if ins.keyword in ("ENV", "LABEL"):
+            used = set(re.findall(r"\$\{?([A-Za-z_]\w*)", ins.value))
+            if used & args:
+                return True
+    return False
+
+
+class ReleaseNotIdentifiable(RepoRule):
+    id = "TFA0504"
+    name = "release-not-identifiable"
+    factor = 5
+    severity = Severity.NOTE
+    title = "No version or build identifier for the release"
+    collectors = (VersionFacts, ProcessFacts)
+    what = """
+        An application (a Dockerfile or a long-running process) that names its release nowhere:
+        no `[project].version` (or dynamic version) in `pyproject.toml`, no `version` in
+        `setup.cfg`/`setup.py`, no `__version__` in a package, no
+        `LABEL org.opencontainers.image.version|revision` in the Dockerfile, no `ARG` such as
+        `GIT_SHA`/`VERSION`/`BUILD_ID` passed into `ENV` or `LABEL`, and no code reading such a
+        variable (`os.environ["GIT_SHA"]`). Advisory; libraries and CLIs are not judged.
+    """
+    why = """
+        Every release should carry a unique id, so that what runs can be traced back to the
+        commit it was built from, compared between environments and rolled back to. An image
+        tagged `latest` with no version inside answers none of "what is running?".
+    """
+    fix = """
+        Stamp the build: `ARG GIT_SHA` and `LABEL org.opencontainers.image.revision=$GIT_SHA`
+        (with `ENV APP_VERSION=$GIT_SHA` if the app should log it), built with
+        `--build-arg GIT_SHA=$(git rev-parse HEAD)`; or declare a version in `pyproject.toml`.
+    """
+    invalid = (
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12.8-slim
+                COPY . /app
+                CMD ["python", "-m", "agent"]
+            """,
+            "agent/__init__.py": "",
+            "agent/__main__.py": "print('hello')\n",
+        }, lines=(1,)),
+        Example.repo({
+            "Procfile": "web: uvicorn agent.app:app\n",
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "pyproject.toml": '[project]\nname = "agent"\ndependencies = ["fastapi"]\n',
+        }, lines=(1,)),
+    )
+    valid = (
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12.8-slim
+                ARG PYTHON_VERSION=3.12
+                ARG GIT_SHA=unknown
+                LABEL org.opencontainers.image.source="https://github.com/acme/agent"
+                ENV APP_REVISION=${GIT_SHA}
+                CMD ["python", "-m", "agent"]
+            """,
+        }),
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12.8-slim\nCMD ["python", "-m", "agent"]\n',
+            "agent/__init__.py": '__version__ = "1.4.2"\n',
+        }),
+        Example.repo({
+            "Procfile": "web: uvicorn agent.app:app\n",
+            "agent/app.py": """
+                import os
+
+                import sentry_sdk
+                from fastapi import FastAPI
+
+                sentry_sdk.init(release=os.getenv("RENDER_GIT_COMMIT"))
+                app = FastAPI()
+            """,
+        }),
+        Example.repo({
+            "pyproject.toml": '[project]\nname = "agent"\ndynamic = ["version"]\n',
+            "Dockerfile": 'FROM python:3.12.8-slim\nCMD ["python", "-m", "agent"]\n',
+        }),
+        Example.repo({
+            "agent_toolkit/__init__.py": "def ask(question):\n    return question\n",
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        if _runtime_dockerfiles(repo) or traits(repo).is_long_running:
+            return None
+        return "not an application (no Dockerfile or long-running process): a library's version is its own"
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        dockerfiles = _runtime_dockerfiles(repo)
+        if _manifest_version(repo) or any(_image_stamped(d) for d in dockerfiles):
+            return
+        if any(path_role(f.path) in ("src", "script") for f in repo.facts("version")):
+            return
+        where = _anchor(repo, dockerfiles)
+        yield self.finding(
+            where, 1, 1,
+            "Nothing names this release (no version, no build revision): stamp the image with `ARG GIT_SHA` and "
+            "`LABEL org.opencontainers.image.revision=$GIT_SHA`, or declare a version in pyproject.toml, "
+            "so what runs can be traced to a commit and rolled back")
+
+
+def _anchor(repo: Repo, dockerfiles: list[Dockerfile]) -> str:
+    """Where a repository-wide finding is shown: the image, the manifest, or a declared process."""
+    if dockerfiles:
+        return dockerfiles[0].path
+    pyprojects = [p for p in repo.files_of(FileKind.PYPROJECT) if path_role(p) in ("src", "script")]
+    if pyprojects:
+        return pyprojects[0]
+    cmds = commands(repo)
+    if cmds:
+        return cmds[0].path
+    facts = sorted(f.path for f in repo.all_facts if f.kind in ("app", "server-run", "loop"))
+    return facts[0] if facts else "."
