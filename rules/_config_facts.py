@@ -53,6 +53,8 @@ class EnvReadFacts(FactCollector):
         self._optional_calls: set[int] = set()  # getenv calls whose code has its own fallback
         self._presence_calls: set[int] = set()  # getenv calls that test whether the variable is set
         self._enforced: set[int] = set()  # tests of an `if` that raises: they make the variable required
+        self._written: set[int] = set()  # `os.environ["X"] = …` targets: writes, not reads
+        self._main_depth = 0  # inside `if __name__ == "__main__":` (a manual harness, not the service)
 
     # Parents are visited before their children, so these mark a getenv call before visit_Call sees it.
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
@@ -117,7 +119,20 @@ class EnvReadFacts(FactCollector):
             elif any(self.source_of(e.test) == target for e in m.findall(following, m.IfExp())):  # type: ignore[attr-defined]
                 self._optional_calls.add(id(statement.body[0].value))
 
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._written.add(id(node.target))
+
+    def visit_If_body(self, node: cst.If) -> None:
+        if m.matches(node.test, m.Comparison(left=m.Name("__name__"))) and "__main__" in self.source_of(node.test):
+            self._main_depth += 1
+
+    def leave_If_body(self, node: cst.If) -> None:
+        if m.matches(node.test, m.Comparison(left=m.Name("__name__"))) and "__main__" in self.source_of(node.test):
+            self._main_depth -= 1
+
     def visit_Subscript(self, node: cst.Subscript) -> None:
+        if id(node) in self._written or self._main_depth:
+            return
         if "os.environ" in self.qualified_names(node.value) and len(node.slice) == 1:
             index = node.slice[0].slice
             key = _string(index.value) if isinstance(index, cst.Index) else None
@@ -126,7 +141,7 @@ class EnvReadFacts(FactCollector):
 
     def visit_Call(self, node: cst.Call) -> None:
         names = self.qualified_names(node.func)
-        if names & _GETENV and node.args and node.args[0].keyword is None:
+        if names & _GETENV and node.args and node.args[0].keyword is None and not self._main_depth:
             key = _string(node.args[0].value)
             if key:
                 self.record("env-read", node, name=key,
@@ -196,6 +211,7 @@ def _field_alias(value: cst.BaseExpression | None) -> str | None:
 
 _REFERENCE_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_COMMENTED_ENTRY_RE = re.compile(r"(?m)^[ \t]*#[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=")
 
 
 def documented_variables(repo: Repo) -> set[str]:
@@ -206,6 +222,7 @@ def documented_variables(repo: Repo) -> set[str]:
     for env in repo.artifacts(FileKind.ENV):
         if isinstance(env, EnvFile):
             names.update(e.key for e in env.entries)
+        names.update(_COMMENTED_ENTRY_RE.findall(env.text))  # `# OPTIONAL_FLAG=` documents it too
     for compose in repo.artifacts(FileKind.COMPOSE):
         if isinstance(compose, ComposeFile):
             names.update(e.key for s in compose.services for e in s.environment)

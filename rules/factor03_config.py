@@ -555,7 +555,8 @@ class UndocumentedEnvVar(RepoRule):
         A variable the source requires — `os.environ["X"]`, `os.getenv("X")` or
         `os.environ.get("X")` with no default, a `BaseSettings` field with no default — that
         appears nowhere an operator would look: no `.env.example` (or other dotenv file), no
-        compose `environment` key or `${X}` reference, no Dockerfile `ENV`/`ARG`, no README.
+        compose `environment` key or `${X}` reference, no Dockerfile `ENV`/`ARG`, no README or
+        other Markdown/reST documentation.
         Platform variables (`PORT`, `HOME`, `PATH`, `CI`…) are not reported; neither are reads
         in tests, examples or scripts. One finding per variable, at its first read.
     """
@@ -615,6 +616,11 @@ class UndocumentedEnvVar(RepoRule):
             """,
         }),
         Example.repo({
+            "README.md": "# agent\n\nSee docs/configuration.md.\n",
+            "docs/configuration.md": "| variable | meaning |\n|---|---|\n| `RETRIEVER` | search backend |\n",
+            "agent/search.py": 'import os\n\nRETRIEVER = os.environ["RETRIEVER"]\n',
+        }),
+        Example.repo({
             "README.md": "# agent\n\nExport `SLACK_BOT_TOKEN` and run `python bot.py`.\n",
             "bot.py": 'import os\n\nTOKEN = os.environ["SLACK_BOT_TOKEN"]\n',
             "tests/test_bot.py": 'import os\n\nos.environ["TEST_ONLY"]\n',
@@ -622,6 +628,27 @@ class UndocumentedEnvVar(RepoRule):
         Example.repo({
             "README.md": "# agent\n",
             "agent.py": 'import os\n\nkey = os.environ[name]\nhome = os.environ["HOME"]\n',
+        }),
+        Example.repo({
+            ".env.example": "OPENAI_API_KEY=\n# optional: route through a proxy\n# LLM_PROXY_URL=\n",
+            "agent/llm.py": """
+                import os
+
+                os.environ["GRPC_VERBOSITY"] = "ERROR"
+                OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]
+                PROXY = os.environ["LLM_PROXY_URL"]
+            """,
+            "agent/sources/wiki.py": """
+                import os
+
+
+                def fetch(base_url, token):
+                    return [base_url, token]
+
+
+                if __name__ == "__main__":
+                    print(fetch(os.environ["WIKI_URL"], os.getenv("WIKI_TOKEN")))
+            """,
         }),
         Example.repo({
             "README.md": "# agent\n",

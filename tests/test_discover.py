@@ -18,6 +18,9 @@ def test_kinds() -> None:
     assert kind_of("Dockerfile.worker", "x") is FileKind.DOCKERFILE
     assert kind_of("api.Dockerfile", "x") is FileKind.DOCKERFILE
     assert kind_of("Containerfile", "x") is FileKind.DOCKERFILE
+    assert kind_of("auth.md", "docs/auth.md") is FileKind.README
+    assert kind_of("chroma.sqlite3", "chroma_db/chroma.sqlite3") is FileKind.STATE
+    assert kind_of(".python-version", ".python-version") is FileKind.RUNTIME
     assert kind_of("requirements-prod.txt", "x") is FileKind.REQUIREMENTS
     assert kind_of("base.txt", "requirements/base.txt") is FileKind.REQUIREMENTS
     assert kind_of("requirements.in", "x") is FileKind.REQUIREMENTS
@@ -68,6 +71,6 @@ def test_symlinks_fifos_and_size_cap(tmp_path: Path) -> None:
 
 
 def test_explicit_files_keep_paths_relative_to_root(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {"agent/app.py": "", "agent/notes.md": ""})
-    files, _ = discover([root / "agent" / "app.py", root / "agent" / "notes.md"], root)
+    root = write_tree(tmp_path, {"agent/app.py": "", "agent/notes.txt": ""})
+    files, _ = discover([root / "agent" / "app.py", root / "agent" / "notes.txt"], root)
     assert [f.rel for f in files] == ["agent/app.py"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +55,7 @@ class FileKind(str, enum.Enum):
     ENV = "env"
     DOCKERIGNORE = "dockerignore"
     RUNTIME = "runtime"  # .python-version, runtime.txt, .tool-versions
-    README = "readme"
+    README = "readme"  # README and other Markdown/reST documentation
     SETUP_CFG = "setup-cfg"
     PIPFILE = "pipfile"
     CONDA = "conda"  # environment.yml
@@ -74,7 +75,7 @@ class FileKind(str, enum.Enum):
             "env": ".env file",
             "dockerignore": ".dockerignore",
             "runtime": "Python version file",
-            "readme": "README",
+            "readme": "documentation file",
             "setup-cfg": "setup.cfg",
             "pipfile": "Pipfile",
             "conda": "conda environment file",
@@ -156,6 +157,7 @@ _EXAMPLE_DIRS = {"examples", "example", "docs", "doc", "notebooks", "cookbook", 
                  "demo", "demos", "samples", "sample", "tutorials", "tutorial",
                  "evals", "eval", "evaluation", "evaluations", "benchmarks", "benchmark", "bench"}
 _SCRIPT_DIRS = {"scripts", "script", "bin"}
+_BENCHMARK_FILE_RE = re.compile(r"(^bench(mark)?_|_bench(mark)?\.py$)")
 
 
 def path_role(path: str) -> str:
@@ -170,7 +172,7 @@ def path_role(path: str) -> str:
     dirs = {p.lower() for p in parts[:-1]}
     if dirs & _TEST_DIRS or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return "test"
-    if dirs & _EXAMPLE_DIRS or name.endswith(".ipynb"):
+    if dirs & _EXAMPLE_DIRS or name.endswith(".ipynb") or _BENCHMARK_FILE_RE.search(name):
         return "example"
     if dirs & _SCRIPT_DIRS or name in {"setup.py", "noxfile.py", "tasks.py", "manage.py", "fabfile.py"}:
         return "script"
