@@ -3,6 +3,8 @@ keep placeholders and tests' fake keys out of the findings."""
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 import re
 from collections import Counter
@@ -87,10 +89,22 @@ def is_secret_name(name: str) -> bool:
 _PUBLIC_KEY_RE = re.compile(r"^(phc_|pk_live_|pk_test_|pk\.eyJ|NEXT_PUBLIC_)")
 
 
+def _anon_jwt(value: str) -> bool:
+    """A JWT whose claims say it is the anonymous client key (Supabase ``"role": "anon"``): public by design."""
+    parts = value.split(".")
+    if len(parts) != 3 or not value.startswith("eyJ"):
+        return False
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(claims, dict) and claims.get("role") == "anon"
+
+
 def plausible_secret(value: str) -> bool:
     """A literal that could be a real credential, not a placeholder, path, URL, word, or a
-    key that is public by design (PostHog ``phc_``, Stripe ``pk_``, Mapbox ``pk.``)."""
-    if _PUBLIC_KEY_RE.match(value):
+    key that is public by design (PostHog ``phc_``, Stripe ``pk_``, Mapbox ``pk.``, Supabase anon JWT)."""
+    if _PUBLIC_KEY_RE.match(value) or _anon_jwt(value):
         return False
     if len(value) < 8 or len(value) > 512 or any(c.isspace() for c in value):
         return False

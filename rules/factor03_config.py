@@ -201,6 +201,10 @@ class SecretNamedLiteral(PythonRule):
             class Event(enum.Enum):
                 CREDENTIAL_ROTATED = "credential.rotated"
         """, "agent/auth.py"),
+        Example.of("""
+            # usage analytics; the anon key is the public client key, guarded by row-level security
+            SUPABASE_ANON_KEY = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImRlbW9hZ2VudHByb2plY3QiLCJyb2xlIjoiYW5vbiIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoyMDAwMDAwMDAwfQ.Qm9yZWFsLXNpZ25hdHVyZS1ub3QtcmVhbDEyMzQ1Njc4OQ"
+        """, "agent/telemetry.py"),
     )
 
     def _check(self, node: cst.BaseExpression, name: str, *, default_of: str | None = None) -> None:
@@ -630,6 +634,17 @@ class UndocumentedEnvVar(RepoRule):
             "agent.py": 'import os\n\nkey = os.environ[name]\nhome = os.environ["HOME"]\n',
         }),
         Example.repo({
+            "README.md": "# agent\n",
+            "agent/history.py": """
+                import os
+
+
+                def history_dir():
+                    owner = os.environ.get("SUDO_USER") if os.geteuid() == 0 else None
+                    return os.path.expanduser(f"~{owner}" if owner else "~")
+            """,
+        }),
+        Example.repo({
             ".env.example": "OPENAI_API_KEY=\n# optional: route through a proxy\n# LLM_PROXY_URL=\n",
             "agent/llm.py": """
                 import os
@@ -702,7 +717,7 @@ _PLATFORM_VARIABLES = frozenset({
     "PORT", "HOST", "HOSTNAME", "HOME", "PATH", "USER", "USERNAME", "LOGNAME", "PWD", "SHELL", "TERM", "LANG",
     "LC_ALL", "TZ", "TMPDIR", "TEMP", "TMP", "CI", "VIRTUAL_ENV", "CONDA_PREFIX", "WEB_CONCURRENCY", "DYNO",
     "NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "DISPLAY", "APPDATA", "LOCALAPPDATA", "USERPROFILE",
-    "SYSTEMROOT", "EDITOR", "VISUAL", "PAGER", "K_SERVICE", "LAMBDA_TASK_ROOT", "KUBERNETES_SERVICE_HOST",
+    "SYSTEMROOT", "EDITOR", "VISUAL", "PAGER", "SUDO_USER", "K_SERVICE", "LAMBDA_TASK_ROOT", "KUBERNETES_SERVICE_HOST",
 })
 _PLATFORM_PREFIXES = ("PYTHON", "GITHUB_", "RUNNER_", "XDG_", "RAILWAY_", "FLY_", "RENDER_", "VERCEL_",
                       "AWS_LAMBDA_", "LC_", "SSH_", "DOCKER_", "HF_HUB_", "CUDA_")

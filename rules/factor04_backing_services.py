@@ -364,6 +364,16 @@ class HardcodedServiceLocator(PythonRule):
             connection_url = "postgresql://user:password@host:5432/dbname"
             service_environment = {"REDIS_URI": "redis://redis:6379", "POSTGRES_URI": "postgres://db:5432/agent"}
         """, "agent/util.py"),
+        Example.of("""
+            def compose_file(image: str) -> str:
+                redis_url = "redis://cache:6379/0"
+                return f\"\"\"services:
+              worker:
+                image: {image}
+                environment:
+                  REDIS_URL: {redis_url}
+            \"\"\"
+        """, "agent_cli/scaffold.py"),
     )
 
     @classmethod
@@ -381,6 +391,12 @@ class HardcodedServiceLocator(PythonRule):
         # locator is configuration handed to another process there, which is where it belongs.
         self._env_dicts: set[int] = set()
         self._dicts: list[bool] = []
+        # Names only ever interpolated into f-strings (`f"DATABASE_URI: {postgres_uri}"`): the locator is
+        # text rendered into a generated file (a compose file, a manifest), not a connection this code opens.
+        self._fstring_depth = 0
+        self._target_ids: set[int] = set()
+        self._rendered: set[str] = set()
+        self._loaded: set[str] = set()
 
     def _flag(self, node: cst.CSTNode, message: str, name: str | None = None) -> None:
         if id(node) not in self._seen:
@@ -417,6 +433,7 @@ class HardcodedServiceLocator(PythonRule):
                               f"environment (`os.environ[\"{env}\"]`) so each deploy attaches its own service", name)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._target_ids.update(id(t.target) for t in node.targets)
         if self._in_settings_body():
             return
         for target in node.targets:
@@ -428,6 +445,16 @@ class HardcodedServiceLocator(PythonRule):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if not self._in_settings_body():
             self._check_bound(node.value, _target_name(node.target))
+
+    def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+        self._fstring_depth += 1
+
+    def leave_FormattedStringExpression(self, original_node: cst.FormattedStringExpression) -> None:
+        self._fstring_depth -= 1
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self._target_ids:
+            (self._rendered if self._fstring_depth else self._loaded).add(node.value)
 
     def visit_Dict(self, node: cst.Dict) -> None:
         self._dicts.append(id(node) in self._env_dicts)
@@ -498,6 +525,8 @@ class HardcodedServiceLocator(PythonRule):
         if self.file.role in ("test", "example"):
             return
         for node, message, name in self._pending:
+            if name is not None and name in self._rendered and name not in self._loaded:
+                continue  # only rendered into generated text
             if name is None or name not in self._env_defaults:
                 self.report(node, message)
 

@@ -84,6 +84,12 @@ def install_in(command: str, *, elsewhere: bool = False) -> str | None:
                 continue
         elif what.startswith("git pull") and (elsewhere or re.search(r"\bgit\s+-C\b", command)):
             continue
+        elif what.startswith(("apt", "apk")):
+            # `apt install -y {package}`: a system package named only at run time is one the user or
+            # the agent asked for (a tool), not a dependency of this process.
+            rest = re.split(r"&&|\|\||;|\|", command[match.end():])[0].split()
+            if all(w == "{}" for w in rest if not w.startswith("-")):
+                continue
         return what
     return None
 
@@ -233,6 +239,20 @@ class InstallAtRunTime(RepoRule):
                 install("pip install nothing")
             """,
         }),
+        Example.of("""
+            import subprocess
+
+
+            class Shell:
+                def run(self, command: str) -> str:
+                    if command.startswith("apt-get install"):
+                        return self.install_system_package(command.split()[-1])
+                    return subprocess.run(command, shell=True, capture_output=True, text=True).stdout
+
+                def install_system_package(self, name: str) -> str:
+                    subprocess.run(["sudo", "apt-get", "install", "-y", name], check=True)
+                    return f"installed {name}"
+        """, "agent/tools/shell.py"),
     )
 
     @classmethod

@@ -5,6 +5,7 @@ import time
 from fastapi import FastAPI
 
 from agent.llm import answer
+from agent.store import ingest_documents
 
 logging.basicConfig(filename="agent.log", level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 time.sleep(2)  # give redis time to start
@@ -30,6 +31,17 @@ def refresh_forever() -> None:
 @app.on_event("startup")
 def start_refresher() -> None:
     threading.Thread(target=refresh_forever, daemon=True).start()
+
+
+@app.on_event("startup")
+def load_knowledge() -> None:
+    ingest_documents("docs")
+
+
+@app.post("/admin/reindex")
+def reindex() -> dict:
+    ingest_documents("docs")
+    return {"status": "done"}
 
 
 if __name__ == "__main__":

@@ -16,3 +16,9 @@ if os.getenv("APP_ENV") == "production":
     VECTOR_URL = "https://vectors.prod.internal:6333"
 else:
     VECTOR_URL = "http://localhost:6333"
+
+
+def ingest_documents(folder: str) -> None:
+    for name in os.listdir(folder):
+        with open(os.path.join(folder, name)) as fh:
+            cache.set(f"doc:{name}", fh.read())
