@@ -7,7 +7,7 @@ from pathlib import Path
 
 PLANTED = re.compile(
     r"sk-proj-[A-Za-z0-9]{20,}|(?<=:)[A-Za-z0-9]{12,}(?=@)|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-    r"|(?<==)[A-Za-z0-9]{16,}$", re.M)
+    r"|(?<==)[A-Za-z0-9]{16,}$", re.MULTILINE)
 
 
 def planted_secrets(root: Path) -> set[str]:

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import REPO_ROOT
+
 from tfa_lint import __version__
 from tfa_lint.cli import cli
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import scan_tree
+
 from tfa_lint.config import ConfigError, build_config, selected
 from tfa_lint.rule import load_rules
 

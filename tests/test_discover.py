@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from conftest import write_tree
+
 from tfa_lint.discover import discover, kind_of
 from tfa_lint.model import FileKind
 

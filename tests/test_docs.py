@@ -6,8 +6,8 @@ import json
 from collections import Counter
 
 from click.testing import CliRunner
-
 from conftest import REPO_ROOT
+
 from tfa_lint.cli import cli
 from tfa_lint.docs import rules_markdown
 from tfa_lint.rule import load_rules

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from conftest import REPO_ROOT, scan_tree
+
 from tfa_lint.rule import load_rules
 from tfa_lint.score import score
 

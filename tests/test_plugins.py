@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import scan_tree, write_tree
+
 from tfa_lint.rule import RuleError, load_rules
 
 PLUGIN = '''

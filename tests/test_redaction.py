@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
-
 from conftest import REPO_ROOT
 from rules_secrets import planted_secrets
+
 from tfa_lint.cli import cli
 from tfa_lint.redact import redact
 

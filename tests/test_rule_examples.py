@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import scan_tree, write_tree
+
 from tfa_lint.rule import Example, Rule, load_rules
 
 RULES = load_rules()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from conftest import scan_tree
+
 from tfa_lint.rule import load_rules
 from tfa_lint.suppress import parse_suppressions
 

@@ -18,7 +18,16 @@ import pathspec
 
 from tfa_lint.config import Config
 from tfa_lint.discover import SourceFile, discover, find_vcs
-from tfa_lint.model import Artifact, Diagnostic, Fact, FileKind, FileRef, Finding, Repo, path_role
+from tfa_lint.model import (
+    Artifact,
+    Diagnostic,
+    Fact,
+    FileKind,
+    FileRef,
+    Finding,
+    Repo,
+    path_role,
+)
 from tfa_lint.rule import PythonFile, Rule, RuleSet, load_rules
 from tfa_lint.sources import SourceError, decode, parse_artifact
 from tfa_lint.suppress import Suppression, UnusedSuppression, parse_suppressions

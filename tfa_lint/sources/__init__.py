@@ -27,8 +27,7 @@ def decode(data: bytes, kind: FileKind) -> str:
     """
     if b"\x00" in data:
         raise SourceError("binary content (NUL byte): not a text file")
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -52,7 +51,15 @@ def parse_artifact(kind: FileKind, path: str, text: str) -> Artifact:
 
 
 def _parsers() -> dict[FileKind, Callable[[str, str], Artifact]]:
-    from tfa_lint.sources import compose, dockerfile, envfile, lockfile, procfile, pyproject, requirements
+    from tfa_lint.sources import (
+        compose,
+        dockerfile,
+        envfile,
+        lockfile,
+        procfile,
+        pyproject,
+        requirements,
+    )
 
     return {
         FileKind.DOCKERFILE: dockerfile.parse,
