@@ -23,6 +23,8 @@ from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 
+from ._cst import string_value
+
 _GETENV = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
 _SETTINGS_BASES = {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -70,7 +72,7 @@ class EnvReadFacts(FactCollector):
         if any(isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons):
             self._mark_optional(node.left, presence=True)  # `os.getenv("X") is not None`
         for c in node.comparisons:
-            key = _string(node.left)
+            key = string_value(node.left)
             if key and isinstance(c.operator, (cst.In, cst.NotIn)) and "os.environ" in self.qualified_names(
                     c.comparator):
                 self.record("env-read", node, name=key, required=False, presence=True)  # `"X" in os.environ`
@@ -135,14 +137,14 @@ class EnvReadFacts(FactCollector):
             return
         if "os.environ" in self.qualified_names(node.value) and len(node.slice) == 1:
             index = node.slice[0].slice
-            key = _string(index.value) if isinstance(index, cst.Index) else None
+            key = string_value(index.value) if isinstance(index, cst.Index) else None
             if key:
                 self.record("env-read", node, name=key, required=True)
 
     def visit_Call(self, node: cst.Call) -> None:
         names = self.qualified_names(node.func)
         if names & _GETENV and node.args and node.args[0].keyword is None and not self._main_depth:
-            key = _string(node.args[0].value)
+            key = string_value(node.args[0].value)
             if key:
                 self.record("env-read", node, name=key,
                             required=len(node.args) == 1 and id(node) not in self._optional_calls,
@@ -151,7 +153,7 @@ class EnvReadFacts(FactCollector):
                 isinstance(node.func, cst.Attribute) and self.source_of(node.func).endswith(LLM_CALL_SUFFIXES)):
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value in _MODEL_KWARGS:
-                    value = _string(arg.value)
+                    value = string_value(arg.value)
                     if value:
                         self.record("model-literal", arg, value=value)
 
@@ -172,19 +174,14 @@ class EnvReadFacts(FactCollector):
                                 required=_field_required(small.value), settings=True)
 
 
-def _string(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _env_prefix(node: cst.ClassDef) -> str:
     """``model_config = SettingsConfigDict(env_prefix=…)`` or pydantic v1's ``class Config``."""
     for arg in m.findall(node.body, m.Arg(keyword=m.Name("env_prefix"))):
-        return _string(arg.value) or ""  # type: ignore[attr-defined]
+        return string_value(arg.value) or ""  # type: ignore[attr-defined]
     for assign in m.findall(node.body, m.Assign(targets=[m.AssignTarget(target=m.Name("env_prefix"))])):
-        return _string(assign.value) or ""  # type: ignore[attr-defined]
+        return string_value(assign.value) or ""  # type: ignore[attr-defined]
     return ""
 
 
@@ -203,7 +200,7 @@ def _field_alias(value: cst.BaseExpression | None) -> str | None:
     if isinstance(value, cst.Call):
         for arg in value.args:
             if arg.keyword is not None and arg.keyword.value in ("alias", "validation_alias", "env"):
-                return _string(arg.value)
+                return string_value(arg.value)
     return None
 
 

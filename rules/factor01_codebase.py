@@ -12,6 +12,8 @@ from libcst.metadata import PositionProvider, QualifiedNameProvider
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
+from ._cst import string_value
+
 # -- TFA0101 ---------------------------------------------------------------------------------
 
 #: Root files a repository-wide finding is anchored at, most telling first.
@@ -429,10 +431,10 @@ class EnvironmentNameBranch(PythonRule):
                and expr.func.attr.value in _NORMALISERS and not expr.args):
             expr = expr.func.value  # os.getenv("ENV", "dev").lower()
         if isinstance(expr, cst.Call) and self.qualified_names(expr.func) & _ENV_READERS and expr.args:
-            return _string(expr.args[0].value) in _ENV_VARS
+            return string_value(expr.args[0].value) in _ENV_VARS
         if isinstance(expr, cst.Subscript) and "os.environ" in self.qualified_names(expr.value):
             index = expr.slice[0].slice if len(expr.slice) == 1 else None
-            return isinstance(index, cst.Index) and _string(index.value) in _ENV_VARS
+            return isinstance(index, cst.Index) and string_value(index.value) in _ENV_VARS
         if isinstance(expr, cst.Name):
             return expr.value.lower() in _ENV_NAMES
         if isinstance(expr, cst.Attribute):
@@ -462,7 +464,7 @@ class EnvironmentNameBranch(PythonRule):
             if _TOGGLE_RE.search(name):
                 return
             context = name
-        value = _string(node) if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else None
+        value = string_value(node) if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else None
         if value is not None:
             kind = _literal_kind(value, context)
             if kind:
@@ -482,13 +484,13 @@ def _bound_name(node: cst.CSTNode) -> str | None:
     elif isinstance(node, cst.Arg) and node.keyword is not None:
         return node.keyword.value
     elif isinstance(node, cst.DictElement):
-        return _string(node.key)
+        return string_value(node.key)
     if isinstance(target, cst.Name):
         return target.value
     if isinstance(target, cst.Attribute):
         return target.attr.value
     if isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
-        return _string(target.slice[0].slice.value)  # os.environ["OPENAI_BASE_URL"] = ...
+        return string_value(target.slice[0].slice.value)  # os.environ["OPENAI_BASE_URL"] = ...
     return None
 
 
@@ -508,15 +510,10 @@ def _describe(kinds: list[str]) -> str:
     return " and ".join(words[k] for k in kinds)
 
 
-def _string(node: cst.CSTNode | None) -> str | None:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _names_environment(node: cst.BaseExpression) -> bool:
     if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
         return any(_names_environment(e.value) for e in node.elements)
-    value = _string(node)
+    value = string_value(node)
     return value is not None and value.lower() in _ENV_VALUES

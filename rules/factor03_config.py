@@ -18,6 +18,7 @@ from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 
 from ._config_facts import EnvReadFacts, documented_variables, is_env_name
+from ._cst import string_value, target_name
 from ._secrets import (
     URL_CREDENTIALS_RE,
     is_secret_name,
@@ -210,7 +211,7 @@ class SecretNamedLiteral(PythonRule):
     def _check(self, node: cst.BaseExpression, name: str, *, default_of: str | None = None) -> None:
         if self.file.role == "test" or not is_secret_name(name):
             return
-        value = _literal(node)
+        value = string_value(node)
         if value is None or not plausible_secret(value) or any(provider_tokens(value)):
             return
         if re.fullmatch(r"[a-z]+(?:[_.:/-][a-z]+)+", value):  # `"box_client_id"`, `"credential.create"`: a key or event name
@@ -225,17 +226,17 @@ class SecretNamedLiteral(PythonRule):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
-            name = _target_name(target.target)
+            name = target_name(target.target)
             if name:
                 self._check(node.value, name)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        name = _target_name(node.target)
+        name = target_name(node.target)
         if name and node.value is not None:
             self._check(node.value, name)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
-        key = _literal(node.key)
+        key = string_value(node.key)
         if key:
             self._check(node.value, key)
 
@@ -246,31 +247,13 @@ class SecretNamedLiteral(PythonRule):
         qnames = self.qualified_names(node.func)
         getter = qnames & {"os.getenv", "os.environ.get", "os.environ.setdefault"}
         if getter and len(node.args) >= 2:
-            key = _literal(node.args[0].value)
+            key = string_value(node.args[0].value)
             if key:
                 self._check(node.args[1].value, key, default_of=min(getter))
 
 
-def _literal(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = _literal(node.left), _literal(node.right)
-        return left + right if left is not None and right is not None else None
-    return None
 
 
-def _target_name(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
-        index = node.slice[0].slice
-        if isinstance(index, cst.Index):
-            return _literal(index.value)
-    return None
 
 
 class CommittedEnvFile(ArtifactRule):

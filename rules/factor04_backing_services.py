@@ -22,6 +22,8 @@ from libcst.metadata import PositionProvider, QualifiedNameProvider
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
+from ._cst import string_value, target_name
+
 SQL, MONGO, REDIS, BROKER, GRAPH, VECTOR, SEARCH, LLM = (
     "SQL database", "MongoDB", "Redis", "message broker", "graph database", "vector store", "search engine",
     "LLM provider")
@@ -130,14 +132,6 @@ _ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ENV_TARGET_RE = re.compile(r"(?i)(^|_)env(iron(ment)?)?s?($|_)")
 
 
-def _literal(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = _literal(node.left), _literal(node.right)
-        return left + right if left is not None and right is not None else None
-    return None
 
 
 def _templated(value: str) -> bool:
@@ -247,7 +241,7 @@ class BackingFacts(FactCollector):
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if self._url_seen:
             return
-        value = _literal(node)
+        value = string_value(node)
         if value and service_url(value):
             self._url_seen = True
             self.record("backing-url", node)
@@ -425,7 +419,7 @@ class HardcodedServiceLocator(PythonRule):
     def _check_bound(self, value: cst.BaseExpression | None, name: str | None) -> None:
         if value is None or not name or not _URL_NAME_RE.search(name) or _NOT_DEPLOY_NAME_RE.search(name):
             return
-        literal = _literal(value)
+        literal = string_value(value)
         shown = service_url(literal) if literal else None
         if shown:
             env = name.upper() if _ENV_NAME_RE.match(name.upper()) else "SERVICE_URL"
@@ -437,14 +431,14 @@ class HardcodedServiceLocator(PythonRule):
         if self._in_settings_body():
             return
         for target in node.targets:
-            name = _target_name(target.target)
+            name = target_name(target.target)
             if name and _ENV_TARGET_RE.search(name) and isinstance(node.value, cst.Dict):
                 self._env_dicts.add(id(node.value))
             self._check_bound(node.value, name)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if not self._in_settings_body():
-            self._check_bound(node.value, _target_name(node.target))
+            self._check_bound(node.value, target_name(node.target))
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
         self._fstring_depth += 1
@@ -464,7 +458,7 @@ class HardcodedServiceLocator(PythonRule):
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         if not (self._dicts and self._dicts[-1]):
-            self._check_bound(node.value, _literal(node.key))
+            self._check_bound(node.value, string_value(node.key))
 
     # -- literals passed to clients ---------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
@@ -487,7 +481,7 @@ class HardcodedServiceLocator(PythonRule):
                 arg = positional[0] if positional else None
             else:
                 arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == slot), None)
-            literal = _literal(arg.value) if arg is not None else None
+            literal = string_value(arg.value) if arg is not None else None
             if arg is None or literal is None:
                 continue
             where = f"`{short}({'' if slot == '#0' else slot + '='}…)`"
@@ -508,7 +502,7 @@ class HardcodedServiceLocator(PythonRule):
         """``os.getenv("REDIS_URL", DEFAULT_REDIS_URL)``, ``config("DATABASE_URL", default=LOCAL_DB)``:
         the named literal is a development default, which is allowed."""
         positional = [a for a in node.args if a.keyword is None]
-        key = _literal(positional[0].value) if positional else None
+        key = string_value(positional[0].value) if positional else None
         if not (qnames & _ENV_GETTERS or (key and _ENV_NAME_RE.match(key))):
             return
         defaults = [a.value for a in positional[1:2]] + [a.value for a in node.args
@@ -531,16 +525,6 @@ class HardcodedServiceLocator(PythonRule):
                 self.report(node, message)
 
 
-def _target_name(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
-        index = node.slice[0].slice
-        if isinstance(index, cst.Index):
-            return _literal(index.value)
-    return None
 
 
 class AdHocClients(RepoRule):
@@ -803,7 +787,7 @@ class ServiceChosenInCode(PythonRule):
                 name = target.target.value
                 self._assigned[name] += 1
                 value = node.value
-                if not self._depth and (_literal(value) is not None or isinstance(value, cst.Integer) or (
+                if not self._depth and (string_value(value) is not None or isinstance(value, cst.Integer) or (
                         isinstance(value, cst.Name) and value.value in ("True", "False"))):
                     self._constants[name] = self.source_of(value)
 

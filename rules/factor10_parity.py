@@ -21,6 +21,7 @@ from tfa_lint.sources.envfile import EnvFile
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.toml_text import line_of
 
+from ._cst import string_value
 from ._processes import ProcessFacts, commands, traits
 
 
@@ -28,11 +29,6 @@ def _runtime(repo: Repo, kind: FileKind) -> list[Artifact]:
     return [a for a in repo.artifacts(kind) if path_role(a.path) in ("src", "script")]
 
 
-def _string(node: cst.CSTNode | None) -> str | None:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 # -- TFA1001 ---------------------------------------------------------------------------------
@@ -99,13 +95,13 @@ class EnvDefaults(FactCollector):
         key = self._lookup(node)
         default = next((a.value for a in node.args[1:2] if a.keyword is None), None) or next(
             (a.value for a in node.args if a.keyword is not None and a.keyword.value == "default"), None)
-        if key and _string(default) is not None:
+        if key and string_value(default) is not None:
             self._record(key, default)
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         if isinstance(node.operator, cst.Or) and isinstance(node.left, cst.Call) and len(node.left.args) == 1:
             key = self._lookup(node.left)
-            if key and _string(node.right) is not None:
+            if key and string_value(node.right) is not None:
                 self._record(key, node.right)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -124,12 +120,12 @@ class EnvDefaults(FactCollector):
     def _lookup(self, node: cst.Call) -> str | None:
         if not node.args or not self.qualified_names(node.func) & {"os.getenv", "os.environ.get"}:
             return None
-        return _string(node.args[0].value)
+        return string_value(node.args[0].value)
 
     def _record(self, key: str, default: cst.BaseExpression) -> None:
         key = key.upper()
         if _URL_VAR_RE.search(key):
-            self.record("env-default", default, var=key, value=_string(default))
+            self.record("env-default", default, var=key, value=string_value(default))
 
 
 def _env_prefix(node: cst.ClassDef) -> str:
@@ -144,7 +140,7 @@ def _env_prefix(node: cst.ClassDef) -> str:
 
 def _field(name: str, value: cst.BaseExpression) -> tuple[str, cst.BaseExpression | None]:
     """(variable name, default literal) of a settings field: ``x: str = "…"`` or ``Field("…", alias=…)``."""
-    if _string(value) is not None:
+    if string_value(value) is not None:
         return name, value
     if isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)):
         callee = value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value
@@ -155,9 +151,9 @@ def _field(name: str, value: cst.BaseExpression) -> tuple[str, cst.BaseExpressio
             positional = arg.keyword is None and default is None
             if positional or (arg.keyword is not None and arg.keyword.value == "default"):
                 default = arg.value
-            elif arg.keyword is not None and arg.keyword.value in ("alias", "validation_alias") and _string(arg.value):
-                name = _string(arg.value) or name
-        return name, default if _string(default) is not None else None
+            elif arg.keyword is not None and arg.keyword.value in ("alias", "validation_alias") and string_value(arg.value):
+                name = string_value(arg.value) or name
+        return name, default if string_value(default) is not None else None
     return name, None
 
 

@@ -18,6 +18,7 @@ from libcst.metadata import PositionProvider, QualifiedNameProvider
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
+from ._cst import string_value
 from ._processes import APP_CONSTRUCTORS, commands, is_main_guard
 
 #: Calls that change a schema or a data set (qualified names).
@@ -62,11 +63,6 @@ def _callee(func: cst.BaseExpression) -> str | None:
     return None
 
 
-def _literal(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 class _Scope:
@@ -149,11 +145,11 @@ class AdminFacts(FactCollector):
             attr = _callee(func)
             args = expr.args if isinstance(expr, cst.Call) else ()
             if attr in _STARTUP_DECORATORS or (
-                    attr == "on_event" and args and _literal(args[0].value) == "startup"):
+                    attr == "on_event" and args and string_value(args[0].value) == "startup"):
                 self._hooks.add(node.name.value)
             if attr in ("middleware", "before_request") and _AUTH_RE.search(self.source_of(node)):
                 self.record("auth-guard", node, how=f"{attr} {node.name.value}")
-            path = _literal(args[0].value) if args and args[0].keyword is None else None
+            path = string_value(args[0].value) if args and args[0].keyword is None else None
             if path and path.startswith("/") and (attr in _ROUTE_METHODS or any(
                     q.startswith("litestar.") for q in self.qualified_names(func))):
                 self._routes.append((node, path))
@@ -182,7 +178,7 @@ class AdminFacts(FactCollector):
             if (arg.keyword is not None and arg.keyword.value == "dependencies"
                     and _AUTH_RE.search(self.source_of(arg.value))):
                 self.record("auth-guard", node, how="dependencies")  # app-, router- or include-wide auth
-        if callee == "add_event_handler" and node.args and _literal(node.args[0].value) == "startup":
+        if callee == "add_event_handler" and node.args and string_value(node.args[0].value) == "startup":
             self._hooks.update(_names_in(node.args[-1].value))
         if callee == "append" and isinstance(node.func, cst.Attribute) and isinstance(
                 node.func.value, cst.Attribute) and node.func.value.attr.value == "on_startup":
@@ -192,7 +188,7 @@ class AdminFacts(FactCollector):
             return
         scope.calls.setdefault(callee, set()).update(names)
         admin = next((_ADMIN_CALLS[n] for n in sorted(names) if n in _ADMIN_CALLS), None)
-        if admin == "call_command" and not (node.args and _literal(node.args[0].value) in ("migrate", "loaddata")):
+        if admin == "call_command" and not (node.args and string_value(node.args[0].value) in ("migrate", "loaddata")):
             admin = None
         if admin is None and _ADMIN_NAME_RE.match(callee) and not names & {"random.seed", "numpy.random.seed"}:
             admin = f"{callee}()"
