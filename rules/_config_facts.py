@@ -26,7 +26,7 @@ from tfa_lint.sources.envfile import EnvFile
 from ._cst import string_value
 
 _GETENV = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
-_SETTINGS_BASES = {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
+SETTINGS_BASES = {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: Client constructors and calls whose ``model=`` picks the LLM (qualified-name suffixes).
@@ -158,9 +158,9 @@ class EnvReadFacts(FactCollector):
                         self.record("model-literal", arg, value=value)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not any(self.qualified_names(base.value) & _SETTINGS_BASES for base in node.bases):
+        if not any(self.qualified_names(base.value) & SETTINGS_BASES for base in node.bases):
             return
-        prefix = _env_prefix(node)
+        prefix = env_prefix(node)
         for statement in node.body.body:
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
@@ -176,12 +176,16 @@ class EnvReadFacts(FactCollector):
 
 
 
-def _env_prefix(node: cst.ClassDef) -> str:
-    """``model_config = SettingsConfigDict(env_prefix=…)`` or pydantic v1's ``class Config``."""
+def env_prefix(node: cst.ClassDef) -> str:
+    """A settings class's ``env_prefix``: ``model_config = SettingsConfigDict(env_prefix=…)`` or
+    ``{"env_prefix": …}``, or pydantic v1's inner ``class Config``. Upper-cased, as env names are."""
     for arg in m.findall(node.body, m.Arg(keyword=m.Name("env_prefix"))):
-        return string_value(arg.value) or ""  # type: ignore[attr-defined]
+        return (string_value(arg.value) or "").upper()  # type: ignore[attr-defined]
+    for element in m.findall(node.body, m.DictElement(key=m.SimpleString())):
+        if string_value(element.key) == "env_prefix":  # type: ignore[attr-defined]
+            return (string_value(element.value) or "").upper()  # type: ignore[attr-defined]
     for assign in m.findall(node.body, m.Assign(targets=[m.AssignTarget(target=m.Name("env_prefix"))])):
-        return string_value(assign.value) or ""  # type: ignore[attr-defined]
+        return (string_value(assign.value) or "").upper()  # type: ignore[attr-defined]
     return ""
 
 

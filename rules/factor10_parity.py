@@ -21,6 +21,7 @@ from tfa_lint.sources.envfile import EnvFile
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.toml_text import line_of
 
+from ._config_facts import SETTINGS_BASES, env_prefix
 from ._cst import string_value
 from ._processes import ProcessFacts, commands, traits
 
@@ -59,7 +60,6 @@ _IMAGES = {
     "weaviate": ("vector", "Weaviate"), "milvus": ("vector", "Milvus"), "elasticsearch": ("search", "Elasticsearch"),
     "opensearch": ("search", "OpenSearch"),
 }
-_SETTINGS_BASES = {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
 _TEST_ENV_RE = re.compile(r"(?i)test")
 
 
@@ -105,9 +105,9 @@ class EnvDefaults(FactCollector):
                 self._record(key, node.right)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not any(self.qualified_names(b.value) & _SETTINGS_BASES for b in node.bases):
+        if not any(self.qualified_names(b.value) & SETTINGS_BASES for b in node.bases):
             return
-        prefix = _env_prefix(node)
+        prefix = env_prefix(node)
         for statement in node.body.body:
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
@@ -126,16 +126,6 @@ class EnvDefaults(FactCollector):
         key = key.upper()
         if _URL_VAR_RE.search(key):
             self.record("env-default", default, var=key, value=string_value(default))
-
-
-def _env_prefix(node: cst.ClassDef) -> str:
-    """``env_prefix`` from ``model_config = SettingsConfigDict(...)`` or an inner ``Config``."""
-    for child in node.body.body:
-        source = cst.Module([]).code_for_node(child)
-        match = re.search(r"env_prefix[\"']?\s*[=:]\s*[\"']([^\"']*)[\"']", source)
-        if match and ("model_config" in source or isinstance(child, cst.ClassDef)):
-            return match.group(1).upper()
-    return ""
 
 
 def _field(name: str, value: cst.BaseExpression) -> tuple[str, cst.BaseExpression | None]:
