@@ -24,3 +24,23 @@ def target_name(node: cst.BaseExpression) -> str | None:
         if isinstance(index, cst.Index):
             return string_value(index.value)
     return None
+
+
+class NestingDepth:
+    """Mixin for visitors that ask whether code runs at import time: ``_depth`` counts the
+    function and class bodies around the current node (0 at module level). List it before the
+    visitor base class."""
+
+    _depth = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._depth -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._depth += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._depth -= 1

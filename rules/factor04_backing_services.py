@@ -22,7 +22,7 @@ from libcst.metadata import PositionProvider, QualifiedNameProvider
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
-from ._cst import string_value, target_name
+from ._cst import NestingDepth, string_value, target_name
 
 SQL, MONGO, REDIS, BROKER, GRAPH, VECTOR, SEARCH, LLM = (
     "SQL database", "MongoDB", "Redis", "message broker", "graph database", "vector store", "search engine",
@@ -654,7 +654,7 @@ def _project_roots(repo: Repo) -> set[str]:
     return {""} | {posixpath.dirname(p) for p in manifests if path_role(p) in ("src", "script")}
 
 
-class ServiceChosenInCode(PythonRule):
+class ServiceChosenInCode(NestingDepth, PythonRule):
     id = "TFA0403"
     name = "service-chosen-in-code"
     factor = 4
@@ -762,24 +762,11 @@ class ServiceChosenInCode(PythonRule):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._depth = 0  # function and class nesting
         self._constants: dict[str, str] = {}  # module-level literal constants -> their source
         self._assigned: dict[str, int] = defaultdict(int)  # every binding of a name, anywhere
         self._elifs: set[int] = set()
         self._chains: list[cst.If] = []
         self._clients: list[tuple[int, str, str]] = []  # (line, family, constructor)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._depth += 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._depth -= 1
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._depth += 1
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._depth -= 1
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

@@ -21,6 +21,7 @@ from tfa_lint.sources.dockerfile import Dockerfile, Instruction
 from tfa_lint.sources.envfile import EnvFile
 from tfa_lint.sources.pyproject import Pyproject
 
+from ._cst import NestingDepth
 from ._processes import ProcessFacts, commands, traits
 from .factor03_config import is_committed_env_file
 
@@ -486,7 +487,7 @@ _OCI_VERSION_RE = re.compile(r"org\.opencontainers\.image\.(version|revision)")
 _ENV_READERS = {"os.getenv", "os.environ.get"}
 
 
-class VersionFacts(FactCollector):
+class VersionFacts(NestingDepth, FactCollector):
     """Where the code names its version: ``__version__``, ``setup(version=…)``, a release env var."""
 
     name = "release-version"
@@ -494,19 +495,6 @@ class VersionFacts(FactCollector):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._depth = 0  # function and class nesting
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._depth += 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._depth -= 1
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._depth += 1
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._depth -= 1
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
