@@ -52,6 +52,7 @@ class HardcodedProviderKey(ArtifactRule):
     factor = 3
     severity = Severity.ERROR
     security = True
+    security_severity = 8.5
     title = "Hardcoded provider credential"
     kinds = _TEXT_KINDS
     text_only = True
@@ -136,6 +137,7 @@ class SecretNamedLiteral(PythonRule):
     factor = 3
     severity = Severity.ERROR
     security = True
+    security_severity = 7.5
     title = "Hardcoded secret bound to a secret-named variable or argument"
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
     what = """
@@ -262,6 +264,7 @@ class CommittedEnvFile(ArtifactRule):
     factor = 3
     severity = Severity.ERROR
     security = True
+    security_severity = 8.0
     title = "Credential-bearing .env file not ignored"
     kinds = (FileKind.ENV,)
     what = """
@@ -318,6 +321,7 @@ class SecretInDockerfile(ArtifactRule):
     factor = 3
     severity = Severity.ERROR
     security = True
+    security_severity = 8.0
     title = "Secret baked into a Dockerfile ENV or ARG"
     kinds = (FileKind.DOCKERFILE,)
     what = """
@@ -372,6 +376,7 @@ class CredentialsInUrl(ArtifactRule):
     factor = 3
     severity = Severity.ERROR
     security = True
+    security_severity = 7.5
     title = "Password embedded in a connection URL"
     kinds = _TEXT_KINDS
     text_only = True

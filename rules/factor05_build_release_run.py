@@ -342,6 +342,7 @@ class SecretsBakedIntoImage(RepoRule):
     factor = 5
     severity = Severity.ERROR
     security = True
+    security_severity = 7.5
     title = "Config or secrets copied into the container image"
     what = """
         A `COPY`/`ADD` in the final stage of a Dockerfile that copies a `.env` file

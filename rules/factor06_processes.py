@@ -76,6 +76,7 @@ class ModuleStateMutated(PythonRule):
     name = "module-state-mutated"
     factor = 6
     severity = Severity.WARNING
+    precision = "medium"  # field trials: see docs/field-trials.md
     title = "Module-level variable holds state that functions change"
     collectors = (ProcessFacts,)
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)

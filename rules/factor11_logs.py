@@ -40,6 +40,7 @@ class PrintInServiceCode(PythonRule):
     name = "print-in-service-code"
     factor = 11
     severity = Severity.WARNING
+    precision = "medium"  # field trials: see docs/field-trials.md
     title = "print() used for operational output in service code"
     collectors = (ProcessFacts,)
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
@@ -788,7 +789,9 @@ class SecretInLogs(PythonRule):
     name = "secret-in-logs"
     factor = 11
     severity = Severity.ERROR
+    precision = "low"  # field trials: see docs/field-trials.md
     security = True
+    security_severity = 6.5
     title = "Secret values sent to logs"
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
     what = """

@@ -499,6 +499,7 @@ class AdminScriptOutsideEnvironment(PythonRule):
     name = "admin-script-outside-app-env"
     factor = 12
     severity = Severity.WARNING
+    precision = "medium"  # field trials: see docs/field-trials.md
     title = "Admin script runs outside the app's environment"
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
     collectors = (AdminFacts,)

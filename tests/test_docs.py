@@ -23,7 +23,8 @@ def test_rules_json_lists_every_rule() -> None:
     result = CliRunner().invoke(cli, ["rules", "--format", "json"])
     rows = json.loads(result.output)
     assert [r["id"] for r in rows] == list(load_rules())
-    assert set(rows[0]) == {"id", "name", "factor", "factor_name", "severity", "title", "security"}
+    assert set(rows[0]) == {"id", "name", "factor", "factor_name", "severity", "title", "precision",
+                            "security", "security_severity"}
 
 
 def test_every_factor_has_at_least_three_rules() -> None:

@@ -71,3 +71,17 @@ def test_a_plugin_cannot_take_a_builtin_id(plugin_on_path, monkeypatch) -> None:
     load_rules.cache_clear()
     with pytest.raises(RuleError, match="claimed twice"):
         load_rules()
+
+
+@pytest.mark.parametrize(("attrs", "message"), [
+    ({"precision": "certain"}, "precision must be one of"),
+    ({"security": True}, "sets security_severity"),
+    ({"security_severity": 5.0}, "sets security_severity"),
+    ({"security": True, "security_severity": 12.0}, r"must be in \(0, 10\]"),
+])
+def test_rule_metadata_for_sarif_is_validated(attrs: dict, message: str) -> None:
+    namespace: dict = {}
+    exec(PLUGIN, namespace)  # noqa: S102 - our own test source
+    base = namespace["NoTodoInProcfile"]
+    with pytest.raises(RuleError, match=message):
+        type("Broken", (base,), {**attrs, "id": "TFA0898"})

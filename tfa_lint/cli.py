@@ -157,7 +157,8 @@ def list_rules(fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([
             {"id": r.id, "name": r.name, "factor": r.factor, "factor_name": FACTOR_NAMES.get(r.factor, "tool"),
-             "severity": r.severity.value, "title": r.title, "security": r.security}
+             "severity": r.severity.value, "title": r.title,
+             "precision": r.precision, "security": r.security, "security_severity": r.security_severity}
             for r in registry.values()], indent=2))
         return
     for r in registry.values():

@@ -55,6 +55,8 @@ __all__ = [
 
 RULE_ID_RE = re.compile(r"^TFA(0[0-9]|1[0-2])\d\d$")  # factor 00: the tool's own checks
 ENTRY_POINT_GROUP = "tfa_lint.rules"
+#: SARIF's precision levels, most trusted first.
+PRECISIONS = ("very-high", "high", "medium", "low")
 
 
 class RuleError(Exception):
@@ -103,8 +105,14 @@ class Rule:
     valid: ClassVar[tuple[Example, ...]]
     #: Fact collectors whose output this rule (or its ``applies``) reads.
     collectors: ClassVar[tuple[type[FactCollector], ...]] = ()
-    #: Built-in rules mark findings that show security problems (SARIF security-severity).
+    #: Findings that show a security problem. Such a rule also sets ``security_severity``.
     security: ClassVar[bool] = False
+    #: A score in (0, 10] that GitHub code scanning shows as low (< 4), medium (< 7), high (< 9)
+    #: or critical: how bad the worst true finding of this rule is.
+    security_severity: ClassVar[float | None] = None
+    #: How often a finding is a true problem (SARIF ``precision``), judged from the field
+    #: trials in docs/field-trials.md. GitHub lists higher-precision results first.
+    precision: ClassVar[str] = "high"
 
     _abstract: ClassVar[bool] = True
     #: Meta rules are reported by the engine itself (factor 0), never scored.
@@ -129,6 +137,12 @@ class Rule:
             raise RuleError(f"{cls.id}: a rule ships examples that must and must not fire")
         if not isinstance(cls.severity, Severity):
             raise RuleError(f"{cls.id}: severity must be a Severity")
+        if cls.precision not in PRECISIONS:
+            raise RuleError(f"{cls.id}: precision must be one of {', '.join(PRECISIONS)}")
+        if cls.security != (cls.security_severity is not None):
+            raise RuleError(f"{cls.id}: a security rule sets security_severity, and only a security rule does")
+        if cls.security_severity is not None and not 0 < cls.security_severity <= 10:
+            raise RuleError(f"{cls.id}: security_severity must be in (0, 10]")
 
     # -- applicability -------------------------------------------------------------------
     @classmethod
@@ -155,7 +169,10 @@ class Rule:
         good_path, good = cls.valid[0].primary
         return (
             f"## {cls.id} — {cls.title}\n\n"
-            f"Factor {cls.factor} ({FACTOR_NAMES.get(cls.factor, 'the tool itself')}) · severity {cls.severity.value} · `{cls.name}`\n\n"
+            f"Factor {cls.factor} ({FACTOR_NAMES.get(cls.factor, 'the tool itself')}) · severity {cls.severity.value}"
+            f" · precision {cls.precision}"
+            + (f" · security severity {cls.security_severity}" if cls.security else "")
+            + f" · `{cls.name}`\n\n"
             f"### What it finds\n{_dedent(cls.what)}\n\n"
             f"### Why is this bad?\n{_dedent(cls.why)}\n\n"
             f"### How to fix\n{_dedent(cls.fix)}\n\n"
