@@ -45,7 +45,9 @@ def test_json_report_shape() -> None:
     assert set(doc) >= {"tool", "findings", "factors", "score"}
     finding = doc["findings"][0]
     assert set(finding) == {"rule", "factor", "severity", "path", "line", "column", "end_line", "end_column",
-                            "message"}
+                            "message", "fingerprint"}
+    assert all(len(f["fingerprint"]) == 32 for f in doc["findings"])
+    assert len({f["fingerprint"] for f in doc["findings"]}) == len(doc["findings"])
     assert all(not f["path"].startswith("/") and "\\" not in f["path"] for f in doc["findings"])
     assert [f["factor"] for f in doc["factors"]] == list(range(1, 13))
     assert all(f["score"] is None or 0 <= f["score"] <= 10 for f in doc["factors"])

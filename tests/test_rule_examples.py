@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import scan_tree, write_tree
 
+from tfa_lint.config import build_config, find_config
 from tfa_lint.rule import Example, Rule, load_rules
 
 RULES = load_rules()
@@ -23,7 +24,9 @@ def _findings(rule: type[Rule], example: Example, tmp_path: Path):
     root = write_tree(tmp_path / "repo", dict(example.files))
     # Meta rules judge other rules' findings, so they run with the whole pack.
     selection = list(RULES.values()) if rule._meta else [rule]
-    result = scan_tree(root, selection)
+    # An example is a repository, so its own [tool.tfa-lint] table applies (e.g. a baseline).
+    table, source = find_config(root, None)
+    result = scan_tree(root, selection, build_config(table, source, RULES))
     return [f for f in result.findings if f.rule == rule.id], result
 
 

@@ -12,7 +12,7 @@ RULES = load_rules()
 
 def result(findings: list[Finding], applicability: dict[str, str | None]) -> ScanResult:
     rules = [RULES[r] for r in applicability]
-    return ScanResult(Path("."), rules, applicability, findings, [], [])
+    return ScanResult(Path("."), rules, applicability, findings, [], [], all_findings=findings)
 
 
 def finding(rule: str) -> Finding:

@@ -1,8 +1,8 @@
 """The command line: ``tfa-lint [PATHS]``, ``tfa-lint rules``, ``tfa-lint explain ID``.
 
-Exit codes: 0 clean; 1 findings at or above ``--fail-on`` (default: warning) or a score under
-``--fail-under``; 2 usage, configuration or internal error (one line; ``--debug`` for the
-traceback).
+Exit codes: 0 clean (or a baseline written); 1 findings at or above ``--fail-on`` (default:
+warning) that the baseline does not record, or a score under ``--fail-under``; 2 usage,
+configuration or internal error (one line; ``--debug`` for the traceback).
 """
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ import os
 import sys
 import tempfile
 import traceback
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
 
 from tfa_lint import __version__
+from tfa_lint.baseline import BaselineError, StaleBaselineEntry
+from tfa_lint.baseline import render as baseline_file
 from tfa_lint.config import (
     ConfigError,
     build_config,
@@ -27,9 +30,9 @@ from tfa_lint.config import (
     selected,
 )
 from tfa_lint.docs import rules_markdown
-from tfa_lint.engine import scan
+from tfa_lint.engine import report_scope, scan
 from tfa_lint.model import FACTOR_NAMES
-from tfa_lint.report import renderers
+from tfa_lint.report import FORMATS, ReportOptions, renderers
 from tfa_lint.rule import RuleError, load_rules
 from tfa_lint.score import score
 
@@ -65,25 +68,54 @@ def _project_root(paths: list[Path]) -> Path:
     return Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so a reader never sees half a report."""
-    path = path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def write_atomically(files: list[tuple[Path, str]]) -> None:
+    """Write every report, or none: each goes to a temporary file beside its target first, and
+    the targets are replaced only once all are on disk, so a reader (or a failed run) never
+    sees half a report."""
+    staged: list[tuple[str, Path]] = []
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        for path, text in files:
+            path = path.resolve()
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        for tmp, path in staged:
+            os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, Path | None]]:
+    """``--format FMT`` (stdout) or ``--format FMT:FILE``, repeatable."""
+    out = []
+    for value in values:
+        name, sep, target = value.partition(":")
+        if name not in FORMATS:
+            raise click.BadParameter(f"{name!r} is not one of {', '.join(FORMATS)} (use FMT or FMT:FILE)")
+        if sep and not target:
+            raise click.BadParameter(f"{value!r} names no file after the colon")
+        out.append((name, Path(target) if sep else None))
+    return out
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Report format.")
+@click.option("--format", "formats", multiple=True, callback=_parse_formats, metavar="FMT[:FILE]",
+              help=f"Report format: {', '.join(FORMATS)} [default: text]. FMT:FILE writes that format to FILE; "
+                   "repeat to get several reports from one scan.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to FILE instead of stdout (atomically).")
+              help="Write the --format report that has no FILE to this file instead of stdout.")
+@click.option("--output-sarif", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write SARIF to FILE (same as --format sarif:FILE).")
+@click.option("--sarif-category", default="tfa-lint", show_default=True,
+              help="SARIF automationDetails category: give each analysis of one commit its own.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Hide the findings this baseline file records; report its stale entries (TFA0002).")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record every current finding in FILE, then exit 0.")
 @click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes (comma-separated).")
 @click.option("--fail-under", type=int, help="Exit 1 when the overall score is below SCORE (0-100).")
@@ -93,15 +125,27 @@ def write_atomically(path: Path, text: str) -> None:
               help="Read [tool.tfa-lint] from this file instead of <root>/pyproject.toml.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def check(paths: tuple[Path, ...], fmt: str, output: Path | None, select: tuple[str, ...],
-          ignore: tuple[str, ...], fail_under: int | None, fail_on: str | None, config_file: Path | None,
-          color: bool | None, debug: bool) -> None:
-    """Scan PATHS (default: the current directory) and report."""
+def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], output: Path | None,
+          output_sarif: Path | None, sarif_category: str, baseline: Path | None, write_baseline: Path | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], fail_under: int | None, fail_on: str | None,
+          config_file: Path | None, color: bool | None, debug: bool) -> None:
+    """Scan the repository and report on PATHS (default: the current directory).
+
+    The whole repository is always read, because many checks join several files; PATHS
+    only narrow which findings are reported (pre-commit passes the staged files).
+    """
     try:
-        code = _check(list(paths) or [Path(".")], fmt, output, select, ignore, fail_under, fail_on,
-                      config_file, color)
-    except (ConfigError, RuleError) as exc:
+        targets = _targets(formats, output, output_sarif)
+        options = _Options(select, ignore, fail_under, fail_on, config_file, baseline, write_baseline)
+        code = _check(list(paths) or [Path(".")], targets, options,
+                      ReportOptions(color=bool(color), sarif_category=sarif_category), color is None)
+    except click.UsageError:
+        raise
+    except (ConfigError, RuleError, BaselineError) as exc:
         click.echo(f"tfa-lint: error: {exc}", err=True)
+        code = EXIT_ERROR
+    except OSError as exc:  # a report or baseline that cannot be written
+        click.echo(f"tfa-lint: error: cannot write {exc.filename or 'a report'}: {exc.strerror or exc}", err=True)
         code = EXIT_ERROR
     except Exception as exc:  # anything else is our bug: say so in one line
         if debug:
@@ -112,32 +156,82 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, select: tuple[
     sys.exit(code)
 
 
-def _check(paths: list[Path], fmt: str, output: Path | None, select: tuple[str, ...], ignore: tuple[str, ...],
-           fail_under: int | None, fail_on: str | None, config_file: Path | None, color: bool | None) -> int:
+def _targets(formats: list[tuple[str, Path | None]], output: Path | None,
+             output_sarif: Path | None) -> list[tuple[str, Path | None]]:
+    """(format, file or None for stdout) for every report of the run; at most one on stdout."""
+    targets = list(formats)
+    if not any(path is None for _, path in targets):
+        targets.insert(0, ("text", None))
+    if output_sarif is not None:
+        targets.append(("sarif", output_sarif))
+    stdout = [name for name, path in targets if path is None]
+    if len(stdout) > 1:
+        raise click.UsageError(f"only one report can go to stdout, got {', '.join(stdout)}: "
+                               "give the others a file (--format FMT:FILE)")
+    if output is not None:
+        targets = [(name, output if path is None else path) for name, path in targets]
+    files = [path.resolve() for _, path in targets if path is not None]
+    if len(files) != len(set(files)):
+        raise click.UsageError("two reports would be written to the same file")
+    return targets
+
+
+@dataclass(frozen=True)
+class _Options:
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    fail_under: int | None
+    fail_on: str | None
+    config_file: Path | None
+    baseline: Path | None
+    write_baseline: Path | None
+
+
+def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Options,
+           report_options: ReportOptions, auto_color: bool) -> int:
     registry = load_rules()
     known = list(registry)
     root = _project_root(paths)
-    table, source = find_config(root, config_file)
+    table, source = find_config(root, opts.config_file)
     config = build_config(table, source, known)
-    if select:
-        config.select = [expand_selector(s, known, "--select") for s in _split(select)]
-    if ignore:
-        config.ignore = [*config.ignore, *(expand_selector(s, known, "--ignore") for s in _split(ignore))]
-    if fail_under is not None:
-        config.fail_under = check_score(fail_under, "--fail-under")
-    if fail_on is not None:
-        config.fail_on = check_severity(fail_on, "--fail-on")
+    if opts.select:
+        config.select = [expand_selector(s, known, "--select") for s in _split(opts.select)]
+    if opts.ignore:
+        config.ignore = [*config.ignore, *(expand_selector(s, known, "--ignore") for s in _split(opts.ignore))]
+    if opts.fail_under is not None:
+        config.fail_under = check_score(opts.fail_under, "--fail-under")
+    if opts.fail_on is not None:
+        config.fail_on = check_severity(opts.fail_on, "--fail-on")
+    if opts.baseline is not None:
+        config.baseline = opts.baseline
+    if opts.write_baseline is not None and report_scope(paths, root) is not None:
+        raise ConfigError("--write-baseline records the whole repository: run it without paths")
 
     ids = selected(known, config.select, config.ignore)
     rules = [registry[i] for i in known if i in ids]
     result = scan(paths, root, config, rules)
     card = score(result, config.weights)
-    use_color = (output is None and sys.stdout.isatty()) if color is None else color
-    report = renderers()[fmt](result, card, use_color and fmt == "text")
-    if output is not None:
-        write_atomically(output, report)
-    else:
-        click.echo(report, nl=False)
+
+    # Render every report before writing any, so a failure leaves no report half-done.
+    render = renderers()
+    reports = []
+    for name, path in targets:
+        color = report_options.color
+        if auto_color:
+            color = path is None and sys.stdout.isatty()
+        options = replace(report_options, color=color and name == "text")
+        reports.append((render[name](result, card, options), path))
+    if opts.write_baseline is not None:
+        recorded = [f for f in [*result.findings, *result.baselined] if f.rule != StaleBaselineEntry.id]
+        fingerprints = {f: result.identities[f].fingerprint for f in recorded}
+        reports.append((baseline_file(recorded, fingerprints), opts.write_baseline))
+    write_atomically([(path, text) for text, path in reports if path is not None])
+    for text, path in reports:
+        if path is None:
+            click.echo(text, nl=False)
+    if opts.write_baseline is not None:
+        click.echo(f"tfa-lint: wrote {len(recorded)} finding(s) to the baseline {opts.write_baseline}", err=True)
+        return EXIT_CLEAN
 
     severities = {r.id: r.severity for r in rules}
     failing = [f for f in result.findings if severities[f.rule].rank >= config.fail_on.rank]

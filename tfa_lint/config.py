@@ -1,8 +1,9 @@
 """``[tool.tfa-lint]`` in pyproject.toml (or a ``--config`` file), with CLI overrides.
 
 Keys follow ruff: ``select``, ``ignore``, ``per-file-ignores``, ``exclude``,
-``extend-exclude``, ``fail-under``, plus ``fail-on`` and ``severity-weights`` (the score's
-weight per severity). Unknown keys and unknown rule ids are
+``extend-exclude``, ``fail-under``, plus ``fail-on``, ``severity-weights`` (the score's
+weight per severity) and ``baseline`` (a file of known findings to hide, relative to the
+configuration file). Unknown keys and unknown rule ids are
 errors, so a typo never silently turns a check off.
 """
 
@@ -18,7 +19,7 @@ from tfa_lint.model import SEVERITY_WEIGHTS, Severity
 from tfa_lint.sources import SourceError, toml_text
 
 KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
-                        "fail-under", "fail-on", "severity-weights"})
+                        "fail-under", "fail-on", "severity-weights", "baseline"})
 
 
 class ConfigError(Exception):
@@ -35,6 +36,7 @@ class Config:
     fail_under: int | None = None
     fail_on: Severity = Severity.WARNING
     weights: dict[Severity, int] = field(default_factory=lambda: dict(SEVERITY_WEIGHTS))
+    baseline: Path | None = None
     source: str = "defaults"
 
     @property
@@ -84,6 +86,10 @@ def build_config(table: Mapping[str, Any], source: str, known_ids: Iterable[str]
         cfg.fail_under = check_score(table["fail-under"], f"{source}: fail-under")
     if "fail-on" in table:
         cfg.fail_on = check_severity(table["fail-on"], f"{source}: fail-on")
+    if "baseline" in table:
+        if not isinstance(table["baseline"], str) or not table["baseline"]:
+            raise ConfigError(f"{source}: baseline must be the path of a baseline file")
+        cfg.baseline = Path(source).parent / table["baseline"]
     if "severity-weights" in table:
         cfg.weights.update(_weights(table["severity-weights"], f"{source}: severity-weights"))
     return cfg

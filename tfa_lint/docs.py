@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tfa_lint import DOCS_URL
 from tfa_lint.model import FACTOR_NAMES
 from tfa_lint.rule import Rule
 from tfa_lint.score import NOT_CHECKED
@@ -29,5 +30,11 @@ def rules_markdown(registry: Mapping[str, type[Rule]]) -> str:
             "What each factor asks that no file can show; listed in every report, never scored.", ""]
     out += [f"- **{n} {FACTOR_NAMES[n]}**: {text}" for n, text in NOT_CHECKED.items()]
     for rule in rules:
-        out += ["", rule.docs_markdown().rstrip()]
+        # An explicit anchor: the links above and SARIF's helpUri point at it.
+        out += ["", f'<a id="{rule.id.lower()}"></a>', "", rule.docs_markdown().rstrip()]
     return "\n".join(out) + "\n"
+
+
+def rule_url(rule_id: str) -> str:
+    """Where a rule's docs live online (SARIF ``helpUri``, Markdown summary links)."""
+    return f"{DOCS_URL}#{rule_id.lower()}"

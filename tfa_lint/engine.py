@@ -10,14 +10,18 @@ and manifests, decides which rules apply, applies suppressions and config, and r
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 import pathspec
 
+from tfa_lint import baseline
+from tfa_lint.baseline import StaleBaselineEntry
 from tfa_lint.config import Config
 from tfa_lint.discover import SourceFile, discover, find_vcs
+from tfa_lint.fingerprint import Identity, identify
 from tfa_lint.model import (
     Artifact,
     Diagnostic,
@@ -51,10 +55,19 @@ class ScanResult:
     root: Path
     rules: list[type[Rule]]  # the selected rules
     applicability: dict[str, str | None]  # rule id -> None (applies) or the reason it does not
+    #: What to report: findings in scope, not recorded in the baseline, plus stale baseline entries.
     findings: list[Finding]
     diagnostics: list[Diagnostic]
     files: list[FileRef]
     suppressed: int = 0
+    #: Every finding left after suppressions, in the whole repository: what the score counts.
+    #: A baseline records known debt, it does not pay it, so baselined findings still count.
+    all_findings: list[Finding] = field(default_factory=list)
+    baselined: list[Finding] = field(default_factory=list)
+    #: Fingerprint and GitHub line hash of every reported and baselined finding.
+    identities: dict[Finding, Identity] = field(default_factory=dict)
+    #: The paths reported on, or None for the whole repository (see ``report_scope``).
+    scope: tuple[str, ...] | None = None
 
 
 def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet) -> FileResult:
@@ -149,9 +162,37 @@ def analyze_source(sf: SourceFile, rules: RuleSet) -> FileResult:
     return result
 
 
+def report_scope(paths: list[Path], root: Path) -> tuple[str, ...] | None:
+    """The repo-relative paths whose findings are reported; ``None`` when it is the whole root.
+
+    tfa-lint always reads the whole repository, because its repo rules join files (imports
+    and manifests, EXPOSE and the bind call, any SIGTERM handler anywhere): a few paths alone
+    would give wrong answers. Naming paths — as pre-commit does with the staged files —
+    narrows what is *reported*, never what is *read*.
+    """
+    root = root.resolve()
+    scope = []
+    for given in paths:
+        target = Path(os.path.abspath(given))
+        if target == root:
+            return None
+        try:
+            scope.append(target.relative_to(root).as_posix())
+        except ValueError:
+            scope.append(str(given))  # discover reports it as outside the root
+    return tuple(sorted(set(scope)))
+
+
+def in_scope(path: str, scope: tuple[str, ...] | None) -> bool:
+    return scope is None or path == "." or any(path == s or path.startswith(s + "/") for s in scope)
+
+
 def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]]) -> ScanResult:
-    """Discover, map every file, reduce over the repository, and filter what users silenced."""
-    files, diagnostics = discover(paths, root, exclude=config.all_excludes)
+    """Discover, map every file, reduce over the repository, filter what users silenced, and
+    set aside what the baseline records."""
+    scope = report_scope(paths, root)
+    outside = [p for p in paths if not Path(os.path.abspath(p)).is_relative_to(root.resolve())]
+    files, diagnostics = discover([root, *outside], root, exclude=config.all_excludes)
     rule_set = RuleSet.of(rules)
     results = [analyze_source(sf, rule_set) for sf in files]
 
@@ -181,8 +222,45 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]])
     kept, suppressed = _apply_suppressions(findings, results, config, {r.id for r in rules}, applicability)
     for r in results:
         diagnostics.extend(r.diagnostics)
-    return ScanResult(root=root, rules=rules, applicability=applicability, findings=sorted(set(kept)),
-                      diagnostics=sorted(set(diagnostics)), files=refs, suppressed=suppressed)
+    kept = sorted(set(kept))
+    reported = [f for f in kept if in_scope(f.path, scope)]
+    identities = identify(root, reported, {r.path: r.kind for r in results})
+    baselined: list[Finding] = []
+    if config.baseline is not None:
+        reported, baselined, stale = _apply_baseline(reported, identities, config.baseline, root, scope,
+                                                     {r.id for r in rules})
+        identities.update(identify(root, stale, {}))
+        reported = sorted([*reported, *stale])
+    return ScanResult(root=root, rules=rules, applicability=applicability, findings=reported,
+                      diagnostics=[d for d in sorted(set(diagnostics)) if in_scope(d.path, scope)],
+                      files=refs, suppressed=suppressed, all_findings=kept, baselined=baselined,
+                      identities=identities, scope=scope)
+
+
+def _apply_baseline(findings: list[Finding], identities: dict[Finding, Identity], path: Path, root: Path,
+                    scope: tuple[str, ...] | None, selected: set[str]
+                    ) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """(new findings, findings the baseline records, a TFA0002 finding per stale entry)."""
+    entries = baseline.load(path)
+    recorded = {e.fingerprint for e in entries}
+    new = [f for f in findings if identities[f].fingerprint not in recorded]
+    hidden = [f for f in findings if identities[f].fingerprint in recorded]
+    matched = {identities[f].fingerprint for f in hidden}
+    stale: list[Finding] = []
+    if StaleBaselineEntry.id in selected:
+        try:
+            where = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            where = str(path)
+        for entry in entries:
+            # An entry can only be judged when this run looked for its rule in its file.
+            if entry.fingerprint in matched or entry.rule not in selected or not in_scope(entry.path, scope):
+                continue
+            stale.append(StaleBaselineEntry.finding(
+                where, entry.line, 1,
+                f"Baseline entry for {entry.rule} in `{entry.path}` matches no finding any more (fixed, or "
+                f"its line changed): rewrite the baseline with `tfa-lint --write-baseline {where}`"))
+    return new, hidden, stale
 
 
 def _apply_suppressions(findings: list[Finding], results: list[FileResult], config: Config,

@@ -323,9 +323,11 @@ def load_rules(*, plugins: bool = True) -> dict[str, type[Rule]]:
     """The built-in pack plus every rule that installed packages add through the
     ``tfa_lint.rules`` entry-point group (an entry point names a module or a rule class)."""
     from tfa_lint import rules as builtin
+    from tfa_lint.baseline import StaleBaselineEntry
     from tfa_lint.suppress import UnusedSuppression
 
-    found: dict[str, type[Rule]] = {UnusedSuppression.id: UnusedSuppression}
+    found: dict[str, type[Rule]] = {UnusedSuppression.id: UnusedSuppression,
+                                    StaleBaselineEntry.id: StaleBaselineEntry}
 
     def add(rule: type[Rule], origin: str) -> None:
         if rule.id in found and found[rule.id] is not rule:

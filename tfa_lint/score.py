@@ -71,7 +71,7 @@ def _covered_factors() -> set[int]:
 
 def score(result: ScanResult, weights: Mapping[Severity, int] = SEVERITY_WEIGHTS) -> Scorecard:
     by_rule: dict[str, list[Finding]] = defaultdict(list)
-    for finding in result.findings:
+    for finding in result.all_findings:
         by_rule[finding.rule].append(finding)
     rules_by_factor = defaultdict(list)
     for rule in result.rules:

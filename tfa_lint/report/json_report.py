@@ -1,6 +1,8 @@
 """The JSON report. Its shape is documented in the README and kept stable:
 
-``{"tool": {"name", "version"}, "findings": [...], "factors": [...], "score", "diagnostics"}``
+``{"tool": {"name", "version"}, "findings": [...], "factors": [...], "score", "diagnostics",
+"baselined", "scope"}``. Each finding has a ``fingerprint`` that survives line moves (the
+baseline's key).
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ import json
 
 from tfa_lint import __version__
 from tfa_lint.engine import ScanResult
+from tfa_lint.report import ReportOptions
 from tfa_lint.score import Scorecard
 
 
-def render(result: ScanResult, card: Scorecard, color: bool = False) -> str:
+def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
     rules = {r.id: r for r in result.rules}
     doc = {
         "tool": {"name": "tfa-lint", "version": __version__},
@@ -27,6 +30,7 @@ def render(result: ScanResult, card: Scorecard, color: bool = False) -> str:
                 "end_line": f.end_line,
                 "end_column": f.end_column,
                 "message": f.message,
+                "fingerprint": result.identities[f].fingerprint if f in result.identities else None,
             }
             for f in result.findings
         ],
@@ -37,5 +41,7 @@ def render(result: ScanResult, card: Scorecard, color: bool = False) -> str:
         ],
         "score": card.overall,
         "diagnostics": [{"path": d.path, "message": d.message, "skipped": d.skipped} for d in result.diagnostics],
+        "baselined": len(result.baselined),
+        "scope": list(result.scope) if result.scope is not None else None,
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

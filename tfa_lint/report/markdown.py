@@ -1,0 +1,59 @@
+"""A Markdown job summary for ``$GITHUB_STEP_SUMMARY`` (or a merge-request note): the overall
+score, the factor table, and the most severe findings with links to their rule docs.
+
+GitHub caps a step summary at 1 MiB, so the findings table stops at ``TOP_FINDINGS`` rows and
+says how many more there are; the full list belongs in SARIF or JSON.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tfa_lint.docs import rule_url
+from tfa_lint.engine import ScanResult
+from tfa_lint.model import Severity
+from tfa_lint.report import ReportOptions
+from tfa_lint.score import Scorecard
+
+TOP_FINDINGS = 25
+_ICON = {Severity.ERROR: "🔴 error", Severity.WARNING: "🟠 warning", Severity.NOTE: "🔵 note"}
+
+
+def cell(text: str) -> str:
+    """Text safe inside a table cell: no pipe or newline breaks the row, no HTML is rendered."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("|", "\\|").replace("\r", " ").replace("\n", " "))
+
+
+def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
+    rules = {r.id: r for r in result.rules}
+    overall = "n/a" if card.overall is None else f"{card.overall}/100"
+    out = [f"## tfa-lint: twelve-factor score {overall}", ""]
+    counts = Counter(rules[f.rule].severity for f in result.findings)
+    tally = ", ".join(f"{counts[s]} {s.value}{'s' if counts[s] != 1 else ''}" for s in Severity if counts[s])
+    line = f"{len(result.findings)} finding(s)" + (f" ({tally})" if tally else "")
+    line += f" in {len(result.files)} files; {len(card.assessed)} of 12 factors assessed."
+    if result.baselined:
+        line += f" {len(result.baselined)} known finding(s) hidden by the baseline."
+    if result.scope is not None:
+        line += " Findings are reported for the given paths only; the score covers the whole repository."
+    out += [line, "", "| # | Factor | Score | Why |", "|---:|---|---:|---|"]
+    for f in card.factors:
+        score = "n/a" if f.score is None else f"{f.score}/10"
+        out.append(f"| {f.factor} | {cell(f.name)} | {score} | {cell(f.summary)} |")
+
+    if result.findings:
+        ordered = sorted(result.findings, key=lambda f: (-rules[f.rule].severity.rank, f))
+        out += ["", "### Findings" + (f" (the {TOP_FINDINGS} most severe)" if len(ordered) > TOP_FINDINGS else ""),
+                "", "| Severity | Rule | Location | Message |", "|---|---|---|---|"]
+        for f in ordered[:TOP_FINDINGS]:
+            rule = rules[f.rule]
+            out.append(f"| {_ICON[rule.severity]} | [{rule.id}]({rule_url(rule.id)}) {cell(rule.title)} "
+                       f"| `{cell(f.path)}:{f.line}` | {cell(f.message)} |")
+        if len(ordered) > TOP_FINDINGS:
+            out += ["", f"…and {len(ordered) - TOP_FINDINGS} more: see the SARIF or JSON report."]
+    if result.diagnostics:
+        out += ["", f"<details><summary>{len(result.diagnostics)} file(s) not fully checked</summary>", ""]
+        out += [f"- `{cell(d.path)}`: {cell(d.message)}" for d in result.diagnostics]
+        out += ["", "</details>"]
+    return "\n".join(out) + "\n"

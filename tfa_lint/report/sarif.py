@@ -1,0 +1,128 @@
+"""SARIF 2.1.0, shaped for GitHub code scanning (facts in ../shared/sarif/README.md).
+
+One run, one tool. Every selected rule is in ``tool.driver.rules`` with the docs that
+``tfa-lint explain`` prints as its help. Results point at repo-relative URIs under the
+``%SRCROOT%`` base, carry GitHub's ``primaryLocationLineHash`` (so alerts follow code across
+commits) and our own fingerprint (the baseline's key). Files tfa-lint could not check are
+``toolExecutionNotifications``, so a partial scan never looks like a clean one.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import PurePath
+from urllib.parse import quote
+
+from tfa_lint import HOMEPAGE, __version__
+from tfa_lint.docs import rule_url
+from tfa_lint.engine import ScanResult
+from tfa_lint.model import FACTOR_NAMES, Diagnostic, Finding, Severity
+from tfa_lint.report import ReportOptions
+from tfa_lint.rule import Rule
+from tfa_lint.score import Scorecard
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+#: GitHub shows at most this many characters of a rule description.
+_DESCRIPTION_LIMIT = 1024
+_PROBLEM_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "recommendation"}
+
+
+def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
+    return json.dumps(sarif_log(result, card, options), indent=2, ensure_ascii=False) + "\n"
+
+
+def sarif_log(result: ScanResult, card: Scorecard, options: ReportOptions) -> dict:
+    rules = sorted(result.rules, key=lambda r: r.id)
+    index = {r.id: i for i, r in enumerate(rules)}
+    run = {
+        "tool": {"driver": {
+            "name": "tfa-lint",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": HOMEPAGE,
+            "rules": [_descriptor(r) for r in rules],
+        }},
+        # "category/": GitHub keeps one analysis per category and commit.
+        "automationDetails": {"id": f"{options.sarif_category}/"},
+        "originalUriBaseIds": {SRCROOT: {"uri": result.root.resolve().as_uri().rstrip("/") + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "invocations": [{
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [_notification(d) for d in result.diagnostics],
+        }],
+        "results": [_result(f, rules[index[f.rule]], index[f.rule], result) for f in result.findings],
+        "properties": {
+            "score": card.overall,
+            "factors": [{"factor": f.factor, "name": f.name, "score": f.score, "summary": f.summary}
+                        for f in card.factors],
+        },
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _descriptor(rule: type[Rule]) -> dict:
+    factor = FACTOR_NAMES.get(rule.factor)
+    tags = ["twelve-factor", f"factor-{rule.factor:02d}" if factor else "tfa-lint"]
+    if factor:
+        tags.append(factor.lower().replace(",", "").replace("/", "-").replace(" ", "-"))
+    properties: dict = {"precision": rule.precision, "problem.severity": _PROBLEM_SEVERITY[rule.severity]}
+    if rule.security:
+        tags.append("security")
+        properties["security-severity"] = f"{rule.security_severity:.1f}"
+    properties["tags"] = tags
+    docs = rule.docs_markdown()
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": _clip(" ".join(textwrap.dedent(rule.what).split()))},
+        "help": {"text": docs, "markdown": docs},
+        "helpUri": rule_url(rule.id),
+        "defaultConfiguration": {"level": rule.severity.value},
+        "properties": properties,
+    }
+
+
+def _result(finding: Finding, rule: type[Rule], rule_index: int, scan: ScanResult) -> dict:
+    region = {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1),
+              "endLine": max(finding.end_line, finding.line, 1)}
+    # A point finding leaves endColumn out: SARIF then means the rest of the line.
+    if (finding.end_line, finding.end_column) > (finding.line, finding.column):
+        region["endColumn"] = finding.end_column
+    identity = scan.identities.get(finding)
+    fingerprints = {} if identity is None else {"primaryLocationLineHash": identity.line_hash,
+                                                "tfaLintFingerprint/v1": identity.fingerprint}
+    out = {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": rule.severity.value,
+        "message": {"text": finding.message},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(finding.path), "region": region}}],
+        "properties": {"factor": rule.factor},
+    }
+    if fingerprints:
+        out["partialFingerprints"] = fingerprints
+    return out
+
+
+def _notification(diagnostic: Diagnostic) -> dict:
+    internal = "internal error" in diagnostic.message
+    out: dict = {
+        "level": "error" if internal else "warning" if diagnostic.skipped else "note",
+        "message": {"text": f"{diagnostic.path}: {diagnostic.message}"},
+        "descriptor": {"id": "internal-error" if internal else "file-skipped" if diagnostic.skipped
+                       else "file-partly-checked"},
+    }
+    if diagnostic.path not in (".", "") and not PurePath(diagnostic.path).is_absolute():
+        out["locations"] = [{"physicalLocation": {"artifactLocation": _artifact(diagnostic.path)}}]
+    return out
+
+
+def _artifact(path: str) -> dict:
+    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _DESCRIPTION_LIMIT else text[:_DESCRIPTION_LIMIT - 1] + "…"
