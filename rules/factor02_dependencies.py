@@ -436,6 +436,8 @@ class NoDependencyManifest(RepoRule):
         if declarations(repo).manifests:
             return
         imports = third_party_imports(repo)
+        if not imports:
+            return
         roots = sorted({module.split(".")[0] for module, *_ in imports})
         _, path, line, column = imports[0]
         yield self.finding(

@@ -33,3 +33,19 @@ def tree(tmp_path: Path):
         return write_tree(tmp_path / "repo", {".git/HEAD": "ref: refs/heads/main\n", **files} if vcs else files)
 
     return make
+
+
+SARIF_VALIDATOR = SHARED / "tools" / "validate_sarif.py"
+
+
+def assert_valid_sarif(path: Path) -> dict:
+    """Every SARIF the suite produces goes through the shared validator (OASIS schema and
+    GitHub's requirements), warnings included."""
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(SARIF_VALIDATOR), "--strict", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -7,6 +7,7 @@ from conftest import REPO_ROOT
 from rules_secrets import planted_secrets
 
 from tfa_lint.cli import cli
+from tfa_lint.report import FORMATS
 from tfa_lint.redact import redact
 
 BAD = REPO_ROOT / "examples" / "bad-agent"
@@ -23,7 +24,11 @@ def test_redact_keeps_at_most_a_fifth() -> None:
 def test_no_format_prints_a_planted_secret(tmp_path) -> None:
     secrets = planted_secrets(BAD)
     assert len(secrets) >= 5
-    for fmt in ("text", "json"):
+    for fmt in FORMATS:
         out = CliRunner().invoke(cli, [str(BAD), "--format", fmt]).output
         for secret in secrets:
             assert secret not in out, (fmt, redact(secret))
+    baseline = tmp_path / "baseline.json"
+    CliRunner().invoke(cli, [str(BAD), "--write-baseline", str(baseline)])
+    for secret in secrets:
+        assert secret not in baseline.read_text(), ("baseline", redact(secret))

@@ -27,6 +27,8 @@ def _findings(rule: type[Rule], example: Example, tmp_path: Path):
     # An example is a repository, so its own [tool.tfa-lint] table applies (e.g. a baseline).
     table, source = find_config(root, None)
     result = scan_tree(root, selection, build_config(table, source, RULES))
+    crashes = [d for d in result.diagnostics if "internal error" in d.message]
+    assert not crashes, crashes
     return [f for f in result.findings if f.rule == rule.id], result
 
 

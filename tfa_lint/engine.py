@@ -248,10 +248,7 @@ def _apply_baseline(findings: list[Finding], identities: dict[Finding, Identity]
     matched = {identities[f].fingerprint for f in hidden}
     stale: list[Finding] = []
     if StaleBaselineEntry.id in selected:
-        try:
-            where = path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            where = str(path)
+        where = Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
         for entry in entries:
             # An entry can only be judged when this run looked for its rule in its file.
             if entry.fingerprint in matched or entry.rule not in selected or not in_scope(entry.path, scope):

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfa_lint.model import FileKind, Finding
 from tfa_lint.line_hash import line_hashes
+from tfa_lint.model import FileKind, Finding
 from tfa_lint.sources import SourceError, decode
 
 _WHITESPACE_RE = re.compile(r"\s+")

@@ -36,6 +36,10 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
 def sarif_log(result: ScanResult, card: Scorecard, options: ReportOptions) -> dict:
     rules = sorted(result.rules, key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
+    # A baseline kept outside the repository can have stale entries (TFA0002) there: code
+    # scanning cannot show a file outside the checkout, so those become notifications.
+    inside = [f for f in result.findings if not _outside(f.path)]
+    outside = [f for f in result.findings if _outside(f.path)]
     run = {
         "tool": {"driver": {
             "name": "tfa-lint",
@@ -50,9 +54,10 @@ def sarif_log(result: ScanResult, card: Scorecard, options: ReportOptions) -> di
         "columnKind": "unicodeCodePoints",
         "invocations": [{
             "executionSuccessful": True,
-            "toolExecutionNotifications": [_notification(d) for d in result.diagnostics],
+            "toolExecutionNotifications": [*(_notification(d) for d in result.diagnostics),
+                                           *(_outside_notification(f) for f in outside)],
         }],
-        "results": [_result(f, rules[index[f.rule]], index[f.rule], result) for f in result.findings],
+        "results": [_result(f, rules[index[f.rule]], index[f.rule], result) for f in inside],
         "properties": {
             "score": card.overall,
             "factors": [{"factor": f.factor, "name": f.name, "score": f.score, "summary": f.summary}
@@ -115,9 +120,18 @@ def _notification(diagnostic: Diagnostic) -> dict:
         "descriptor": {"id": "internal-error" if internal else "file-skipped" if diagnostic.skipped
                        else "file-partly-checked"},
     }
-    if diagnostic.path not in (".", "") and not PurePath(diagnostic.path).is_absolute():
+    if diagnostic.path not in (".", "") and not _outside(diagnostic.path):
         out["locations"] = [{"physicalLocation": {"artifactLocation": _artifact(diagnostic.path)}}]
     return out
+
+
+def _outside(path: str) -> bool:
+    return path.startswith("../") or PurePath(path).is_absolute()
+
+
+def _outside_notification(finding: Finding) -> dict:
+    return {"level": "warning", "message": {"text": f"{finding.rule} {finding.path}:{finding.line}: {finding.message}"},
+            "descriptor": {"id": finding.rule}}
 
 
 def _artifact(path: str) -> dict:

@@ -1,0 +1,176 @@
+"""The CI formats: SARIF for code scanning, GitHub annotations, the Markdown job summary,
+and several reports from one scan, written all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO_ROOT, assert_valid_sarif
+
+from tfa_lint.cli import cli
+from tfa_lint.report import github, markdown
+from tfa_lint.rule import load_rules
+
+BAD = REPO_ROOT / "examples" / "bad-agent"
+CLEAN = REPO_ROOT / "examples" / "clean-agent"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def bad_copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(BAD, tmp_path / "bad-agent"))
+
+
+def test_sarif_of_the_bad_example_is_valid_and_complete(bad_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.sarif"
+    assert run(bad_copy, "--format", f"sarif:{out}").exit_code == 1
+    doc = assert_valid_sarif(out)
+    (sarif_run,) = doc["runs"]
+    rules = sarif_run["tool"]["driver"]["rules"]
+    registry = load_rules()
+    assert [r["id"] for r in rules] == list(registry)  # every selected rule, in id order
+    for rule in rules:
+        cls = registry[rule["id"]]
+        assert rule["help"]["markdown"] == cls.docs_markdown()  # what `tfa-lint explain` prints
+        assert rule["helpUri"].endswith(f"#{cls.id.lower()}")
+        assert rule["properties"]["precision"] == cls.precision
+        assert ("security-severity" in rule["properties"]) == cls.security
+        assert len(rule["properties"]["tags"]) <= 10
+    results = sarif_run["results"]
+    assert len(results) == 51 - 0 and {r["ruleId"] for r in results} >= {"TFA0301", "TFA1101"}
+    for result in results:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert not location["artifactLocation"]["uri"].startswith("/")
+        assert set(result["partialFingerprints"]) == {"primaryLocationLineHash", "tfaLintFingerprint/v1"}
+    assert sarif_run["automationDetails"]["id"] == "tfa-lint/"
+    assert sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == bad_copy.resolve().as_uri() + "/"
+
+
+def test_sarif_of_a_clean_repo_has_an_empty_results_array(tmp_path: Path) -> None:
+    out = tmp_path / "clean.sarif"
+    assert run(CLEAN, "--output-sarif", out, "--sarif-category", "agents/clean").exit_code == 0
+    doc = assert_valid_sarif(out)
+    assert doc["runs"][0]["results"] == []
+    assert doc["runs"][0]["automationDetails"]["id"] == "agents/clean/"
+
+
+def test_files_tfa_lint_cannot_check_are_notifications_not_silence(tree, tmp_path: Path) -> None:
+    root = tree({"app.py": "import logging\n", "broken.py": "def f(:\n", "Dockerfile": "FROM python:3.12.8\n"})
+    (root / "binary.py").write_bytes(b"\x00\x01\x02")
+    (root / "latin.py").write_bytes(b"x = '\xff'\n")
+    out = tmp_path / "out.sarif"
+    run(root, "--format", f"sarif:{out}")
+    doc = assert_valid_sarif(out)
+    notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert not [n for n in notes if n["level"] == "error"]  # no internal error
+    by_uri = {n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: n for n in notes}
+    assert by_uri["binary.py"]["level"] == "warning" and "binary" in by_uri["binary.py"]["message"]["text"]
+    assert by_uri["latin.py"]["descriptor"]["id"] == "file-skipped"
+    assert by_uri["broken.py"]["level"] == "note" and "syntax error" in by_uri["broken.py"]["message"]["text"]
+
+
+def test_sarif_uris_are_percent_encoded(tree, tmp_path: Path) -> None:
+    root = tree({"my app/main.py": 'import os\nKEY = "sk-proj-' + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + '"\n'})
+    out = tmp_path / "out.sarif"
+    run(root, "--select", "TFA0301", "--format", f"sarif:{out}")
+    doc = assert_valid_sarif(out)
+    (result,) = doc["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "my%20app/main.py"
+
+
+def test_github_escaping() -> None:
+    assert github.escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
+    assert github.escape_property("a,b:c%") == "a%2Cb%3Ac%25"
+    # The message keeps : and , as they are: the runner does not unescape them there.
+    assert github.escape_data("a: b, c") == "a: b, c"
+
+
+def test_github_annotations_put_the_most_severe_first(bad_copy: Path) -> None:
+    out = run(bad_copy, "--format", "github").output.splitlines()
+    commands = [line for line in out if line.startswith("::")]
+    kinds = [line.split(" ", 1)[0] for line in commands]
+    assert kinds == sorted(kinds, key=["::error", "::warning", "::notice"].index)
+    assert len(commands) == 51
+    first = commands[0]
+    assert first.startswith("::error file=") and ",line=" in first and ",title=TFA" in first
+    assert out[-1].startswith("tfa-lint: 51 finding(s); twelve-factor score")
+
+
+def test_github_annotation_of_an_awkward_path(tree) -> None:
+    root = tree({"a,b:c.py": 'import os\nKEY = "sk-proj-' + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + '"\n'})
+    (line,) = [x for x in run(root, "--select", "TFA0301", "--format", "github").output.splitlines()
+               if x.startswith("::")]
+    assert line.startswith("::error file=a%2Cb%3Ac.py,line=2,")
+
+
+def test_markdown_summary(bad_copy: Path) -> None:
+    out = run(bad_copy, "--format", "markdown").output
+    assert out.startswith("## tfa-lint: twelve-factor score ")
+    assert "| 3 | Config | 0/10 |" in out
+    assert f"### Findings (the {markdown.TOP_FINDINGS} most severe)" in out
+    assert "…and 26 more" in out
+    rows = [line for line in out.splitlines() if line.startswith("| 🔴 error")]
+    assert rows and "(https://" in rows[0]
+    assert markdown.cell("a|b\nc <b>") == "a\\|b c &lt;b&gt;"
+
+
+def test_several_reports_from_one_scan(bad_copy: Path, tmp_path: Path) -> None:
+    sarif, data, summary = tmp_path / "r.sarif", tmp_path / "r.json", tmp_path / "summary.md"
+    result = run(bad_copy, "--format", "text", "--output-sarif", sarif, "--format", f"json:{data}",
+                 "--format", f"markdown:{summary}")
+    assert result.exit_code == 1
+    assert "Twelve-factor score" in result.output  # text on stdout
+    assert_valid_sarif(sarif)
+    assert len(json.loads(data.read_text())["findings"]) == 51
+    assert summary.read_text().startswith("## tfa-lint")
+
+
+def test_text_stays_on_stdout_when_every_named_format_goes_to_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    result = run(CLEAN, "--format", f"json:{out}")
+    assert "Overall: 100/100" in result.output and json.loads(out.read_text())["score"] == 100
+
+
+def test_output_redirects_the_stdout_report(tmp_path: Path) -> None:
+    out = tmp_path / "r.sarif"
+    result = run(CLEAN, "--format", "sarif", "-o", out)
+    assert result.output == "" and assert_valid_sarif(out)
+
+
+@pytest.mark.parametrize("args", [
+    ("--format", "json", "--format", "sarif"),  # two reports on stdout
+    ("--format", "xml"),
+    ("--format", "json:"),
+])
+def test_format_usage_errors(args: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [str(CLEAN), *args])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_failed_run_leaves_no_report_behind(tmp_path: Path, monkeypatch) -> None:
+    old = tmp_path / "r.json"
+    old.write_text("previous report\n")
+    missing_dir = tmp_path / "no-such-dir" / "r.sarif"
+    result = CliRunner().invoke(cli, [str(CLEAN), "--format", f"json:{old}", "--format", f"sarif:{missing_dir}"])
+    assert result.exit_code == 2 and "cannot write" in result.output
+    assert old.read_text() == "previous report\n"  # untouched: reports are written all or none
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left
+
+    import tfa_lint.report.sarif as sarif_module
+
+    def broken(*_a):
+        raise RuntimeError("renderer bug")
+
+    monkeypatch.setattr(sarif_module, "render", broken)
+    result = CliRunner().invoke(cli, [str(CLEAN), "--format", f"json:{old}", "--format", f"sarif:{tmp_path / 'x'}"])
+    assert result.exit_code == 2 and "internal error" in result.output
+    assert old.read_text() == "previous report\n" and not (tmp_path / "x").exists()
