@@ -69,6 +69,11 @@ class ScanResult:
     #: The paths reported on, or None for the whole repository (see ``report_scope``).
     scope: tuple[str, ...] | None = None
 
+    @property
+    def unreported(self) -> list[Finding]:
+        """Findings outside the paths reported on: never silently gone, counted in reports."""
+        return [f for f in self.all_findings if not in_scope(f.path, self.scope)]
+
 
 def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet) -> FileResult:
     """Everything one file contributes, computed from its bytes alone."""

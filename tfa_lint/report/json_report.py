@@ -1,7 +1,7 @@
 """The JSON report. Its shape is documented in the README and kept stable:
 
 ``{"tool": {"name", "version"}, "findings": [...], "factors": [...], "score", "diagnostics",
-"baselined", "scope"}``. Each finding has a ``fingerprint`` that survives line moves (the
+"baselined", "scope", "unreported"}``. Each finding has a ``fingerprint`` that survives line moves (the
 baseline's key).
 """
 
@@ -43,5 +43,6 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
         "diagnostics": [{"path": d.path, "message": d.message, "skipped": d.skipped} for d in result.diagnostics],
         "baselined": len(result.baselined),
         "scope": list(result.scope) if result.scope is not None else None,
+        "unreported": len(result.unreported),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

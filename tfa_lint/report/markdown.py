@@ -36,7 +36,8 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
     if result.baselined:
         line += f" {len(result.baselined)} known finding(s) hidden by the baseline."
     if result.scope is not None:
-        line += " Findings are reported for the given paths only; the score covers the whole repository."
+        line += (" Findings are reported for the given paths only; the score covers the whole repository"
+                 f" ({len(result.unreported)} finding(s) elsewhere).")
     out += [line, "", "| # | Factor | Score | Why |", "|---:|---|---:|---|"]
     for f in card.factors:
         score = "n/a" if f.score is None else f"{f.score}/10"

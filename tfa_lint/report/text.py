@@ -38,6 +38,9 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
         # the score is about the whole repository, so only its total is shown.
         out.append(style(f"Overall: {overall}", bold=True) + " for the whole repository "
                    "(run `tfa-lint` with no paths for the factor table)")
+        if result.unreported:
+            out.append(f"{len(result.unreported)} more finding(s) in files outside the given paths are not "
+                       "shown: run `tfa-lint` with no paths (or the tfa-lint-repo hook) to see them.")
 
     counts = {s: 0 for s in Severity}
     for f in result.findings:
