@@ -36,7 +36,7 @@ def test_manifest_has_a_file_hook_and_a_repository_hook() -> None:
 
 
 @pytest.mark.parametrize("path", [
-    "app.py", "pkg/types.pyi", "Dockerfile", "docker/Dockerfile.prod", "api.dockerfile", "Containerfile",
+    "app.py", "Dockerfile", "docker/Dockerfile.prod", "api.dockerfile", "Containerfile",
     "pyproject.toml", "uv.lock", "poetry.lock", "Pipfile.lock", "pylock.toml", "Procfile", "Procfile.dev",
     "docker-compose.yml", "compose.yaml", ".env", ".env.example", "prod.env", "requirements.txt",
     "requirements/base.in", "constraints.txt", ".dockerignore", ".python-version", "runtime.txt",
