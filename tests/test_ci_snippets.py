@@ -1,0 +1,186 @@
+"""Every CI snippet in the README works: each is parsed, checked against this repository
+(action inputs, hook ids, version, install source) and its commands are run on an example
+repository. The composite action's own script runs here the way the runner runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO_ROOT, assert_valid_sarif
+
+from tfa_lint import HOMEPAGE, __version__
+
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+ACTION = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))
+HOOKS = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+SNIPPETS = {m[1]: m[2] for m in re.finditer(r"<!-- snippet: (\S+) -->\n```yaml\n(.*?)```", README, re.DOTALL)}
+INSTALL = f'pip install "tfa-lint @ git+{HOMEPAGE}@v{__version__}"'
+ACTION_REF = f"{HOMEPAGE.removeprefix('https://github.com/')}@v{__version__}"
+BIN = str(Path(sys.executable).parent)
+
+
+def test_every_yaml_block_of_the_readme_is_a_checked_snippet() -> None:
+    assert README.count("```yaml") == len(SNIPPETS) == 4
+    assert set(SNIPPETS) == {"github-action", "github-pip", "pre-commit", "gitlab"}
+
+
+def _repo(tmp_path: Path, example: str) -> Path:
+    """A checkout of an example, as CI has it (under version control)."""
+    repo = Path(shutil.copytree(REPO_ROOT / "examples" / example, tmp_path / example))
+    (repo / ".git").mkdir()
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    return repo
+
+
+def _bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **env, "PATH": BIN + os.pathsep + os.environ.get("PATH", "")}
+    return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, env=full_env, capture_output=True, text=True,
+                          check=False)
+
+
+def _runner_files(tmp_path: Path) -> dict[str, str]:
+    temp = tmp_path / "runner-temp"
+    temp.mkdir(exist_ok=True)
+    files = {"GITHUB_OUTPUT": tmp_path / "output.txt", "GITHUB_STEP_SUMMARY": tmp_path / "summary.md"}
+    for path in files.values():
+        path.write_text("")
+    return {"RUNNER_TEMP": str(temp), **{k: str(v) for k, v in files.items()}}
+
+
+# -- the composite action ------------------------------------------------------------------
+
+def _step(name: str) -> dict:
+    return next(s for s in ACTION["runs"]["steps"] if s.get("name") == name)
+
+
+def _resolve(value: str, inputs: dict[str, str], outputs: dict[str, str]) -> str:
+    """The two expressions the action's env uses: inputs and the scan step's outputs."""
+    value = re.sub(r"\$\{\{ inputs\.([\w-]+) \}\}", lambda m: inputs[m[1]], value)
+    return re.sub(r"\$\{\{ steps\.scan\.outputs\.([\w-]+) \}\}", lambda m: outputs.get(m[1], ""), value)
+
+
+def run_action(repo: Path, tmp_path: Path, given: dict) -> tuple[subprocess.CompletedProcess, dict, str, int]:
+    """Run the action's scan and gate steps; return (scan process, outputs, summary, gate exit)."""
+    inputs = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
+    inputs.update({k: str(v) for k, v in given.items()})
+    runner = _runner_files(tmp_path)
+    scan = _step("Run tfa-lint")
+    env = {k: _resolve(v, inputs, {}) for k, v in scan["env"].items()}
+    proc = _bash(scan["run"], repo, {**env, **runner})
+    outputs = dict(line.split("=", 1) for line in Path(runner["GITHUB_OUTPUT"]).read_text().splitlines())
+    gate = _step("Gate on tfa-lint's exit code")
+    gate_env = {k: _resolve(v, inputs, outputs) for k, v in gate["env"].items()}
+    gate_exit = _bash(gate["run"], repo, gate_env).returncode
+    return proc, outputs, Path(runner["GITHUB_STEP_SUMMARY"]).read_text(), gate_exit
+
+
+def test_action_installs_itself_and_uploads_what_it_scanned() -> None:
+    assert ACTION["runs"]["using"] == "composite"
+    assert '"$GITHUB_ACTION_PATH"' in _step("Install tfa-lint")["run"]
+    upload = _step("Upload SARIF to code scanning")
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert upload["with"] == {"sarif_file": "${{ steps.scan.outputs.sarif-file }}", "category": "${{ inputs.category }}"}
+    assert "always()" in upload["if"] and "always()" in _step("Gate on tfa-lint's exit code")["if"]
+    for output in ACTION["outputs"].values():
+        assert output["value"].startswith("${{ steps.scan.outputs.")
+
+
+def test_action_on_a_repository_with_findings(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "bad-agent")
+    proc, outputs, summary, gate = run_action(repo, tmp_path, {"upload-sarif": "false"})
+    assert proc.returncode == 0, proc.stderr  # the scan step records the exit code, the gate step fails
+    assert outputs["exit-code"] == "1" and gate == 1
+    assert outputs["score"] == str(json.loads((tmp_path / "runner-temp" / "tfa-lint" / "report.json")
+                                              .read_text())["score"])
+    assert_valid_sarif(Path(outputs["sarif-file"]))
+    annotations = [line for line in proc.stdout.splitlines() if line.startswith("::error ")]
+    assert annotations and "file=agent/llm.py" in "\n".join(annotations)
+    # The text report is fenced off so that the runner reads none of it as a command.
+    start = proc.stdout.index("::stop-commands::")
+    token = proc.stdout[start:].split("::")[2].split("\n")[0]
+    assert f"::{token}::" in proc.stdout and "Twelve-factor score" in proc.stdout[start:]
+    assert summary.startswith("## tfa-lint: twelve-factor score")
+
+
+def test_the_readme_action_snippet_runs(tmp_path: Path) -> None:
+    workflow = yaml.safe_load(SNIPPETS["github-action"])
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"]["security-events"] == "write"
+    step = next(s for s in job["steps"] if s.get("uses", "").startswith(ACTION_REF.split("@")[0] + "@"))
+    assert step["uses"] == ACTION_REF
+    assert set(step["with"]) <= set(ACTION["inputs"])
+    repo = _repo(tmp_path, "clean-agent")
+    baseline = repo / step["with"]["baseline"]
+    subprocess.run([f"{BIN}/tfa-lint", ".", "--write-baseline", baseline.name], cwd=repo, check=True,
+                   capture_output=True)
+    proc, outputs, summary, gate = run_action(repo, tmp_path, {**step["with"], "upload-sarif": "false"})
+    assert outputs["exit-code"] == "0" and gate == 0, proc.stdout + proc.stderr
+    assert outputs["score"] == "100" and "score 100/100" in summary
+
+    # The same inputs on a repository under the score gate fail the job.
+    bad = _repo(tmp_path, "bad-agent")
+    _, outputs, _, gate = run_action(bad, tmp_path, {"fail-under": step["with"]["fail-under"], "upload-sarif": "false"})
+    assert outputs["exit-code"] == "1" and gate == 1
+
+
+def test_action_reports_a_configuration_error_and_fails(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "clean-agent")
+    proc, outputs, _, gate = run_action(repo, tmp_path, {"baseline": "missing.json", "upload-sarif": "false"})
+    assert outputs["exit-code"] == "2" and gate == 2 and "sarif-file" not in outputs
+    assert "missing.json does not exist" in proc.stderr
+
+
+# -- plain pip, GitLab, pre-commit -----------------------------------------------------------
+
+def _run_commands(commands: list[str], repo: Path, env: dict[str, str]) -> None:
+    for command in commands:
+        if command.startswith("pip install"):
+            assert command == INSTALL, "install the released version of this project"
+            continue
+        proc = _bash(command, repo, env)
+        assert proc.returncode == 0, (command, proc.stdout, proc.stderr)
+
+
+def test_the_readme_pip_workflow_runs(tmp_path: Path) -> None:
+    (job,) = yaml.safe_load(SNIPPETS["github-pip"])["jobs"].values()
+    repo = _repo(tmp_path, "clean-agent")
+    runner = _runner_files(tmp_path)
+    _run_commands([s["run"] for s in job["steps"] if "run" in s], repo, runner)
+    (upload,) = [s for s in job["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
+    assert_valid_sarif(repo / upload["with"]["sarif_file"])
+    assert Path(runner["GITHUB_STEP_SUMMARY"]).read_text().startswith("## tfa-lint")
+
+
+def test_the_readme_gitlab_job_runs(tmp_path: Path) -> None:
+    (job,) = yaml.safe_load(SNIPPETS["gitlab"]).values()
+    repo = _repo(tmp_path, "clean-agent")
+    _run_commands(job["script"], repo, {})
+    for artefact in job["artifacts"]["paths"]:
+        assert (repo / artefact).is_file(), artefact
+    assert_valid_sarif(repo / "tfa-lint.sarif")
+    assert json.loads((repo / "tfa-lint.json").read_text())["score"] == 100
+
+
+def test_the_readme_pre_commit_config_names_real_hooks() -> None:
+    (entry,) = yaml.safe_load(SNIPPETS["pre-commit"])["repos"]
+    assert entry["repo"] == HOMEPAGE and entry["rev"] == f"v{__version__}"
+    assert {h["id"] for h in entry["hooks"]} <= {h["id"] for h in HOOKS}
+    # Installing and running the hook itself: tests/test_pre_commit.py.
+
+
+@pytest.mark.parametrize("name", ["github-pip", "gitlab"])
+def test_snippet_commands_fail_the_job_on_a_bad_repository(name: str, tmp_path: Path) -> None:
+    doc = yaml.safe_load(SNIPPETS[name])
+    commands = ([s["run"] for s in next(iter(doc["jobs"].values()))["steps"] if "run" in s] if name == "github-pip"
+                else next(iter(doc.values()))["script"])
+    scan = next(c for c in commands if c.startswith("tfa-lint "))
+    repo = _repo(tmp_path, "bad-agent")
+    assert _bash(scan, repo, _runner_files(tmp_path)).returncode == 1
