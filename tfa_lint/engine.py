@@ -175,17 +175,26 @@ def report_scope(paths: list[Path], root: Path) -> tuple[str, ...] | None:
     would give wrong answers. Naming paths — as pre-commit does with the staged files —
     narrows what is *reported*, never what is *read*.
     """
-    root = root.resolve()
     scope = []
     for given in paths:
-        target = Path(os.path.abspath(given))
-        if target == root:
+        rel = _relative_to_root(given, root)
+        if rel == ".":
             return None
-        try:
-            scope.append(target.relative_to(root).as_posix())
-        except ValueError:
-            scope.append(str(given))  # discover reports it as outside the root
+        scope.append(str(given) if rel is None else rel)  # discover reports one outside the root
     return tuple(sorted(set(scope)))
+
+
+def _relative_to_root(path: Path, root: Path) -> str | None:
+    """``path`` relative to ``root`` (posix), or None when it lies outside. The plain absolute
+    path is tried first, so a file named through a symlinked directory (``/tmp`` on macOS)
+    keeps the name it was given."""
+    root = root.resolve()
+    for candidate in (Path(os.path.abspath(path)), Path(path).resolve()):
+        try:
+            return candidate.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return None
 
 
 def in_scope(path: str, scope: tuple[str, ...] | None) -> bool:
@@ -196,7 +205,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]])
     """Discover, map every file, reduce over the repository, filter what users silenced, and
     set aside what the baseline records."""
     scope = report_scope(paths, root)
-    outside = [p for p in paths if not Path(os.path.abspath(p)).is_relative_to(root.resolve())]
+    outside = [p for p in paths if _relative_to_root(p, root) is None]
     files, diagnostics = discover([root, *outside], root, exclude=config.all_excludes)
     rule_set = RuleSet.of(rules)
     results = [analyze_source(sf, rule_set) for sf in files]
