@@ -174,3 +174,19 @@ def test_a_failed_run_leaves_no_report_behind(tmp_path: Path, monkeypatch) -> No
     result = CliRunner().invoke(cli, [str(CLEAN), "--format", f"json:{old}", "--format", f"sarif:{tmp_path / 'x'}"])
     assert result.exit_code == 2 and "internal error" in result.output
     assert old.read_text() == "previous report\n" and not (tmp_path / "x").exists()
+
+
+def test_paths_are_relative_to_the_checkout_when_a_subdirectory_is_scanned(tree, tmp_path: Path) -> None:
+    # GitHub resolves SARIF URIs and annotation paths against the checkout, not the scanned directory.
+    root = tree({"services/agent/app.py": 'import os\nKEY = "sk-proj-' + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + '"\n'})
+    out = tmp_path / "out.sarif"
+    annotations = run(root / "services" / "agent", "--select", "TFA0301", "--format", "github",
+                      "--format", f"sarif:{out}").output
+    assert "::error file=services/agent/app.py,line=2," in annotations
+    sarif_run = assert_valid_sarif(out)["runs"][0]
+    assert sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == root.resolve().as_uri() + "/"
+    (result,) = sarif_run["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "services/agent/app.py"
+    # The text and JSON reports stay relative to the directory scanned.
+    doc = json.loads(run(root / "services" / "agent", "--select", "TFA0301", "--format", "json").output)
+    assert doc["findings"][0]["path"] == "app.py"

@@ -82,13 +82,14 @@ STATE_SUFFIXES = (".faiss", ".sqlite", ".sqlite3", ".db", ".pkl", ".pickle", ".j
 STATE_NAMES = ("chroma.sqlite3", "docstore.json", "index_store.json", "vector_store.json")
 
 
-def find_vcs(root: Path) -> str | None:
-    """The VCS metadata directory (or git's worktree file) at ``root`` or any parent."""
+def find_vcs(root: Path) -> tuple[str, Path] | None:
+    """The VCS metadata directory (or git's worktree file) at ``root`` or any parent, and the
+    checkout's top directory that holds it."""
     root = root.resolve()
     for directory in (root, *root.parents):
         for marker in (".git", ".hg", ".svn", ".jj"):
             if (directory / marker).exists():
-                return marker
+                return marker, directory
     return None
 
 

@@ -68,6 +68,17 @@ class ScanResult:
     identities: dict[Finding, Identity] = field(default_factory=dict)
     #: The paths reported on, or None for the whole repository (see ``report_scope``).
     scope: tuple[str, ...] | None = None
+    #: The top of the version-control checkout holding the root (None outside one).
+    checkout: Path | None = None
+
+    @property
+    def checkout_prefix(self) -> str:
+        """The root's path inside its checkout ("" or "services/agent/"). Code scanning and
+        annotations resolve paths against the checkout, not against the scanned directory."""
+        if self.checkout is None:
+            return ""
+        rel = self.root.resolve().relative_to(self.checkout).as_posix()
+        return "" if rel == "." else rel + "/"
 
     @property
     def unreported(self) -> list[Finding]:
@@ -209,11 +220,12 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]])
     files, diagnostics = discover([root, *outside], root, exclude=config.all_excludes)
     rule_set = RuleSet.of(rules)
     results = [analyze_source(sf, rule_set) for sf in files]
+    vcs = find_vcs(root)
 
     refs = [FileRef(r.path, r.kind, r.size) for r in results if r.checked]
     repo = Repo(
         files=tuple(refs),
-        vcs=find_vcs(root),
+        vcs=vcs[0] if vcs else None,
         artifacts_by_path={r.path: r.artifact for r in results if r.artifact is not None},
         all_facts=tuple(f for r in results for f in r.facts),
     )
@@ -248,7 +260,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]])
     return ScanResult(root=root, rules=rules, applicability=applicability, findings=reported,
                       diagnostics=[d for d in sorted(set(diagnostics)) if in_scope(d.path, scope)],
                       files=refs, suppressed=suppressed, all_findings=kept, baselined=baselined,
-                      identities=identities, scope=scope)
+                      identities=identities, scope=scope, checkout=vcs[1] if vcs else None)
 
 
 def _apply_baseline(findings: list[Finding], identities: dict[Finding, Identity], path: Path, root: Path,

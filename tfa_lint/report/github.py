@@ -2,6 +2,8 @@
 
 GitHub shows at most 10 annotations of each level per step, so the most severe come first;
 every finding is still in the log, and the full set belongs in SARIF or the job summary.
+Paths are relative to the checkout's top, where the runner resolves them, even when a
+subdirectory was scanned.
 Escaping follows the runner: ``%``, CR and LF in the message; also ``:`` and ``,`` in
 property values, where a raw comma would end the value and could inject a parameter.
 """
@@ -30,7 +32,7 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
     lines = []
     for f in ordered:
         rule = rules[f.rule]
-        props = [f"file={escape_property(f.path)}", f"line={f.line}"]
+        props = [f"file={escape_property(result.checkout_prefix + f.path)}", f"line={f.line}"]
         if f.end_line > f.line:
             props.append(f"endLine={f.end_line}")
         else:  # the runner drops columns from multi-line annotations
@@ -40,7 +42,7 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
         props.append(f"title={escape_property(f'{rule.id} {rule.name}')}")
         lines.append(f"::{_COMMAND[rule.severity]} {','.join(props)}::{escape_data(f.message)}")
     for d in result.diagnostics:
-        where = "" if d.path in (".", "") else f"file={escape_property(d.path)},"
+        where = "" if d.path in (".", "") else f"file={escape_property(result.checkout_prefix + d.path)},"
         lines.append(f"::warning {where}title=tfa-lint could not check a file::{escape_data(d.message)}")
     overall = "n/a" if card.overall is None else f"{card.overall}/100"
     lines.append(f"tfa-lint: {len(result.findings)} finding(s); twelve-factor score {overall}")

@@ -1,8 +1,8 @@
 """SARIF 2.1.0, shaped for GitHub code scanning (facts in ../shared/sarif/README.md).
 
 One run, one tool. Every selected rule is in ``tool.driver.rules`` with the docs that
-``tfa-lint explain`` prints as its help. Results point at repo-relative URIs under the
-``%SRCROOT%`` base, carry GitHub's ``primaryLocationLineHash`` (so alerts follow code across
+``tfa-lint explain`` prints as its help. Results point at URIs relative to the checkout's
+top (``%SRCROOT%``, where GitHub resolves them, even when a subdirectory was scanned), carry GitHub's ``primaryLocationLineHash`` (so alerts follow code across
 commits) and our own fingerprint (the baseline's key). Files tfa-lint could not check are
 ``toolExecutionNotifications``, so a partial scan never looks like a clean one.
 """
@@ -50,11 +50,11 @@ def sarif_log(result: ScanResult, card: Scorecard, options: ReportOptions) -> di
         }},
         # "category/": GitHub keeps one analysis per category and commit.
         "automationDetails": {"id": f"{options.sarif_category}/"},
-        "originalUriBaseIds": {SRCROOT: {"uri": result.root.resolve().as_uri().rstrip("/") + "/"}},
+        "originalUriBaseIds": {SRCROOT: {"uri": (result.checkout or result.root.resolve()).as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
         "invocations": [{
             "executionSuccessful": True,
-            "toolExecutionNotifications": [*(_notification(d) for d in result.diagnostics),
+            "toolExecutionNotifications": [*(_notification(d, result.checkout_prefix) for d in result.diagnostics),
                                            *(_outside_notification(f) for f in outside)],
         }],
         "results": [_result(f, rules[index[f.rule]], index[f.rule], result) for f in inside],
@@ -104,7 +104,8 @@ def _result(finding: Finding, rule: type[Rule], rule_index: int, scan: ScanResul
         "ruleIndex": rule_index,
         "level": rule.severity.value,
         "message": {"text": finding.message},
-        "locations": [{"physicalLocation": {"artifactLocation": _artifact(finding.path), "region": region}}],
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(scan.checkout_prefix + finding.path),
+                                            "region": region}}],
         "properties": {"factor": rule.factor},
     }
     if fingerprints:
@@ -112,7 +113,7 @@ def _result(finding: Finding, rule: type[Rule], rule_index: int, scan: ScanResul
     return out
 
 
-def _notification(diagnostic: Diagnostic) -> dict:
+def _notification(diagnostic: Diagnostic, prefix: str) -> dict:
     internal = "internal error" in diagnostic.message
     out: dict = {
         "level": "error" if internal else "warning" if diagnostic.skipped else "note",
@@ -121,7 +122,7 @@ def _notification(diagnostic: Diagnostic) -> dict:
                        else "file-partly-checked"},
     }
     if diagnostic.path not in (".", "") and not _outside(diagnostic.path):
-        out["locations"] = [{"physicalLocation": {"artifactLocation": _artifact(diagnostic.path)}}]
+        out["locations"] = [{"physicalLocation": {"artifactLocation": _artifact(prefix + diagnostic.path)}}]
     return out
 
 
