@@ -11,28 +11,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-#: (provider, pattern). Earlier patterns win where two overlap (OpenRouter before OpenAI).
-PROVIDER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern)) for name, pattern in (
-        ("Anthropic API key", r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}"),
-        ("OpenRouter API key", r"\bsk-or-v1-[0-9a-f]{64}\b"),
-        ("OpenAI API key", r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"),
-        ("Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}\b"),
-        ("Groq API key", r"\bgsk_[A-Za-z0-9]{48,}\b"),
-        ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
-        ("AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-        ("GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b"),
-        ("Slack token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
-        ("Stripe secret key", r"\b[sr]k_live_[A-Za-z0-9]{20,}\b"),
-        ("LangSmith API key", r"\blsv2_(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}\b"),
-        ("Tavily API key", r"\btvly-[A-Za-z0-9-]{20,}"),
-        ("Replicate API token", r"\br8_[A-Za-z0-9]{37}\b"),
-        ("xAI API key", r"\bxai-[A-Za-z0-9]{60,}\b"),
-        ("Perplexity API key", r"\bpplx-[A-Za-z0-9]{40,}\b"),
-        ("SendGrid API key", r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"),
-        ("private key", r"-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----"),
-    )
-)
+from tfa_lint.redact import PROVIDER_PATTERNS
+
 _PREFIX_RE = re.compile(r"^(sk-ant-(?:api|admin)\d\d-|sk-or-v1-|sk-(?:proj-|svcacct-|admin-|None-)?|hf_|gsk_|AIza|"
                         r"AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|[sr]k_live_|lsv2_(?:pt|sk)_|tvly-|r8_|"
                         r"xai-|pplx-|SG\.)")

@@ -8,7 +8,7 @@ from rules_secrets import planted_secrets
 
 from tfa_lint.cli import cli
 from tfa_lint.report import FORMATS
-from tfa_lint.redact import redact
+from tfa_lint.redact import PROVIDER_PATTERNS, redact
 
 BAD = REPO_ROOT / "examples" / "bad-agent"
 
@@ -28,6 +28,10 @@ def test_no_format_prints_a_planted_secret(tmp_path) -> None:
         out = CliRunner().invoke(cli, [str(BAD), "--format", fmt]).output
         for secret in secrets:
             assert secret not in out, (fmt, redact(secret))
+        # Not even the rule docs SARIF carries hold a full key-shaped example.
+        shaped = [(name, redact(m.group(0))) for name, p in PROVIDER_PATTERNS for m in p.finditer(out)
+                  if name != "private key"]
+        assert not shaped, (fmt, shaped)
     baseline = tmp_path / "baseline.json"
     CliRunner().invoke(cli, [str(BAD), "--write-baseline", str(baseline)])
     for secret in secrets:

@@ -40,6 +40,7 @@ from tfa_lint.model import (
     Severity,
     path_role,
 )
+from tfa_lint.redact import redact_known_keys
 
 __all__ = [
     "ArtifactRule",
@@ -176,8 +177,8 @@ class Rule:
             f"### What it finds\n{_dedent(cls.what)}\n\n"
             f"### Why is this bad?\n{_dedent(cls.why)}\n\n"
             f"### How to fix\n{_dedent(cls.fix)}\n\n"
-            f"### Example\n`{bad_path}`:\n```{_fence_lang(bad_path)}\n{bad.rstrip()}\n```\n\n"
-            f"### Use instead\n`{good_path}`:\n```{_fence_lang(good_path)}\n{good.rstrip()}\n```\n"
+            f"### Example\n`{bad_path}`:\n```{_fence_lang(bad_path)}\n{redact_known_keys(bad.rstrip())}\n```\n\n"
+            f"### Use instead\n`{good_path}`:\n```{_fence_lang(good_path)}\n{redact_known_keys(good.rstrip())}\n```\n"
         )
 
     # -- reporting -------------------------------------------------------------------------
