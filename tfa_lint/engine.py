@@ -216,6 +216,8 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]])
     """Discover, map every file, reduce over the repository, filter what users silenced, and
     set aside what the baseline records."""
     scope = report_scope(paths, root)
+    # Read first: an unusable baseline is a usage error, not something to learn after the scan.
+    recorded = baseline.load(config.baseline) if config.baseline is not None else None
     outside = [p for p in paths if _relative_to_root(p, root) is None]
     files, diagnostics = discover([root, *outside], root, exclude=config.all_excludes)
     rule_set = RuleSet.of(rules)
@@ -252,9 +254,9 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]])
     reported = [f for f in kept if in_scope(f.path, scope)]
     identities = identify(root, reported, {r.path: r.kind for r in results})
     baselined: list[Finding] = []
-    if config.baseline is not None:
-        reported, baselined, stale = _apply_baseline(reported, identities, config.baseline, root, scope,
-                                                     {r.id for r in rules})
+    if config.baseline is not None and recorded is not None:
+        reported, baselined, stale = _apply_baseline(reported, identities, recorded, config.baseline, root,
+                                                     scope, {r.id for r in rules})
         identities.update(identify(root, stale, {}))
         reported = sorted([*reported, *stale])
     return ScanResult(root=root, rules=rules, applicability=applicability, findings=reported,
@@ -263,11 +265,10 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]])
                       identities=identities, scope=scope, checkout=vcs[1] if vcs else None)
 
 
-def _apply_baseline(findings: list[Finding], identities: dict[Finding, Identity], path: Path, root: Path,
-                    scope: tuple[str, ...] | None, selected: set[str]
+def _apply_baseline(findings: list[Finding], identities: dict[Finding, Identity], entries: list[baseline.Entry],
+                    path: Path, root: Path, scope: tuple[str, ...] | None, selected: set[str]
                     ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     """(new findings, findings the baseline records, a TFA0002 finding per stale entry)."""
-    entries = baseline.load(path)
     recorded = {e.fingerprint for e in entries}
     new = [f for f in findings if identities[f].fingerprint not in recorded]
     hidden = [f for f in findings if identities[f].fingerprint in recorded]
