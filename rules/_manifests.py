@@ -210,8 +210,11 @@ def declarations(repo: Repo) -> Declarations:
             manifests.append(pyproject.path)
         line = pyproject.dependencies_line
         poetry = _poetry_main_constraints(pyproject)
+        pep621 = set(project.get("dependencies") or []) if isinstance(project.get("dependencies"), list) else set()
         for spec in specs:
-            decl = _requirement(spec, pyproject.path, line)
+            item_line = (toml_text.array_item_line(pyproject.text, "project", "dependencies", spec)
+                         if spec in pep621 else line)
+            decl = _requirement(spec, pyproject.path, item_line)
             if decl and spec in poetry:
                 # Poetry gives the constraint as the table value (`langchain = "^0.3"`), not in the key.
                 decl = replace(decl, spec=f"{spec} {poetry[spec]}", upper_bounded=_poetry_bounded(poetry[spec]),

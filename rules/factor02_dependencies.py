@@ -486,6 +486,21 @@ class FloatingLlmSdk(RepoRule):
             """,
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
         }, lines=(4,)),
+        # Each entry of a multi-line array is reported on its own line, so that findings (and
+        # their baseline fingerprints) stay apart when an entry is added above them.
+        Example.repo({
+            "pyproject.toml": """
+                [project]
+                name = "support-agent"
+                version = "0.1.0"
+                dependencies = [
+                    "fastapi==0.115.6",
+                    "anthropic>=0.39",
+                    'openai>=1.54',
+                ]
+            """,
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
+        }, lines=(6, 7)),
     )
     valid = (
         Example.repo({

@@ -38,3 +38,16 @@ def line_of(text: str, table: str, key: str | None = None) -> int:
         if current == table and key_re and key_re.match(line):
             return number
     return header_line or 1
+
+
+def array_item_line(text: str, table: str, key: str, item: str) -> int:
+    """1-based line of the string ``item`` in the array ``key`` of ``[table]``; the key's line
+    when the item is not on a line of its own (or not found)."""
+    start = line_of(text, table, key)
+    quoted = (f'"{item}"', f"'{item}'")
+    for number, line in enumerate(text.splitlines()[start - 1:], start=start):
+        if number > start and _TABLE_RE.match(line):
+            break
+        if any(q in line for q in quoted):
+            return number
+    return start
