@@ -67,6 +67,11 @@ def test_baseline_hides_known_findings_and_survives_line_moves(repo: Path, tmp_p
     assert sorted(r["ruleId"] for r in sarif_run["results"]) == ["TFA0301", "TFA0402"]
     notes = sarif_run["invocations"][0]["toolExecutionNotifications"]
     assert [n["descriptor"]["id"] for n in notes] == ["TFA0002", "TFA0002"]
+    # ...and annotations without a file (the runner would not find ../baseline.json).
+    annotations = [a for a in run(repo, "--baseline", baseline, "--format", "github").output.splitlines()
+                   if "TFA0002" in a]
+    assert len(annotations) == 2 and all(a.startswith("::warning title=TFA0002 ") for a in annotations)
+    assert all("../baseline.json:" in a for a in annotations)
     assert run(repo, "--baseline", baseline).exit_code == 1
 
 

@@ -4,6 +4,7 @@ and several reports from one scan, written all-or-nothing."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -121,6 +122,8 @@ def test_markdown_summary(bad_copy: Path) -> None:
     rows = [line for line in out.splitlines() if line.startswith("| 🔴 error")]
     assert rows and "(https://" in rows[0]
     assert markdown.cell("a|b\nc <b>") == "a\\|b c &lt;b&gt;"
+    # Inside a code span an entity would show literally (field trial: `requests==&lt;version&gt;`).
+    assert markdown.cell("pin `requests==<version>` & `a|b`") == "pin `requests==<version>` &amp; `a\\|b`"
 
 
 def test_several_reports_from_one_scan(bad_copy: Path, tmp_path: Path) -> None:
@@ -132,6 +135,16 @@ def test_several_reports_from_one_scan(bad_copy: Path, tmp_path: Path) -> None:
     assert_valid_sarif(sarif)
     assert len(json.loads(data.read_text())["findings"]) == 51
     assert summary.read_text().startswith("## tfa-lint")
+
+
+def test_reports_get_an_ordinary_file_mode(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    mask = os.umask(0o022)
+    try:
+        run(CLEAN, "--format", f"json:{out}")
+    finally:
+        os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600 (field trial)
 
 
 def test_text_stays_on_stdout_when_every_named_format_goes_to_a_file(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ A finding's line number changes whenever someone edits the file above it, so nei
 baseline nor GitHub can key on it. Each finding gets two identities instead, both computed
 from the text of the line it points at:
 
-* ``fingerprint`` — ours (``tfaLint/v1`` in SARIF, the key of a baseline entry): a hash of
+* ``fingerprint`` — ours (``tfaLintFingerprint/v1`` in SARIF, the key of a baseline entry): a hash of
   the rule id, the path, the line with all whitespace removed, and the finding's rank among
   findings sharing those three. Moving the line keeps it; editing the line changes it.
 * ``line_hash`` — GitHub's ``primaryLocationLineHash`` of the same line, computed as the

@@ -32,6 +32,11 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
     lines = []
     for f in ordered:
         rule = rules[f.rule]
+        if f.path.startswith("../"):
+            # A baseline kept outside the checkout: no file to annotate, so name it in the message.
+            lines.append(f"::{_COMMAND[rule.severity]} title={escape_property(f'{rule.id} {rule.name}')}::"
+                         f"{escape_data(f'{f.path}:{f.line}: {f.message}')}")
+            continue
         props = [f"file={escape_property(result.checkout_prefix + f.path)}", f"line={f.line}"]
         if f.end_line > f.line:
             props.append(f"endLine={f.end_line}")

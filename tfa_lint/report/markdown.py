@@ -7,6 +7,7 @@ says how many more there are; the full list belongs in SARIF or JSON.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from tfa_lint.docs import rule_url
@@ -16,13 +17,21 @@ from tfa_lint.report import ReportOptions
 from tfa_lint.score import Scorecard
 
 TOP_FINDINGS = 25
+_CODE_SPAN_RE = re.compile(r"(`[^`]*`)")
 _ICON = {Severity.ERROR: "🔴 error", Severity.WARNING: "🟠 warning", Severity.NOTE: "🔵 note"}
 
 
 def cell(text: str) -> str:
-    """Text safe inside a table cell: no pipe or newline breaks the row, no HTML is rendered."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("|", "\\|").replace("\r", " ").replace("\n", " "))
+    """Text safe inside a table cell: no pipe or newline breaks the row, no HTML is rendered.
+
+    Entities are decoded outside code spans only, so `<`, `>` and `&` are escaped there and
+    left alone inside backticks (where an escape would show literally). A pipe ends a table
+    cell even inside a code span, so it is always escaped.
+    """
+    parts = _CODE_SPAN_RE.split(text.replace("\r", " ").replace("\n", " "))
+    for i in range(0, len(parts), 2):  # even indexes lie outside code spans
+        parts[i] = parts[i].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join(parts).replace("|", "\\|")
 
 
 def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
@@ -50,11 +59,11 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
         for f in ordered[:TOP_FINDINGS]:
             rule = rules[f.rule]
             out.append(f"| {_ICON[rule.severity]} | [{rule.id}]({rule_url(rule.id)}) {cell(rule.title)} "
-                       f"| `{cell(f.path)}:{f.line}` | {cell(f.message)} |")
+                       f"| {cell(f'`{f.path}:{f.line}`')} | {cell(f.message)} |")
         if len(ordered) > TOP_FINDINGS:
             out += ["", f"…and {len(ordered) - TOP_FINDINGS} more: see the SARIF or JSON report."]
     if result.diagnostics:
         out += ["", f"<details><summary>{len(result.diagnostics)} file(s) not fully checked</summary>", ""]
-        out += [f"- `{cell(d.path)}`: {cell(d.message)}" for d in result.diagnostics]
+        out += [f"- {cell(f'`{d.path}`')}: {cell(d.message)}" for d in result.diagnostics]
         out += ["", "</details>"]
     return "\n".join(out) + "\n"
