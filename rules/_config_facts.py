@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -161,19 +161,23 @@ class EnvReadFacts(FactCollector):
         if not any(self.qualified_names(base.value) & SETTINGS_BASES for base in node.bases):
             return
         prefix = env_prefix(node)
-        for statement in node.body.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
+        for small, field in settings_fields(node):
+            if field == "model_config" or field.startswith("_"):
                 continue
+            alias = _field_alias(small.value)
+            self.record("env-read", small, name=alias or (prefix + field).upper(),
+                        required=_field_required(small.value), settings=True)
+
+
+
+
+def settings_fields(node: cst.ClassDef) -> Iterator[tuple[cst.AnnAssign, str]]:
+    """Each annotated field of a class body (``name: type [= value]``) and its name."""
+    for statement in node.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                    field = small.target.value
-                    if field == "model_config" or field.startswith("_"):
-                        continue
-                    alias = _field_alias(small.value)
-                    self.record("env-read", small, name=alias or (prefix + field).upper(),
-                                required=_field_required(small.value), settings=True)
-
-
+                    yield small, small.target.value
 
 
 def env_prefix(node: cst.ClassDef) -> str:

@@ -21,7 +21,7 @@ from tfa_lint.sources.envfile import EnvFile
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.toml_text import line_of
 
-from ._config_facts import SETTINGS_BASES, env_prefix
+from ._config_facts import SETTINGS_BASES, env_prefix, settings_fields
 from ._cst import string_value
 from ._processes import ProcessFacts, commands, traits
 
@@ -108,14 +108,11 @@ class EnvDefaults(FactCollector):
         if not any(self.qualified_names(b.value) & SETTINGS_BASES for b in node.bases):
             return
         prefix = env_prefix(node)
-        for statement in node.body.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value:
-                    name, default = _field(small.target.value, small.value)
-                    if default is not None:
-                        self._record(name if name != small.target.value else prefix + name, default)
+        for small, field in settings_fields(node):
+            if small.value:
+                name, default = _field(field, small.value)
+                if default is not None:
+                    self._record(name if name != field else prefix + name, default)
 
     def _lookup(self, node: cst.Call) -> str | None:
         if not node.args or not self.qualified_names(node.func) & {"os.getenv", "os.environ.get"}:
