@@ -16,11 +16,11 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import PositionProvider
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from tfa_lint.model import FileKind, Repo, path_role
+from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import FactCollector
 from tfa_lint.sources import toml_text
 from tfa_lint.sources.pyproject import Pyproject
@@ -37,7 +37,7 @@ class ImportFacts(FactCollector):
     requirement lists ("setup-requires" facts)."""
 
     name = "imports"
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    METADATA_DEPENDENCIES = (FastPositionProvider,)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)

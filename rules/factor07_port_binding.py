@@ -17,9 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import PositionProvider, QualifiedNameProvider, QualifiedNameSource
+from libcst.metadata import QualifiedNameSource, ScopeProvider
 
 from tfa_lint.model import Fact, FileKind, Finding, Repo, Severity, path_role
+from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import Example, FactCollector, RepoRule
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
@@ -126,7 +127,7 @@ class PortFacts(FactCollector):
     """Binds of listening sockets, reads of ``PORT`` from the environment, and the call graph."""
 
     name = "ports"
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -200,7 +201,7 @@ class PortFacts(FactCollector):
             self._calls.setdefault(self._scope, set()).add(func.value)
         elif isinstance(func, cst.Attribute):
             self._calls.setdefault(self._scope, set()).add(func.attr.value)
-        for qname in self.get_metadata(QualifiedNameProvider, func, set()):
+        for qname in self.resolved_names(func):
             if qname.source is QualifiedNameSource.IMPORT and "." in qname.name.strip("."):
                 self._imported.setdefault(self._scope, set()).add(qname.name)
         names = self.qualified_names(func)

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import libcst as cst
 import yaml
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import ScopeProvider
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity, path_role
+from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import Example, FactCollector, RepoRule
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
@@ -89,7 +90,7 @@ class EnvDefaults(FactCollector):
     ``os.environ.get(K) or default`` and pydantic ``BaseSettings`` field defaults."""
 
     name = "env-defaults"
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def visit_Call(self, node: cst.Call) -> None:
         key = self._lookup(node)
@@ -345,7 +346,7 @@ class DevServerFacts(FactCollector):
     """Servers started in code with a development flag, and Flask's built-in server."""
 
     name = "dev-server"
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)

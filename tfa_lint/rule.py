@@ -28,7 +28,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 import libcst as cst
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import QualifiedName, ScopeProvider
 
 from tfa_lint.model import (
     FACTOR_NAMES,
@@ -40,6 +40,7 @@ from tfa_lint.model import (
     Severity,
     path_role,
 )
+from tfa_lint.positions import FastPositionProvider
 from tfa_lint.redact import redact_known_keys
 
 __all__ = [
@@ -215,6 +216,8 @@ class PythonFile:
     path: str
     text: str
     role: str  # see tfa_lint.model.path_role
+    #: Qualified names already resolved in this file: every rule asks about the same calls.
+    resolved: dict[cst.CSTNode, set[QualifiedName]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def lines(self) -> list[str]:
@@ -224,24 +227,55 @@ class PythonFile:
 _EMPTY_MODULE = cst.Module([])
 
 
-class _PositionedVisitor(cst.BatchableCSTVisitor):
-    """Shared by rules and collectors: positions of nodes, with PositionProvider always on."""
+@functools.cache
+def _visitor_method_names(cls: type) -> tuple[str, ...]:
+    """The ``visit_*`` and ``leave_*`` methods of a visitor class, minus libcst's no-op stubs."""
+    return tuple(sorted(
+        name for name in dir(cls)
+        if name.startswith(("visit_", "leave_")) and callable(getattr(cls, name))
+        and not getattr(getattr(cls, name), "_is_no_op", False)))
 
-    METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = (PositionProvider,)
+
+class _PositionedVisitor(cst.BatchableCSTVisitor):
+    """Shared by rules and collectors: positions of nodes always, qualified names on request.
+
+    A visitor that calls ``qualified_names`` declares
+    ``METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)``; one that does not, leaves
+    the default, and files none of whose visitors ask for scopes are not scope-analysed.
+    """
+
+    METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = (FastPositionProvider,)
 
     def __init__(self, file: PythonFile) -> None:
         super().__init__()
         self.file = file
 
+    def get_visitors(self) -> dict[str, Any]:
+        """libcst's version inspects every member of the instance, per file: measured at a
+        fifth of the whole run. The names depend on the class only."""
+        return {name: getattr(self, name) for name in _visitor_method_names(type(self))}
+
     def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         """1-based line and column of the node's start and end."""
-        rng = self.get_metadata(PositionProvider, node)
-        return rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1
+        line, column, end_line, end_column = self.get_metadata(FastPositionProvider, node)
+        return line, column + 1, end_line, end_column + 1
+
+    def resolved_names(self, node: cst.CSTNode) -> set[QualifiedName]:
+        """What ``node`` resolves to, with where each name comes from (import, builtin, local).
+
+        The answer of libcst's ``QualifiedNameProvider``, asked of the scope for this node only:
+        that provider computes it for every node of the file, which measured as much as the
+        scope analysis itself. Needs ``ScopeProvider`` in ``METADATA_DEPENDENCIES``."""
+        memo = self.file.resolved
+        if node not in memo:
+            scope = self.get_metadata(ScopeProvider, node, None)
+            memo[node] = set(scope.get_qualified_names_for(node)) if scope is not None else set()
+        return memo[node]
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         """What ``node`` resolves to (``openai.OpenAI``, ``builtins.print``), through aliases and
-        local shadows. Needs ``QualifiedNameProvider`` in ``METADATA_DEPENDENCIES``."""
-        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+        local shadows. Needs ``ScopeProvider`` in ``METADATA_DEPENDENCIES``."""
+        return {q.name for q in self.resolved_names(node)}
 
     @staticmethod
     def source_of(node: cst.CSTNode) -> str:
