@@ -20,7 +20,9 @@ import click
 from tfa_lint import __version__
 from tfa_lint.baseline import BaselineError, StaleBaselineEntry
 from tfa_lint.baseline import render as baseline_file
+from tfa_lint.cache import CACHE_DIR_NAME, ResultCache, cache_for
 from tfa_lint.config import (
+    Config,
     ConfigError,
     build_config,
     check_score,
@@ -32,8 +34,10 @@ from tfa_lint.config import (
 from tfa_lint.docs import rules_markdown
 from tfa_lint.engine import report_scope, scan
 from tfa_lint.model import FACTOR_NAMES
+from tfa_lint.parallel import available_cores
+from tfa_lint.progress import ProgressLine
 from tfa_lint.report import FORMATS, ReportOptions, renderers
-from tfa_lint.rule import RuleError, load_rules
+from tfa_lint.rule import RuleError, RuleSet, load_rules
 from tfa_lint.score import score
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -132,12 +136,18 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
               help="Lowest severity whose findings make the exit code 1 [default: warning].")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read [tool.tfa-lint] from this file instead of <root>/pyproject.toml.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes analysing files; 0 uses every available core.")
+@click.option("--no-cache", is_flag=True, help="Analyse every file again; neither read nor write the cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help=f"Where to cache per-file results [default: <root>/{CACHE_DIR_NAME}].")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], output: Path | None,
           output_sarif: Path | None, sarif_category: str, baseline: Path | None, write_baseline: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], fail_under: int | None, fail_on: str | None,
-          config_file: Path | None, color: bool | None, debug: bool) -> None:
+          config_file: Path | None, jobs: int, no_cache: bool, cache_dir: Path | None, color: bool | None,
+          debug: bool) -> None:
     """Scan the repository and report on PATHS (default: the current directory).
 
     The whole repository is always read, because many checks join several files; PATHS
@@ -145,7 +155,8 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
     """
     try:
         targets = _targets(formats, output, output_sarif)
-        options = _Options(select, ignore, fail_under, fail_on, config_file, baseline, write_baseline)
+        options = _Options(select, ignore, fail_under, fail_on, config_file, baseline, write_baseline,
+                           jobs or available_cores(), None if no_cache else (cache_dir or True))
         code = _check(list(paths) or [Path(".")], targets, options,
                       ReportOptions(color=bool(color), sarif_category=sarif_category), color is None)
     except click.UsageError:
@@ -194,6 +205,30 @@ class _Options:
     config_file: Path | None
     baseline: Path | None
     write_baseline: Path | None
+    jobs: int
+    cache: Path | bool | None  # a directory, True for the configured one, None for no cache
+
+
+def _open_cache(wanted: Path | bool | None, root: Path, config: Config, rules: list) -> ResultCache | None:
+    """The cache of this run, or None; a cache that cannot be used is a warning, not an error.
+    A cache directory inside the root is excluded from the scan, whatever its name."""
+    if wanted is None:
+        return None
+    directory = (wanted if isinstance(wanted, Path) else config.cache_dir or root / CACHE_DIR_NAME).resolve()
+    try:
+        config.extend_exclude.append(directory.relative_to(root.resolve()).as_posix() + "/")
+    except ValueError:
+        pass  # outside the root: nothing to exclude
+    cache, why = cache_for(directory, RuleSet.of(rules))
+    if cache is None:
+        click.echo(f"tfa-lint: warning: running without a cache: {why}", err=True)
+    return cache
+
+
+def _show_progress(targets: list[tuple[str, Path | None]]) -> bool:
+    """On a terminal only, and never mixed into a machine-readable report on stdout."""
+    on_stdout = [name for name, path in targets if path is None]
+    return sys.stderr.isatty() and all(name == "text" for name in on_stdout)
 
 
 def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Options,
@@ -218,7 +253,13 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
 
     ids = selected(known, config.select, config.ignore)
     rules = [registry[i] for i in known if i in ids]
-    result = scan(paths, root, config, rules)
+    cache = _open_cache(opts.cache, root, config, rules)
+    progress = ProgressLine() if _show_progress(targets) else None
+    try:
+        result = scan(paths, root, config, rules, jobs=opts.jobs, cache=cache, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     card = score(result, config.weights)
 
     # Render every report before writing any, so a failure leaves no report half-done.

@@ -2,8 +2,8 @@
 
 Keys follow ruff: ``select``, ``ignore``, ``per-file-ignores``, ``exclude``,
 ``extend-exclude``, ``fail-under``, plus ``fail-on``, ``severity-weights`` (the score's
-weight per severity) and ``baseline`` (a file of known findings to hide, relative to the
-configuration file). Unknown keys and unknown rule ids are
+weight per severity), ``baseline`` (a file of known findings to hide, relative to the
+configuration file) and ``cache-dir`` (where results are cached, relative to the same). Unknown keys and unknown rule ids are
 errors, so a typo never silently turns a check off.
 """
 
@@ -19,7 +19,7 @@ from tfa_lint.model import SEVERITY_WEIGHTS, Severity
 from tfa_lint.sources import SourceError, toml_text
 
 KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
-                        "fail-under", "fail-on", "severity-weights", "baseline"})
+                        "fail-under", "fail-on", "severity-weights", "baseline", "cache-dir"})
 
 
 class ConfigError(Exception):
@@ -37,6 +37,7 @@ class Config:
     fail_on: Severity = Severity.WARNING
     weights: dict[Severity, int] = field(default_factory=lambda: dict(SEVERITY_WEIGHTS))
     baseline: Path | None = None
+    cache_dir: Path | None = None  # None: .tfa-lint-cache/ at the project root
     source: str = "defaults"
 
     @property
@@ -90,6 +91,10 @@ def build_config(table: Mapping[str, Any], source: str, known_ids: Iterable[str]
         if not isinstance(table["baseline"], str) or not table["baseline"]:
             raise ConfigError(f"{source}: baseline must be the path of a baseline file")
         cfg.baseline = Path(source).parent / table["baseline"]
+    if "cache-dir" in table:
+        if not isinstance(table["cache-dir"], str) or not table["cache-dir"]:
+            raise ConfigError(f"{source}: cache-dir must be the path of a directory")
+        cfg.cache_dir = Path(source).parent / table["cache-dir"]
     if "severity-weights" in table:
         cfg.weights.update(_weights(table["severity-weights"], f"{source}: severity-weights"))
     return cfg

@@ -1,9 +1,8 @@
 """Map, then reduce.
 
-``analyze_file`` is the map: a pure function of (path, kind, bytes, rule set) that parses the
-file once, runs every per-file rule — all Python rules and fact collectors in one batched
-libcst traversal — and returns findings, facts, the parsed manifest and the suppression
-directives. ``scan`` is the reduce: it builds the repository view, runs repo rules over facts
+The map is :func:`tfa_lint.analysis.analyze_file` over every file, run by
+:mod:`tfa_lint.parallel` in a process pool and through the content-hash cache. ``scan`` is
+the reduce: it builds the repository view, runs repo rules over facts
 and manifests, decides which rules apply, applies suppressions and config, and returns a
 :class:`ScanResult` for scoring and reporting.
 """
@@ -14,40 +13,24 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
 import pathspec
 
 from tfa_lint import baseline
+from tfa_lint.analysis import FileResult
 from tfa_lint.baseline import StaleBaselineEntry
+from tfa_lint.cache import ResultCache
 from tfa_lint.config import Config
-from tfa_lint.discover import SourceFile, discover, find_vcs
+from tfa_lint.discover import discover, find_vcs
 from tfa_lint.fingerprint import Identity, identify
 from tfa_lint.model import (
-    Artifact,
     Diagnostic,
-    Fact,
-    FileKind,
     FileRef,
     Finding,
     Repo,
-    path_role,
 )
-from tfa_lint.rule import PythonFile, Rule, RuleSet, load_rules
-from tfa_lint.sources import SourceError, decode, parse_artifact
-from tfa_lint.suppress import Suppression, UnusedSuppression, parse_suppressions
-
-
-@dataclass
-class FileResult:
-    path: str
-    kind: FileKind
-    findings: list[Finding] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-    artifact: Artifact | None = None  # parsed manifest, for repo rules (not Python)
-    suppressions: list[Suppression] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    checked: bool = True  # False when the file could not be read at all
-    size: int = 0
+from tfa_lint.parallel import Progress, analyze_files
+from tfa_lint.rule import Rule, RuleSet, load_rules
+from tfa_lint.suppress import UnusedSuppression
 
 
 @dataclass
@@ -86,98 +69,6 @@ class ScanResult:
         return [f for f in self.all_findings if not in_scope(f.path, self.scope)]
 
 
-def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet) -> FileResult:
-    """Everything one file contributes, computed from its bytes alone."""
-    result = FileResult(rel, kind)
-    try:
-        text = decode(data, kind)
-    except SourceError as exc:
-        result.diagnostics.append(Diagnostic(rel, f"{exc}: skipped"))
-        result.checked = False
-        return result
-    result.suppressions = parse_suppressions(text, python=kind is FileKind.PYTHON)
-
-    if kind is FileKind.PYTHON:
-        _run_python(rel, text, rules, result)
-        artifact = Artifact(path=rel, kind=kind, text=text)
-    else:
-        try:
-            artifact = parse_artifact(kind, rel, text)
-        except SourceError as exc:
-            result.diagnostics.append(Diagnostic(rel, f"{exc}; only text checks ran", skipped=False))
-            artifact = Artifact(path=rel, kind=kind, text=text)
-        else:
-            result.artifact = artifact
-    runtime = path_role(rel) in ("src", "script")
-    for rule_cls in rules.artifact:
-        if rule_cls.runtime_only and not runtime:
-            continue
-        if kind in rule_cls.kinds and (type(artifact) is not Artifact or _reads_text(rule_cls)):
-            _guarded(rule_cls, rel, result, lambda r=rule_cls: list(r().check(artifact)))
-    return result
-
-
-def _reads_text(rule_cls: type[Rule]) -> bool:
-    """Rules that read plain text (``text_only``) run even where a parser failed."""
-    return bool(getattr(rule_cls, "text_only", False))
-
-
-def _guarded(rule_cls: type[Rule], rel: str, result: FileResult, run) -> None:
-    try:
-        result.findings.extend(run())
-    except Exception as exc:  # a broken rule must not take the scan down with it
-        result.diagnostics.append(Diagnostic(
-            rel, f"internal error in {rule_cls.id}: {type(exc).__name__}: {exc}", skipped=False))
-
-
-def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult) -> None:
-    if not rules.python and not rules.collectors:
-        return
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        result.diagnostics.append(Diagnostic(
-            rel, f"Python syntax error at line {exc.raw_line}: only text checks ran", skipped=False))
-        return
-    except RecursionError:
-        result.diagnostics.append(Diagnostic(rel, "nested too deeply to parse: only text checks ran", skipped=False))
-        return
-    file = PythonFile(path=rel, text=text, role=path_role(rel))
-    visitors = [r(file) for r in rules.python] + [c(file) for c in rules.collectors]
-    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    try:
-        wrapper.visit_batched(visitors)
-    except (Exception, RecursionError):
-        # Find the culprit: run each visitor alone so the others still report.
-        visitors = [type(v)(file) for v in visitors]
-        for visitor in visitors:
-            try:
-                cst.MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([visitor])
-            except (Exception, RecursionError) as exc:
-                name = getattr(visitor, "id", None) or getattr(visitor, "name", type(visitor).__name__)
-                result.diagnostics.append(Diagnostic(
-                    rel, f"internal error in {name}: {type(exc).__name__}: {exc}", skipped=False))
-                visitor.findings = []  # type: ignore[attr-defined]
-                visitor.facts = []  # type: ignore[attr-defined]
-    for visitor in visitors:
-        result.findings.extend(getattr(visitor, "findings", ()))
-        result.facts.extend(getattr(visitor, "facts", ()))
-
-
-def analyze_source(sf: SourceFile, rules: RuleSet) -> FileResult:
-    if not sf.kind.read:
-        return FileResult(sf.rel, sf.kind, size=sf.size)
-    try:
-        data = sf.path.read_bytes()
-    except OSError as exc:
-        result = FileResult(sf.rel, sf.kind, checked=False)
-        result.diagnostics.append(Diagnostic(sf.rel, f"could not be read: {exc.strerror or exc}"))
-        return result
-    result = analyze_file(sf.rel, sf.kind, data, rules)
-    result.size = sf.size
-    return result
-
-
 def report_scope(paths: list[Path], root: Path) -> tuple[str, ...] | None:
     """The repo-relative paths whose findings are reported; ``None`` when it is the whole root.
 
@@ -212,16 +103,20 @@ def in_scope(path: str, scope: tuple[str, ...] | None) -> bool:
     return scope is None or path == "." or any(path == s or path.startswith(s + "/") for s in scope)
 
 
-def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]]) -> ScanResult:
+def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]], *, jobs: int = 1,
+         cache: ResultCache | None = None, progress: Progress | None = None) -> ScanResult:
     """Discover, map every file, reduce over the repository, filter what users silenced, and
-    set aside what the baseline records."""
+    set aside what the baseline records.
+
+    ``jobs`` processes analyse files; ``cache`` serves the files analysed before; ``progress``
+    hears how many files are done. None of them changes the result."""
     scope = report_scope(paths, root)
     # Read first: an unusable baseline is a usage error, not something to learn after the scan.
     recorded = baseline.load(config.baseline) if config.baseline is not None else None
     outside = [p for p in paths if _relative_to_root(p, root) is None]
     files, diagnostics = discover([root, *outside], root, exclude=config.all_excludes)
     rule_set = RuleSet.of(rules)
-    results = [analyze_source(sf, rule_set) for sf in files]
+    results = analyze_files(files, rule_set, jobs=jobs, cache=cache, progress=progress)
     vcs = find_vcs(root)
 
     refs = [FileRef(r.path, r.kind, r.size) for r in results if r.checked]
