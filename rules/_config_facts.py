@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import FileKind, Repo
@@ -24,7 +23,7 @@ from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 
-from ._cst import string_value
+from ._cst import find_all, is_named, string_value
 
 _GETENV = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
 SETTINGS_BASES = {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
@@ -81,13 +80,13 @@ class EnvReadFacts(FactCollector):
     def visit_If(self, node: cst.If) -> None:
         if any(isinstance(small, cst.Raise) for line in node.body.body if isinstance(line, cst.SimpleStatementLine)
                for small in line.body):  # `if not os.getenv("X"): raise …` requires X
-            self._enforced.update(id(n) for n in m.findall(node.test, m.Call() | m.Comparison()))
+            self._enforced.update(id(n) for n in find_all(node.test, (cst.Call, cst.Comparison)))
             return
-        for call in m.findall(node.test, m.Call()):  # `if flag and os.getenv("X"):` guards the reads of X
+        for call in find_all(node.test, cst.Call):  # `if flag and os.getenv("X"):` guards the reads of X
             self._mark_optional(call, presence=True)  # type: ignore[arg-type]
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
-        for call in m.findall(node.test, m.Call()):
+        for call in find_all(node.test, cst.Call):
             self._mark_optional(call, presence=True)  # type: ignore[arg-type]
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -116,21 +115,21 @@ class EnvReadFacts(FactCollector):
                 test = following.test
                 test = test.expression if isinstance(test, cst.UnaryOperation) else test
                 test = test.left if isinstance(test, cst.Comparison) else test
-                assigns = any(self.source_of(t.target) == target for t in m.findall(following.body, m.AssignTarget()))
-                if self.source_of(test) == target and assigns and not m.findall(following.body, m.Raise()):
+                assigns = any(self.source_of(t.target) == target for t in find_all(following.body, cst.AssignTarget))
+                if self.source_of(test) == target and assigns and not find_all(following.body, cst.Raise):
                     self._optional_calls.add(id(statement.body[0].value))
-            elif any(self.source_of(e.test) == target for e in m.findall(following, m.IfExp())):  # type: ignore[attr-defined]
+            elif any(self.source_of(e.test) == target for e in find_all(following, cst.IfExp)):  # type: ignore[attr-defined]
                 self._optional_calls.add(id(statement.body[0].value))
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._written.add(id(node.target))
 
     def visit_If_body(self, node: cst.If) -> None:
-        if m.matches(node.test, m.Comparison(left=m.Name("__name__"))) and "__main__" in self.source_of(node.test):
+        if _compares_name(node.test) and "__main__" in self.source_of(node.test):
             self._main_depth += 1
 
     def leave_If_body(self, node: cst.If) -> None:
-        if m.matches(node.test, m.Comparison(left=m.Name("__name__"))) and "__main__" in self.source_of(node.test):
+        if _compares_name(node.test) and "__main__" in self.source_of(node.test):
             self._main_depth -= 1
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
@@ -184,20 +183,23 @@ def settings_fields(node: cst.ClassDef) -> Iterator[tuple[cst.AnnAssign, str]]:
 def env_prefix(node: cst.ClassDef) -> str:
     """A settings class's ``env_prefix``: ``model_config = SettingsConfigDict(env_prefix=…)`` or
     ``{"env_prefix": …}``, or pydantic v1's inner ``class Config``. Upper-cased, as env names are."""
-    for arg in m.findall(node.body, m.Arg(keyword=m.Name("env_prefix"))):
-        return (string_value(arg.value) or "").upper()  # type: ignore[attr-defined]
-    for element in m.findall(node.body, m.DictElement(key=m.SimpleString())):
-        if string_value(element.key) == "env_prefix":  # type: ignore[attr-defined]
-            return (string_value(element.value) or "").upper()  # type: ignore[attr-defined]
-    for assign in m.findall(node.body, m.Assign(targets=[m.AssignTarget(target=m.Name("env_prefix"))])):
-        return (string_value(assign.value) or "").upper()  # type: ignore[attr-defined]
+    for arg in find_all(node.body, cst.Arg):
+        if arg.keyword is not None and arg.keyword.value == "env_prefix":
+            return (string_value(arg.value) or "").upper()
+    for element in find_all(node.body, cst.DictElement):
+        if isinstance(element.key, cst.SimpleString) and string_value(element.key) == "env_prefix":
+            return (string_value(element.value) or "").upper()
+    for assign in find_all(node.body, cst.Assign):
+        target = assign.targets[0].target if len(assign.targets) == 1 else None
+        if isinstance(target, cst.Name) and target.value == "env_prefix":
+            return (string_value(assign.value) or "").upper()
     return ""
 
 
 def _field_required(value: cst.BaseExpression | None) -> bool:
     if value is None:
         return True
-    if isinstance(value, cst.Call) and m.matches(value.func, m.Name("Field") | m.Attribute(attr=m.Name("Field"))):
+    if isinstance(value, cst.Call) and is_named(value.func, "Field"):
         positional = [a for a in value.args if a.keyword is None]
         has_default = any(a.keyword is not None and a.keyword.value in ("default", "default_factory")
                           for a in value.args)
@@ -248,3 +250,8 @@ def documented_variables(repo: Repo) -> set[str]:
 
 def is_env_name(name: str) -> bool:
     return bool(_ENV_NAME_RE.match(name))
+
+
+def _compares_name(test: cst.BaseExpression) -> bool:
+    """``__name__ == …``: the start of a main guard."""
+    return isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == "__name__"

@@ -44,3 +44,25 @@ class NestingDepth:
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._depth -= 1
+
+
+def find_all(node: cst.CSTNode, types: type | tuple[type, ...]) -> list:
+    """Every node of ``types`` in ``node``'s subtree, itself included, in source order.
+
+    What ``libcst.matchers.findall`` answers for a bare type, without importing
+    ``libcst.matchers``: that import alone took 0.35 s, a third of a warm pre-commit run."""
+    found = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, types):
+            found.append(current)
+        stack.extend(reversed(current.children))
+    return found
+
+
+def is_named(node: cst.CSTNode, name: str) -> bool:
+    """``name`` or ``anything.name``."""
+    if isinstance(node, cst.Attribute):
+        node = node.attr
+    return isinstance(node, cst.Name) and node.value == name

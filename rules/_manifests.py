@@ -15,7 +15,6 @@ import sys
 from dataclasses import dataclass, replace
 
 import libcst as cst
-import libcst.matchers as m
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -26,6 +25,7 @@ from tfa_lint.sources import toml_text
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.requirements import RequirementsFile
 
+from ._cst import find_all, is_named
 from ._distributions import NAMESPACE_PREFIXES, PROVIDERS, TRANSITIVE
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__future__", "__main__"}
@@ -74,7 +74,7 @@ class ImportFacts(FactCollector):
         self.record("import", node, module=dotted, optional=self._optional > 0)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not m.matches(node.func, m.Name("setup") | m.Attribute(attr=m.Name("setup"))):
+        if not is_named(node.func, "setup"):
             return
         for arg in node.args:
             if arg.keyword is None or arg.keyword.value not in ("install_requires", "extras_require"):
@@ -87,12 +87,12 @@ class ImportFacts(FactCollector):
 def _catches_import_error(handler: cst.ExceptHandler) -> bool:
     if handler.type is None:
         return True
-    names = {n.value for n in m.findall(handler.type, m.Name())}
+    names = {n.value for n in find_all(handler.type, cst.Name)}
     return bool(names & _OPTIONAL_IMPORT_ERRORS)
 
 
 def _is_type_checking(test: cst.BaseExpression) -> bool:
-    return m.matches(test, m.Name("TYPE_CHECKING") | m.Attribute(attr=m.Name("TYPE_CHECKING")))
+    return is_named(test, "TYPE_CHECKING")
 
 
 def _string_list(node: cst.BaseExpression) -> list[str] | None:
