@@ -29,13 +29,13 @@ import json
 import os
 import platform
 import secrets
-import tempfile
 from collections.abc import Iterable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from tfa_lint import __version__
+from tfa_lint.atomic import write_atomically
 from tfa_lint.model import Diagnostic, Fact, FileKind, Finding
 from tfa_lint.rule import RuleSet
 from tfa_lint.suppress import Suppression
@@ -121,7 +121,7 @@ class ResultCache:
         entry = self._entry(key)
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(entry, json.dumps({"body": body, "mac": self._mac(key, body)}))
+            write_atomically([(entry, json.dumps({"body": body, "mac": self._mac(key, body)}))])
         except OSError:
             pass
 
@@ -135,7 +135,7 @@ def open_cache(directory: Path, salt: str) -> tuple[ResultCache | None, str | No
         directory.mkdir(parents=True, exist_ok=True)
         for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# created by tfa-lint\n*\n")):
             if not (directory / name).exists():
-                _write_atomically(directory / name, text)
+                write_atomically([(directory / name, text)])
     except OSError as exc:
         return None, f"cannot create {directory}: {exc.strerror or exc}"
     return ResultCache(directory, salt, secret), None
@@ -160,17 +160,6 @@ def _user_secret() -> tuple[bytes | None, str | None]:
         return bytes.fromhex(path.read_text(encoding="ascii").strip()), None
     except (OSError, ValueError) as exc:
         return None, f"no usable key at {path}: {getattr(exc, 'strerror', None) or exc}"
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- FileResult <-> JSON ---------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import click
 
 from tfa_lint import __version__
+from tfa_lint.atomic import write_atomically
 from tfa_lint.baseline import BaselineError, StaleBaselineEntry
 from tfa_lint.baseline import render as baseline_file
 from tfa_lint.cache import CACHE_DIR_NAME, ResultCache, cache_for
@@ -70,35 +70,6 @@ def _project_root(paths: list[Path]) -> Path:
     if all(p == cwd or cwd in p.parents for p in resolved):
         return cwd
     return Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
-
-
-def _plain_file_mode() -> int:
-    """The mode a plain ``open()`` would give a new file under the current umask."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def write_atomically(files: list[tuple[Path, str]]) -> None:
-    """Write every report, or none: each goes to a temporary file beside its target first, and
-    the targets are replaced only once all are on disk, so a reader (or a failed run) never
-    sees half a report."""
-    staged: list[tuple[str, Path]] = []
-    mode = _plain_file_mode()
-    try:
-        for path, text in files:
-            path = path.resolve()
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            staged.append((tmp, path))
-            os.fchmod(fd, mode)  # mkstemp makes 0600; a report is an ordinary file
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        for tmp, path in staged:
-            os.replace(tmp, path)
-    except BaseException:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, Path | None]]:

@@ -102,9 +102,8 @@ def _analyze_in_worker(item: tuple[int, SourceFile]) -> tuple[int, FileResult, s
 
 
 def _analyze(sf: SourceFile, rules: RuleSet) -> tuple[FileResult, str | None]:
-    """The file's result and the digest of the bytes it was computed from."""
-    if not sf.kind.read:
-        return FileResult(sf.rel, sf.kind, size=sf.size), None
+    """The file's result and the digest of the bytes it was computed from (a file of a kind
+    that is never read does not get here: ``analyze_files`` lists it as it is)."""
     try:
         data = Path(sf.path).read_bytes()
     except OSError as exc:
