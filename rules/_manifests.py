@@ -9,95 +9,109 @@ nothing is installed or imported.
 
 from __future__ import annotations
 
-import ast
 import configparser
 import re
 import sys
 from dataclasses import dataclass, replace
 
+import libcst as cst
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from tfa_lint.model import FileKind, Repo, path_role
-from tfa_lint.rule import AstCollector
+from tfa_lint.positions import FastPositionProvider
+from tfa_lint.rule import FactCollector
 from tfa_lint.sources import toml_text
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.requirements import RequirementsFile
 
-from ._ast import is_named
+from ._cst import find_all, is_named
 from ._distributions import NAMESPACE_PREFIXES, PROVIDERS, TRANSITIVE
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__future__", "__main__"}
 _OPTIONAL_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
 
-class ImportFacts(AstCollector):
-    """Absolute imports of non-stdlib modules ("import" facts, ``optional`` inside
-    ``try``/``except ImportError`` or ``if TYPE_CHECKING:``) and literal ``setup()``
+class ImportFacts(FactCollector):
+    """Absolute imports of non-stdlib modules ("import" facts) and literal ``setup()``
     requirement lists ("setup-requires" facts)."""
 
     name = "imports"
+    METADATA_DEPENDENCIES = (FastPositionProvider,)
 
-    def collect(self, tree: ast.Module) -> None:
-        stack: list[tuple[ast.AST, bool]] = [(tree, False)]
-        while stack:
-            node, optional = stack.pop()
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    self._record(alias.name, node, optional)
-            elif isinstance(node, ast.ImportFrom):
-                if not node.level and node.module:
-                    self._record(node.module, node, optional)
-            elif isinstance(node, ast.Call) and is_named(node.func, "setup"):
-                self._setup_requires(node)
-            inner = optional or _guards_imports(node)
-            stack.extend((child, inner) for child in reversed(list(ast.iter_child_nodes(node))))
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(file)
+        self._optional = 0  # inside try/except ImportError or `if TYPE_CHECKING:`
 
-    def _record(self, dotted: str, node: ast.Import | ast.ImportFrom, optional: bool) -> None:
-        if dotted.split(".")[0] not in _STDLIB:
-            self.record("import", node, module=dotted, optional=optional)
+    def visit_Try(self, node: cst.Try) -> None:
+        if any(_catches_import_error(h) for h in node.handlers):
+            self._optional += 1
 
-    def _setup_requires(self, node: ast.Call) -> None:
-        for keyword in node.keywords:
-            if keyword.arg not in ("install_requires", "extras_require"):
+    def leave_Try(self, original_node: cst.Try) -> None:
+        if any(_catches_import_error(h) for h in original_node.handlers):
+            self._optional -= 1
+
+    def visit_If(self, node: cst.If) -> None:
+        if _is_type_checking(node.test):
+            self._optional += 1
+
+    def leave_If(self, original_node: cst.If) -> None:
+        if _is_type_checking(original_node.test):
+            self._optional -= 1
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self._record(self.source_of(alias.name), node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None:
+            return
+        self._record(self.source_of(node.module), node)
+
+    def _record(self, dotted: str, node: cst.CSTNode) -> None:
+        if dotted.split(".")[0] in _STDLIB:
+            return
+        self.record("import", node, module=dotted, optional=self._optional > 0)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not is_named(node.func, "setup"):
+            return
+        for arg in node.args:
+            if arg.keyword is None or arg.keyword.value not in ("install_requires", "extras_require"):
                 continue
-            strings = _string_list(keyword.value) if keyword.arg == "install_requires" else _string_dict(keyword.value)
+            strings = _string_list(arg.value) if arg.keyword.value == "install_requires" else _string_dict(arg.value)
             self.record("setup-requires", node, requirements=strings if strings is not None else [],
                         dynamic=strings is None)
 
 
-def _guards_imports(node: ast.AST) -> bool:
-    """``try: … except ImportError:`` and ``if TYPE_CHECKING:``: imports in them may be absent."""
-    if isinstance(node, ast.Try):
-        return any(_catches_import_error(h) for h in node.handlers)
-    return isinstance(node, ast.If) and is_named(node.test, "TYPE_CHECKING")
-
-
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+def _catches_import_error(handler: cst.ExceptHandler) -> bool:
     if handler.type is None:
         return True
-    names = {n.id if isinstance(n, ast.Name) else n.attr
-             for n in ast.walk(handler.type) if isinstance(n, (ast.Name, ast.Attribute))}
+    names = {n.value for n in find_all(handler.type, cst.Name)}
     return bool(names & _OPTIONAL_IMPORT_ERRORS)
 
 
-def _string_list(node: ast.expr) -> list[str] | None:
-    if not isinstance(node, (ast.List, ast.Tuple)):
+def _is_type_checking(test: cst.BaseExpression) -> bool:
+    return is_named(test, "TYPE_CHECKING")
+
+
+def _string_list(node: cst.BaseExpression) -> list[str] | None:
+    if not isinstance(node, (cst.List, cst.Tuple)):
         return None
     out = []
-    for element in node.elts:
-        if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
+    for element in node.elements:
+        if not isinstance(element.value, cst.SimpleString):
             return None
-        out.append(element.value)
+        out.append(element.value.evaluated_value)
     return out
 
 
-def _string_dict(node: ast.expr) -> list[str] | None:
-    if not isinstance(node, ast.Dict):
+def _string_dict(node: cst.BaseExpression) -> list[str] | None:
+    if not isinstance(node, cst.Dict):
         return None
     out: list[str] = []
-    for key, value in zip(node.keys, node.values):
-        values = _string_list(value) if key is not None else None  # no key: `**more`
+    for element in node.elements:
+        values = _string_list(element.value) if isinstance(element, cst.DictElement) else None
         if values is None:
             return None
         out += values

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
@@ -12,9 +11,8 @@ from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.positions import FastPositionProvider
-from tfa_lint.rule import AstCollector, Example, PythonRule, RepoRule
+from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
-from ._ast import FUNCTIONS
 from ._cst import string_value
 
 # -- TFA0101 ---------------------------------------------------------------------------------
@@ -92,16 +90,16 @@ _SUFFIX_RE = re.compile(rf"^(?P<base>.+?)[_.-](?P<env>{_ENV_TOKENS})$", re.IGNOR
 _PREFIX_RE = re.compile(rf"^(?P<env>{_ENV_TOKENS})[_.-](?P<base>.+)$", re.IGNORECASE)
 
 
-class TopLevelNames(AstCollector):
+class TopLevelNames(FactCollector):
     """The functions and classes each module defines at top level, with their lines."""
 
     name = "top-level-names"
 
-    def collect(self, tree: ast.Module) -> None:
+    def visit_Module(self, node: cst.Module) -> None:
         names: dict[str, int] = {}
-        for statement in tree.body:
-            if isinstance(statement, (*FUNCTIONS, ast.ClassDef)):
-                names.setdefault(statement.name, statement.lineno)
+        for statement in node.body:
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                names.setdefault(statement.name.value, self.position(statement.name)[0])
         if names:
             self.record("top-level-names", None, names=names)
 

@@ -2,8 +2,8 @@
 
 ``PortFacts`` records where Python code binds a listening socket (``uvicorn.run``, Flask's
 ``app.run``, gradio ``launch``…), with the port and host as literals, ``"env"`` when they come
-from the environment, settings or a variable, or absent; ``CallGraph`` records each file's call
-graph, so the rules can tell which binds the declared processes actually execute. Server command lines
+from the environment, settings or a variable, or absent; plus each file's call graph, so the
+rules can tell which binds the declared processes actually execute. Server command lines
 (``uvicorn … --port 8000``, ``gunicorn -b 0.0.0.0:8000``) are read from ``commands(repo)``.
 
 Framework defaults are data, checked against the versions named beside them.
@@ -11,23 +11,21 @@ Framework defaults are data, checked against the versions named beside them.
 
 from __future__ import annotations
 
-import ast
 import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
+from libcst.metadata import QualifiedNameSource, ScopeProvider
 
 from tfa_lint.model import Fact, FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.positions import FastPositionProvider
-from tfa_lint.rule import AstCollector, Example, FactCollector, RepoRule
+from tfa_lint.rule import Example, FactCollector, RepoRule
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
 from tfa_lint.sources.pyproject import Pyproject
 
-from ._ast import ImportScopes
 from ._commandline import segments
 from ._processes import (
     Command,
@@ -125,31 +123,8 @@ _PYTHON_RE = re.compile(r"^python(\d(\.\d+)?)?$")
 
 # -- facts -------------------------------------------------------------------------------------
 
-class CallGraph(AstCollector):
-    """Per function (``<module>`` for module level, ``<main>`` for the ``__main__`` block): the
-    names it calls, and the imported functions (``pkg.mod.func``) among them."""
-
-    name = "call-graph"
-
-    def collect(self, tree: ast.Module) -> None:
-        scopes = ImportScopes().scan(tree)
-        calls: dict[str, set[str]] = {}
-        imported: dict[str, set[str]] = {}
-        for site in scopes.calls:
-            func = site.node.func
-            if isinstance(func, ast.Name):
-                calls.setdefault(site.label, set()).add(func.id)
-            elif isinstance(func, ast.Attribute):
-                calls.setdefault(site.label, set()).add(func.attr)
-            for qname in scopes.imported_names(site):
-                if "." in qname.strip("."):
-                    imported.setdefault(site.label, set()).add(qname)
-        self.record("call-graph", None, calls={k: sorted(v) for k, v in calls.items()},
-                    imported={k: sorted(v) for k, v in imported.items()})
-
-
 class PortFacts(FactCollector):
-    """Binds of listening sockets and reads of ``PORT`` from the environment."""
+    """Binds of listening sockets, reads of ``PORT`` from the environment, and the call graph."""
 
     name = "ports"
     METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
@@ -161,6 +136,8 @@ class PortFacts(FactCollector):
         self._apps: dict[str, str] = {}  # receiver source ("app", "self.app") -> constructor
         self._values: dict[str, list[cst.BaseExpression]] = {}  # name -> every value assigned to it
         self._binds: list[tuple[cst.Call, BindSpec, str]] = []
+        self._calls: dict[str, set[str]] = {}
+        self._imported: dict[str, set[str]] = {}
 
     @property
     def _scope(self) -> str:
@@ -217,9 +194,16 @@ class PortFacts(FactCollector):
         callee = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
         return "flask.Flask" if callee in _FACTORIES else None
 
-    # Calls: PORT reads and binds.
+    # Calls: the call graph, PORT reads, and binds.
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        if isinstance(func, cst.Name):
+            self._calls.setdefault(self._scope, set()).add(func.value)
+        elif isinstance(func, cst.Attribute):
+            self._calls.setdefault(self._scope, set()).add(func.attr.value)
+        for qname in self.resolved_names(func):
+            if qname.source is QualifiedNameSource.IMPORT and "." in qname.name.strip("."):
+                self._imported.setdefault(self._scope, set()).add(qname.name)
         names = self.qualified_names(func)
         if names & {"os.getenv", "os.environ.get", "os.environ.setdefault"} and node.args:
             self._env_read(node.args[0].value, node)
@@ -305,6 +289,8 @@ class PortFacts(FactCollector):
                         port_keyword=spec.port[0] if spec.port else None,
                         default_port=spec.default_port, host_env=spec.host_env, port_env=spec.port_env,
                         **self._address(node, spec))
+        self.record("call-graph", None, calls={k: sorted(v) for k, v in self._calls.items()},
+                    imported={k: sorted(v) for k, v in self._imported.items()})
 
 
 def _argument(node: cst.Call, param: tuple[str, int | None] | None) -> cst.BaseExpression | None:
@@ -582,7 +568,7 @@ class ListenPortHardcoded(RepoRule):
     factor = 7
     severity = Severity.WARNING
     title = "Listen port hardcoded"
-    collectors = (PortFacts, CallGraph, ProcessFacts)
+    collectors = (PortFacts, ProcessFacts)
     what = """
         The process a repository declares (Procfile, Dockerfile `CMD`, or its `__main__`
         entry when nothing is declared) listens on a port written as a literal: `uvicorn.run(app,
@@ -803,7 +789,7 @@ class LoopbackInContainer(RepoRule):
     factor = 7
     severity = Severity.WARNING
     title = "Service binds loopback only inside a container"
-    collectors = (PortFacts, CallGraph, ProcessFacts)
+    collectors = (PortFacts, ProcessFacts)
     what = """
         The process a container runs (the final Dockerfile stage's `CMD`/`ENTRYPOINT`, or a compose
         `command`) listens on `127.0.0.1`/`localhost`: explicitly (`host="127.0.0.1"`,
@@ -979,7 +965,7 @@ class DeclaredPortMismatch(RepoRule):
     factor = 7
     severity = Severity.NOTE
     title = "Declared and bound ports disagree"
-    collectors = (PortFacts, CallGraph, ProcessFacts)
+    collectors = (PortFacts, ProcessFacts)
     what = """
         The ports a container declares — Dockerfile `EXPOSE`, the container side of compose
         `ports` — share none with the port its process listens on: a literal in the command

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import posixpath
 import re
 import shlex
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import libcst as cst
 from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.positions import FastPositionProvider
-from tfa_lint.rule import ArtifactRule, AstCollector, Example, FactCollector, RepoRule
+from tfa_lint.rule import ArtifactRule, Example, FactCollector, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile
 
-from ._ast import FUNCTIONS
-from ._ast import is_main_guard as is_main_guard_ast
 from ._processes import (
     Command,
     ProcessFacts,
@@ -310,48 +307,8 @@ def startup_work(qname: str) -> str | None:
     return None
 
 
-class ModuleImports(AstCollector):
-    """The modules a file imports when it is imported: not in functions, lambdas, ``while``
-    loops or the ``__main__`` block. Relative imports as paths (``exact``), absolute ones as
-    dotted paths with slashes (``absolute``), each also with the names imported from it."""
-
-    name = "module-imports"
-
-    def collect(self, tree: ast.Module) -> None:
-        exact: list[str] = []
-        absolute: list[str] = []
-        for node in _startup_imports(tree):
-            if isinstance(node, ast.Import):
-                absolute += [alias.name.replace(".", "/") for alias in node.names]
-                continue
-            module = (node.module or "").replace(".", "/")
-            names = [alias.name for alias in node.names if alias.name != "*"]
-            if node.level:
-                base = posixpath.dirname(self.file.path)
-                for _ in range(node.level - 1):
-                    base = posixpath.dirname(base)
-                prefix = posixpath.join(base, module) if module else base
-                exact += [prefix, *(posixpath.join(prefix, n) for n in names)]
-            elif module:
-                absolute += [module, *(f"{module}/{n}" for n in names)]
-        if exact or absolute:
-            self.record("module-imports", exact=exact, absolute=absolute)
-
-
-def _startup_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Import statements that run when the module is imported, in source order."""
-    stack: list[ast.AST] = list(reversed(tree.body))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node
-        elif not (isinstance(node, (*FUNCTIONS, ast.Lambda, ast.While))
-                  or (isinstance(node, ast.If) and is_main_guard_ast(node))):
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
-
-
 class ImportTimeWork(FactCollector):
-    """Slow calls that run when a module is imported."""
+    """Slow calls that run when a module is imported, and the modules it imports at module scope."""
 
     name = "import-time-work"
     METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
@@ -361,6 +318,8 @@ class ImportTimeWork(FactCollector):
         self._deferred = 0  # function bodies, lambdas and the __main__ block do not run at start-up
         self._statement: list[tuple[cst.Call, str, str]] = []  # slow calls of the current simple statement
         self._in_statement = False
+        self._exact: list[str] = []  # relative imports: module paths without .py
+        self._absolute: list[str] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._deferred += 1
@@ -413,6 +372,32 @@ class ImportTimeWork(FactCollector):
             else:
                 self.record("import-time-call", node, work=kind, calls=[label])
             return
+
+    def visit_Import(self, node: cst.Import) -> None:
+        if not self._deferred:
+            self._absolute += [_dotted(alias.name).replace(".", "/") for alias in node.names]
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if self._deferred:
+            return
+        module = _dotted(node.module).replace(".", "/") if node.module is not None else ""
+        names = [] if isinstance(node.names, cst.ImportStar) else [_dotted(a.name) for a in node.names]
+        if node.relative:
+            base = posixpath.dirname(self.file.path)
+            for _ in range(len(node.relative) - 1):
+                base = posixpath.dirname(base)
+            prefix = posixpath.join(base, module) if module else base
+            self._exact += [prefix, *(posixpath.join(prefix, n) for n in names)]
+        elif module:
+            self._absolute += [module, *(f"{module}/{n}" for n in names)]
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self._exact or self._absolute:
+            self.record("module-imports", exact=self._exact, absolute=self._absolute)
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    return cst.helpers.get_full_name_for_node(node) or ""
 
 
 def _last_step(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -489,7 +474,7 @@ class ImportTimeStartupWork(RepoRule):
     factor = 9
     severity = Severity.NOTE
     title = "Heavy work at import time of the serving process"
-    collectors = (ProcessFacts, ImportTimeWork, ModuleImports)
+    collectors = (ProcessFacts, ImportTimeWork)
     what = """
         A module-scope call (not in a function, not under `if __name__ == "__main__":`) that
         loads a model (`transformers` `from_pretrained`/`pipeline`, `SentenceTransformer`,

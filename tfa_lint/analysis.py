@@ -4,18 +4,10 @@
 and fact collectors in one batched libcst traversal — and returns findings, facts, the parsed
 manifest and the suppression directives. It is a pure function of its arguments, which is
 what lets :mod:`tfa_lint.parallel` run it in other processes and cache it by content hash.
-
-A Python file is first parsed with the standard library's ``ast`` (about a tenth of libcst's
-cost) for the facts every file has; the libcst parse and traversal then run only for the
-visitors whose ``triggers`` occur in the text, and not at all when none do.
-tests/test_prefilter.py proves the findings and facts the same as with every visitor run.
 """
 
 from __future__ import annotations
 
-import ast
-import sys
-import warnings
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -40,9 +32,8 @@ class FileResult:
 
 
 
-def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet, *, prefilter: bool = True) -> FileResult:
-    """Everything one file contributes, computed from its bytes alone. ``prefilter=False``
-    runs every Python visitor whatever its ``triggers``: the reference the prefilter is tested against."""
+def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet) -> FileResult:
+    """Everything one file contributes, computed from its bytes alone."""
     result = FileResult(rel, kind)
     try:
         text = decode(data, kind)
@@ -53,7 +44,7 @@ def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet, *, prefi
     result.suppressions = parse_suppressions(text, python=kind is FileKind.PYTHON)
 
     if kind is FileKind.PYTHON:
-        _run_python(rel, text, rules, result, prefilter=prefilter)
+        _run_python(rel, text, rules, result)
         artifact = Artifact(path=rel, kind=kind, text=text)
     else:
         try:
@@ -85,26 +76,9 @@ def _guarded(rule_cls: type[Rule], rel: str, result: FileResult, run) -> None:
             rel, f"internal error in {rule_cls.id}: {type(exc).__name__}: {exc}", skipped=False))
 
 
-def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult, *, prefilter: bool = True) -> None:
-    visitor_classes = [*rules.python, *rules.collectors]
-    if not visitor_classes and not rules.ast_collectors:
+def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult) -> None:
+    if not rules.python and not rules.collectors:
         return
-    file = PythonFile(path=rel, text=text, role=path_role(rel))
-    tree = _parse_ast(text)
-    if tree is not None:
-        for collector_cls in rules.ast_collectors:
-            collector = collector_cls(file)
-            try:
-                collector.collect(tree)
-            except (Exception, RecursionError) as exc:  # a broken collector must not take the file down
-                result.diagnostics.append(Diagnostic(
-                    rel, f"internal error in {collector_cls.name}: {type(exc).__name__}: {exc}", skipped=False))
-            else:
-                result.facts.extend(collector.facts)
-        lowered = text.lower()
-        visitor_classes = [c for c in visitor_classes if not prefilter or c.wanted_by(lowered)]
-        if not visitor_classes:
-            return
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -114,31 +88,14 @@ def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult, *, pref
     except RecursionError:
         result.diagnostics.append(Diagnostic(rel, "nested too deeply to parse: only text checks ran", skipped=False))
         return
-    if tree is None and rules.ast_collectors:
-        version = ".".join(map(str, sys.version_info[:2]))
-        names = ", ".join(c.name for c in rules.ast_collectors)
-        result.diagnostics.append(Diagnostic(
-            rel, f"uses syntax Python {version} cannot parse: its {names} facts were not collected "
-                 "(run tfa-lint on the Python version the code targets)", skipped=False))
-    _visit(module, [c(file) for c in visitor_classes], rel, result)
-
-
-def _parse_ast(text: str) -> ast.Module | None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # invalid escape sequences and the like: not ours to report
-        try:
-            return ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-
-
-def _visit(module: cst.Module, visitors: list, rel: str, result: FileResult) -> None:
-    """All visitors in one batched traversal; if one fails, each alone, so the others still report."""
+    file = PythonFile(path=rel, text=text, role=path_role(rel))
+    visitors = [r(file) for r in rules.python] + [c(file) for c in rules.collectors]
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
     try:
         wrapper.visit_batched(visitors)
     except (Exception, RecursionError):
-        visitors = [type(v)(v.file) for v in visitors]
+        # Find the culprit: run each visitor alone so the others still report.
+        visitors = [type(v)(file) for v in visitors]
         for visitor in visitors:
             try:
                 cst.MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([visitor])

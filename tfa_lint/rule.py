@@ -11,18 +11,13 @@ must not fire (the style of Fixit's ``LintRule``). There are three kinds of chec
   for the checks that join several files.
 
 Per-file facts come from :class:`FactCollector` visitors that a repo rule names in
-``collectors``; they run in the same batched traversal as the Python rules. Facts that every
-file has (imports, definitions, the call graph) come from an :class:`AstCollector` instead,
-over the standard library's ``ast`` tree: that parser is about ten times faster than libcst's,
-and a file on which no libcst visitor has anything to look at (see ``triggers``) is then never
-parsed with libcst at all.
+``collectors``; they run in the same batched traversal as the Python rules.
 
 Rules see only this module and :mod:`tfa_lint.model`; never the engine.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import re
 import textwrap
@@ -50,7 +45,6 @@ from tfa_lint.redact import redact_known_keys
 
 __all__ = [
     "ArtifactRule",
-    "AstCollector",
     "Example",
     "FactCollector",
     "PythonFile",
@@ -112,7 +106,7 @@ class Rule:
     invalid: ClassVar[tuple[Example, ...]]
     valid: ClassVar[tuple[Example, ...]]
     #: Fact collectors whose output this rule (or its ``applies``) reads.
-    collectors: ClassVar[tuple[type[FactCollector] | type[AstCollector], ...]] = ()
+    collectors: ClassVar[tuple[type[FactCollector], ...]] = ()
     #: Findings that show a security problem. Such a rule also sets ``security_severity``.
     security: ClassVar[bool] = False
     #: A score in (0, 10] that GitHub code scanning shows as low (< 4), medium (< 7), high (< 9)
@@ -224,28 +218,12 @@ class PythonFile:
     role: str  # see tfa_lint.model.path_role
     #: Qualified names already resolved in this file: every rule asks about the same calls.
     resolved: dict[cst.CSTNode, set[QualifiedName]] = field(default_factory=dict, repr=False, compare=False)
-    _line_starts: list[int] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def lines(self) -> list[str]:
         return self.text.splitlines()
 
-    def column(self, line: int, byte_offset: int) -> int:
-        """The 1-based column, in characters, of ``ast``'s UTF-8 byte offset on ``line``.
-        libcst counts characters, ``ast`` bytes: both kinds of fact must agree."""
-        if self.text.isascii():
-            return byte_offset + 1
-        if not self._line_starts:
-            # Lines as Python's tokenizer counts them (str.splitlines also splits on \f and more).
-            self._line_starts.extend([0, *(m.end() for m in _NEWLINE_RE.finditer(self.text))])
-        if line > len(self._line_starts):
-            return byte_offset + 1
-        start = self._line_starts[line - 1]
-        prefix = self.text[start:start + byte_offset].encode("utf-8")[:byte_offset]
-        return len(prefix.decode("utf-8", "ignore")) + 1
 
-
-_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 _EMPTY_MODULE = cst.Module([])
 
 
@@ -267,21 +245,10 @@ class _PositionedVisitor(cst.BatchableCSTVisitor):
     """
 
     METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = (FastPositionProvider,)
-    #: Words without which the visitor has nothing to report on a file: when the source,
-    #: lower-cased, contains none of them, the visitor is skipped, and a file no visitor
-    #: needs is never parsed with libcst. ``None``: every file. Soundness is the rule's
-    #: promise; tests/test_prefilter.py checks it on every example and a generated repo.
-    triggers: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, file: PythonFile) -> None:
         super().__init__()
         self.file = file
-
-    @classmethod
-    def wanted_by(cls, lowered_text: str) -> bool:
-        """Whether the file (its text lower-cased) may hold something for this visitor."""
-        words = _lowered_triggers(cls)
-        return words is None or any(word in lowered_text for word in words)
 
     def get_visitors(self) -> dict[str, Any]:
         """libcst's version inspects every member of the instance, per file: measured at a
@@ -316,11 +283,6 @@ class _PositionedVisitor(cst.BatchableCSTVisitor):
         return _EMPTY_MODULE.code_for_node(node)
 
 
-@functools.cache
-def _lowered_triggers(cls: type[_PositionedVisitor]) -> tuple[str, ...] | None:
-    return None if cls.triggers is None else tuple({word.lower() for word in cls.triggers})
-
-
 class PythonRule(Rule, _PositionedVisitor):
     """A rule that visits a Python file's CST. Declare ``visit_<Node>`` methods and call
     :meth:`report`. Request extra metadata providers in ``METADATA_DEPENDENCIES``."""
@@ -353,30 +315,6 @@ class FactCollector(_PositionedVisitor):
 
     def record(self, kind: str, node: cst.CSTNode | None = None, **data: Any) -> None:
         line, col = (self.position(node)[:2] if node is not None else (1, 1))
-        self.facts.append(Fact(kind=kind, path=self.file.path, line=line, column=col, data=data))
-
-
-class AstCollector:
-    """Facts about a Python file from the standard library's ``ast`` tree.
-
-    For facts that nearly every file has (its imports, its definitions, its call graph), so
-    that no ``triggers`` could spare the file its libcst parse. Subclasses set ``name``
-    (unique among collectors) and implement :meth:`collect`, calling :meth:`record`.
-    ``ast`` knows only the grammar of the Python running tfa-lint: on a file it cannot parse
-    and libcst can, these facts are missing and the engine says so in a diagnostic.
-    """
-
-    name: ClassVar[str]
-
-    def __init__(self, file: PythonFile) -> None:
-        self.file = file
-        self.facts: list[Fact] = []
-
-    def collect(self, tree: ast.Module) -> None:
-        raise NotImplementedError
-
-    def record(self, kind: str, node: ast.stmt | ast.expr | None = None, **data: Any) -> None:
-        line, col = (node.lineno, self.file.column(node.lineno, node.col_offset)) if node is not None else (1, 1)
         self.facts.append(Fact(kind=kind, path=self.file.path, line=line, column=col, data=data))
 
 
@@ -473,16 +411,8 @@ class RuleSet:
 
     @property
     def collectors(self) -> list[type[FactCollector]]:
-        """Every libcst collector a selected rule asks for, each once, in a stable order."""
-        return [c for c in self._all_collectors() if issubclass(c, FactCollector)]
-
-    @property
-    def ast_collectors(self) -> list[type[AstCollector]]:
-        """Every ``ast`` collector a selected rule asks for, each once, in a stable order."""
-        return [c for c in self._all_collectors() if issubclass(c, AstCollector)]
-
-    def _all_collectors(self) -> list[type[FactCollector] | type[AstCollector]]:
-        seen: dict[str, type[FactCollector] | type[AstCollector]] = {}
+        """Every collector a selected rule asks for, each once, in a stable order."""
+        seen: dict[str, type[FactCollector]] = {}
         for rule in self.all:
             for collector in rule.collectors:
                 seen.setdefault(collector.name, collector)
