@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Iterable
@@ -265,7 +266,9 @@ def _image_installed(repo: Repo) -> set[str]:
     return names
 
 
+@functools.lru_cache(maxsize=4096)
 def _dependency_name(spec: str) -> str:
+    # Cached: a pyproject's dependency list is matched against each LLM SDK it declares.
     try:
         return Requirement(spec).name.lower().replace("_", "-")
     except InvalidRequirement:
