@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from tfa_lint import fastvisit
 from tfa_lint.model import Artifact, Diagnostic, Fact, FileKind, Finding, path_role
 from tfa_lint.rule import PythonFile, Rule, RuleSet
 from tfa_lint.sources import SourceError, decode, parse_artifact
 from tfa_lint.suppress import Suppression, parse_suppressions
+
+
+fastvisit.install()
 
 
 @dataclass

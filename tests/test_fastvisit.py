@@ -1,0 +1,113 @@
+"""The copy-free traversal (tfa_lint/fastvisit.py) calls every hook libcst's own would, in order."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from tfa_lint import fastvisit
+from tfa_lint.rule import load_rules
+
+from conftest import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+from synthetic import generate  # noqa: E402
+
+
+def corpus(tmp_path: Path) -> Iterator[tuple[str, cst.Module]]:
+    texts = {f"{rule_id}:{path}": text for rule_id, rule in load_rules(plugins=False).items()
+             for example in (*rule.invalid, *rule.valid) for path, text in example.files.items()
+             if path.endswith(".py")}
+    for root in (REPO_ROOT / "examples", generate(tmp_path, 40, seed=3)):
+        texts.update({str(p): p.read_text() for p in root.rglob("*.py")})
+    texts["edge.py"] = (
+        'x = f"{a!r:>{width}} {b=}" + rb"\\x00"\nmatch p:\n    case [1, *rest] | {"k": _, **kw}: pass\n'
+        "try:\n    pass\nexcept* ValueError as e:\n    raise\nasync def g[T](x: T, /, *a, k=1, **kw) -> T:\n"
+        "    async with a as (b, c): yield [y async for y in x if y]\n@d\nclass C(B, metaclass=M): z: int = 1\n"
+        "lambda *, q=2: (yield)\nglobal g; del x[0], y\nfrom . import (a as b,)\nimport os.path as p\n")
+    for label, text in sorted(texts.items()):
+        try:
+            yield label, cst.parse_module(text)
+        except cst.ParserSyntaxError:
+            continue
+
+
+class Recorder(cst.CSTVisitor):
+    """Logs every hook call, attribute hooks included."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, ...]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.log.append(("visit", type(node).__name__))
+        return not isinstance(node, cst.Lambda)  # a subtree skipped, as visitors may
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.log.append(("leave", type(original_node).__name__))
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.log.append(("visit-attribute", type(node).__name__, attribute))
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        self.log.append(("leave-attribute", type(original_node).__name__, attribute))
+
+
+class TypedHooks(cst.BatchableCSTVisitor):
+    """Node and attribute hooks as rules declare them, run in a batched traversal."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[str] = []
+
+    def visit_If_body(self, node: cst.If) -> None:
+        self.log.append("If.body")
+
+    def leave_If_orelse(self, node: cst.If) -> None:
+        self.log.append("If.orelse done")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.log.append("Call")
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.log.append("FunctionDef done")
+
+
+def traces(module: cst.Module) -> tuple[list, list]:
+    recorder, typed = Recorder(), TypedHooks()
+    module.visit(recorder)
+    cst.MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([typed])
+    return recorder.log, typed.log
+
+
+def test_every_hook_in_the_same_order(tmp_path: Path) -> None:
+    compared = []
+    try:
+        for label, module in corpus(tmp_path):
+            fastvisit.uninstall()
+            expected = traces(module)
+            fastvisit.install()
+            assert traces(module) == expected, label
+            compared.append(label)
+    finally:
+        fastvisit.install()
+    assert len(compared) > 250 and "edge.py" in compared
+
+
+def test_transformers_keep_libcsts_traversal() -> None:
+    class Rename(cst.CSTTransformer):
+        def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+            return updated_node.with_changes(value=updated_node.value.upper())
+
+    fastvisit.install()
+    assert cst.parse_module("a = b(c)\n").visit(Rename()).code == "A = B(C)\n"
+
+
+@pytest.mark.parametrize("node_class", [cst.Module, cst.Name, cst.Attribute, cst.Call, cst.SimpleStatementLine,
+                                        cst.Expr, cst.Assign, cst.If, cst.FunctionDef, cst.SimpleWhitespace])
+def test_common_nodes_take_the_fast_path(node_class: type) -> None:
+    """What the speed rests on: libcst changing these methods' shape would silently slow scans."""
+    assert fastvisit._plan(node_class) is not None
