@@ -37,7 +37,7 @@ def corpus(tmp_path: Path) -> Iterator[tuple[str, cst.Module]]:
 
 
 class Recorder(cst.CSTVisitor):
-    """Logs every hook call, attribute hooks included."""
+    """Logs every hook call, attribute hooks included (a visitor overriding libcst's dispatch)."""
 
     def __init__(self) -> None:
         self.log: list[tuple[str, ...]] = []
@@ -76,11 +76,29 @@ class TypedHooks(cst.BatchableCSTVisitor):
         self.log.append("FunctionDef done")
 
 
-def traces(module: cst.Module) -> tuple[list, list]:
-    recorder, typed = Recorder(), TypedHooks()
+class PlainHooks(cst.CSTVisitor):
+    """A plain visitor with attribute hooks, as libcst's metadata providers are."""
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+
+    def visit_Call_func(self, node: cst.Call) -> None:
+        self.log.append("Call.func")
+
+    def leave_Call_args(self, node: cst.Call) -> None:
+        self.log.append("Call.args done")
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        self.log.append(node.value)
+        return True
+
+
+def traces(module: cst.Module) -> tuple[list, ...]:
+    recorder, typed, plain = Recorder(), TypedHooks(), PlainHooks()
     module.visit(recorder)
+    module.visit(plain)
     cst.MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([typed])
-    return recorder.log, typed.log
+    return recorder.log, typed.log, plain.log
 
 
 def test_every_hook_in_the_same_order(tmp_path: Path) -> None:

@@ -23,17 +23,19 @@ import textwrap
 from typing import Any
 
 from libcst import CSTNode, CSTVisitor, MaybeSentinel
+from libcst import _batched_visitor
 
 _ORIGINAL_VISIT = CSTNode.visit
 _SINGLE, _OPTIONAL, _SENTINEL, _MANY = range(4)
 _HELPERS = {"visit_required": _SINGLE, "visit_optional": _OPTIONAL, "visit_sentinel": _SENTINEL,
             "visit_sequence": _MANY, "visit_body_sequence": _MANY}
-#: Per node class: its child fields in visiting order with how each is visited, or None
-#: where libcst's own ``_visit_and_replace_children`` must run.
-_PLANS: dict[type, tuple[tuple[int, str], ...] | None] = {}
+#: Per node class: its child fields in visiting order, each with how it is visited and the
+#: names of its attribute hooks, or None where libcst's own ``_visit_and_replace_children`` runs.
+Plan = tuple[tuple[int, str, str, str], ...]
+_PLANS: dict[type, Plan | None] = {}
 
 
-def _plan(cls: type) -> tuple[tuple[int, str], ...] | None:
+def _plan(cls: type) -> Plan | None:
     try:
         source = textwrap.dedent(inspect.getsource(cls._visit_and_replace_children))
     except (OSError, TypeError):
@@ -59,21 +61,47 @@ def _plan(cls: type) -> tuple[tuple[int, str], ...] | None:
                 and value.args[1].value == keyword.arg
                 and isinstance(value.args[2], ast.Attribute) and value.args[2].attr == keyword.arg):
             return None
-        plan.append((_HELPERS[value.func.id], keyword.arg))
+        field = keyword.arg
+        plan.append((_HELPERS[value.func.id], field, f"visit_{cls.__name__}_{field}", f"leave_{cls.__name__}_{field}"))
     return tuple(plan)
 
 
-#: Visitor classes by whether they are read-only (``isinstance`` on libcst's ABCs is slow).
-_READ_ONLY: dict[type, bool] = {}
+# How a visitor class takes attribute hooks: libcst's batched visitor looks them up in its
+# own table, a plain CSTVisitor by method name; any other class gets its methods called.
+_NOT_READ_ONLY, _BATCHED, _PLAIN, _CUSTOM = range(4)
+_MODES: dict[type, int] = {}
+#: (plain visitor class, hook name) -> whether the class has that hook (libcst's stubs do nothing).
+_HAS_HOOK: dict[tuple[type, str], bool] = {}
 _NO_CHILD = MaybeSentinel.DEFAULT  # MaybeSentinel's only member
+_BATCHED_CLASS = getattr(_batched_visitor, "_BatchedCSTVisitor", None)
+
+
+def _mode(kind: type) -> int:
+    if not issubclass(kind, CSTVisitor):
+        return _NOT_READ_ONLY
+    hooks = (kind.on_visit_attribute, kind.on_leave_attribute)
+    if _BATCHED_CLASS is not None and hooks == (_BATCHED_CLASS.on_visit_attribute, _BATCHED_CLASS.on_leave_attribute):
+        return _BATCHED
+    if hooks == (CSTVisitor.on_visit_attribute, CSTVisitor.on_leave_attribute):
+        return _PLAIN
+    return _CUSTOM
+
+
+def _has_hook(kind: type, name: str) -> bool:
+    key = (kind, name)
+    found = _HAS_HOOK.get(key)
+    if found is None:
+        method = getattr(kind, name, None)
+        found = _HAS_HOOK[key] = method is not None and not getattr(method, "_is_no_op", False)
+    return found
 
 
 def _visit(self: CSTNode, visitor: Any) -> Any:
     kind = type(visitor)
-    read_only = _READ_ONLY.get(kind)
-    if read_only is None:
-        read_only = _READ_ONLY.setdefault(kind, isinstance(visitor, CSTVisitor))
-    if not read_only:
+    mode = _MODES.get(kind)
+    if mode is None:
+        mode = _MODES[kind] = _mode(kind)
+    if mode == _NOT_READ_ONLY:
         return _ORIGINAL_VISIT(self, visitor)
     if visitor.on_visit(self):
         cls = type(self)
@@ -81,15 +109,30 @@ def _visit(self: CSTNode, visitor: Any) -> Any:
         if plan is None:
             self._visit_and_replace_children(visitor)
         else:
-            for how, field in plan:
+            table = visitor.visitor_methods if mode == _BATCHED else None
+            for how, field, visit_hook, leave_hook in plan:
+                if mode == _BATCHED:
+                    for method in table.get(visit_hook, ()):
+                        method(self)
+                elif mode == _PLAIN:
+                    if _has_hook(kind, visit_hook):
+                        getattr(visitor, visit_hook)(self)
+                else:
+                    visitor.on_visit_attribute(self, field)
                 child = getattr(self, field)
-                visitor.on_visit_attribute(self, field)
                 if how == _MANY:
                     for item in child:
                         item.visit(visitor)
                 elif child is not None and child is not _NO_CHILD:
                     child.visit(visitor)
-                visitor.on_leave_attribute(self, field)
+                if mode == _BATCHED:
+                    for method in table.get(leave_hook, ()):
+                        method(self)
+                elif mode == _PLAIN:
+                    if _has_hook(kind, leave_hook):
+                        getattr(visitor, leave_hook)(self)
+                else:
+                    visitor.on_leave_attribute(self, field)
     visitor.on_leave(self)
     return self
 
