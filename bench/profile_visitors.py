@@ -18,6 +18,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from tfa_lint import fastvisit
 from tfa_lint.config import DEFAULT_EXCLUDE
 from tfa_lint.discover import discover
 from tfa_lint.model import FileKind, path_role
@@ -29,6 +30,7 @@ def main() -> None:
     parser.add_argument("path", type=Path)
     parser.add_argument("--limit", type=int, default=0, help="at most N files (0: all)")
     args = parser.parse_args()
+    fastvisit.install()  # as a scan traverses
 
     files, _ = discover([args.path], args.path, exclude=list(DEFAULT_EXCLUDE))
     sources = [sf for sf in files if sf.kind is FileKind.PYTHON]

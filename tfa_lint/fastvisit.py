@@ -66,23 +66,30 @@ def _plan(cls: type) -> Plan | None:
     return tuple(plan)
 
 
-# How a visitor class takes attribute hooks: libcst's batched visitor looks them up in its
-# own table, a plain CSTVisitor by method name; any other class gets its methods called.
+# How a visitor class dispatches its hooks: libcst's batched visitor looks them up in its own
+# table, a plain CSTVisitor by method name; a class with its own on_visit… gets those called.
 _NOT_READ_ONLY, _BATCHED, _PLAIN, _CUSTOM = range(4)
-_MODES: dict[type, int] = {}
+_MODES: dict[type, tuple[int, int]] = {}
+#: Per node class: the names of its node hooks.
+_HOOK_NAMES: dict[type, tuple[str, str]] = {}
 #: (plain visitor class, hook name) -> whether the class has that hook (libcst's stubs do nothing).
 _HAS_HOOK: dict[tuple[type, str], bool] = {}
 _NO_CHILD = MaybeSentinel.DEFAULT  # MaybeSentinel's only member
 _BATCHED_CLASS = getattr(_batched_visitor, "_BatchedCSTVisitor", None)
 
 
-def _mode(kind: type) -> int:
+def _modes(kind: type) -> tuple[int, int]:
+    """How ``kind`` dispatches node hooks and attribute hooks."""
     if not issubclass(kind, CSTVisitor):
-        return _NOT_READ_ONLY
-    hooks = (kind.on_visit_attribute, kind.on_leave_attribute)
-    if _BATCHED_CLASS is not None and hooks == (_BATCHED_CLASS.on_visit_attribute, _BATCHED_CLASS.on_leave_attribute):
+        return _NOT_READ_ONLY, _NOT_READ_ONLY
+    return (_dispatch(kind, "on_visit", "on_leave"), _dispatch(kind, "on_visit_attribute", "on_leave_attribute"))
+
+
+def _dispatch(kind: type, *methods: str) -> int:
+    found = tuple(getattr(kind, m) for m in methods)
+    if _BATCHED_CLASS is not None and found == tuple(getattr(_BATCHED_CLASS, m) for m in methods):
         return _BATCHED
-    if hooks == (CSTVisitor.on_visit_attribute, CSTVisitor.on_leave_attribute):
+    if found == tuple(getattr(CSTVisitor, m) for m in methods):
         return _PLAIN
     return _CUSTOM
 
@@ -98,23 +105,39 @@ def _has_hook(kind: type, name: str) -> bool:
 
 def _visit(self: CSTNode, visitor: Any) -> Any:
     kind = type(visitor)
-    mode = _MODES.get(kind)
-    if mode is None:
-        mode = _MODES[kind] = _mode(kind)
-    if mode == _NOT_READ_ONLY:
+    modes = _MODES.get(kind)
+    if modes is None:
+        modes = _MODES[kind] = _modes(kind)
+    node_mode, attribute_mode = modes
+    if node_mode == _NOT_READ_ONLY:
         return _ORIGINAL_VISIT(self, visitor)
-    if visitor.on_visit(self):
-        cls = type(self)
+    cls = type(self)
+    names = _HOOK_NAMES.get(cls)
+    if names is None:
+        names = _HOOK_NAMES[cls] = (f"visit_{cls.__name__}", f"leave_{cls.__name__}")
+    table = visitor.visitor_methods if _BATCHED in modes else None
+
+    if node_mode == _BATCHED:
+        if visitor.before_visit is not None:
+            visitor.before_visit(self)
+        for method in table.get(names[0], ()):
+            method(self)
+        descend = True
+    elif node_mode == _PLAIN:
+        descend = not _has_hook(kind, names[0]) or getattr(visitor, names[0])(self) is not False
+    else:
+        descend = visitor.on_visit(self)
+
+    if descend:
         plan = _PLANS[cls] if cls in _PLANS else _PLANS.setdefault(cls, _plan(cls))
         if plan is None:
             self._visit_and_replace_children(visitor)
         else:
-            table = visitor.visitor_methods if mode == _BATCHED else None
             for how, field, visit_hook, leave_hook in plan:
-                if mode == _BATCHED:
+                if attribute_mode == _BATCHED:
                     for method in table.get(visit_hook, ()):
                         method(self)
-                elif mode == _PLAIN:
+                elif attribute_mode == _PLAIN:
                     if _has_hook(kind, visit_hook):
                         getattr(visitor, visit_hook)(self)
                 else:
@@ -125,15 +148,25 @@ def _visit(self: CSTNode, visitor: Any) -> Any:
                         item.visit(visitor)
                 elif child is not None and child is not _NO_CHILD:
                     child.visit(visitor)
-                if mode == _BATCHED:
+                if attribute_mode == _BATCHED:
                     for method in table.get(leave_hook, ()):
                         method(self)
-                elif mode == _PLAIN:
+                elif attribute_mode == _PLAIN:
                     if _has_hook(kind, leave_hook):
                         getattr(visitor, leave_hook)(self)
                 else:
                     visitor.on_leave_attribute(self, field)
-    visitor.on_leave(self)
+
+    if node_mode == _BATCHED:
+        for method in table.get(names[1], ()):
+            method(self)
+        if visitor.after_leave is not None:
+            visitor.after_leave(self)
+    elif node_mode == _PLAIN:
+        if _has_hook(kind, names[1]):
+            getattr(visitor, names[1])(self)
+    else:
+        visitor.on_leave(self)
     return self
 
 
