@@ -115,6 +115,27 @@ def test_every_hook_in_the_same_order(tmp_path: Path) -> None:
     assert len(compared) > 250 and "edge.py" in compared
 
 
+def all_children(module: cst.Module) -> list[tuple[int, list[int]]]:
+    out, stack = [], [module]
+    while stack:
+        node = stack.pop()
+        children = node.children
+        out.append((id(node), [id(c) for c in children]))
+        stack.extend(children)
+    return out
+
+
+def test_children_are_libcsts(tmp_path: Path) -> None:
+    try:
+        for label, module in corpus(tmp_path):
+            fastvisit.uninstall()
+            expected = all_children(module)
+            fastvisit.install()
+            assert all_children(module) == expected, label
+    finally:
+        fastvisit.install()
+
+
 def test_transformers_keep_libcsts_traversal() -> None:
     class Rename(cst.CSTTransformer):
         def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:

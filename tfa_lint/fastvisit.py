@@ -11,8 +11,9 @@ same hooks in the same order (``on_visit``, then per child field ``on_visit_attr
 the children, ``on_leave_attribute``, then ``on_leave``) without the copy. The field order is
 read from each class's own ``_visit_and_replace_children``; a class whose method is more
 than one constructor call of ``visit_*`` helpers keeps libcst's code. Transformers are
-untouched. tests/test_fastvisit.py records every hook call over the rule examples and a
-generated repo and proves the two traversals identical.
+untouched. ``CSTNode.children``, which libcst computes with such a visit, comes from the same
+field order. tests/test_fastvisit.py records every hook call over the rule examples and a
+generated repo and proves the two traversals, and the children, identical.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from libcst import CSTNode, CSTVisitor, MaybeSentinel
 from libcst import _batched_visitor
 
 _ORIGINAL_VISIT = CSTNode.visit
+_ORIGINAL_CHILDREN = CSTNode.children
 _SINGLE, _OPTIONAL, _SENTINEL, _MANY = range(4)
 _HELPERS = {"visit_required": _SINGLE, "visit_optional": _OPTIONAL, "visit_sentinel": _SENTINEL,
             "visit_sequence": _MANY, "visit_body_sequence": _MANY}
@@ -129,7 +131,7 @@ def _visit(self: CSTNode, visitor: Any) -> Any:
         descend = visitor.on_visit(self)
 
     if descend:
-        plan = _PLANS[cls] if cls in _PLANS else _PLANS.setdefault(cls, _plan(cls))
+        plan = _plan_of(cls)
         if plan is None:
             self._visit_and_replace_children(visitor)
         else:
@@ -170,11 +172,32 @@ def _visit(self: CSTNode, visitor: Any) -> Any:
     return self
 
 
+def _plan_of(cls: type) -> Plan | None:
+    return _PLANS[cls] if cls in _PLANS else _PLANS.setdefault(cls, _plan(cls))
+
+
+def _children(self: CSTNode) -> list[CSTNode]:
+    """``node.children`` (libcst builds it by visiting, with a copy of the node) from the plan."""
+    plan = _plan_of(type(self))
+    if plan is None:
+        return _ORIGINAL_CHILDREN.fget(self)
+    out: list[CSTNode] = []
+    for how, field, _, _ in plan:
+        child = getattr(self, field)
+        if how == _MANY:
+            out.extend(child)
+        elif child is not None and child is not _NO_CHILD:
+            out.append(child)
+    return out
+
+
 def install() -> None:
     """Use the copy-free traversal for every read-only visitor in this process."""
     CSTNode.visit = _visit  # type: ignore[method-assign]
+    CSTNode.children = property(_children)  # type: ignore[assignment]
 
 
 def uninstall() -> None:
     """libcst's own traversal again (the reference tests/test_fastvisit.py compares with)."""
     CSTNode.visit = _ORIGINAL_VISIT  # type: ignore[method-assign]
+    CSTNode.children = _ORIGINAL_CHILDREN  # type: ignore[assignment]
