@@ -135,6 +135,8 @@ def _visit(self: CSTNode, visitor: Any) -> Any:
         if plan is None:
             self._visit_and_replace_children(visitor)
         else:
+            # The hooks before and after a field are dispatched inline, not through a shared
+            # helper: this loop runs for every field of every node of every file.
             for how, field, visit_hook, leave_hook in plan:
                 if attribute_mode == _BATCHED:
                     for method in table.get(visit_hook, ()):
