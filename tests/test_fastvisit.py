@@ -93,12 +93,24 @@ class PlainHooks(cst.CSTVisitor):
         return True
 
 
+class LeaveOverridden(PlainHooks):
+    """Plain visit hooks, its own ``on_leave``: the shape of libcst's scope visitor."""
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.log.append(f"left {type(original_node).__name__}")
+        super().on_leave(original_node)
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        self.log.append("Call done")
+
+
 def traces(module: cst.Module) -> tuple[list, ...]:
-    recorder, typed, plain = Recorder(), TypedHooks(), PlainHooks()
+    recorder, typed, plain, leave = Recorder(), TypedHooks(), PlainHooks(), LeaveOverridden()
     module.visit(recorder)
     module.visit(plain)
+    module.visit(leave)
     cst.MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([typed])
-    return recorder.log, typed.log, plain.log
+    return recorder.log, typed.log, plain.log, leave.log
 
 
 def test_every_hook_in_the_same_order(tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ def _plan(cls: type) -> Plan | None:
 # How a visitor class dispatches its hooks: libcst's batched visitor looks them up in its own
 # table, a plain CSTVisitor by method name; a class with its own on_visit… gets those called.
 _NOT_READ_ONLY, _BATCHED, _PLAIN, _CUSTOM = range(4)
-_MODES: dict[type, tuple[int, int]] = {}
+_MODES: dict[type, tuple[int, int, int]] = {}
 #: Per node class: the names of its node hooks.
 _HOOK_NAMES: dict[type, tuple[str, str]] = {}
 #: (plain visitor class, hook name) -> whether the class has that hook (libcst's stubs do nothing).
@@ -80,11 +80,13 @@ _NO_CHILD = MaybeSentinel.DEFAULT  # MaybeSentinel's only member
 _BATCHED_CLASS = getattr(_batched_visitor, "_BatchedCSTVisitor", None)
 
 
-def _modes(kind: type) -> tuple[int, int]:
-    """How ``kind`` dispatches node hooks and attribute hooks."""
+def _modes(kind: type) -> tuple[int, int, int]:
+    """How ``kind`` dispatches its visit hooks, its leave hooks and its attribute hooks
+    (``ScopeProvider``'s visitor, for one, overrides ``on_leave`` only)."""
     if not issubclass(kind, CSTVisitor):
-        return _NOT_READ_ONLY, _NOT_READ_ONLY
-    return (_dispatch(kind, "on_visit", "on_leave"), _dispatch(kind, "on_visit_attribute", "on_leave_attribute"))
+        return _NOT_READ_ONLY, _NOT_READ_ONLY, _NOT_READ_ONLY
+    return (_dispatch(kind, "on_visit"), _dispatch(kind, "on_leave"),
+            _dispatch(kind, "on_visit_attribute", "on_leave_attribute"))
 
 
 def _dispatch(kind: type, *methods: str) -> int:
@@ -110,8 +112,8 @@ def _visit(self: CSTNode, visitor: Any) -> Any:
     modes = _MODES.get(kind)
     if modes is None:
         modes = _MODES[kind] = _modes(kind)
-    node_mode, attribute_mode = modes
-    if node_mode == _NOT_READ_ONLY:
+    visit_mode, leave_mode, attribute_mode = modes
+    if visit_mode == _NOT_READ_ONLY:
         return _ORIGINAL_VISIT(self, visitor)
     cls = type(self)
     names = _HOOK_NAMES.get(cls)
@@ -119,19 +121,19 @@ def _visit(self: CSTNode, visitor: Any) -> Any:
         names = _HOOK_NAMES[cls] = (f"visit_{cls.__name__}", f"leave_{cls.__name__}")
     table = visitor.visitor_methods if _BATCHED in modes else None
 
-    if node_mode == _BATCHED:
+    if visit_mode == _BATCHED:
         if visitor.before_visit is not None:
             visitor.before_visit(self)
         for method in table.get(names[0], ()):
             method(self)
         descend = True
-    elif node_mode == _PLAIN:
+    elif visit_mode == _PLAIN:
         descend = not _has_hook(kind, names[0]) or getattr(visitor, names[0])(self) is not False
     else:
         descend = visitor.on_visit(self)
 
     if descend:
-        plan = _plan_of(cls)
+        plan = _PLANS[cls] if cls in _PLANS else _plan_of(cls)
         if plan is None:
             self._visit_and_replace_children(visitor)
         else:
@@ -161,12 +163,12 @@ def _visit(self: CSTNode, visitor: Any) -> Any:
                 else:
                     visitor.on_leave_attribute(self, field)
 
-    if node_mode == _BATCHED:
+    if leave_mode == _BATCHED:
         for method in table.get(names[1], ()):
             method(self)
         if visitor.after_leave is not None:
             visitor.after_leave(self)
-    elif node_mode == _PLAIN:
+    elif leave_mode == _PLAIN:
         if _has_hook(kind, names[1]):
             getattr(visitor, names[1])(self)
     else:
