@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from tfa_lint.positions import FastPositionProvider
+from tfa_lint.positions import FastPositionProvider, pack, unpack
 
 ROOT = Path(__file__).resolve().parent.parent
 TRICKY = {
@@ -28,13 +28,18 @@ def _spans(module: cst.Module) -> tuple[dict, dict]:
     libcst_spans = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     fast_spans = MetadataWrapper(module, unsafe_skip_copy=True).resolve(FastPositionProvider)
     expected = {node: (r.start.line, r.start.column, r.end.line, r.end.column) for node, r in libcst_spans.items()}
-    return expected, dict(fast_spans)
+    return expected, {node: unpack(span) for node, span in fast_spans.items()}
 
 
 @pytest.mark.parametrize("code", TRICKY.values(), ids=TRICKY.keys())
 def test_same_spans_on_tricky_code(code: str) -> None:
     expected, fast = _spans(cst.parse_module(code))
     assert fast == expected
+
+
+@pytest.mark.parametrize("span", [(1, 0, 1, 0), (3, 4, 250, 17), (1, 5_000_000, 2 ** 31, 2 ** 32 - 1)])
+def test_a_packed_span_unpacks_to_itself(span: tuple[int, int, int, int]) -> None:
+    assert unpack(pack(*span)) == span
 
 
 def test_same_spans_on_the_project_and_its_examples() -> None:

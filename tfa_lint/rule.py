@@ -40,7 +40,7 @@ from tfa_lint.model import (
     Severity,
     path_role,
 )
-from tfa_lint.positions import FastPositionProvider
+from tfa_lint.positions import FastPositionProvider, unpack
 from tfa_lint.redact import redact_known_keys
 
 __all__ = [
@@ -257,7 +257,7 @@ class _PositionedVisitor(cst.BatchableCSTVisitor):
 
     def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         """1-based line and column of the node's start and end."""
-        line, column, end_line, end_column = self.get_metadata(FastPositionProvider, node)
+        line, column, end_line, end_column = unpack(self.get_metadata(FastPositionProvider, node))
         return line, column + 1, end_line, end_column + 1
 
     def resolved_names(self, node: cst.CSTNode) -> set[QualifiedName]:
