@@ -6,7 +6,8 @@ token with a regular expression, enters a generator-based context manager per no
 builds two ``CodePosition`` objects and a ``CodeRange`` per node. This provider runs the same
 code generation with the same bookkeeping — so the answers are the same, which
 tests/test_positions.py checks node by node — but looks for newlines with ``in``, uses a
-plain context-manager object, and stores a ``(line, column, end_line, end_column)`` tuple.
+plain context-manager object, and stores ``(line, column, end_line, end_column)`` packed in
+one int (:func:`pack`, :func:`unpack`).
 """
 
 from __future__ import annotations
