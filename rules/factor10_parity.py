@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import libcst as cst
-import yaml
 from libcst.metadata import ScopeProvider
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -382,32 +381,6 @@ def _is_dev_file(path: str) -> bool:
     return ".devcontainer/" in f"/{path}" or bool(_DEV_NAME_RE.search(posixpath.basename(path)))
 
 
-def _bind_mounted(art: Artifact) -> set[str]:
-    """Compose services that mount the source tree from the host: a live-reload dev setup."""
-    try:
-        root = yaml.compose(art.text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return set()
-    out: set[str] = set()
-    services = _yaml_get(root, "services")
-    for key, node in services.value if isinstance(services, yaml.MappingNode) else ():
-        volumes = _yaml_get(node, "volumes")
-        for item in volumes.value if isinstance(volumes, yaml.SequenceNode) else ():
-            source = (str(item.value).split(":")[0] if isinstance(item, yaml.ScalarNode)
-                      else str(getattr(_yaml_get(item, "source"), "value", "")))
-            if source.startswith("."):
-                out.add(str(key.value))
-    return out
-
-
-def _yaml_get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return v
-    return None
-
-
 def _expand(words: tuple[str, ...]) -> list[str]:
     """Command words, with the scripts of ``sh -c "…"`` split into words too."""
     out: list[str] = []
@@ -570,8 +543,9 @@ class DevServerInProduction(RepoRule):
                                    f"The production entry module starts {fact.data['what']}: {_ADVICE}")
 
     def _mounted(self, repo: Repo, path: str) -> set[str]:
+        """Compose services that mount the source tree from the host: a live-reload dev setup."""
         art = repo.artifact(path)
-        return _bind_mounted(art) if art is not None and art.kind is FileKind.COMPOSE else set()
+        return {s.name for s in art.services if s.mounts_source} if isinstance(art, ComposeFile) else set()
 
     def _dockerfile_env(self, repo: Repo) -> Iterator[Finding]:
         for art in _runtime(repo, FileKind.DOCKERFILE):

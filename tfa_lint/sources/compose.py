@@ -28,6 +28,8 @@ class Service:
     entrypoint: Command
     environment: tuple[EnvEntry, ...]
     ports: tuple[tuple[str, int], ...]
+    #: A volume mounts a relative host path (`./src:/app`): the source tree, as a live-reload dev setup does.
+    mounts_source: bool
 
 
 @dataclass(frozen=True)
@@ -99,4 +101,14 @@ def _service(name: str, line: int, node: yaml.MappingNode) -> Service:
         entrypoint=_command(_get(node, "entrypoint")),
         environment=tuple(env),
         ports=tuple(ports),
+        mounts_source=_mounts_source(_get(node, "volumes")),
     )
+
+
+def _mounts_source(volumes: yaml.Node | None) -> bool:
+    for item in volumes.value if isinstance(volumes, yaml.SequenceNode) else ():
+        source = (str(item.value).split(":")[0] if isinstance(item, yaml.ScalarNode)
+                  else str(getattr(_get(item, "source"), "value", "")))
+        if source.startswith("."):
+            return True
+    return False
