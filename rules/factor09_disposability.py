@@ -424,17 +424,30 @@ def _serving_modules(repo: Repo) -> dict[str, str | None]:
                 entries.add(path)
     out: dict[str, str | None] = {p: None for p in entries if path_role(p) == "src"}
     python = set(repo.files_of(FileKind.PYTHON))
+    by_suffix = _paths_by_suffix(python)
     for fact in repo.facts("module-imports"):
         if fact.path not in entries or path_role(fact.path) != "src":
             continue
-        for path in _resolve_imports(fact.path, fact.data["exact"], fact.data["absolute"], python):
+        for path in _resolve_imports(fact.path, fact.data["exact"], fact.data["absolute"], python, by_suffix):
             if path_role(path) == "src":
                 out.setdefault(path, fact.path)
     repo.memo["serving-modules"] = out
     return out
 
 
-def _resolve_imports(importer: str, exact: list[str], absolute: list[str], python: set[str]) -> set[str]:
+def _paths_by_suffix(paths: set[str]) -> dict[str, list[str]]:
+    """Each path under every tail of it that starts after a "/" (``a/b/c.py``: ``b/c.py``, ``c.py``)."""
+    index: dict[str, list[str]] = {}
+    for path in paths:
+        cut = path.find("/")
+        while cut != -1:
+            index.setdefault(path[cut + 1:], []).append(path)
+            cut = path.find("/", cut + 1)
+    return index
+
+
+def _resolve_imports(importer: str, exact: list[str], absolute: list[str], python: set[str],
+                     by_suffix: dict[str, list[str]]) -> set[str]:
     found: set[str] = set()
     here = posixpath.dirname(importer)
     for module in exact:
@@ -445,7 +458,7 @@ def _resolve_imports(importer: str, exact: list[str], absolute: list[str], pytho
             if cand in python or local in python:
                 found.add(cand if cand in python else local)
             elif "/" in module:  # a src/ layout: only a dotted path is specific enough to match by suffix
-                matches = [p for p in python if p.endswith("/" + cand)]
+                matches = by_suffix.get(cand, [])
                 if len(matches) == 1:
                     found.add(matches[0])
     found.discard(importer)
