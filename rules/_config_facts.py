@@ -14,10 +14,8 @@ import re
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import FileKind, Repo
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import FactCollector, PythonFile
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
@@ -48,7 +46,6 @@ class EnvReadFacts(FactCollector):
     """"env-read" facts (name, required) and "model-literal" facts (value)."""
 
     name = "env-reads"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file: PythonFile) -> None:
         super().__init__(file)

@@ -16,10 +16,8 @@ import shlex
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import Artifact, FileKind, Repo, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import FactCollector
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile
@@ -59,7 +57,6 @@ _PYTHON_RE = re.compile(r"^(?:.*/)?python(?:\d(?:\.\d+)?)?$")
 
 class ProcessFacts(FactCollector):
     name = "processes"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)

@@ -7,10 +7,8 @@ import re
 from collections.abc import Iterable, Iterator
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
 from ._cst import string_value
@@ -284,7 +282,6 @@ class EnvironmentNameBranch(PythonRule):
     factor = 1
     severity = Severity.WARNING
     title = "Behaviour branched on environment name"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
     what = """
         An `if` statement or conditional expression that compares the environment's name —
         `os.getenv("ENV")`, `os.environ["APP_ENV"]`, `settings.ENVIRONMENT`, `STAGE`… — with

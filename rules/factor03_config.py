@@ -9,10 +9,8 @@ import re
 from collections.abc import Iterable
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import Artifact, Fact, FileKind, Finding, Repo, Severity, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.redact import redact
 from tfa_lint.rule import ArtifactRule, Example, PythonRule, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
@@ -140,7 +138,6 @@ class SecretNamedLiteral(PythonRule):
     security = True
     security_severity = 7.5
     title = "Hardcoded secret bound to a secret-named variable or argument"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
     what = """
         A string literal that looks like a real credential (long enough, varied enough, not a
         placeholder, path, URL or environment-variable name) assigned to a name such as

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
 from ._cst import NestingDepth, string_value, target_name
@@ -220,7 +218,6 @@ class BackingFacts(FactCollector):
     """Backing-service client constructions and service-URL literals, for applicability and TFA0402."""
 
     name = "backing"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -265,7 +262,6 @@ class HardcodedServiceLocator(PythonRule):
     severity = Severity.WARNING
     title = "Backing-service locator hardcoded in code"
     collectors = (BackingFacts,)
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
     what = """
         A literal database, cache, broker or graph URL (`postgresql://…`, `redis://…`,
         `amqp://…`, `mongodb+srv://…`, `neo4j://…`, `sqlite:///app.db`) passed to a client
@@ -662,7 +658,6 @@ class ServiceChosenInCode(NestingDepth, PythonRule):
     severity = Severity.NOTE
     title = "Backing service chosen by a code constant, not by attached resource"
     collectors = (BackingFacts,)
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
     what = """
         An `if`/`elif` chain that tests a module-level constant holding a literal
         (`VECTOR_DB = "chroma"`, `USE_PINECONE = True`) and constructs a different client of

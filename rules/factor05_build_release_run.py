@@ -13,10 +13,8 @@ from collections.abc import Iterable
 
 import libcst as cst
 import pathspec
-from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import Example, FactCollector, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile, Instruction
 from tfa_lint.sources.envfile import EnvFile
@@ -100,7 +98,6 @@ class RuntimeInstallFacts(FactCollector):
     """Subprocess calls and ``pip.main`` calls that install packages or fetch code."""
 
     name = "runtime-installs"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.file.role != "src" or _INSTALLER_FILE_RE.match(posixpath.basename(self.file.path)):
@@ -493,7 +490,6 @@ class VersionFacts(NestingDepth, FactCollector):
     """Where the code names its version: ``__version__``, ``setup(version=…)``, a release env var."""
 
     name = "release-version"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)

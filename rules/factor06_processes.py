@@ -8,10 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import FileKind, FileRef, Finding, Repo, Severity, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import Example, PythonRule, RepoRule
 
 from ._processes import (
@@ -80,7 +78,6 @@ class ModuleStateMutated(PythonRule):
     precision = "medium"  # field trials: see docs/field-trials.md
     title = "Module-level variable holds state that functions change"
     collectors = (ProcessFacts,)
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
     what = """
         A module-level container (`{}`, `[]`, `set()`, `defaultdict(…)`, `deque()`…) that a
         function mutates (`x[k] = …`, `.append`, `.update`, `del x[k]`…), or a module-level
@@ -446,7 +443,6 @@ class _ConsoleAware(PythonRule):
     block that starts no server and runs no service loop (an admin or build script)."""
 
     _abstract = True
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)

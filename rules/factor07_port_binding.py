@@ -17,10 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import QualifiedNameSource, ScopeProvider
+from libcst.metadata import QualifiedNameSource
 
 from tfa_lint.model import Fact, FileKind, Finding, Repo, Severity, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import Example, FactCollector, RepoRule
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
@@ -127,7 +126,6 @@ class PortFacts(FactCollector):
     """Binds of listening sockets, reads of ``PORT`` from the environment, and the call graph."""
 
     name = "ports"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)

@@ -7,10 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 from tfa_lint.sources.pyproject import Pyproject
 
@@ -188,7 +186,6 @@ class BackgroundWorkInWebProcess(PythonRule):
     factor = 8
     severity = Severity.WARNING
     title = "Background or scheduled work runs inside the web process"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
     collectors = (ProcessFacts,)
     what = """
         In a module that creates a web app (FastAPI, Flask, Starlette, gradio…), or in a
@@ -446,7 +443,6 @@ class DaemonFacts(FactCollector):
     """Code that detaches the process from its supervisor or writes a PID file."""
 
     name = "daemonize"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)

@@ -9,10 +9,8 @@ import shlex
 from collections.abc import Iterable
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import ArtifactRule, Example, FactCollector, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile
 
@@ -311,7 +309,6 @@ class ImportTimeWork(FactCollector):
     """Slow calls that run when a module is imported, and the modules it imports at module scope."""
 
     name = "import-time-work"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)

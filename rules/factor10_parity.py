@@ -9,11 +9,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import Example, FactCollector, RepoRule
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
@@ -89,7 +87,6 @@ class EnvDefaults(FactCollector):
     ``os.environ.get(K) or default`` and pydantic ``BaseSettings`` field defaults."""
 
     name = "env-defaults"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def visit_Call(self, node: cst.Call) -> None:
         key = self._lookup(node)
@@ -345,7 +342,6 @@ class DevServerFacts(FactCollector):
     """Servers started in code with a development flag, and Flask's built-in server."""
 
     name = "dev-server"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)

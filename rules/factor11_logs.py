@@ -6,10 +6,8 @@ import re
 from collections.abc import Iterable
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
 from ._processes import (
@@ -44,7 +42,6 @@ class PrintInServiceCode(PythonRule):
     precision = "medium"  # field trials: see docs/field-trials.md
     title = "print() used for operational output in service code"
     collectors = (ProcessFacts,)
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
     what = """
         A call to the built-in `print` (not a local function of that name) in the source of a
         repository that runs a service or worker. Not reported: `if __name__ == "__main__":`
@@ -319,7 +316,6 @@ class LoggingFacts(FactCollector):
     """Where logging is used, and whether a structured (JSON) formatter is configured."""
 
     name = "logging"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def visit_Call(self, node: cst.Call) -> None:
         names = self.qualified_names(node.func)
@@ -454,7 +450,6 @@ class LogSinkFacts(FactCollector):
     """Where a module sends its logs: files (``file-log``) or the process's streams (``stream-log``)."""
 
     name = "log-sinks"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -794,7 +789,6 @@ class SecretInLogs(PythonRule):
     security = True
     security_severity = 6.5
     title = "Secret values sent to logs"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
     what = """
         A `print()`, `logging.<level>()` or `<logger>.<level>()` call (a name bound to
         `logging.getLogger(…)`, structlog's `get_logger()`, loguru's `logger`, or conventionally

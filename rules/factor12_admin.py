@@ -13,10 +13,8 @@ import shlex
 from collections.abc import Iterable
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
 
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
-from tfa_lint.positions import FastPositionProvider
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
 from ._cst import string_value
@@ -88,7 +86,6 @@ class AdminFacts(FactCollector):
     """
 
     name = "admin"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -502,7 +499,6 @@ class AdminScriptOutsideEnvironment(PythonRule):
     severity = Severity.WARNING
     precision = "medium"  # field trials: see docs/field-trials.md
     title = "Admin script runs outside the app's environment"
-    METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)
     collectors = (AdminFacts,)
     what = """
         In an admin script (under `scripts/` or `bin/`, or a module named `migrate*`, `ingest*`,

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
 from tfa_lint.config import Config
@@ -10,6 +13,89 @@ from tfa_lint.rule import Rule, load_rules
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
+
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+from synthetic import generate  # noqa: E402
+
+
+#: Scoping that name resolution must get right: shadowing before and after use, global and
+#: nonlocal, class bodies hidden from methods, comprehension and lambda scopes, dotted and
+#: relative imports, conditional imports, walrus, match captures, PEP 695 scopes.
+SCOPE_EDGES = """\
+import os, os.path
+import a.b.c as abc
+from .. import sibling
+from .pkg import mod as m
+from typing import *
+try:
+    import ujson as json
+except ImportError:
+    json = None
+print("early")
+def print(*a): ...
+print("late")
+x = os.environ.get("X")
+class Settings(m.Base, metaclass=abc.Meta):
+    os = "shadow"
+    value = os.upper()
+    def method(self, os=os):
+        return os.getenv("Y"), [os for os in range(3)], lambda os=os: os.path
+    items = [os.path for _ in range(2)]
+def outer():
+    client = None
+    def inner():
+        nonlocal client
+        client = sibling.Client()
+        global x
+        x = json.loads(client)
+        return client.get(), x.attr
+    requests = __import__("requests")
+    requests.get("u")
+    del client
+    if (n := len(os.sep)) > 1:
+        return n
+    for os.environ["K"] in ():
+        pass
+    with open("f") as (fh, other):
+        fh.read()
+    try:
+        pass
+    except (OSError, abc.Err) as err:
+        raise err.with_traceback(None)
+match command:
+    case {"k": os, **rest} if os.path:
+        rest.clear()
+    case [first, *others]:
+        first.run(others)
+type Alias[T: os.PathLike] = list[T]
+def generic[T](arg: T) -> T: return m.call(arg)()
+class Box[T](m.Base[T]): item: T = abc.make()
+f"{os.getcwd()!r:>{json.width}}"
+[y for x in os.listdir() for y in x if y.startswith(abc.p)]
+{k: v for k, v in os.environ.items()}
+"""
+
+
+def python_corpus(tmp_path: Path) -> Iterator[tuple[str, cst.Module]]:
+    """Every Python source of the rule examples, the example repos and a generated repo, plus
+    edge cases of the grammar and of scoping, parsed."""
+    texts = {f"{rule_id}:{path}": text for rule_id, rule in load_rules(plugins=False).items()
+             for example in (*rule.invalid, *rule.valid) for path, text in example.files.items()
+             if path.endswith(".py")}
+    for root in (REPO_ROOT / "examples", generate(tmp_path, 40, seed=3)):
+        texts.update({str(p): p.read_text() for p in root.rglob("*.py")})
+    texts["edge.py"] = (
+        'x = f"{a!r:>{width}} {b=}" + rb"\\x00"\nmatch p:\n    case [1, *rest] | {"k": _, **kw}: pass\n'
+        "try:\n    pass\nexcept* ValueError as e:\n    raise\nasync def g[T](x: T, /, *a, k=1, **kw) -> T:\n"
+        "    async with a as (b, c): yield [y async for y in x if y]\n@d\nclass C(B, metaclass=M): z: int = 1\n"
+        "lambda *, q=2: (yield)\nglobal g; del x[0], y\nfrom . import (a as b,)\nimport os.path as p\n")
+    texts["scopes.py"] = SCOPE_EDGES
+    for label, text in sorted(texts.items()):
+        try:
+            yield label, cst.parse_module(text)
+        except cst.ParserSyntaxError:
+            continue
+
 
 
 @pytest.fixture(autouse=True)

@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import libcst as cst
 import pytest
 
 from tfa_lint import fastvisit
-from tfa_lint.rule import load_rules
 
-from conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "bench"))
-from synthetic import generate  # noqa: E402
-
-
-def corpus(tmp_path: Path) -> Iterator[tuple[str, cst.Module]]:
-    texts = {f"{rule_id}:{path}": text for rule_id, rule in load_rules(plugins=False).items()
-             for example in (*rule.invalid, *rule.valid) for path, text in example.files.items()
-             if path.endswith(".py")}
-    for root in (REPO_ROOT / "examples", generate(tmp_path, 40, seed=3)):
-        texts.update({str(p): p.read_text() for p in root.rglob("*.py")})
-    texts["edge.py"] = (
-        'x = f"{a!r:>{width}} {b=}" + rb"\\x00"\nmatch p:\n    case [1, *rest] | {"k": _, **kw}: pass\n'
-        "try:\n    pass\nexcept* ValueError as e:\n    raise\nasync def g[T](x: T, /, *a, k=1, **kw) -> T:\n"
-        "    async with a as (b, c): yield [y async for y in x if y]\n@d\nclass C(B, metaclass=M): z: int = 1\n"
-        "lambda *, q=2: (yield)\nglobal g; del x[0], y\nfrom . import (a as b,)\nimport os.path as p\n")
-    for label, text in sorted(texts.items()):
-        try:
-            yield label, cst.parse_module(text)
-        except cst.ParserSyntaxError:
-            continue
+from conftest import python_corpus as corpus
 
 
 class Recorder(cst.CSTVisitor):

@@ -92,7 +92,7 @@ def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult) -> None
     except RecursionError:
         result.diagnostics.append(Diagnostic(rel, "nested too deeply to parse: only text checks ran", skipped=False))
         return
-    file = PythonFile(path=rel, text=text, role=path_role(rel))
+    file = PythonFile(path=rel, text=text, role=path_role(rel), module=module)
     visitors = [r(file) for r in rules.python] + [c(file) for c in rules.collectors]
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
     try:

@@ -28,7 +28,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 import libcst as cst
-from libcst.metadata import QualifiedName, ScopeProvider
+from libcst.metadata import QualifiedName
 
 from tfa_lint.model import (
     FACTOR_NAMES,
@@ -40,6 +40,7 @@ from tfa_lint.model import (
     Severity,
     path_role,
 )
+from tfa_lint.names import NameResolver
 from tfa_lint.positions import FastPositionProvider, unpack
 from tfa_lint.redact import redact_known_keys
 
@@ -216,12 +217,17 @@ class PythonFile:
     path: str
     text: str
     role: str  # see tfa_lint.model.path_role
-    #: Qualified names already resolved in this file: every rule asks about the same calls.
-    resolved: dict[cst.CSTNode, set[QualifiedName]] = field(default_factory=dict, repr=False, compare=False)
+    module: cst.Module = field(default_factory=lambda: cst.Module([]), repr=False, compare=False)
 
     @property
     def lines(self) -> list[str]:
         return self.text.splitlines()
+
+    @functools.cached_property
+    def names(self) -> NameResolver:
+        """Qualified names in this module, built on the first question: files no rule asks
+        about are never scope-analysed."""
+        return NameResolver(self.module)
 
 
 _EMPTY_MODULE = cst.Module([])
@@ -237,12 +243,7 @@ def _visitor_method_names(cls: type) -> tuple[str, ...]:
 
 
 class _PositionedVisitor(cst.BatchableCSTVisitor):
-    """Shared by rules and collectors: positions of nodes always, qualified names on request.
-
-    A visitor that calls ``qualified_names`` declares
-    ``METADATA_DEPENDENCIES = (FastPositionProvider, ScopeProvider)``; one that does not, leaves
-    the default, and files none of whose visitors ask for scopes are not scope-analysed.
-    """
+    """Shared by rules and collectors: positions of nodes, and qualified names."""
 
     METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = (FastPositionProvider,)
 
@@ -261,20 +262,13 @@ class _PositionedVisitor(cst.BatchableCSTVisitor):
         return line, column + 1, end_line, end_column + 1
 
     def resolved_names(self, node: cst.CSTNode) -> set[QualifiedName]:
-        """What ``node`` resolves to, with where each name comes from (import, builtin, local).
-
-        The answer of libcst's ``QualifiedNameProvider``, asked of the scope for this node only:
-        that provider computes it for every node of the file, which measured as much as the
-        scope analysis itself. Needs ``ScopeProvider`` in ``METADATA_DEPENDENCIES``."""
-        memo = self.file.resolved
-        if node not in memo:
-            scope = self.get_metadata(ScopeProvider, node, None)
-            memo[node] = set(scope.get_qualified_names_for(node)) if scope is not None else set()
-        return memo[node]
+        """What ``node`` resolves to, with where each name comes from (import, builtin, local):
+        libcst's ``QualifiedNameProvider`` answer, from :class:`tfa_lint.names.NameResolver`."""
+        return self.file.names.qualified_names(node)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         """What ``node`` resolves to (``openai.OpenAI``, ``builtins.print``), through aliases and
-        local shadows. Needs ``ScopeProvider`` in ``METADATA_DEPENDENCIES``."""
+        local shadows."""
         return {q.name for q in self.resolved_names(node)}
 
     @staticmethod
