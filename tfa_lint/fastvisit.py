@@ -2,9 +2,8 @@
 
 ``CSTNode.visit`` walks a node's children through ``_visit_and_replace_children``, which
 builds a new copy of the node even when the visitor is a plain ``CSTVisitor`` that can
-change nothing; the copy is then thrown away. Every traversal of a scan pays for it: the
-rules' batched traversal and the two that ``ScopeProvider`` makes (its own and
-``ExpressionContextProvider``'s).
+change nothing; the copy is then thrown away. Every traversal of a scan paid for it: the
+rules' batched traversal and the qualified-name resolver's walk (tfa_lint/names.py).
 
 :func:`install` replaces ``CSTNode.visit`` with one that, for a ``CSTVisitor``, calls the
 same hooks in the same order (``on_visit``, then per child field ``on_visit_attribute``,
@@ -82,7 +81,7 @@ _BATCHED_CLASS = getattr(_batched_visitor, "_BatchedCSTVisitor", None)
 
 def _modes(kind: type) -> tuple[int, int, int]:
     """How ``kind`` dispatches its visit hooks, its leave hooks and its attribute hooks
-    (``ScopeProvider``'s visitor, for one, overrides ``on_leave`` only)."""
+    (``tfa_lint.names``' walker and libcst's ``ScopeProvider`` override ``on_leave`` only)."""
     if not issubclass(kind, CSTVisitor):
         return _NOT_READ_ONLY, _NOT_READ_ONLY, _NOT_READ_ONLY
     return (_dispatch(kind, "on_visit"), _dispatch(kind, "on_leave"),

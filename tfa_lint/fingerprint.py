@@ -21,7 +21,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfa_lint.line_hash import line_hashes
@@ -33,10 +33,34 @@ _WHITESPACE_RE = re.compile(r"\s+")
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 
+class _LineHashes:
+    """GitHub's hash of every line of one file, computed on the first question: only the
+    SARIF report asks, and hashing every line of every file with findings was a third of a
+    warm scan (onyx, cProfile)."""
+
+    def __init__(self, data: bytes | None) -> None:
+        self._data = data
+        self._hashes: dict[int, str] | None = None
+
+    def get(self, line: int) -> str | None:
+        if self._hashes is None:
+            self._hashes = line_hashes(self._data.decode("utf-8", errors="replace")) if self._data is not None else {}
+            self._data = None
+        return self._hashes.get(line)
+
+
 @dataclass(frozen=True)
 class Identity:
     fingerprint: str
-    line_hash: str
+    line: int
+    hashes: _LineHashes = field(repr=False, compare=False)
+
+    @property
+    def line_hash(self) -> str:
+        """GitHub's ``primaryLocationLineHash`` of the finding's line. A file that is not text
+        (runtime state is never read) still needs the hash GitHub requires: our own stable
+        value, in GitHub's "hex:n" shape."""
+        return self.hashes.get(self.line) or f"{self.fingerprint[:16]}:1"
 
 
 def identify(root: Path, findings: Iterable[Finding], kinds: dict[str, FileKind]) -> dict[Finding, Identity]:
@@ -47,16 +71,15 @@ def identify(root: Path, findings: Iterable[Finding], kinds: dict[str, FileKind]
     identities: dict[Finding, Identity] = {}
     for path, found in by_path.items():
         data = _read_bytes(root / path, kinds.get(path))
-        lines, hashes = _lines_and_hashes(data, kinds.get(path)) if data is not None else ([], {})
+        lines = _lines(data, kinds.get(path)) if data is not None else []
+        hashes = _LineHashes(data if lines else None)
         seen: dict[tuple[str, str], int] = defaultdict(int)
         for finding in sorted(found, key=lambda f: (f.line, f.column, f.rule, f.message)):
             content = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
             key = (finding.rule, _WHITESPACE_RE.sub("", content))
             seen[key] += 1
             stable = fingerprint(finding.rule, path, key[1], seen[key])
-            # A file that is not text (runtime state is never read) still needs the hash GitHub
-            # requires: our own stable value, in GitHub's "hex:n" shape.
-            identities[finding] = Identity(stable, hashes.get(finding.line) or f"{stable[:16]}:1")
+            identities[finding] = Identity(stable, finding.line, hashes)
     return identities
 
 
@@ -75,14 +98,12 @@ def _read_bytes(path: Path, kind: FileKind | None) -> bytes | None:
         return None
 
 
-def _lines_and_hashes(data: bytes, kind: FileKind) -> tuple[list[str], dict[int, str]]:
-    """The file's lines as the rules numbered them, and GitHub's hash of each line.
-
-    The hash reads the bytes as the action does (Node's UTF-8 decoding: BOM kept, invalid
-    bytes replaced); the lines come from the same decoding the parsers used.
-    """
+def _lines(data: bytes, kind: FileKind) -> list[str]:
+    """The file's lines as the rules numbered them, from the decoding the parsers used (GitHub's
+    hash reads the bytes as the action does instead: Node's UTF-8, BOM kept, invalid bytes
+    replaced)."""
     try:
         text = decode(data, kind)
     except SourceError:
-        return [], {}
-    return _LINE_BREAK_RE.split(text), line_hashes(data.decode("utf-8", errors="replace"))
+        return []
+    return _LINE_BREAK_RE.split(text)
