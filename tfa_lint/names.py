@@ -278,6 +278,7 @@ class NameResolver:
         self._scope_of = walker.scope_of
         self._reads = walker.reads
         self._answers: dict[cst.CSTNode, set[QualifiedName]] = {}
+        self._names: dict[cst.CSTNode, frozenset[str]] = {}
 
     def qualified_names(self, node: cst.CSTNode) -> set[QualifiedName]:
         """``ScopeProvider``'s ``scope.get_qualified_names_for(node)``, with the scope libcst
@@ -285,6 +286,14 @@ class NameResolver:
         answer = self._answers.get(node)
         if answer is None:
             answer = self._answers[node] = self._resolve(node)
+        return answer
+
+    def names(self, node: cst.CSTNode) -> frozenset[str]:
+        """Just the names of :meth:`qualified_names`: what rules compare, often several rules
+        about the same call (on langgraph, 15 questions per distinct node)."""
+        answer = self._names.get(node)
+        if answer is None:
+            answer = self._names[node] = frozenset(q.name for q in self.qualified_names(node))
         return answer
 
     def _resolve(self, node: cst.CSTNode) -> set[QualifiedName]:

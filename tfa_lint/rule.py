@@ -266,10 +266,10 @@ class _PositionedVisitor(cst.BatchableCSTVisitor):
         libcst's ``QualifiedNameProvider`` answer, from :class:`tfa_lint.names.NameResolver`."""
         return self.file.names.qualified_names(node)
 
-    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+    def qualified_names(self, node: cst.CSTNode) -> frozenset[str]:
         """What ``node`` resolves to (``openai.OpenAI``, ``builtins.print``), through aliases and
         local shadows."""
-        return {q.name for q in self.resolved_names(node)}
+        return self.file.names.names(node)
 
     @staticmethod
     def source_of(node: cst.CSTNode) -> str:
