@@ -112,11 +112,7 @@ class _ScopeWalker(cst.CSTVisitor):
                 self.scope.record_import_assignment(dotted, node, bound)
         return False
 
-    def visit_Import(self, node: cst.Import) -> bool:
-        return self._visit_import_alike(node)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return self._visit_import_alike(node)
+    visit_Import = visit_ImportFrom = _visit_import_alike
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         if self._top_attribute[-1] is None:
@@ -199,18 +195,6 @@ class _ScopeWalker(cst.CSTVisitor):
             self.scope.record_nonlocal_overwrite(item.name.value)
         return False
 
-    def visit_ListComp(self, node: cst.ListComp) -> bool:
-        return self._visit_comprehension(node)
-
-    def visit_SetComp(self, node: cst.SetComp) -> bool:
-        return self._visit_comprehension(node)
-
-    def visit_DictComp(self, node: cst.DictComp) -> bool:
-        return self._visit_comprehension(node)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
-        return self._visit_comprehension(node)
-
     def _visit_comprehension(self, node: _Comprehension) -> bool:
         for_in: cst.CompFor | None = node.for_in
         while for_in is not None:
@@ -233,6 +217,8 @@ class _ScopeWalker(cst.CSTVisitor):
             node.elt.visit(self)
         self.scope = outer
         return False
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comprehension
 
     def visit_For(self, node: cst.For) -> bool:
         _stored_names(node.target, self._stores)
