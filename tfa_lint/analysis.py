@@ -16,6 +16,7 @@ from tfa_lint import fastvisit
 from tfa_lint.model import Artifact, Diagnostic, Fact, FileKind, Finding, path_role
 from tfa_lint.rule import PythonFile, Rule, RuleSet
 from tfa_lint.sources import SourceError, decode, parse_artifact
+from tfa_lint.sources.python import parse_python
 from tfa_lint.suppress import Suppression, parse_suppressions
 
 
@@ -58,6 +59,7 @@ def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet) -> FileR
             artifact = Artifact(path=rel, kind=kind, text=text)
         else:
             result.artifact = artifact
+            result.diagnostics.extend(Diagnostic(rel, problem, skipped=False) for problem in artifact.problems())
     runtime = path_role(rel) in ("src", "script")
     for rule_cls in rules.artifact:
         if rule_cls.runtime_only and not runtime:
@@ -84,13 +86,9 @@ def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult) -> None
     if not rules.python and not rules.collectors:
         return
     try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        result.diagnostics.append(Diagnostic(
-            rel, f"Python syntax error at line {exc.raw_line}: only text checks ran", skipped=False))
-        return
-    except RecursionError:
-        result.diagnostics.append(Diagnostic(rel, "nested too deeply to parse: only text checks ran", skipped=False))
+        module = parse_python(text)
+    except SourceError as exc:
+        result.diagnostics.append(Diagnostic(rel, f"{exc}: only text checks ran", skipped=False))
         return
     file = PythonFile(path=rel, text=text, role=path_role(rel), module=module)
     visitors = [r(file) for r in rules.python] + [c(file) for c in rules.collectors]

@@ -241,11 +241,11 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
         if auto_color:
             color = path is None and sys.stdout.isatty()
         options = replace(report_options, color=color and name == "text")
-        reports.append((render[name](result, card, options), path))
+        reports.append((_utf8_safe(render[name](result, card, options)), path))
     if opts.write_baseline is not None:
         recorded = [f for f in [*result.findings, *result.baselined] if f.rule != StaleBaselineEntry.id]
         fingerprints = {f: result.identities[f].fingerprint for f in recorded}
-        reports.append((baseline_file(recorded, fingerprints), opts.write_baseline))
+        reports.append((_utf8_safe(baseline_file(recorded, fingerprints)), opts.write_baseline))
     write_atomically([(path, text) for text, path in reports if path is not None])
     for text, path in reports:
         if path is None:
@@ -258,6 +258,13 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
     failing = [f for f in result.findings if severities[f.rule].rank >= config.fail_on.rank]
     under = config.fail_under is not None and card.overall is not None and card.overall < config.fail_under
     return EXIT_FINDINGS if failing or under else EXIT_CLEAN
+
+
+def _utf8_safe(text: str) -> str:
+    """A report that is valid UTF-8 whatever the file names: a name that is not UTF-8 reaches
+    us with its bad bytes as lone surrogates, which become ``\\udcff`` (in JSON and SARIF an
+    escape that decodes back to the same name)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @cli.command("rules")

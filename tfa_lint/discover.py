@@ -26,6 +26,8 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 )
 #: Lock files are often larger than source files; they get their own cap.
 LOCK_FILE_MAX_BYTES = 32 * 1024 * 1024
+#: Directories deeper than this are not descended (a hostile tree can nest thousands).
+MAX_DEPTH = 128
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,9 @@ def _excluded(excludes: pathspec.GitIgnoreSpec, rel: str, is_dir: bool) -> bool:
 
 def _walk(root: Path, directory: Path, rel_dir: str, ignores: _Ignores, excludes: pathspec.GitIgnoreSpec,
           max_bytes: int, diagnostics: list[Diagnostic], cache: _SpecCache) -> Iterator[SourceFile]:
+    if rel_dir.count("/") >= MAX_DEPTH:
+        diagnostics.append(Diagnostic(rel_dir, f"directory nested too deep (over {MAX_DEPTH} levels): not descended"))
+        return
     if rel_dir:
         ignores = ignores.with_dir(rel_dir, _maybe_spec(directory, rel_dir, diagnostics, cache))
     try:
@@ -208,6 +213,10 @@ def _walk(root: Path, directory: Path, rel_dir: str, ignores: _Ignores, excludes
             is_dir = entry.is_dir(follow_symlinks=False)
         except OSError:
             is_dir = False
+        if not is_dir and entry.is_symlink() and _is_dir(entry):
+            if not (_excluded(excludes, rel, True) or ignores.ignored(rel, True)):
+                diagnostics.append(Diagnostic(rel, "symlink to a directory: not followed"))
+            continue
         if is_dir:
             if _excluded(excludes, rel, True) or ignores.ignored(rel, True):
                 continue
@@ -218,6 +227,13 @@ def _walk(root: Path, directory: Path, rel_dir: str, ignores: _Ignores, excludes
             sf = _take_file(root, Path(entry.path), rel, ignores, excludes, max_bytes, diagnostics)
             if sf:
                 yield sf
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _take_file(root: Path, path: Path, rel: str, ignores: _Ignores, excludes: pathspec.GitIgnoreSpec,

@@ -140,6 +140,11 @@ class Artifact:
     def name(self) -> str:
         return posixpath.basename(self.path)
 
+    def problems(self) -> list[str]:
+        """What the parser read past (lines it could not make sense of), each a one-line
+        reason for a diagnostic; never the line's text, which may hold a secret."""
+        return []
+
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset into ``text``."""
         line = self.text.count("\n", 0, offset) + 1

@@ -136,7 +136,8 @@ def _outside_notification(finding: Finding) -> dict:
 
 
 def _artifact(path: str) -> dict:
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+    # The name's bytes, percent-encoded: a name that is not UTF-8 keeps its own bytes.
+    return {"uri": quote(path.encode("utf-8", "surrogateescape"), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _clip(text: str) -> str:

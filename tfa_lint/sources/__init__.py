@@ -25,6 +25,8 @@ def decode(data: bytes, kind: FileKind) -> str:
 
     Binary content (a NUL byte) and undecodable bytes are refused with a reason.
     """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise SourceError("encoded as UTF-16 (byte-order mark): save it as UTF-8 to have it checked")
     if b"\x00" in data:
         raise SourceError("binary content (NUL byte): not a text file")
     data = data.removeprefix(codecs.BOM_UTF8)

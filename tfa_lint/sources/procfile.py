@@ -21,14 +21,22 @@ class Process:
 @dataclass(frozen=True)
 class Procfile(Artifact):
     processes: tuple[Process, ...]
+    unreadable: tuple[int, ...] = ()  # lines that declare no process
+
+    def problems(self) -> list[str]:
+        return [f"line {n}: not a `name: command` declaration: ignored" for n in self.unreadable]
 
 
 def parse(path: str, text: str) -> Procfile:
     processes = []
+    unreadable = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        if raw.lstrip().startswith("#"):
+        if not raw.strip() or raw.lstrip().startswith("#"):
             continue
         match = _LINE_RE.match(raw.strip())
         if match and match.group(2):
             processes.append(Process(match.group(1), match.group(2), number, raw.index(match.group(2)) + 1))
-    return Procfile(path=path, kind=FileKind.PROCFILE, text=text, processes=tuple(processes))
+        else:
+            unreadable.append(number)
+    return Procfile(path=path, kind=FileKind.PROCFILE, text=text, processes=tuple(processes),
+                    unreadable=tuple(unreadable))

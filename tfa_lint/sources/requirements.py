@@ -48,6 +48,10 @@ class RequirementsFile(Artifact):
     def requirements(self) -> list[RequirementLine]:
         return [e for e in self.entries if e.requirement is not None]
 
+    def problems(self) -> list[str]:
+        return [f"line {e.line}: not a requirement pip can read ({e.error}): ignored"
+                for e in self.entries if e.error is not None]
+
 
 def logical_lines(text: str) -> list[tuple[int, str]]:
     """(first line number, text) with comments stripped and backslash continuations joined."""
