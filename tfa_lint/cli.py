@@ -2,13 +2,15 @@
 
 Exit codes: 0 clean (or a baseline written); 1 findings at or above ``--fail-on`` (default:
 warning) that the baseline does not record, or a score under ``--fail-under``; 2 usage,
-configuration or internal error (one line; ``--debug`` for the traceback).
+configuration or internal error (one line; ``--debug`` for the traceback), or a rule that
+crashed on some file (the reports are still written, naming the rule and the file).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import traceback
 from dataclasses import dataclass, replace
@@ -36,6 +38,7 @@ from tfa_lint.engine import report_scope, scan
 from tfa_lint.model import FACTOR_NAMES
 from tfa_lint.parallel import available_cores
 from tfa_lint.progress import ProgressLine
+from tfa_lint.redact import redact_known_keys
 from tfa_lint.report import FORMATS, ReportOptions, renderers
 from tfa_lint.rule import RuleError, RuleSet, load_rules
 from tfa_lint.score import score
@@ -124,6 +127,8 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
     The whole repository is always read, because many checks join several files; PATHS
     only narrow which findings are reported (pre-commit passes the staged files).
     """
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _interrupt)  # a CI job cancelled: end as on Ctrl-C
     try:
         targets = _targets(formats, output, output_sarif)
         options = _Options(select, ignore, fail_under, fail_on, config_file, baseline, write_baseline,
@@ -132,6 +137,9 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
                       ReportOptions(color=bool(color), sarif_category=sarif_category), color is None)
     except click.UsageError:
         raise
+    except KeyboardInterrupt:
+        click.echo("tfa-lint: interrupted: no report written", err=True)
+        code = EXIT_ERROR
     except (ConfigError, RuleError, BaselineError) as exc:
         click.echo(f"tfa-lint: error: {exc}", err=True)
         code = EXIT_ERROR
@@ -140,11 +148,15 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
         code = EXIT_ERROR
     except Exception as exc:  # anything else is our bug: say so in one line
         if debug:
-            traceback.print_exc()
-        click.echo(f"tfa-lint: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
-                   err=True)
+            click.echo(_safe_output(traceback.format_exc()), err=True, nl=False)
+        click.echo(_safe_output(f"tfa-lint: internal error: {type(exc).__name__}: {exc} "
+                                "(rerun with --debug for details)"), err=True)
         code = EXIT_ERROR
     sys.exit(code)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _targets(formats: list[tuple[str, Path | None]], output: Path | None,
@@ -241,15 +253,20 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
         if auto_color:
             color = path is None and sys.stdout.isatty()
         options = replace(report_options, color=color and name == "text")
-        reports.append((_utf8_safe(render[name](result, card, options)), path))
+        reports.append((_safe_output(render[name](result, card, options)), path))
     if opts.write_baseline is not None:
         recorded = [f for f in [*result.findings, *result.baselined] if f.rule != StaleBaselineEntry.id]
         fingerprints = {f: result.identities[f].fingerprint for f in recorded}
-        reports.append((_utf8_safe(baseline_file(recorded, fingerprints)), opts.write_baseline))
+        reports.append((_safe_output(baseline_file(recorded, fingerprints)), opts.write_baseline))
     write_atomically([(path, text) for text, path in reports if path is not None])
     for text, path in reports:
         if path is None:
             click.echo(text, nl=False)
+    crashed = [d for d in result.diagnostics if d.internal]
+    if crashed:
+        click.echo(f"tfa-lint: {len(crashed)} internal error(s): a rule crashed; the report lists where "
+                   "(please report it)", err=True)
+        return EXIT_ERROR
     if opts.write_baseline is not None:
         click.echo(f"tfa-lint: wrote {len(recorded)} finding(s) to the baseline {opts.write_baseline}", err=True)
         return EXIT_CLEAN
@@ -260,11 +277,13 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
     return EXIT_FINDINGS if failing or under else EXIT_CLEAN
 
 
-def _utf8_safe(text: str) -> str:
-    """A report that is valid UTF-8 whatever the file names: a name that is not UTF-8 reaches
-    us with its bad bytes as lone surrogates, which become ``\\udcff`` (in JSON and SARIF an
-    escape that decodes back to the same name)."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+def _safe_output(text: str) -> str:
+    """What tfa-lint writes anywhere. Rules redact the secrets they report; this redacts, once
+    more, anything shaped like a provider key that reached a report another way (an exception's
+    message, a file name). And it is valid UTF-8 whatever the file names: a name that is not
+    UTF-8 reaches us with its bad bytes as lone surrogates, which become ``\\udcff`` (in JSON
+    and SARIF an escape that decodes back to the same name)."""
+    return redact_known_keys(text).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @cli.command("rules")

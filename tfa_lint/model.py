@@ -123,6 +123,11 @@ class Diagnostic:
     message: str
     skipped: bool = True
 
+    @property
+    def internal(self) -> bool:
+        """A rule crashed here: tfa-lint's bug, which makes the exit code 2."""
+        return self.message.startswith("internal error")
+
 
 @dataclass(frozen=True)
 class Artifact:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -93,6 +94,10 @@ def _run(pending: list[tuple[int, SourceFile]], rules: RuleSet, jobs: int):
 def _init_worker(rules: RuleSet) -> None:
     global _worker_rules
     _worker_rules = rules
+    # Ctrl-C reaches the whole process group: the parent ends the scan and stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _analyze_in_worker(item: tuple[int, SourceFile]) -> tuple[int, FileResult, str | None]:

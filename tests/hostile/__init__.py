@@ -16,8 +16,9 @@ from pathlib import Path
 
 from tfa_lint.discover import MAX_DEPTH
 
-#: Deeper than Python's default recursion limit, in a path shorter than PATH_MAX.
-DIRECTORY_DEPTH = 1200
+#: Deeper than discovery descends (tfa_lint.discover.MAX_DEPTH); shallow enough for pytest to
+#: delete the temporary directory afterwards (shutil.rmtree recurses).
+DIRECTORY_DEPTH = 600
 NESTING_DEPTH = 5000
 
 

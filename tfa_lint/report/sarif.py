@@ -114,7 +114,7 @@ def _result(finding: Finding, rule: type[Rule], rule_index: int, scan: ScanResul
 
 
 def _notification(diagnostic: Diagnostic, prefix: str) -> dict:
-    internal = "internal error" in diagnostic.message
+    internal = diagnostic.internal
     out: dict = {
         "level": "error" if internal else "warning" if diagnostic.skipped else "note",
         "message": {"text": f"{diagnostic.path}: {diagnostic.message}"},
