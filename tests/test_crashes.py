@@ -12,12 +12,16 @@ import textwrap
 import time
 from pathlib import Path
 
+import libcst as cst
 import pytest
 from click.testing import CliRunner
 from conftest import write_tree
 
+from tfa_lint import parallel
 from tfa_lint.cli import cli
-from tfa_lint.rule import load_rules
+from tfa_lint.discover import discover
+from tfa_lint.model import Severity
+from tfa_lint.rule import Example, PythonRule, RuleSet, load_rules
 
 #: Shaped like an OpenAI key (not a real one): a crashing rule's message must not carry it.
 LEAKY = "sk-proj-" + "Zq7" * 14
@@ -102,3 +106,52 @@ def test_an_interrupted_scan_exits_2_and_writes_no_report(tmp_path: Path, signum
     assert not report.exists()
     assert not list(tmp_path.glob(".report.json.*"))  # no temporary file left either
     assert b"interrupted" in err and b"Traceback" not in err
+
+
+class MisbehavesOnMarkers(PythonRule):
+    """Reports every ``print()``; kills its own process at ``die_here()``, loops at
+    ``spin_here()``, and loops deaf to the alarm (as native code would) at ``stuck_here()``."""
+
+    id = "TFA0897"
+    name = "misbehaves-on-markers"
+    factor = 8
+    severity = Severity.WARNING
+    title = "A rule that crashes, loops and hangs"
+    what = why = fix = "Test only."
+    invalid = (Example.of("print(1)\n"),)
+    valid = (Example.of("x = 1\n"),)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = node.func.value if isinstance(node.func, cst.Name) else ""
+        if name == "print":
+            self.report(node, "print")
+        elif name == "die_here":
+            os.kill(os.getpid(), signal.SIGKILL)
+        elif name == "spin_here":
+            while True:
+                pass
+        elif name == "stuck_here":
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            while True:
+                time.sleep(0.01)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the pool forks with the test's rule class in place")
+def test_a_worker_that_dies_or_hangs_costs_its_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {f"app/ok{i}.py": f"def f{i}():\n    print({i})\n" for i in range(30)}
+    files |= {"app/die.py": "die_here()\n", "app/spin.py": "spin_here()\n", "app/stuck.py": "stuck_here()\n"}
+    root = write_tree(tmp_path / "repo", files)
+    monkeypatch.setattr(parallel, "GRACE_SECONDS", 2.0)
+    listed, _ = discover([root], root)
+    start = time.monotonic()
+    results = {r.path: r for r in parallel.analyze_files(listed, RuleSet.of([MisbehavesOnMarkers]), jobs=2,
+                                                          file_timeout=1.0)}
+    assert time.monotonic() - start < 60
+    assert [d.message for d in results["app/die.py"].diagnostics] == [
+        "the analysis process died on it (a crash in native code, or out of memory): skipped"]
+    assert [d.message for d in results["app/spin.py"].diagnostics] == ["analysis took over 1 s: skipped"]
+    assert [d.message for d in results["app/stuck.py"].diagnostics] == [
+        "analysis took over 1 s and did not stop: skipped"]
+    for i in range(30):
+        ok = results[f"app/ok{i}.py"]
+        assert (ok.diagnostics, [(f.rule, f.line) for f in ok.findings]) == ([], [("TFA0897", 2)])

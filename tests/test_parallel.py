@@ -51,8 +51,8 @@ def test_the_pool_runs_in_other_processes(synthetic_repo: Path, monkeypatch: pyt
     expected = parallel.analyze_files(files, rules, jobs=1)
     analyze = parallel._analyze
 
-    def tagged(sf, rule_set):  # the workers are forked with this in place: it tells who ran
-        result, digest = analyze(sf, rule_set)
+    def tagged(sf, rule_set, budget):  # the workers are forked with this in place: it tells who ran
+        result, digest = analyze(sf, rule_set, budget)
         result.size = os.getpid()
         return result, digest
 

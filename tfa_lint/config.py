@@ -19,7 +19,7 @@ from tfa_lint.model import SEVERITY_WEIGHTS, Severity
 from tfa_lint.sources import SourceError, toml_text
 
 KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
-                        "fail-under", "fail-on", "severity-weights", "baseline", "cache-dir"})
+                        "fail-under", "fail-on", "severity-weights", "baseline", "cache-dir", "file-timeout"})
 
 
 class ConfigError(Exception):
@@ -38,6 +38,7 @@ class Config:
     weights: dict[Severity, int] = field(default_factory=lambda: dict(SEVERITY_WEIGHTS))
     baseline: Path | None = None
     cache_dir: Path | None = None  # None: .tfa-lint-cache/ at the project root
+    file_timeout: float = 60.0  # seconds one file's analysis may take before it is skipped
     source: str = "defaults"
 
     @property
@@ -95,6 +96,11 @@ def build_config(table: Mapping[str, Any], source: str, known_ids: Iterable[str]
         if not isinstance(table["cache-dir"], str) or not table["cache-dir"]:
             raise ConfigError(f"{source}: cache-dir must be the path of a directory")
         cfg.cache_dir = Path(source).parent / table["cache-dir"]
+    if "file-timeout" in table:
+        value = table["file-timeout"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3600:
+            raise ConfigError(f"{source}: file-timeout must be a number of seconds, above 0 and at most 3600")
+        cfg.file_timeout = float(value)
     if "severity-weights" in table:
         cfg.weights.update(_weights(table["severity-weights"], f"{source}: severity-weights"))
     return cfg

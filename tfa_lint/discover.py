@@ -229,6 +229,24 @@ def _walk(root: Path, directory: Path, rel_dir: str, ignores: _Ignores, excludes
                 yield sf
 
 
+def read_listed(path: Path, listed_size: int) -> bytes:
+    """The bytes of a file discovery listed, read as it still is. A file swapped for a FIFO or
+    a device since (which would block or never end), or grown past what was listed, raises
+    ``OSError`` with the reason instead of being read."""
+    limit = max(listed_size, 1024 * 1024)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("no longer a regular file (changed during the scan)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise OSError("grew past the size cap during the scan")
+    return data
+
+
 def _is_dir(entry: os.DirEntry) -> bool:
     try:
         return entry.is_dir()

@@ -116,7 +116,8 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]],
     outside = [p for p in paths if _relative_to_root(p, root) is None]
     files, diagnostics = discover([root, *outside], root, exclude=config.all_excludes)
     rule_set = RuleSet.of(rules)
-    results = analyze_files(files, rule_set, jobs=jobs, cache=cache, progress=progress)
+    results = analyze_files(files, rule_set, jobs=jobs, cache=cache, progress=progress,
+                            file_timeout=config.file_timeout)
     vcs = find_vcs(root)
 
     refs = [FileRef(r.path, r.kind, r.size) for r in results if r.checked]
