@@ -55,7 +55,7 @@ def test_hostile_repository_is_scanned_to_the_end(tmp_path: Path) -> None:
 
 def test_ordinary_files_next_to_hostile_ones_are_checked(tmp_path: Path) -> None:
     plan = build(tmp_path / "repo")
-    result = scan([plan.root], plan.root, Config(), list(load_rules().values()))
+    result = scan([plan.root], plan.root, Config(), list(load_rules().values()), jobs=2)
     checked = {ref.path for ref in result.files}
     assert plan.normal - checked == set()
     skipped = {d.path for d in result.diagnostics if d.skipped}
