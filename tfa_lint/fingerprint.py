@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tfa_lint.discover import LOCK_FILE_MAX_BYTES, read_listed
 from tfa_lint.line_hash import line_hashes
 from tfa_lint.model import FileKind, Finding
 from tfa_lint.sources import SourceError, decode
@@ -93,7 +94,7 @@ def _read_bytes(path: Path, kind: FileKind | None) -> bytes | None:
     if kind is None or not kind.read:
         return None
     try:
-        return path.read_bytes()
+        return read_listed(path, LOCK_FILE_MAX_BYTES)  # non-blocking, regular files only
     except OSError:
         return None
 
