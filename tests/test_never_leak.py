@@ -67,7 +67,8 @@ def _plant(root: Path, keys: dict[str, str], pem_body: str) -> None:
                         f'def f():\n    log.info("using %s", TOKEN)\n    print(f"key={{TOKEN}} {next(k)}")\n'),
         "app/broken.py": f'def broken(:\n    key = "{next(k)}"\n',
         ".env": f"ANTHROPIC_API_KEY={next(k)}\nOTHER={next(k)}\n",
-        "Dockerfile": f"FROM python:3.12-slim\nENV HF_TOKEN={next(k)}\nARG GH={next(k)}\nCMD [\"python\", \"app/main.py\"]\n",
+        "Dockerfile": f"FROM python:3.12-slim\nENV HF_TOKEN={next(k)}\nARG GH={next(k)}\nCMD [\"python\", \"app/main.py\"]\n"
+                      f"{next(k)}\n",
         "docker-compose.yml": f"services:\n  web:\n    build: .\n    environment:\n      SLACK: {next(k)}\n",
         "broken/docker-compose.yml": f"services:\n  web: [\n    environment: {{K: {next(k)}\n",
         "pyproject.toml": f'[project]\nname = "x"\nversion = "1"\n[tool.x]\nkey = "{next(k)}"\n',

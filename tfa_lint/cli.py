@@ -127,8 +127,7 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
     The whole repository is always read, because many checks join several files; PATHS
     only narrow which findings are reported (pre-commit passes the staged files).
     """
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _interrupt)  # a CI job cancelled: end as on Ctrl-C
+    previous = signal.signal(signal.SIGTERM, _interrupt) if hasattr(signal, "SIGTERM") else None
     try:
         targets = _targets(formats, output, output_sarif)
         options = _Options(select, ignore, fail_under, fail_on, config_file, baseline, write_baseline,
@@ -152,6 +151,9 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
         click.echo(_safe_output(f"tfa-lint: internal error: {type(exc).__name__}: {exc} "
                                 "(rerun with --debug for details)"), err=True)
         code = EXIT_ERROR
+    finally:
+        if previous is not None:  # a cancelled CI job ends as on Ctrl-C while the scan runs
+            signal.signal(signal.SIGTERM, previous)
     sys.exit(code)
 
 

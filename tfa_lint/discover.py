@@ -24,6 +24,8 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".mypy_cache/", ".pytest_cache/", ".ruff_cache/", ".tox/", ".nox/", "build/", "dist/",
     "site-packages/", ".eggs/", "*.egg-info/", ".tfa-lint-cache/",
 )
+#: Files larger than this are skipped (lock files: LOCK_FILE_MAX_BYTES).
+MAX_BYTES = 1024 * 1024
 #: Lock files are often larger than source files; they get their own cap.
 LOCK_FILE_MAX_BYTES = 32 * 1024 * 1024
 #: Directories deeper than this are not descended (a hostile tree can nest thousands).
@@ -132,7 +134,7 @@ def discover(
     root: Path,
     *,
     exclude: Iterable[str] = DEFAULT_EXCLUDE,
-    max_bytes: int = 1024 * 1024,
+    max_bytes: int = MAX_BYTES,
 ) -> tuple[list[SourceFile], list[Diagnostic]]:
     """Files under ``paths`` (directories are walked; files are taken when their kind is
     known), relative to ``root``, in path order, with a diagnostic for each one skipped."""
@@ -233,7 +235,7 @@ def read_listed(path: Path, listed_size: int) -> bytes:
     """The bytes of a file discovery listed, read as it still is. A file swapped for a FIFO or
     a device since (which would block or never end), or grown past what was listed, raises
     ``OSError`` with the reason instead of being read."""
-    limit = max(listed_size, 1024 * 1024)
+    limit = max(listed_size, MAX_BYTES)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):

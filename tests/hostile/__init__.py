@@ -96,7 +96,8 @@ def _bad_syntax(plan: Plan) -> None:
         "greeting = t'hello {name!r:>10}'\n"))
     plan.write("syntax/Dockerfile", (
         "FROM python:3.12-slim\nFROOB nonsense here\nRUN <<EOF\napt-get update\nEOF\n"
-        "COPY <<EOF /app/config.ini\n[x]\nEOF\nONBUILD RUN echo\nCMD [\"python\"\n"))
+        "COPY <<EOF /app/config.ini\n[x]\nEOF\nONBUILD RUN echo\nCMD [\"python\"\n"),
+               hostile="`FROOB` is not a Dockerfile instruction")
     plan.write("syntax/bad-toml/pyproject.toml", "[project\nname = 'x'\ndependencies = [\n", hostile="TOML")
     plan.write("syntax/bad-req/requirements.txt", "requests>=\n-r\n--index-url\n$%^&*\nfoo[bar\n",
                hostile="not a requirement pip can read")

@@ -46,6 +46,12 @@ class Stage:
     instructions: tuple[Instruction, ...]
 
 
+#: Every instruction Docker's builder knows (MAINTAINER is deprecated, still accepted).
+INSTRUCTIONS = frozenset({
+    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
+    "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"})
+
+
 @dataclass(frozen=True)
 class Dockerfile(Artifact):
     instructions: tuple[Instruction, ...]
@@ -56,6 +62,13 @@ class Dockerfile(Artifact):
     @property
     def final_stage(self) -> Stage | None:
         return self.stages[-1] if self.stages else None
+
+    def problems(self) -> list[str]:
+        # The word is named only when it is a short plain word: a line may be a pasted secret.
+        return [f"line {ins.line}: "
+                f"{f'`{ins.keyword}`' if re.fullmatch(r'[A-Z]{1,12}', ins.keyword) else 'the first word'}"
+                " is not a Dockerfile instruction: ignored"
+                for ins in self.instructions if ins.keyword not in INSTRUCTIONS]
 
     def resolve(self, text: str) -> str | None:
         """``text`` with global ARG references replaced by their defaults; None when one
