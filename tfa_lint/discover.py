@@ -1,5 +1,9 @@
 """Which files to scan, and of which kind.
 
+Existence checks go through ``os.path`` (``lexists``, ``isdir``), which answer False where a
+permission is missing: ``Path.exists`` raises there (Python 3.11), and an unreadable
+directory would have ended the scan.
+
 The walk reads ``.gitignore`` files itself (nested ones too, and ``.git/info/exclude``): it
 never runs git or any other program inside the scanned repository, whose own git config
 could make git execute code. It never follows a symlink out of the scanned root, never
@@ -92,7 +96,7 @@ def find_vcs(root: Path) -> tuple[str, Path] | None:
     root = root.resolve()
     for directory in (root, *root.parents):
         for marker in (".git", ".hg", ".svn", ".jj"):
-            if (directory / marker).exists():
+            if os.path.lexists(directory / marker):
                 return marker, directory
     return None
 
@@ -146,7 +150,7 @@ def discover(
 
     base = _Ignores()
     info_exclude = root / ".git" / "info" / "exclude"
-    if info_exclude.is_file():
+    if os.path.isfile(info_exclude):
         base = base.with_dir("", _read_ignore_file(info_exclude, diagnostics, ".git/info/exclude"))
 
     for given in paths:
@@ -158,7 +162,7 @@ def discover(
             continue
         rel_target = "" if rel_target == "." else rel_target
         ignores = _ignores_down_to(root, rel_target, base, diagnostics, cache)
-        if target.is_dir() and not target.is_symlink():
+        if os.path.isdir(target) and not os.path.islink(target):
             for sf in _walk(root, target, rel_target, ignores, excludes, max_bytes, diagnostics, cache):
                 found.setdefault(sf.rel, sf)
         else:
@@ -188,7 +192,7 @@ def _maybe_spec(directory: Path, rel_dir: str, diagnostics: list[Diagnostic],
     if rel_dir not in cache:
         candidate = directory / ".gitignore"
         cache[rel_dir] = (_read_ignore_file(candidate, diagnostics, f"{rel_dir}/.gitignore".lstrip("/"))
-                          if candidate.exists() else None)
+                          if os.path.lexists(candidate) else None)
     return cache[rel_dir]
 
 
@@ -222,7 +226,7 @@ def _walk(root: Path, directory: Path, rel_dir: str, ignores: _Ignores, excludes
         if is_dir:
             if _excluded(excludes, rel, True) or ignores.ignored(rel, True):
                 continue
-            if (Path(entry.path) / "pyvenv.cfg").exists():
+            if os.path.lexists(os.path.join(entry.path, "pyvenv.cfg")):
                 continue  # a virtual environment under any name
             yield from _walk(root, Path(entry.path), rel, ignores, excludes, max_bytes, diagnostics, cache)
         else:
