@@ -10,6 +10,7 @@ be reported (path, rule, line).
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +137,10 @@ def _resource_attacks(plan: Plan) -> None:
     if hasattr(os, "mkfifo"):
         os.mkfifo(plan.root / "attack/fifo.py")
         plan.hostile["attack/fifo.py"] = "not a regular file"
+    if os.geteuid() == 0 and hasattr(os, "mknod"):  # a device node: only root may make one
+        (plan.root / "attack/zero").mkdir()
+        os.mknod(plan.root / "attack/zero/Dockerfile", 0o666 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero
+        plan.hostile["attack/zero/Dockerfile"] = "not a regular file"
     if os.geteuid() != 0:  # root reads everything: no permission to deny
         locked = plan.write("attack/locked.py", "x = 1\n", hostile="could not be read")
         locked.chmod(0)
