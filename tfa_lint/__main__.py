@@ -13,6 +13,6 @@ import sys
 _cwd = os.path.realpath(os.getcwd())
 sys.path[:] = [p for p in sys.path if os.path.realpath(p or ".") != _cwd]
 
-from tfa_lint.cli import main  # noqa: E402
+from tfa_lint.cli import main
 
 main()

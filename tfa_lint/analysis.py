@@ -19,7 +19,6 @@ from tfa_lint.sources import SourceError, decode, parse_artifact
 from tfa_lint.sources.python import parse_python
 from tfa_lint.suppress import Suppression, parse_suppressions
 
-
 fastvisit.install()
 
 

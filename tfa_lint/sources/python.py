@@ -72,7 +72,7 @@ def _probe_in_child(text: str) -> None:
     if pid == 0:  # the child
         try:
             cst.parse_module(text)
-        except BaseException:
+        except BaseException:  # noqa: BLE001 -- whatever happens, the child must not return
             os._exit(1)  # a syntax error: the parent reports it in libcst's words
         os._exit(0)
     deadline = time.monotonic() + PROBE_SECONDS
