@@ -79,6 +79,18 @@ def test_a_crashing_rule_is_reported_and_exits_2(crashing_rule, tree, tmp_path: 
         assert LEAKY not in text and LEAKY[8:20] not in text
 
 
+def _wait_for_workers(pid: int) -> None:
+    """Until the process has children (its pool), read from /proc; a fixed pause elsewhere."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if not children.exists():
+        time.sleep(2.0)
+        return
+    deadline = time.monotonic() + 30
+    while not children.read_text().strip() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM") or sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_an_interrupted_scan_exits_2_and_writes_no_report(tmp_path: Path, signum: int) -> None:
@@ -94,7 +106,7 @@ def test_an_interrupted_scan_exits_2_and_writes_no_report(tmp_path: Path, signum
     proc = subprocess.Popen([sys.executable, "-m", "tfa_lint", str(root), "--no-cache", "--jobs", "2",
                              "--format", f"json:{report}"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    time.sleep(2.0)
+    _wait_for_workers(proc.pid)  # mid-scan: the handlers are in place and the pool is running
     assert proc.poll() is None, "the scan ended before it could be interrupted"
     if signum == signal.SIGINT:
         os.killpg(proc.pid, signum)  # Ctrl-C: the whole process group, pool workers included
