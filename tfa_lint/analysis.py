@@ -34,17 +34,20 @@ class FileResult:
     checked: bool = True  # False when the file could not be read at all
     size: int = 0
 
+    @classmethod
+    def skipped(cls, path: str, kind: FileKind, why: str) -> FileResult:
+        """A file not checked at all, with the diagnostic that says why."""
+        return cls(path, kind, diagnostics=[Diagnostic(path, why)], checked=False)
+
 
 
 def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet) -> FileResult:
     """Everything one file contributes, computed from its bytes alone."""
-    result = FileResult(rel, kind)
     try:
         text = decode(data, kind)
     except SourceError as exc:
-        result.diagnostics.append(Diagnostic(rel, f"{exc}: skipped"))
-        result.checked = False
-        return result
+        return FileResult.skipped(rel, kind, f"{exc}: skipped")
+    result = FileResult(rel, kind)
     result.suppressions = parse_suppressions(text, python=kind is FileKind.PYTHON)
 
     if kind is FileKind.PYTHON:

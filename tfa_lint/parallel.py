@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from tfa_lint.analysis import FileResult, analyze_file
 from tfa_lint.cache import ResultCache, content_digest, decode_result, encode_result
 from tfa_lint.discover import SourceFile, read_listed
-from tfa_lint.model import Diagnostic, FileKind
+from tfa_lint.model import FileKind
 from tfa_lint.rule import RuleSet
 
 #: Called with (files done, files in all) as results arrive.
@@ -189,17 +189,14 @@ def _alone(sf: SourceFile, rules: RuleSet, budget: float) -> tuple[FileResult, s
         try:
             [(_, result, digest)] = future.result(timeout=budget + 2 * GRACE_SECONDS)
             return result, digest
-        except BrokenProcessPool:
-            why = "the analysis process died on it (a crash in native code, or out of memory): skipped"
-            if time.monotonic() - start >= budget + GRACE_SECONDS:  # the watchdog ended it
-                why = f"analysis took over {budget:g} s and did not stop: skipped"
-        except TimeoutError:
-            why = f"analysis took over {budget:g} s and did not stop: skipped"
+        except (BrokenProcessPool, TimeoutError) as exc:
+            # A pool broken this late was ended by the watchdog: the file did not stop.
+            overran = isinstance(exc, TimeoutError) or time.monotonic() - start >= budget + GRACE_SECONDS
     finally:
         _stop(executor)
-    result = FileResult(sf.rel, sf.kind, checked=False, size=sf.size)
-    result.diagnostics.append(Diagnostic(sf.rel, why))
-    return result, None
+    why = (f"analysis took over {budget:g} s and did not stop: skipped" if overran
+           else "the analysis process died on it (a crash in native code, or out of memory): skipped")
+    return FileResult.skipped(sf.rel, sf.kind, why), None
 
 
 def _init_worker(rules: RuleSet, budget: float) -> None:
@@ -233,16 +230,12 @@ def _analyze(sf: SourceFile, rules: RuleSet, budget: float) -> tuple[FileResult,
     try:
         data = read_listed(sf.path, sf.size)
     except OSError as exc:
-        result = FileResult(sf.rel, sf.kind, checked=False)
-        result.diagnostics.append(Diagnostic(sf.rel, f"could not be read: {exc.strerror or exc}"))
-        return result, None
+        return FileResult.skipped(sf.rel, sf.kind, f"could not be read: {exc.strerror or exc}"), None
     try:
         with _time_limit(budget):
             result = analyze_file(sf.rel, sf.kind, data, rules)
     except _OverBudget:
-        result = FileResult(sf.rel, sf.kind, checked=False)
-        result.diagnostics.append(Diagnostic(sf.rel, f"analysis took over {budget:g} s: skipped"))
-        return result, None
+        return FileResult.skipped(sf.rel, sf.kind, f"analysis took over {budget:g} s: skipped"), None
     result.size = sf.size
     return result, content_digest(data)
 

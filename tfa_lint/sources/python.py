@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import io
 import os
+import signal
 import time
 import tokenize
 import warnings
@@ -82,13 +83,13 @@ def _probe_in_child(text: str) -> None:
         if done:
             break
         if time.monotonic() > deadline:
-            os.kill(pid, 9)
+            os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-            raise SourceError(f"libcst took over {PROBE_SECONDS:.0f} s to parse it: skipped")
+            raise SourceError(f"libcst took over {PROBE_SECONDS:.0f} s to parse it")
         time.sleep(delay)
         delay = min(delay * 2, 0.05)
     if os.WIFSIGNALED(status):
-        raise SourceError(f"libcst's parser crashed on it (signal {os.WTERMSIG(status)}): {_TOO_DEEP}?")
+        raise SourceError(f"libcst's parser crashed on it (signal {os.WTERMSIG(status)})")
 
 
 def _scan_brackets(text: str) -> None:
