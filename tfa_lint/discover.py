@@ -125,9 +125,10 @@ class _Ignores:
 def _read_ignore_file(path: Path, diagnostics: list[Diagnostic], rel: str) -> pathspec.GitIgnoreSpec | None:
     try:
         st = path.lstat()
-        if not stat.S_ISREG(st.st_mode) or st.st_size > 1024 * 1024:
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
             return None
-        return pathspec.GitIgnoreSpec.from_lines(path.read_text("utf-8", errors="replace").splitlines())
+        text = read_listed(path, st.st_size).decode("utf-8", errors="replace")  # no FIFO swapped in since
+        return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
     except OSError as exc:
         diagnostics.append(Diagnostic(rel, f"could not read ignore file: {exc.strerror or exc}"))
         return None
