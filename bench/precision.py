@@ -22,7 +22,7 @@ exits 1.
 The sample: of each rule's findings in each repository, the 25 whose seeded hash of the
 fingerprint is lowest (all of them when there are fewer). Labels outside the sample still
 count. ``report`` prints per-rule precision, true / (true + false), debatable excluded, and
-the tier each rule earns (``STABLE_*`` below); ``--write`` stores the figures in
+the tier each rule earns (:class:`tfa_lint.rule.FieldPrecision` holds the bar); ``--write`` stores the figures in
 ``rules/field_precision.json``, which the rule registry reads: a rule is stable (on by
 default, scored) only when that file says it qualifies.
 """
@@ -38,6 +38,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tfa_lint.rule import FieldPrecision, load_rules
+
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus.json"
 LABELS = HERE / "labels"
@@ -47,9 +49,6 @@ PRECISION_FILE = HERE.parent / "rules" / "field_precision.json"
 SAMPLE_PER_RULE = 25
 SAMPLE_SEED = "tfa-lint field sample v1"
 VERDICTS = ("true", "false", "debatable")
-#: The stable bar of issue 15: at least 90% over 20 judged findings, or none false under 20.
-STABLE_PRECISION = 0.90
-STABLE_MIN_JUDGED = 20
 
 
 def corpus() -> list[dict]:
@@ -130,19 +129,9 @@ class Tally:
     verdicts: Counter = field(default_factory=Counter)
     unlabeled_in_sample: int = 0
 
-    @property
-    def judged(self) -> int:
-        return self.verdicts["true"] + self.verdicts["false"]
-
-    @property
-    def precision(self) -> float | None:
-        return self.verdicts["true"] / self.judged if self.judged else None
-
-    @property
-    def stable(self) -> bool:
-        if self.judged >= STABLE_MIN_JUDGED:
-            return self.precision >= STABLE_PRECISION
-        return self.verdicts["false"] == 0
+    def measured(self) -> FieldPrecision:
+        return FieldPrecision(findings=self.findings, true=self.verdicts["true"], false=self.verdicts["false"],
+                              debatable=self.verdicts["debatable"], unlabeled=self.unlabeled_in_sample)
 
 
 def tally() -> tuple[dict[str, Tally], dict[str, list[dict]], list[tuple[str, dict]], list[str]]:
@@ -179,14 +168,13 @@ def report(markdown: bool, write: bool) -> int:
         print(f"not scanned (run `scan` first): {', '.join(missing)}", file=sys.stderr)
     rows = []
     for rule_id in sorted(rules):
-        t = rules[rule_id]
-        precision = f"{t.precision:.0%}" if t.precision is not None else "–"
-        rows.append((rule_id, t.findings, t.verdicts["true"], t.verdicts["false"], t.verdicts["debatable"],
-                     precision, "stable" if t.stable and not t.unlabeled_in_sample else "preview",
-                     t.unlabeled_in_sample))
+        m = rules[rule_id].measured()
+        precision = f"{m.precision:.0%}" if m.precision is not None else "–"
+        rows.append((rule_id, m.findings, m.true, m.false, m.debatable, precision,
+                     "stable" if m.qualifies else "preview", m.unlabeled))
     header = ("rule", "findings", "true", "false", "debatable", "precision", "tier", "to label")
-    stable_true = sum(rules[r[0]].verdicts["true"] for r in rows if r[6] == "stable")
-    stable_judged = sum(rules[r[0]].judged for r in rows if r[6] == "stable")
+    stable = [rules[row[0]].measured() for row in rows if row[6] == "stable"]
+    stable_true, stable_judged = sum(m.true for m in stable), sum(m.judged for m in stable)
     if markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
@@ -212,18 +200,15 @@ def report(markdown: bool, write: bool) -> int:
 def write_precision(rules: dict[str, Tally]) -> None:
     """Store the measured figures for the rule registry: every built-in rule gets an entry,
     a rule with no finding in the corpus one with zero counts."""
-    sys.path.insert(0, str(HERE.parent))
-    from tfa_lint.rule import load_rules
-
     data = {"_about": ("Measured by `python bench/precision.py report --write` over the field corpus "
                        "(bench/corpus.json) and its labels (bench/labels/). Do not edit by hand."),
             "rules": {}}
     for rule_id, rule in load_rules(plugins=False).items():
         if rule._meta:
             continue
-        t = rules.get(rule_id, Tally())
-        data["rules"][rule_id] = {"findings": t.findings, "true": t.verdicts["true"], "false": t.verdicts["false"],
-                                  "debatable": t.verdicts["debatable"], "unlabeled": t.unlabeled_in_sample}
+        m = rules.get(rule_id, Tally()).measured()
+        data["rules"][rule_id] = {"findings": m.findings, "true": m.true, "false": m.false,
+                                  "debatable": m.debatable, "unlabeled": m.unlabeled}
     PRECISION_FILE.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", "utf-8")
     print(f"wrote {PRECISION_FILE.relative_to(HERE.parent)}")
 

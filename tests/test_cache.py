@@ -35,7 +35,7 @@ def repo(tree) -> Path:
 
 
 def run(root: Path, *args: str) -> tuple[int, dict]:
-    proc = subprocess.run([sys.executable, "-m", "tfa_lint", str(root), "--format", "json", "--jobs", "1", *args],
+    proc = subprocess.run([sys.executable, "-m", "tfa_lint", str(root), "--preview", "--format", "json", "--jobs", "1", *args],
                           capture_output=True, text=True, check=False, env=os.environ.copy())
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, json.loads(proc.stdout)
@@ -142,7 +142,7 @@ def test_cache_dir_option_and_config(repo: Path, tmp_path: Path) -> None:
 
 def test_an_unusable_cache_dir_is_a_warning(repo: Path) -> None:
     (repo / "not-a-dir").write_text("")
-    proc = subprocess.run([sys.executable, "-m", "tfa_lint", str(repo), "--format", "json",
+    proc = subprocess.run([sys.executable, "-m", "tfa_lint", str(repo), "--preview", "--format", "json",
                            "--cache-dir", str(repo / "not-a-dir" / "cache")], capture_output=True, text=True,
                           check=False)
     assert proc.returncode == 1 and json.loads(proc.stdout)["findings"]
@@ -154,7 +154,7 @@ def test_concurrent_runs_share_one_cache(tmp_path: Path) -> None:
     from synthetic import generate
 
     root = generate(tmp_path / "repo", 16, seed=3)
-    cmd = [sys.executable, "-m", "tfa_lint", str(root), "--format", "json", "--jobs", "1"]
+    cmd = [sys.executable, "-m", "tfa_lint", str(root), "--preview", "--format", "json", "--jobs", "1"]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     outputs = [p.communicate()[0] for p in procs]
     assert all(p.returncode == 1 for p in procs)

@@ -95,7 +95,8 @@ def test_action_installs_itself_and_uploads_what_it_scanned() -> None:
 
 def test_action_on_a_repository_with_findings(tmp_path: Path) -> None:
     repo = _repo(tmp_path, "bad-agent")
-    proc, outputs, summary, gate = run_action(repo, tmp_path, {"upload-sarif": "false"})
+    # --preview: the annotations checked below come from rules whose tier the field corpus decides.
+    proc, outputs, summary, gate = run_action(repo, tmp_path, {"upload-sarif": "false", "args": "--preview"})
     assert proc.returncode == 0, proc.stderr  # the scan step records the exit code, the gate step fails
     assert outputs["exit-code"] == "1" and gate == 1
     assert outputs["score"] == str(json.loads((tmp_path / "runner-temp" / "tfa-lint" / "report.json")

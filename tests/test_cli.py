@@ -86,7 +86,7 @@ def test_rules_explain_version() -> None:
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "tfa_lint", CLEAN, "--format", "json"],
+    proc = subprocess.run([sys.executable, "-m", "tfa_lint", CLEAN, "--preview", "--format", "json"],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["score"] == 100

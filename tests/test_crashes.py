@@ -103,7 +103,7 @@ def test_an_interrupted_scan_exits_2_and_writes_no_report(tmp_path: Path, signum
                 return [x * {i} for x in range(10)]
         """) * 20})
     report = tmp_path / "report.json"
-    proc = subprocess.Popen([sys.executable, "-m", "tfa_lint", str(root), "--no-cache", "--jobs", "2",
+    proc = subprocess.Popen([sys.executable, "-m", "tfa_lint", str(root), "--preview", "--no-cache", "--jobs", "2",
                              "--format", f"json:{report}"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     _wait_for_workers(proc.pid)  # mid-scan: the handlers are in place and the pool is running

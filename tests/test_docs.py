@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
 from click.testing import CliRunner
 from conftest import REPO_ROOT
 
@@ -13,6 +14,7 @@ from tfa_lint.docs import rules_markdown
 from tfa_lint.rule import load_rules
 
 
+@pytest.mark.real_tiers
 def test_docs_rules_md_is_in_sync() -> None:
     committed = (REPO_ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert committed == rules_markdown(load_rules(plugins=False)), (
@@ -23,8 +25,8 @@ def test_rules_json_lists_every_rule() -> None:
     result = CliRunner().invoke(cli, ["rules", "--format", "json"])
     rows = json.loads(result.output)
     assert [r["id"] for r in rows] == list(load_rules())
-    assert set(rows[0]) == {"id", "name", "factor", "factor_name", "severity", "title", "precision",
-                            "security", "security_severity"}
+    assert set(rows[0]) == {"id", "name", "factor", "factor_name", "severity", "title", "status", "precision",
+                            "field_precision", "security", "security_severity"}
 
 
 def test_every_factor_has_at_least_three_rules() -> None:

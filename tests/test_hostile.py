@@ -30,7 +30,7 @@ def test_hostile_repository_is_scanned_to_the_end(tmp_path: Path) -> None:
     sarif, github = tmp_path / "report.sarif", tmp_path / "annotations.txt"
     start = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "tfa_lint", str(plan.root), "--no-cache", "--jobs", "2", "--format", "json",
+        [sys.executable, "-m", "tfa_lint", str(plan.root), "--preview", "--no-cache", "--jobs", "2", "--format", "json",
          "--format", f"sarif:{sarif}", "--format", f"github:{github}"],
         capture_output=True, timeout=WALL_SECONDS * 2, check=False)
     elapsed = time.monotonic() - start

@@ -41,7 +41,9 @@ def test_sarif_of_the_bad_example_is_valid_and_complete(bad_copy: Path, tmp_path
         cls = registry[rule["id"]]
         assert rule["help"]["markdown"] == cls.docs_markdown()  # what `tfa-lint explain` prints
         assert rule["helpUri"].endswith(f"#{cls.id.lower()}")
-        assert rule["properties"]["precision"] == cls.precision
+        assert rule["properties"]["precision"] == cls.precision_level()
+        assert rule["properties"]["status"] == cls.status()
+        assert ("preview" in rule["properties"]["tags"]) == cls.preview
         assert ("security-severity" in rule["properties"]) == cls.security
         assert len(rule["properties"]["tags"]) <= 10
     results = sarif_run["results"]

@@ -40,7 +40,8 @@ from tfa_lint.parallel import available_cores
 from tfa_lint.progress import ProgressLine
 from tfa_lint.redact import redact_known_keys
 from tfa_lint.report import FORMATS, ReportOptions, renderers
-from tfa_lint.rule import RuleError, RuleSet, load_rules
+from tfa_lint.rule import FieldPrecision, RuleError, RuleSet, load_rules
+from tfa_lint.rules import RETIRED
 from tfa_lint.score import score
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -105,6 +106,9 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
               help="Record every current finding in FILE, then exit 0.")
 @click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes (comma-separated).")
+@click.option("--preview/--no-preview", default=None,
+              help="Also run the preview rules: those not yet measured at 90% precision on the field "
+                   "corpus. They are reported, never scored.")
 @click.option("--fail-under", type=int, help="Exit 1 when the overall score is below SCORE (0-100).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note"]),
               help="Lowest severity whose findings make the exit code 1 [default: warning].")
@@ -119,7 +123,7 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], output: Path | None,
           output_sarif: Path | None, sarif_category: str, baseline: Path | None, write_baseline: Path | None,
-          select: tuple[str, ...], ignore: tuple[str, ...], fail_under: int | None, fail_on: str | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None, fail_under: int | None, fail_on: str | None,
           config_file: Path | None, jobs: int, no_cache: bool, cache_dir: Path | None, color: bool | None,
           debug: bool) -> None:
     """Scan the repository and report on PATHS (default: the current directory).
@@ -130,7 +134,7 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
     previous = signal.signal(signal.SIGTERM, _interrupt) if hasattr(signal, "SIGTERM") else None
     try:
         targets = _targets(formats, output, output_sarif)
-        options = _Options(select, ignore, fail_under, fail_on, config_file, baseline, write_baseline,
+        options = _Options(select, ignore, preview, fail_under, fail_on, config_file, baseline, write_baseline,
                            jobs or available_cores(), None if no_cache else (cache_dir or True))
         code = _check(list(paths) or [Path(".")], targets, options,
                       ReportOptions(color=bool(color), sarif_category=sarif_category), color is None)
@@ -185,6 +189,7 @@ def _targets(formats: list[tuple[str, Path | None]], output: Path | None,
 class _Options:
     select: tuple[str, ...]
     ignore: tuple[str, ...]
+    preview: bool | None
     fail_under: int | None
     fail_on: str | None
     config_file: Path | None
@@ -227,6 +232,8 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
         config.select = [expand_selector(s, known, "--select") for s in _split(opts.select)]
     if opts.ignore:
         config.ignore = [*config.ignore, *(expand_selector(s, known, "--ignore") for s in _split(opts.ignore))]
+    if opts.preview is not None:
+        config.preview = opts.preview
     if opts.fail_under is not None:
         config.fail_under = check_score(opts.fail_under, "--fail-under")
     if opts.fail_on is not None:
@@ -236,7 +243,8 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
     if opts.write_baseline is not None and report_scope(paths, root) is not None:
         raise ConfigError("--write-baseline records the whole repository: run it without paths")
 
-    ids = selected(known, config.select, config.ignore)
+    ids = selected(known, config.select, config.ignore, preview=config.preview,
+                   preview_ids=[i for i, r in registry.items() if r.preview])
     rules = [registry[i] for i in known if i in ids]
     cache = _open_cache(opts.cache, root, config, rules)
     progress = ProgressLine() if _show_progress(targets) else None
@@ -301,12 +309,27 @@ def list_rules(fmt: str) -> None:
         click.echo(json.dumps([
             {"id": r.id, "name": r.name, "factor": r.factor, "factor_name": FACTOR_NAMES.get(r.factor, "tool"),
              "severity": r.severity.value, "title": r.title,
-             "precision": r.precision, "security": r.security, "security_severity": r.security_severity}
+             "status": r.status(), "precision": r.precision_level(),
+             "field_precision": _field_json(r.field_precision),
+             "security": r.security, "security_severity": r.security_severity}
             for r in registry.values()], indent=2))
         return
     for r in registry.values():
         factor = f"{r.factor:>2} {FACTOR_NAMES.get(r.factor, 'tool')}"
-        click.echo(f"{r.id}  {factor:<24} {r.severity.value:<8} {r.title}")
+        measured = r.field_precision
+        figure = f"{measured.precision:.0%}/{measured.judged}" if measured and measured.judged else "-"
+        click.echo(f"{r.id}  {factor:<24} {r.severity.value:<8} {r.status():<8} {figure:>8}  {r.title}")
+    for rule_id, why in RETIRED.items():
+        click.echo(f"{rule_id}  retired: {why}")
+    click.echo("\nstatus: stable rules run by default and are scored; preview rules run with --preview and "
+               "are never scored. Precision/judged: measured on the field corpus (docs/field-trials.md).")
+
+
+def _field_json(measured: FieldPrecision | None) -> dict | None:
+    if measured is None:
+        return None
+    return {"findings": measured.findings, "true": measured.true, "false": measured.false,
+            "debatable": measured.debatable, "unlabeled": measured.unlabeled, "precision": measured.precision}
 
 
 @cli.command()

@@ -1,6 +1,6 @@
 """``[tool.tfa-lint]`` in pyproject.toml (or a ``--config`` file), with CLI overrides.
 
-Keys follow ruff: ``select``, ``ignore``, ``per-file-ignores``, ``exclude``,
+Keys follow ruff: ``select``, ``ignore``, ``preview``, ``per-file-ignores``, ``exclude``,
 ``extend-exclude``, ``fail-under``, plus ``fail-on``, ``severity-weights`` (the score's
 weight per severity), ``baseline`` (a file of known findings to hide, relative to the
 configuration file) and ``cache-dir`` (where results are cached, relative to the same). Unknown keys and unknown rule ids are
@@ -18,7 +18,7 @@ from tfa_lint.discover import DEFAULT_EXCLUDE
 from tfa_lint.model import SEVERITY_WEIGHTS, Severity
 from tfa_lint.sources import SourceError, toml_text
 
-KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
+KNOWN_KEYS = frozenset({"select", "ignore", "preview", "per-file-ignores", "exclude", "extend-exclude",
                         "fail-under", "fail-on", "severity-weights", "baseline", "cache-dir", "file-timeout"})
 
 
@@ -30,6 +30,7 @@ class ConfigError(Exception):
 class Config:
     select: list[str] | None = None  # None: every rule
     ignore: list[str] = field(default_factory=list)
+    preview: bool = False  # run the rules not yet proven on the field corpus too
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
     extend_exclude: list[str] = field(default_factory=list)
@@ -74,6 +75,10 @@ def build_config(table: Mapping[str, Any], source: str, known_ids: Iterable[str]
         cfg.select = _rule_list(table["select"], "select", source, known)
     if "ignore" in table:
         cfg.ignore = _rule_list(table["ignore"], "ignore", source, known)
+    if "preview" in table:
+        if not isinstance(table["preview"], bool):
+            raise ConfigError(f"{source}: preview must be true or false")
+        cfg.preview = table["preview"]
     pfi = table.get("per-file-ignores", {})
     if not isinstance(pfi, dict):
         raise ConfigError(f"{source}: per-file-ignores must be a table of glob = [rule ids]")
@@ -145,11 +150,16 @@ def expand_selector(selector: str, known: list[str], where: str) -> str:
     raise ConfigError(f"{where}: unknown rule id or prefix {selector!r} (see `tfa-lint rules`)")
 
 
-def selected(known: Iterable[str], select: list[str] | None, ignore: Iterable[str]) -> set[str]:
-    """Rule ids left after ``select`` (default: all) and ``ignore`` (prefixes allowed)."""
+def selected(known: Iterable[str], select: list[str] | None, ignore: Iterable[str], *,
+             preview_ids: Iterable[str] = (), preview: bool = False) -> set[str]:
+    """Rule ids left after ``select`` (default: all) and ``ignore`` (prefixes allowed).
+
+    Preview rules run only with ``preview``, or when ``select`` names one by its exact id:
+    a prefix or ``ALL`` never turns on a rule that has not proven itself, as in ruff."""
 
     def hit(rule_id: str, selectors: Iterable[str]) -> bool:
         return any(s == "ALL" or rule_id.startswith(s) for s in selectors)
 
-    ids = [r for r in known if select is None or hit(r, select)]
+    held_back = set() if preview else set(preview_ids) - set(select or ())
+    ids = [r for r in known if (select is None or hit(r, select)) and r not in held_back]
     return {r for r in ids if not hit(r, ignore)}

@@ -60,6 +60,11 @@ RULE_ID_RE = re.compile(r"^TFA(0[0-9]|1[0-2])\d\d$")  # factor 00: the tool's ow
 ENTRY_POINT_GROUP = "tfa_lint.rules"
 #: SARIF's precision levels, most trusted first.
 PRECISIONS = ("very-high", "high", "medium", "low")
+#: The stable bar (issue 15): a rule is on by default and scored only when the field corpus
+#: measured at least this precision over at least this many judged findings, or, where the
+#: corpus holds fewer of its findings, none of them false.
+STABLE_PRECISION = 0.90
+STABLE_MIN_JUDGED = 20
 
 
 class RuleError(Exception):
@@ -92,6 +97,57 @@ class Example:
         return path, self.files[path]
 
 
+@dataclass(frozen=True)
+class FieldPrecision:
+    """What labeling a rule's findings on the field corpus measured (``bench/precision.py``):
+    how many findings it made there, and of those read in their code, how many were true,
+    false or debatable. ``unlabeled`` counts sampled findings nobody has read yet."""
+
+    findings: int = 0
+    true: int = 0
+    false: int = 0
+    debatable: int = 0
+    unlabeled: int = 0
+
+    @property
+    def judged(self) -> int:
+        """Findings with a verdict either way; debatable ones are left out of the precision."""
+        return self.true + self.false
+
+    @property
+    def precision(self) -> float | None:
+        return self.true / self.judged if self.judged else None
+
+    @property
+    def qualifies(self) -> bool:
+        """Whether the rule meets the stable bar: every sampled finding read, and at least
+        STABLE_PRECISION over STABLE_MIN_JUDGED judged findings, or none false below that."""
+        if self.unlabeled:
+            return False
+        if self.judged >= STABLE_MIN_JUDGED:
+            return self.true >= STABLE_PRECISION * self.judged
+        return self.false == 0
+
+    @property
+    def level(self) -> str:
+        """The measured precision as one of SARIF's levels."""
+        value = self.precision
+        if value is None:
+            return "medium"
+        return "very-high" if value >= 0.95 else "high" if value >= 0.90 else "medium" if value >= 0.70 else "low"
+
+    def describe(self) -> str:
+        """One phrase: ``94% of 31 judged (2 debatable; 120 findings)``."""
+        if not self.findings:
+            return "no finding on the field corpus"
+        text = f"{self.precision:.0%} of {self.judged} judged" if self.judged else "none judged"
+        extras = [f"{self.debatable} debatable"] if self.debatable else []
+        if self.unlabeled:
+            extras.append(f"{self.unlabeled} not yet read")
+        extras.append(f"{self.findings} finding{'s' if self.findings != 1 else ''}")
+        return f"{text} ({'; '.join(extras)})"
+
+
 class Rule:
     """Base of every rule. Subclasses set the class attributes below."""
 
@@ -116,6 +172,12 @@ class Rule:
     #: How often a finding is a true problem (SARIF ``precision``), judged from the field
     #: trials in docs/field-trials.md. GitHub lists higher-precision results first.
     precision: ClassVar[str] = "high"
+    #: Preview rules are off by default and never scored; ``--preview`` (or ``preview = true``)
+    #: runs them, and naming one's exact id in ``select`` runs it alone. The built-in pack sets
+    #: this from its measured ``field_precision``: a rule is stable only when it meets the bar.
+    preview: ClassVar[bool] = False
+    #: The field corpus measurement behind ``preview`` (built-in rules; None elsewhere).
+    field_precision: ClassVar[FieldPrecision | None] = None
 
     _abstract: ClassVar[bool] = True
     #: Meta rules are reported by the engine itself (factor 0), never scored.
@@ -164,6 +226,24 @@ class Rule:
             return "no " + " or ".join(k.label for k in kinds) + f" found{where}"
         return None
 
+    # -- status ----------------------------------------------------------------------------
+    @classmethod
+    def status(cls) -> str:
+        """``stable`` (on by default, scored) or ``preview``."""
+        return "preview" if cls.preview else "stable"
+
+    @classmethod
+    def precision_level(cls) -> str:
+        """SARIF's ``precision``: measured on the field corpus where it was, else declared."""
+        measured = cls.field_precision
+        return measured.level if measured is not None and measured.judged else cls.precision
+
+    @classmethod
+    def status_line(cls) -> str:
+        """``stable · field precision 94% of 31 judged (120 findings)``, for docs and listings."""
+        measured = cls.field_precision
+        return cls.status() + (f" · field precision {measured.describe()}" if measured is not None else "")
+
     # -- docs ------------------------------------------------------------------------------
     @classmethod
     def docs_markdown(cls) -> str:
@@ -173,7 +253,7 @@ class Rule:
         return (
             f"## {cls.id} — {cls.title}\n\n"
             f"Factor {cls.factor} ({FACTOR_NAMES.get(cls.factor, 'the tool itself')}) · severity {cls.severity.value}"
-            f" · precision {cls.precision}"
+            f" · {cls.status_line()}"
             + (f" · security severity {cls.security_severity}" if cls.security else "")
             + f" · `{cls.name}`\n\n"
             f"### What it finds\n{_dedent(cls.what)}\n\n"
@@ -359,6 +439,8 @@ def load_rules(*, plugins: bool = True) -> dict[str, type[Rule]]:
                                     StaleBaselineEntry.id: StaleBaselineEntry}
 
     def add(rule: type[Rule], origin: str) -> None:
+        if rule.id in builtin.RETIRED:
+            raise RuleError(f"rule id {rule.id} is retired and never reused ({origin}): {builtin.RETIRED[rule.id]}")
         if rule.id in found and found[rule.id] is not rule:
             raise RuleError(f"rule id {rule.id} is claimed twice (again by {origin})")
         found[rule.id] = rule

@@ -3,6 +3,8 @@
 The formula (also in the README):
 
 * A rule *applies* when it is selected and its ``applies`` predicate holds for the repo.
+  Preview rules (``--preview``) are reported, never scored: only rules measured at the
+  stable bar on the field corpus count.
 * Each applicable rule weighs by severity: error 3, warning 2, note 0 (advisory: shown,
   not scored). ``[tool.tfa-lint.severity-weights]`` overrides these defaults.
 * A rule *passes* when it has no finding left after suppressions.
@@ -82,14 +84,17 @@ def score(result: ScanResult, weights: Mapping[Severity, int] = SEVERITY_WEIGHTS
     for number, name in FACTOR_NAMES.items():
         rules = rules_by_factor.get(number, [])
         applicable = [r for r in rules if result.applicability.get(r.id) is None]
-        scored = [r for r in applicable if weights[r.severity] > 0]
-        advisories = sum(len(by_rule[r.id]) for r in applicable if weights[r.severity] == 0)
+        scored = [r for r in applicable if weights[r.severity] > 0 and not r.preview]
+        advisories = sum(len(by_rule[r.id]) for r in applicable if weights[r.severity] == 0 and not r.preview)
+        previews = sum(len(by_rule[r.id]) for r in applicable if r.preview)
         if not scored:
             reasons = [result.applicability[r.id] for r in rules if result.applicability.get(r.id)]
             if reasons:
                 reason = reasons[0]
-            elif applicable:
+            elif any(not r.preview for r in applicable):
                 reason = "only advisory checks apply"
+            elif applicable:
+                reason = "only preview checks apply, and they are not scored"
             elif number in _covered_factors():
                 reason = "its checks are not selected"
             else:
@@ -112,6 +117,8 @@ def score(result: ScanResult, weights: Mapping[Severity, int] = SEVERITY_WEIGHTS
             summary += "; " + "; ".join(parts)
         if advisories:
             summary += f"; {advisories} advisory note(s)"
+        if previews:
+            summary += f"; {previews} preview finding(s), not scored"
         factors.append(FactorScore(number, name, round(10 * fraction), fraction, summary, passed, failed,
                                    NOT_CHECKED[number]))
 

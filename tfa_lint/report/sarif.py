@@ -72,7 +72,12 @@ def _descriptor(rule: type[Rule]) -> dict:
     tags = ["twelve-factor", f"factor-{rule.factor:02d}" if factor else "tfa-lint"]
     if factor:
         tags.append(factor.lower().replace(",", "").replace("/", "-").replace(" ", "-"))
-    properties: dict = {"precision": rule.precision, "problem.severity": _PROBLEM_SEVERITY[rule.severity]}
+    properties: dict = {"precision": rule.precision_level(), "problem.severity": _PROBLEM_SEVERITY[rule.severity],
+                        "status": rule.status()}
+    if rule.field_precision is not None:
+        properties["fieldPrecision"] = rule.field_precision.describe()
+    if rule.preview:
+        tags.append("preview")
     if rule.security:
         tags.append("security")
         properties["security-severity"] = f"{rule.security_severity:.1f}"
