@@ -64,9 +64,9 @@ def test_output_file_and_select_ignore(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
 
 
-def test_text_report_groups_by_file_and_scores() -> None:
+def test_text_report_names_severity_and_scores() -> None:
     output = run(BAD, "--no-color").output
-    assert "agent/llm.py:3:26 TFA0301 Hardcoded OpenAI API key" in output
+    assert "agent/llm.py:3:26 TFA0301 error: Hardcoded OpenAI API key" in output
     assert " 3 Config                0/10  0 of 6 applicable checks pass; TFA0301 failed" in output
     assert "Overall: " in output and "— 12 of 12 factors assessed" in output
     assert "Not checked statically (never scored):" in output
@@ -90,3 +90,22 @@ def test_python_dash_m(tmp_path: Path) -> None:
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["score"] == 100
+
+
+def test_text_report_puts_errors_first_and_folds_one_cause_repeated_in_a_file(tree) -> None:
+    requirements = "".join(f"package{i}>=1.0\n" for i in range(1, 8))
+    root = tree({"requirements.txt": requirements, "agent.py": (Path(BAD) / "agent" / "llm.py").read_text()})
+    lines = run(str(root), "--no-color", "--no-cache", "--select", "TFA0202,TFA0301").output.splitlines()
+    assert lines[0].startswith("agent.py:3:26 TFA0301 error: ")
+    pins = [line for line in lines if " TFA0202 warning: " in line]
+    assert [line.split()[0] for line in pins] == ["requirements.txt:1:1", "requirements.txt:2:1", "requirements.txt:3:1"]
+    assert "  … and 4 more in requirements.txt (Requirement not pinned to an exact version): lines 4, 5, 6, 7" in lines
+    doc = json.loads(run(str(root), "--no-cache", "--select", "TFA0202", "--format", "json").output)
+    assert len(doc["findings"]) == 7  # machine-readable reports keep every finding
+
+
+def test_statistics_counts_findings_per_rule(tree) -> None:
+    root = tree({"requirements.txt": "a>=1\nb>=1\nc\n", "sub/requirements.txt": "d>=2\n"})
+    output = run(str(root), "--no-color", "--no-cache", "--select", "TFA0202", "--statistics").output
+    assert "     4  TFA0202  warning    2 files  Requirement not pinned to an exact version" in output
+    assert "requirements.txt:1:1" not in output

@@ -119,13 +119,15 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--no-cache", is_flag=True, help="Analyse every file again; neither read nor write the cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help=f"Where to cache per-file results [default: <root>/{CACHE_DIR_NAME}].")
+@click.option("--statistics", is_flag=True,
+              help="Text report: count findings per rule, most first, instead of listing each one.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], output: Path | None,
           output_sarif: Path | None, sarif_category: str, baseline: Path | None, write_baseline: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None, fail_under: int | None, fail_on: str | None,
-          config_file: Path | None, jobs: int, no_cache: bool, cache_dir: Path | None, color: bool | None,
-          debug: bool) -> None:
+          config_file: Path | None, jobs: int, no_cache: bool, cache_dir: Path | None, statistics: bool,
+          color: bool | None, debug: bool) -> None:
     """Scan the repository and report on PATHS (default: the current directory).
 
     The whole repository is always read, because many checks join several files; PATHS
@@ -137,7 +139,7 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
         options = _Options(select, ignore, preview, fail_under, fail_on, config_file, baseline, write_baseline,
                            jobs or available_cores(), None if no_cache else (cache_dir or True))
         code = _check(list(paths) or [Path(".")], targets, options,
-                      ReportOptions(color=bool(color), sarif_category=sarif_category), color is None)
+                      ReportOptions(color=bool(color), sarif_category=sarif_category, statistics=statistics), color is None)
     except click.UsageError:
         raise
     except KeyboardInterrupt:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from tfa_lint.engine import ScanResult
 from tfa_lint.model import Severity
-from tfa_lint.report import ReportOptions
+from tfa_lint.report import ReportOptions, priority
 from tfa_lint.score import Scorecard
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
@@ -28,7 +28,7 @@ def escape_property(text: str) -> str:
 
 def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
     rules = {r.id: r for r in result.rules}
-    ordered = sorted(result.findings, key=lambda f: (-rules[f.rule].severity.rank, f))
+    ordered = sorted(result.findings, key=priority(rules))
     lines = []
     for f in ordered:
         rule = rules[f.rule]

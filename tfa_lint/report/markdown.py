@@ -13,7 +13,7 @@ from collections import Counter
 from tfa_lint.docs import rule_url
 from tfa_lint.engine import ScanResult
 from tfa_lint.model import Severity
-from tfa_lint.report import ReportOptions
+from tfa_lint.report import ReportOptions, priority
 from tfa_lint.score import Scorecard
 
 TOP_FINDINGS = 25
@@ -53,7 +53,7 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
         out.append(f"| {f.factor} | {cell(f.name)} | {score} | {cell(f.summary)} |")
 
     if result.findings:
-        ordered = sorted(result.findings, key=lambda f: (-rules[f.rule].severity.rank, f))
+        ordered = sorted(result.findings, key=priority(rules))
         out += ["", "### Findings" + (f" (the {TOP_FINDINGS} most severe)" if len(ordered) > TOP_FINDINGS else ""),
                 "", "| Severity | Rule | Location | Message |", "|---|---|---|---|"]
         for f in ordered[:TOP_FINDINGS]:

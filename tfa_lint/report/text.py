@@ -1,17 +1,28 @@
-"""The terminal report: findings grouped by file, the factor table, the overall score."""
+"""The terminal report: findings most severe first, the factor table, the overall score.
+
+Findings are ordered by what to fix first (:func:`tfa_lint.report.priority`): errors, security
+first, then warnings and notes. One cause repeated in one file (fifteen unpinned requirements)
+shows its first ``FOLD_AFTER`` findings, then one line naming the lines of the rest; the JSON,
+SARIF and GitHub reports keep every finding. ``--statistics`` shows a count per rule instead."""
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import groupby
 
 import click
 
 from tfa_lint.engine import ScanResult
-from tfa_lint.model import Severity
-from tfa_lint.report import ReportOptions
+from tfa_lint.model import Finding, Severity
+from tfa_lint.report import ReportOptions, priority
+from tfa_lint.rule import Rule
 from tfa_lint.score import Scorecard
 
 _SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
+#: Findings of one rule in one file shown in full before the rest fold into one line.
+FOLD_AFTER = 3
+#: Line numbers a folded line names before it says how many more.
+LINES_NAMED = 12
 
 
 def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
@@ -22,11 +33,20 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
 
     rules = {r.id: r for r in result.rules}
     out: list[str] = []
-    for path, group in groupby(result.findings, key=lambda f: f.path):
-        for f in group:
-            sev = rules[f.rule].severity
-            out.append(f"{style(path, bold=True)}:{f.line}:{f.column} "
-                       f"{style(f.rule, fg=_SEVERITY_COLOR[sev], bold=True)} {f.message}")
+    if options.statistics:
+        out.extend(_statistics(result, rules, style))
+    else:
+        ordered = sorted(result.findings, key=priority(rules))
+        for (rule_id, path), group in groupby(ordered, key=lambda f: (f.rule, f.path)):
+            found = list(group)
+            sev = rules[rule_id].severity
+            level = sev.value + (" (preview)" if rules[rule_id].preview else "")
+            for f in found[:FOLD_AFTER]:
+                out.append(f"{style(path, bold=True)}:{f.line}:{f.column} "
+                           f"{style(f.rule, fg=_SEVERITY_COLOR[sev], bold=True)} {level}: {f.message}")
+            if len(found) > FOLD_AFTER:
+                out.append("  " + style(_folded(found[FOLD_AFTER:], rules[rule_id].title, path), dim=True))
+    if out:
         out.append("")
 
     overall = "n/a (no factor could be assessed)" if card.overall is None else f"{card.overall}/100"
@@ -75,4 +95,24 @@ def _factor_table(card: Scorecard, style) -> list[str]:
     out.append(style("Not checked statically (never scored):", bold=True))
     out.extend(f"  {f.factor:>2} {f.name:<{width}}  {style(f.not_checked, dim=True)}" for f in card.factors)
     out.append("")
+    return out
+
+
+def _folded(rest: list[Finding], title: str, path: str) -> str:
+    """``… and 12 more in requirements.txt (Requirement not pinned…): lines 7, 9, 12, …``"""
+    lines = [str(f.line) for f in rest]
+    named = ", ".join(lines[:LINES_NAMED]) + (f" and {len(lines) - LINES_NAMED} more" if len(lines) > LINES_NAMED else "")
+    return f"… and {len(rest)} more in {path} ({title}): line{'s' if len(lines) != 1 else ''} {named}"
+
+
+def _statistics(result: ScanResult, rules: dict[str, type[Rule]], style) -> list[str]:
+    """One line per rule with findings, most findings first: count, id, severity, files, title."""
+    counts = Counter(f.rule for f in result.findings)
+    files = {rule_id: len({f.path for f in result.findings if f.rule == rule_id}) for rule_id in counts}
+    out = []
+    for rule_id, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        rule = rules[rule_id]
+        where = f"{files[rule_id]} file{'s' if files[rule_id] != 1 else ''}"
+        out.append(f"{count:>6}  {style(rule_id, fg=_SEVERITY_COLOR[rule.severity], bold=True)}  "
+                   f"{rule.severity.value:<7}  {where:>9}  {rule.title}")
     return out
