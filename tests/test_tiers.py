@@ -149,3 +149,12 @@ def test_a_retired_id_is_never_reused(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.undo()
         load_rules.cache_clear()
     assert "TFA0999" not in RETIRED
+
+
+def test_the_field_trials_table_is_generated_from_the_measurements() -> None:
+    import precision  # bench/precision.py
+
+    data = json.loads((REPO_ROOT / "rules" / "field_precision.json").read_text("utf-8"))
+    text = (REPO_ROOT / "docs" / "field-trials.md").read_text("utf-8")
+    assert precision.precision_table(data, precision.corpus()) in text, \
+        "docs/field-trials.md is stale: run `python bench/precision.py report --write`"
