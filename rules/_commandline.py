@@ -48,13 +48,25 @@ def tokens(words: tuple[str, ...]) -> list[str]:
         if not _SPECIAL & set(word):
             out.append(word)
             continue
-        lexer = shlex.shlex(word, posix=True, punctuation_chars=True)
+        # A line break ends a command as `;` does (a compose `command: |` block is a script);
+        # a backslash before it only continues the line.
+        lexer = shlex.shlex(word.replace("\\\n", " "), posix=True, punctuation_chars=_PUNCTUATION)
+        lexer.whitespace = " \t\r"
         lexer.whitespace_split = True
         try:
-            out += list(lexer)
+            out += [_separator(token) if "\n" in token and not token.strip(_PUNCTUATION) else token for token in lexer]
         except ValueError:
             out += word.split()
     return out
+
+
+_PUNCTUATION = "();<>|&\n"
+
+
+def _separator(token: str) -> str:
+    """A run of punctuation holding line breaks (``&\n``, ``\n\n``): the operator it amounts to."""
+    rest = token.replace("\n", "")
+    return rest or ";"
 
 
 def segments(words: tuple[str, ...]) -> list[Segment]:

@@ -612,6 +612,24 @@ class SelfDaemonization(RepoRule):
             "agent/refresh.py": "refresh_index()\n",
         }),
         Example.repo({
+            "docker-compose.yml": """
+                services:
+                  models:
+                    image: ollama/ollama:0.5.7
+                    entrypoint: ["/bin/sh", "-c"]
+                    command:
+                      - |
+                        ollama serve &
+                        sleep 5
+                        ollama pull small-model
+                        wait
+                  agent:
+                    build: .
+                    command: ["python", "-m", "agent.worker"]
+            """,
+            "agent/worker.py": "while True:\n    step()\n",
+        }),
+        Example.repo({
             "Procfile": "web: uvicorn agent.app:app --host 0.0.0.0 --port $PORT\n",
             "tests/test_daemon.py": """
                 import daemon
@@ -649,8 +667,11 @@ def _detaches(words: tuple[str, ...]) -> str | None:
         name = program[0].rsplit("/", 1)[-1] if program else ""
         if any(w == "nohup" for w in segment.words[: len(segment.words) - len(program)]):
             return f"runs `{name}` under `nohup`"
-        waited = index + 1 < len(parts) and parts[index + 1].program[:1] == ("wait",)
-        if segment.background and not waited:  # `sleep 1h & wait $!`: the shell still waits, and can trap TERM
+        # `sleep 1h & wait $!`, or `server & …; wait`: the shell still waits for it (and can trap TERM),
+        # so the job stays under the container's supervision, even if the shell does not pass SIGTERM on.
+        waited = (index + 1 < len(parts) and parts[index + 1].program[:1] == ("wait",)) or any(
+            later.program == ("wait",) for later in parts[index + 1:])
+        if segment.background and not waited:
             return f"runs `{name}` in the background with `&`"
         if name == "gunicorn" and any(w in ("-D", "--daemon") for w in program):
             return "runs gunicorn with `--daemon`"
