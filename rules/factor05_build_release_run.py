@@ -290,8 +290,14 @@ _SECRET_FILE_RE = re.compile(
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
+#: Key files that say they are public: an apt repository's signing key (`repo.gpg.key`), an armored
+#: `.asc`, an SSH `.pub`, a keyring. Copying one into an image configures trust, not a secret.
+_PUBLIC_KEY_NAME_RE = re.compile(r"(?i)(\.pub$|\.asc$|gpg|pgp|public|pubkey|keyring)")
+
+
 def _is_secret_name(name: str) -> bool:
-    return bool(_SECRET_FILE_RE.match(name)) and not _EXAMPLE_NAME_RE.search(name)
+    return (bool(_SECRET_FILE_RE.match(name)) and not _EXAMPLE_NAME_RE.search(name)
+            and not _PUBLIC_KEY_NAME_RE.search(name))
 
 
 def _copy_sources(ins: Instruction) -> list[str] | None:
@@ -344,7 +350,8 @@ class SecretsBakedIntoImage(RepoRule):
     title = "Config or secrets copied into the container image"
     what = """
         A `COPY`/`ADD` in the final stage of a Dockerfile that copies a `.env` file
-        (`.env`, `.env.production`, `prod.env`), a private key (`*.pem`, `*.key`), a `secrets*`
+        (`.env`, `.env.production`, `prod.env`), a private key (`*.pem`, `*.key`; not one whose name
+        says it is public, such as an apt repository's `*.gpg.key`, `*.asc` or `*.pub`), a `secrets*`
         file or directory or a cloud credentials file (`credentials.json`,
         `service-account*.json`); or a `COPY . …` (or a directory) whose build context holds a
         committed `.env` file with values that no `.dockerignore` pattern excludes. Templates
@@ -407,6 +414,13 @@ class SecretsBakedIntoImage(RepoRule):
             """,
             "agent/.env.template": "OPENAI_MODEL=\n",
         }),
+        Example.of("""
+            FROM python:3.12.8-slim
+            COPY vendor-repo.gpg.key /tmp/vendor.gpg.key
+            RUN gpg --dearmor -o /usr/share/keyrings/vendor.gpg /tmp/vendor.gpg.key && rm /tmp/vendor.gpg.key
+            COPY agent agent
+            CMD ["python", "-m", "agent"]
+        """, "Dockerfile"),
         Example.repo({
             "Dockerfile": 'FROM python:3.12.8-slim\nCOPY . .\nCMD ["python", "app.py"]\n',
             "tests/.env": "DATABASE_URL=sqlite://\n",
