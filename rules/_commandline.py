@@ -8,12 +8,15 @@ the operators between them (``&&``, ``;``, ``&``).
 
 from __future__ import annotations
 
+import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _OPERATORS = {"&&", "||", ";", "|", "&", ";;"}
 _SPECIAL = set(" \t\n;&|<>()")
 _SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
+_SCRIPT_FLAGS = ("-c", "-ec", "-ce", "-lc")
 #: Words that run the command after them (``exec uvicorn …``, ``uv run uvicorn …``).
 _WRAPPERS = {"exec", "nohup", "env", "uv", "poetry", "pipenv", "pdm", "hatch", "rye", "run", "opentelemetry-instrument",
              "ddtrace-run", "newrelic-admin", "run-program", "tini", "dumb-init", "--", "gosu", "su-exec"}
@@ -32,7 +35,7 @@ class Segment:
         words = list(self.words)
         while words:
             base = words[0].rsplit("/", 1)[-1]
-            if base in _SHELLS and len(words) > 1 and words[1] in ("-c", "-ec", "-ce", "-lc"):
+            if base in _SHELLS and len(words) > 1 and words[1] in _SCRIPT_FLAGS:
                 words = words[2:]  # `sh -c "script"`: the script's words were split out already
             elif base in _WRAPPERS or ("=" in words[0] and not words[0].startswith("-")):
                 words.pop(0)
@@ -54,9 +57,15 @@ def tokens(words: tuple[str, ...]) -> list[str]:
         lexer.whitespace = " \t\r"
         lexer.whitespace_split = True
         try:
-            out += [_separator(token) if "\n" in token and not token.strip(_PUNCTUATION) else token for token in lexer]
+            split = [_separator(token) if "\n" in token and not token.strip(_PUNCTUATION) else token for token in lexer]
         except ValueError:
-            out += word.split()
+            split = word.split()
+        # `CMD sh -c "a && b"` in shell form: the quoted script is one more command line.
+        for index in range(len(split) - 2):
+            if split[index].rsplit("/", 1)[-1] in _SHELLS and split[index + 1] in _SCRIPT_FLAGS:
+                split[index + 2:index + 3] = tokens((split[index + 2],))
+                break
+        out += split
     return out
 
 
@@ -83,3 +92,35 @@ def segments(words: tuple[str, ...]) -> list[Segment]:
     if current:
         out.append(Segment(tuple(current), background=False))
     return out
+
+
+_ADMIN_WORDS_RE = re.compile(r"(?i)(^|/)(migrat\w*|ingest\w*|seed\w*|backfill\w*|reindex\w*|build_index\w*)(\.py)?$")
+
+
+def unwrap_command(words: Sequence[str]) -> list[str]:
+    """The command inside `sh -c "…"`, `exec …`, `env A=1 …`."""
+    seg = list(words)
+    while seg and (seg[0].rsplit("/", 1)[-1] in ("sh", "bash", "dash", "ash", "zsh", "exec", "env")
+                   or seg[0].startswith("-") or re.match(r"^[A-Z_][A-Z0-9_]*=", seg[0])):
+        seg = seg[1:]
+    return seg
+
+
+def is_admin_command(words: Sequence[str]) -> bool:
+    """A one-off admin task: migrations (alembic, Django, Flask-Migrate, a `make migrate` target)
+    or a script named for migrating, ingesting, seeding, backfilling or re-indexing."""
+    seg = unwrap_command(words)
+    names = [w.rsplit("/", 1)[-1] for w in seg]
+    if "alembic" in names and ({"upgrade", "downgrade", "stamp"} & set(names)):
+        return True
+    if "manage.py" in names and "migrate" in names:
+        return True
+    if names[:1] == ["flask"] and names[1:3] == ["db", "upgrade"]:
+        return True
+    if names[:1] == ["make"] and len(names) > 1 and all(_ADMIN_WORDS_RE.search(t) for t in names[1:] if not t.startswith("-")):
+        return True
+    if names and re.match(r"^python(\d(\.\d+)?)?$", names[0]):
+        rest = [w for w in seg[1:] if not w.startswith("-") or w == "-m"]
+        target = rest[1] if rest[:1] == ["-m"] and len(rest) > 1 else (rest[0] if rest else "")
+        return bool(_ADMIN_WORDS_RE.search(target.replace(".", "/").removesuffix("/py")))
+    return False

@@ -14,6 +14,7 @@ from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity, path_rol
 from tfa_lint.rule import ArtifactRule, Example, FactCollector, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile
 
+from ._commandline import is_admin_command, segments
 from ._processes import (
     Command,
     ProcessFacts,
@@ -197,7 +198,8 @@ class ShellFormCommand(ArtifactRule):
         A final-stage `CMD` or `ENTRYPOINT` written in shell form (`CMD python app.py`), or in
         exec form around a shell (`["sh", "-c", "migrate && python app.py"]`), whose last
         command is not started with `exec`. Images whose exec-form `ENTRYPOINT` is an init
-        (tini, dumb-init) are not reported.
+        (tini, dumb-init) are not reported, nor one-off job images whose every command is an
+        admin task (`make migrate && python migrate_data.py`): they run to completion.
     """
     why = """
         The shell form runs `/bin/sh -c "…"` as PID 1. The shell does not forward SIGTERM
@@ -233,6 +235,11 @@ class ShellFormCommand(ArtifactRule):
             FROM python:3.12-slim
             CMD ["sh", "-c", "python migrate.py && exec python worker.py"]
         """, "Dockerfile"),
+        Example.of("""
+            FROM agent:1.4.2
+            COPY copy_sessions.py .
+            ENTRYPOINT sh -c "make migrate && python migrate_sessions.py"
+        """, "jobs/session-migration/Dockerfile"),
     )
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
@@ -253,6 +260,9 @@ class ShellFormCommand(ArtifactRule):
                 continue
             if _EXEC_RE.search(script):
                 continue
+            steps = segments((script,))
+            if steps and all(is_admin_command(step.words) for step in steps):
+                continue  # a one-off job (migrations) that runs to completion: nothing to stop gracefully
             yield self.finding(
                 artifact.path, ins.line, 1,
                 f"{form} {ins.keyword} makes a shell PID 1, and it does not pass SIGTERM on; {_advice(ins.keyword, script)}")

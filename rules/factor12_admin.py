@@ -17,6 +17,7 @@ import libcst as cst
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
+from ._commandline import is_admin_command, unwrap_command
 from ._cst import string_value
 from ._processes import APP_CONSTRUCTORS, commands, is_main_guard
 
@@ -51,7 +52,6 @@ _ADMIN_MODULE_RE = re.compile(r"(?i)^(migrat\w*|ingest\w*|index_\w+|indexer|inde
                               r"backfill\w*|reindex\w*|cleanup\w*|purge\w*|load_docs\w*|build_\w+)$")
 _SCRIPT_MODULE_RE = re.compile(r"(?i)^(migrat|ingest|seed|backfill|reindex)")
 _SYSTEM_PYTHON_RE = re.compile(r"^#!\s*(/usr/bin/|/usr/local/bin/|/bin/|/opt/homebrew/bin/|/home/|/Users/)\S*python")
-_ADMIN_WORDS_RE = re.compile(r"(?i)(^|/)(migrat\w*|ingest\w*|seed\w*|backfill\w*|reindex\w*|build_index\w*)(\.py)?$")
 
 
 def _callee(func: cst.BaseExpression) -> str | None:
@@ -760,30 +760,6 @@ def _segments(words: tuple[str, ...]) -> list[list[str]]:
     return [s for s in out if s]
 
 
-def _unwrap(seg: list[str]) -> list[str]:
-    """The command inside `sh -c "…"`, `exec …`, `env A=1 …`."""
-    while seg and (seg[0].rsplit("/", 1)[-1] in ("sh", "bash", "dash", "ash", "zsh", "exec", "env")
-                   or seg[0].startswith("-") or re.match(r"^[A-Z_][A-Z0-9_]*=", seg[0])):
-        seg = seg[1:]
-    return seg
-
-
-def _admin_segment(seg: list[str]) -> bool:
-    seg = _unwrap(seg)
-    names = [w.rsplit("/", 1)[-1] for w in seg]
-    if "alembic" in names and ({"upgrade", "downgrade", "stamp"} & set(names)):
-        return True
-    if "manage.py" in names and "migrate" in names:
-        return True
-    if names[:1] == ["flask"] and names[1:3] == ["db", "upgrade"]:
-        return True
-    if names and re.match(r"^python(\d(\.\d+)?)?$", names[0]):
-        rest = [w for w in seg[1:] if not w.startswith("-") or w == "-m"]
-        target = rest[1] if rest[:1] == ["-m"] and len(rest) > 1 else (rest[0] if rest else "")
-        return bool(_ADMIN_WORDS_RE.search(target.replace(".", "/").removesuffix("/py")))
-    return False
-
-
 def chained_admin(repo: Repo) -> list[tuple[str, int, str, str]]:
     """Declared processes whose command runs an admin task before the process itself:
     (path, line, process name, admin command)."""
@@ -794,9 +770,9 @@ def chained_admin(repo: Repo) -> list[tuple[str, int, str, str]]:
         if command.name == "release":
             continue  # Heroku's release phase: the right place
         segments = _segments(command.words)
-        admin = next((i for i, s in enumerate(segments) if _admin_segment(s)), None)
-        if admin is not None and any(not _admin_segment(s) for s in segments[admin + 1:]):
-            out.append((command.path, command.line, command.name, " ".join(_unwrap(segments[admin]))))
+        admin = next((i for i, s in enumerate(segments) if is_admin_command(s)), None)
+        if admin is not None and any(not is_admin_command(s) for s in segments[admin + 1:]):
+            out.append((command.path, command.line, command.name, " ".join(unwrap_command(segments[admin]))))
     repo.memo["chained_admin"] = out
     return out
 
