@@ -151,6 +151,9 @@ class NoDeclaredProcessTypes(RepoRule):
 # -- TFA0802 ------------------------------------------------------------------------------------
 
 _HOOK_DECORATOR_RE = re.compile(r"(on_event|on_startup|before_serving|before_first_request|listener|lifespan)")
+#: A request or connection handler's decorator (`@app.get("/")`, `@router.websocket("/ws")`): work it
+#: starts lives and ends with that request, once per request, not once per process.
+_HANDLER_DECORATOR_RE = re.compile(r"\.(get|post|put|patch|delete|route|api_route|websocket|websocket_route)\(")
 _SCHEDULER_RE = re.compile(r"^apscheduler\..*(Background|AsyncIO|Async|Gevent|Tornado|Twisted|Qt)Scheduler$")
 _THREADS = {"threading.Thread": "thread", "multiprocessing.Process": "process",
             "multiprocessing.context.Process": "process"}
@@ -194,7 +197,8 @@ class BackgroundWorkInWebProcess(PythonRule):
         `asyncio.create_task` running a function of the same module that loops forever
         (`while True`). Not reported: one-shot tasks (no loop in the target, or a lambda per
         request), loops that end on a flag (`while not self.exit_flag`: often a per-process
-        watchdog), FastAPI `BackgroundTasks.add_task`, worker modules that create no app, and
+        watchdog), tasks a request or WebSocket handler starts for its own connection (they end
+        with it), FastAPI `BackgroundTasks.add_task`, worker modules that create no app, and
         tests, scripts and examples.
     """
     why = """
@@ -331,6 +335,29 @@ class BackgroundWorkInWebProcess(PythonRule):
             """,
         }),
         Example.of("""
+            import asyncio
+
+            from fastapi import FastAPI, WebSocket
+
+            app = FastAPI()
+
+
+            async def pump_audio(ws: WebSocket, queue: asyncio.Queue) -> None:
+                while True:
+                    await ws.send_bytes(await queue.get())
+
+
+            @app.websocket("/call")
+            async def call(ws: WebSocket) -> None:
+                await ws.accept()
+                queue: asyncio.Queue = asyncio.Queue()
+                sender = asyncio.create_task(pump_audio(ws, queue))
+                try:
+                    await converse(ws, queue)
+                finally:
+                    sender.cancel()
+        """, "server.py"),
+        Example.of("""
             import threading
 
             from flask import Flask
@@ -364,6 +391,7 @@ class BackgroundWorkInWebProcess(PythonRule):
         self._has_app = False
         self._functions: list[str] = []
         self._hooks = 0  # depth of startup/lifespan hooks we are in
+        self._handlers = 0  # depth of request/connection handlers we are in
         self._loops: dict[str, bool] = {}  # function name -> contains a service loop
         self._schedulers: set[str] = set()  # names holding a background scheduler
         self._starts: list[tuple[_Start, bool]] = []  # (start, inside a hook)
@@ -376,6 +404,7 @@ class BackgroundWorkInWebProcess(PythonRule):
             _HOOK_DECORATOR_RE.search(decorators) is not None and (
                 "startup" in decorators or "before" in decorators or "lifespan" in decorators))
         self._hooks += hook
+        self._handlers += _HANDLER_DECORATOR_RE.search(decorators) is not None
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         decorators = " ".join(self.source_of(d.decorator) for d in original_node.decorators)
@@ -383,6 +412,7 @@ class BackgroundWorkInWebProcess(PythonRule):
             _HOOK_DECORATOR_RE.search(decorators) is not None and (
                 "startup" in decorators or "before" in decorators or "lifespan" in decorators))
         self._hooks -= hook
+        self._handlers -= _HANDLER_DECORATOR_RE.search(decorators) is not None
         self._functions.pop()
 
     def visit_While(self, node: cst.While) -> None:
@@ -416,7 +446,7 @@ class BackgroundWorkInWebProcess(PythonRule):
             if (isinstance(receiver, cst.Call) and self._is_scheduler(receiver)) or (
                     self.source_of(receiver) in self._schedulers):
                 start = _Start(node, "an APScheduler scheduler", False)
-        if start is not None and self.file.role == "src":
+        if start is not None and self.file.role == "src" and not self._handlers:
             self._starts.append((start, self._hooks > 0))
 
     def leave_Module(self, original_node: cst.Module) -> None:
