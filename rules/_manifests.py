@@ -10,6 +10,7 @@ nothing is installed or imported.
 from __future__ import annotations
 
 import configparser
+import functools
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -26,7 +27,7 @@ from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.requirements import RequirementsFile
 
 from ._cst import find_all, is_named
-from ._distributions import NAMESPACE_PREFIXES, PROVIDERS, TRANSITIVE
+from ._distributions import GENERATED, NAME_PREFIXES, NAME_SUFFIXES, NAMESPACE_PREFIXES, PROVIDERS, TRANSITIVE
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__future__", "__main__"}
 _OPTIONAL_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
@@ -137,6 +138,11 @@ class Declarations:
 
     def declares(self, canonical: str) -> bool:
         return canonical in self.by_name
+
+    @functools.cached_property
+    def squashed(self) -> frozenset[str]:
+        """Declared names without separators (``swe-rex`` → ``swerex``), for affix matching."""
+        return frozenset(_squashed(name) for name in self.by_name)
 
 
 def _requirement(spec: str, path: str, line: int) -> Declaration | None:
@@ -268,29 +274,57 @@ def first_party_roots(repo: Repo) -> set[str]:
 
 
 def distribution_candidates(module: str) -> tuple[str, ...]:
-    """Canonical distribution names that may provide ``module`` (dotted import path)."""
+    """Canonical distribution names that may provide ``module`` (dotted import path), the one
+    a finding should suggest first: the hand-kept table, then the names wheels install, then
+    the import name itself."""
+    return _candidates(module)
+
+
+@functools.lru_cache(maxsize=8192)
+def _candidates(module: str) -> tuple[str, ...]:
     parts = module.split(".")
-    for depth in range(len(parts), 0, -1):
-        key = ".".join(parts[:depth])
-        if key in PROVIDERS:
-            return PROVIDERS[key]
+    found: list[str] = []
+    for table in (PROVIDERS, GENERATED):
+        for depth in range(len(parts), 0, -1):
+            key = ".".join(parts[:depth])
+            if key in table:
+                found += table[key]
+                break
     if parts[0] in NAMESPACE_PREFIXES and len(parts) > 1:
-        return (canonicalize_name("-".join(parts[:3])), canonicalize_name("-".join(parts[:2])))
-    return (canonicalize_name(parts[0].replace("_", "-")),)
+        found += [canonicalize_name("-".join(parts[:3])), canonicalize_name("-".join(parts[:2]))]
+    elif not found or parts[0] not in PROVIDERS:
+        found.append(canonicalize_name(parts[0].replace("_", "-")))
+    return tuple(dict.fromkeys(found))
+
+
+def _squashed(name: str) -> str:
+    return re.sub(r"[-_.]+", "", name.lower())
+
+
+def affixed_names(root: str) -> frozenset[str]:
+    """What a distribution providing ``import root`` may be called, separators removed:
+    ``ulid`` → ``pythonulid``, ``pyulid``, ``ulidpy``, ``ulidsdk``… (``NAME_PREFIXES`` and
+    ``NAME_SUFFIXES``)."""
+    key = _squashed(root)
+    heads = ("", *NAME_PREFIXES)
+    tails = ("", *NAME_SUFFIXES)
+    return frozenset(f"{head}{key}{tail}" for head in heads for tail in tails)
 
 
 def is_declared(module: str, decl: Declarations) -> bool:
     """Whether some manifest declares a distribution that provides ``module``."""
     root = module.split(".")[0]
-    if any(decl.declares(c) for c in distribution_candidates(module)):
+    candidates = distribution_candidates(module)
+    if any(decl.declares(c) for c in candidates):
         return True
     prefixes = NAMESPACE_PREFIXES.get(root, ())
     if prefixes and any(name.startswith(prefixes) for name in decl.by_name):
         return True
     if root in TRANSITIVE:
         providers = TRANSITIVE[root]
-        return not providers or any(decl.declares(p) for p in providers)
-    return False
+        if not providers or any(decl.declares(p) for p in providers):
+            return True
+    return not prefixes and not affixed_names(root).isdisjoint(decl.squashed)
 
 
 def third_party_imports(repo: Repo) -> list[tuple[str, str, int, int]]:

@@ -627,10 +627,13 @@ class UndeclaredImport(RepoRule):
         the standard library, nor part of the repository, nor provided by any distribution a
         manifest declares (requirements files, pyproject dependencies, optional dependencies
         and groups, setup.py/setup.cfg, Pipfile, conda). Import names are mapped to
-        distributions by versioned data (`yaml` → `pyyaml`, `bs4` → `beautifulsoup4`…, data
-        version {DATA_VERSION}); imports guarded by `try/except ImportError` or
-        `if TYPE_CHECKING:` and packages that always come with a declared one (`pydantic` with
-        `fastapi`) are not reported. One finding per package, at its first import.
+        distributions by versioned data (data version {DATA_VERSION}): the top-level names that
+        wheels install (`yaml` → `pyyaml`, `mem0` → `mem0ai`), a hand-kept table, and the usual
+        affixes of a declared name (`python-ulid`, `pyhumps`, `firecrawl-py`, `onepassword-sdk`
+        for `ulid`, `humps`, `firecrawl`, `onepassword`). Imports guarded by
+        `try/except ImportError` or `if TYPE_CHECKING:` and packages that always come with a
+        declared one (`pydantic` with `fastapi`) are not reported. One finding per package, at
+        its first import.
     """
     why = """
         The app works on the developer's machine because the package happens to be installed
@@ -699,6 +702,14 @@ class UndeclaredImport(RepoRule):
             "requirements.txt": "openai==1.54.3\n",
             "jobs/backfill/Dockerfile": "FROM python:3.12-slim\nRUN poetry add qdrant-client==1.12.1 && pip install tqdm==4.67.1\n",
             "jobs/backfill/run.py": "import qdrant_client\nimport tqdm\n",
+        }),
+        # Import names that differ from the distribution's: from the wheels' top-level names
+        # (z3-solver installs `z3`, pywavelets `pywt`), and the usual affixes of a declared name.
+        Example.repo({
+            "requirements.txt": "z3-solver==4.13.0\npywavelets==1.7.0\npython-ulid==3.0.0\npyhumps==3.8.0\n"
+                                "weatherkit-sdk==2.1.0\nmoon-rex==0.4.0\n",
+            "planner/solve.py": "import z3\nimport pywt\nfrom ulid import ULID\nimport humps\n"
+                                "from weatherkit import Client\nimport moonrex\n",
         }),
     )
 
