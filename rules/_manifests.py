@@ -31,18 +31,31 @@ from ._distributions import GENERATED, NAME_PREFIXES, NAME_SUFFIXES, NAMESPACE_P
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__future__", "__main__"}
 _OPTIONAL_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+#: `if` tests that select an operating system: `sys.platform`, `platform.system()`, `os.name`,
+#: or a flag named for one (`IS_WINDOWS`, `_is_mac`).
+_PLATFORM_ATTRS = {("sys", "platform"), ("platform", "system"), ("os", "name"), ("platform", "machine")}
+_PLATFORM_FLAG_RE = re.compile(r"(?i)^_?(is|on|running_on)_?(win(dows|32)?|mac(os)?|darwin|linux|posix|osx)$")
 
 
 class ImportFacts(FactCollector):
     """Absolute imports of non-stdlib modules ("import" facts) and literal ``setup()``
-    requirement lists ("setup-requires" facts)."""
+    requirement lists ("setup-requires" facts). An import is ``optional`` inside
+    try/except ImportError, ``if TYPE_CHECKING:`` or a branch on the operating system, and
+    ``lazy`` inside a function body (deferred until the feature runs)."""
 
     name = "imports"
     METADATA_DEPENDENCIES = (FastPositionProvider,)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._optional = 0  # inside try/except ImportError or `if TYPE_CHECKING:`
+        self._optional = 0  # inside try/except ImportError, `if TYPE_CHECKING:` or an OS branch
+        self._functions = 0  # inside a def
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions -= 1
 
     def visit_Try(self, node: cst.Try) -> None:
         if any(_catches_import_error(h) for h in node.handlers):
@@ -53,11 +66,11 @@ class ImportFacts(FactCollector):
             self._optional -= 1
 
     def visit_If(self, node: cst.If) -> None:
-        if _is_type_checking(node.test):
+        if _is_type_checking(node.test) or _is_platform_test(node.test):
             self._optional += 1
 
     def leave_If(self, original_node: cst.If) -> None:
-        if _is_type_checking(original_node.test):
+        if _is_type_checking(original_node.test) or _is_platform_test(original_node.test):
             self._optional -= 1
 
     def visit_Import(self, node: cst.Import) -> None:
@@ -72,7 +85,7 @@ class ImportFacts(FactCollector):
     def _record(self, dotted: str, node: cst.CSTNode) -> None:
         if dotted.split(".")[0] in _STDLIB:
             return
-        self.record("import", node, module=dotted, optional=self._optional > 0)
+        self.record("import", node, module=dotted, optional=self._optional > 0, lazy=self._functions > 0)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not is_named(node.func, "setup"):
@@ -94,6 +107,18 @@ def _catches_import_error(handler: cst.ExceptHandler) -> bool:
 
 def _is_type_checking(test: cst.BaseExpression) -> bool:
     return is_named(test, "TYPE_CHECKING")
+
+
+def _is_platform_test(test: cst.BaseExpression) -> bool:
+    """An `if` (or `elif`) on the operating system: such branches import per-platform packages
+    that manifests declare with markers, or that come with the platform."""
+    for node in find_all(test, (cst.Attribute, cst.Name)):
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and (
+                node.value.value, node.attr.value) in _PLATFORM_ATTRS:
+            return True
+        if isinstance(node, cst.Name) and _PLATFORM_FLAG_RE.match(node.value):
+            return True
+    return False
 
 
 def _string_list(node: cst.BaseExpression) -> list[str] | None:

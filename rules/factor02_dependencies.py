@@ -296,6 +296,11 @@ def _image_installed(repo: Repo) -> set[str]:
     return names
 
 
+def _lazy_imports(repo: Repo) -> set[tuple[str, int, int]]:
+    """(path, line, column) of the imports made inside a function body."""
+    return {(f.path, f.line, f.column) for f in repo.facts("import") if f.data.get("lazy")}
+
+
 @functools.lru_cache(maxsize=4096)
 def _dependency_name(spec: str) -> str:
     # Cached: a pyproject's dependency list is matched against each LLM SDK it declares.
@@ -630,10 +635,11 @@ class UndeclaredImport(RepoRule):
         distributions by versioned data (data version {DATA_VERSION}): the top-level names that
         wheels install (`yaml` → `pyyaml`, `mem0` → `mem0ai`), a hand-kept table, and the usual
         affixes of a declared name (`python-ulid`, `pyhumps`, `firecrawl-py`, `onepassword-sdk`
-        for `ulid`, `humps`, `firecrawl`, `onepassword`). Imports guarded by
-        `try/except ImportError` or `if TYPE_CHECKING:` and packages that always come with a
-        declared one (`pydantic` with `fastapi`) are not reported. One finding per package, at
-        its first import.
+        for `ulid`, `humps`, `firecrawl`, `onepassword`). Not reported: imports guarded by
+        `try/except ImportError`, `if TYPE_CHECKING:` or a branch on the operating system; a
+        package imported only inside functions (a provider chosen by configuration, a plugin:
+        an optional feature), and packages that always come with a declared one (`pydantic`
+        with `fastapi`). One finding per package, at its first import.
     """
     why = """
         The app works on the developer's machine because the package happens to be installed
@@ -652,6 +658,12 @@ class UndeclaredImport(RepoRule):
         Example.repo({
             "pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["fastapi==0.115.6"]\n',
             "agent/app.py": "from fastapi import FastAPI\nfrom redis import asyncio as aioredis\n",
+        }, lines=(2,)),
+        # A package imported lazily in one place and at module level in another is required.
+        Example.repo({
+            "requirements.txt": "openai==1.54.3\n",
+            "agent/a.py": "def fetch(url):\n    import requests\n    return requests.get(url)\n",
+            "agent/b.py": "import requests\n",
         }, lines=(2,)),
     )
     valid = (
@@ -711,6 +723,25 @@ class UndeclaredImport(RepoRule):
             "planner/solve.py": "import z3\nimport pywt\nfrom ulid import ULID\nimport humps\n"
                                 "from weatherkit import Client\nimport moonrex\n",
         }),
+        # Imports deferred into a function (a provider picked by configuration, a plugin) or
+        # made on one operating system only are optional features, not the app's dependencies.
+        Example.repo({
+            "requirements.txt": "openai==1.54.3\n",
+            "agent/providers.py": """
+                import sys
+
+                def make_client(provider):
+                    if provider == "openai":
+                        from openai import OpenAI
+                        return OpenAI()
+                    elif provider == "bedrock":
+                        from langchain_aws import ChatBedrock
+                        return ChatBedrock()
+
+                if sys.platform == "win32":
+                    import winshell
+            """,
+        }),
     )
 
     @classmethod
@@ -725,11 +756,14 @@ class UndeclaredImport(RepoRule):
     def check(self, repo: Repo) -> Iterable[Finding]:
         decl = declarations(repo)
         installed = _image_installed(repo)
+        lazy = _lazy_imports(repo)
         seen: dict[str, list[tuple[str, str, int, int]]] = {}
         for module, path, line, column in third_party_imports(repo):
             if not is_declared(module, decl) and not installed.intersection(distribution_candidates(module)):
                 seen.setdefault(distribution_candidates(module)[0], []).append((module, path, line, column))
         for dist, sites in seen.items():
+            if all((path, line, column) in lazy for _, path, line, column in sites):
+                continue  # imported only where a feature runs: an optional dependency
             module, path, line, column = sites[0]
             others = len({p for _, p, _, _ in sites}) - 1
             yield self.finding(
