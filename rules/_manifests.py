@@ -336,11 +336,13 @@ def affixed_names(root: str) -> frozenset[str]:
     return frozenset(f"{head}{key}{tail}" for head in heads for tail in tails)
 
 
-def is_declared(module: str, decl: Declarations) -> bool:
-    """Whether some manifest declares a distribution that provides ``module``."""
+def is_declared(module: str, decl: Declarations, brought: frozenset[str] = frozenset()) -> bool:
+    """Whether some manifest declares a distribution that provides ``module``, or one that a
+    lock file records as requiring it (``brought``: the lock pins it, and it comes with a
+    declared distribution)."""
     root = module.split(".")[0]
     candidates = distribution_candidates(module)
-    if any(decl.declares(c) for c in candidates):
+    if any(decl.declares(c) or c in brought for c in candidates):
         return True
     prefixes = NAMESPACE_PREFIXES.get(root, ())
     if prefixes and any(name.startswith(prefixes) for name in decl.by_name):
