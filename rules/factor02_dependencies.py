@@ -226,7 +226,7 @@ class UnlockedApplication(RepoRule):
                     "(`uv lock`, `poetry lock`) and build from it, so every deploy gets what was tested")
 
 
-class UnpinnedPipInstall(ArtifactRule):
+class UnpinnedPipInstall(RepoRule):
     id = "TFA0205"
     name = "unpinned-pip-install"
     factor = 2
@@ -238,7 +238,11 @@ class UnpinnedPipInstall(ArtifactRule):
         `pip install`, `pip3 install`, `python -m pip install` or `uv pip install` in a `RUN`
         instruction naming a package without `==version`. Installing from files (`-r`, `-c`,
         `.`, wheels) and upgrading the build tools (pip, setuptools, wheel, uv, poetry) are not
-        reported.
+        reported; nor is a package that a manifest beside the Dockerfile (or above it) declares
+        when the image installs that project first (`pip install .[extra]`, `-r`, `uv sync`,
+        `poetry install`): without `--upgrade` the second install changes nothing. Test images
+        (`Dockerfile.test`, Dockerfiles under `tests/`, `integration/`, `e2e/`, `ci/`) are not
+        judged.
     """
     why = """
         A package installed ad hoc in the image is outside the manifest: it floats to whatever
@@ -255,6 +259,16 @@ class UnpinnedPipInstall(ArtifactRule):
             RUN pip install --no-cache-dir -r requirements.txt && \\
                 pip install chromadb "langchain>=0.2"
         """, "Dockerfile", lines=(3,)),
+        # Declared, but the image never installs the project: the RUN line is what floats.
+        Example.repo({
+            "pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["gunicorn==23.0.0"]\n',
+            "Dockerfile": "FROM python:3.12-slim\nRUN pip install gunicorn\n",
+        }, lines=(2,)),
+        # `--upgrade` moves a declared package past what the manifest resolved.
+        Example.repo({
+            "pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["gunicorn>=21"]\n',
+            "Dockerfile": "FROM python:3.12-slim\nCOPY . .\nRUN pip install . && pip install -U gunicorn\n",
+        }, lines=(3,)),
     )
     valid = (
         Example.of("""
@@ -267,20 +281,61 @@ class UnpinnedPipInstall(ArtifactRule):
             FROM python:3.12-slim
             RUN pip install my-agent
         """, "examples/docker/Dockerfile"),
+        # A test image, by its name or its directory.
+        Example.repo({
+            "Dockerfile.test": "FROM python:3.12-slim\nRUN pip install pytest-timeout\n",
+            "service/integration/Dockerfile": "FROM python:3.12-slim\nRUN pip install 'agent-kit>=2'\n",
+        }),
+        # The project is installed first, and its extra declares the server: a no-op reinstall.
+        Example.repo({
+            "svc/pyproject.toml": """
+                [project]
+                name = "svc"
+                version = "1"
+                dependencies = ["fastapi==0.115.6"]
+
+                [project.optional-dependencies]
+                serve = ["gunicorn>=23,<24", "uvicorn==0.32.1"]
+            """,
+            "svc/Dockerfile": """
+                FROM python:3.12-slim
+                COPY pyproject.toml .
+                RUN pip install -e ".[serve]" && pip install gunicorn uvicorn
+                RUN pip install --no-cache-dir gunicorn
+            """,
+        }),
     )
 
-    def check(self, artifact: Artifact) -> Iterable[Finding]:
-        assert isinstance(artifact, Dockerfile)
-        for ins in artifact.instructions:
-            if ins.keyword != "RUN":
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        decl = declarations(repo)
+        for artifact in repo.artifacts(FileKind.DOCKERFILE):
+            if (not isinstance(artifact, Dockerfile) or path_role(artifact.path) not in ("src", "script")
+                    or _TEST_IMAGE_RE.search(artifact.path)):
                 continue
-            unpinned = [p for p in pip_install_packages(ins.value) if not _pinned_token(p)]
-            if unpinned:
-                names = ", ".join(f"`{p}`" for p in unpinned)
-                yield self.finding(
-                    artifact.path, ins.line, 1,
-                    f"`pip install` of {names} without `==version`: declare the package, pinned, in the "
-                    "requirements or lock file the image installs from")
+            here = artifact.path.rsplit("/", 1)[0] + "/" if "/" in artifact.path else ""
+            declared = {name for name, ds in decl.by_name.items()
+                        if any(here.startswith(d.path.rsplit("/", 1)[0] + "/" if "/" in d.path else "") for d in ds)}
+            project_installed = False
+            for ins in artifact.instructions:
+                if ins.keyword != "RUN":
+                    continue
+                unpinned: list[str] = []
+                for packages, upgrade, from_project in pip_install_commands(ins.value):
+                    project_installed = project_installed or from_project
+                    unpinned += [p for p in packages if not _pinned_token(p) and (
+                        upgrade or not project_installed or _token_name(p) not in declared)]
+                if unpinned:
+                    names = ", ".join(f"`{p}`" for p in unpinned)
+                    yield self.finding(
+                        artifact.path, ins.line, 1,
+                        f"`pip install` of {names} without `==version`: declare the package, pinned, in the "
+                        "requirements or lock file the image installs from")
+
+
+#: Images that run a test suite, by file name (`Dockerfile.test`, `test.Dockerfile`) or directory.
+_TEST_IMAGE_RE = re.compile(r"(?i)(^|[/._-])(tests?|testing|integration|e2e|ci)([/._-]|$)")
+#: Shell commands that install the project's own manifest (its lock, extras or requirements).
+_PROJECT_INSTALL_RE = re.compile(r"\b(uv\s+sync|poetry\s+install|pdm\s+(install|sync)|pipenv\s+(install|sync))\b")
 
 
 def _image_installed(repo: Repo) -> set[str]:
@@ -323,7 +378,14 @@ def _dependency_name(spec: str) -> str:
 
 def pip_install_packages(script: str) -> list[str]:
     """Package arguments of every ``pip install`` in a shell script (files and options removed)."""
-    packages: list[str] = []
+    return [p for packages, _, _ in pip_install_commands(script) for p in packages]
+
+
+def pip_install_commands(script: str) -> list[tuple[list[str], bool, bool]]:
+    """Each command of a shell script, in order: the packages it ``pip install``s by name,
+    whether it upgrades (``-U``), and whether it installs the project's own manifest (``.``,
+    ``-r file``, ``uv sync``, ``poetry install``…)."""
+    out: list[tuple[list[str], bool, bool]] = []
     for command in re.split(r"&&|\|\||;|\||\n", script):
         try:
             words = shlex.split(command, posix=True)
@@ -331,9 +393,22 @@ def pip_install_packages(script: str) -> list[str]:
             words = command.split()
         for i in range(len(words) - 1):
             if words[i].rsplit("/", 1)[-1] in ("pip", "pip3") and words[i + 1] == "install":
-                packages += _install_args(words[i + 2:])
+                args = words[i + 2:]
+                upgrade = any(a in ("-U", "--upgrade") for a in args)
+                project = any(a in ("-r", "--requirement") or a.startswith(("-r", ".", "/")) and not a.startswith("--")
+                              or a.startswith("--requirement=") for a in args)
+                out.append((_install_args(args), upgrade, project))
                 break
-    return packages
+        else:
+            out.append(([], False, bool(_PROJECT_INSTALL_RE.search(command))))
+    return out
+
+
+def _token_name(word: str) -> str:
+    try:
+        return canonicalize_name(Requirement(word).name)
+    except InvalidRequirement:
+        return word
 
 
 def _install_args(args: list[str]) -> list[str]:
