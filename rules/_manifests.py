@@ -10,6 +10,7 @@ nothing is installed or imported.
 from __future__ import annotations
 
 import configparser
+import functools
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -26,22 +27,35 @@ from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.requirements import RequirementsFile
 
 from ._cst import find_all, is_named
-from ._distributions import NAMESPACE_PREFIXES, PROVIDERS, TRANSITIVE
+from ._distributions import GENERATED, NAME_PREFIXES, NAME_SUFFIXES, NAMESPACE_PREFIXES, PROVIDERS, TRANSITIVE
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__future__", "__main__"}
 _OPTIONAL_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+#: `if` tests that select an operating system: `sys.platform`, `platform.system()`, `os.name`,
+#: or a flag named for one (`IS_WINDOWS`, `_is_mac`).
+_PLATFORM_ATTRS = {("sys", "platform"), ("platform", "system"), ("os", "name"), ("platform", "machine")}
+_PLATFORM_FLAG_RE = re.compile(r"(?i)^_?(is|on|running_on)_?(win(dows|32)?|mac(os)?|darwin|linux|posix|osx)$")
 
 
 class ImportFacts(FactCollector):
     """Absolute imports of non-stdlib modules ("import" facts) and literal ``setup()``
-    requirement lists ("setup-requires" facts)."""
+    requirement lists ("setup-requires" facts). An import is ``optional`` inside
+    try/except ImportError, ``if TYPE_CHECKING:`` or a branch on the operating system, and
+    ``lazy`` inside a function body (deferred until the feature runs)."""
 
     name = "imports"
     METADATA_DEPENDENCIES = (FastPositionProvider,)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._optional = 0  # inside try/except ImportError or `if TYPE_CHECKING:`
+        self._optional = 0  # inside try/except ImportError, `if TYPE_CHECKING:` or an OS branch
+        self._functions = 0  # inside a def
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions -= 1
 
     def visit_Try(self, node: cst.Try) -> None:
         if any(_catches_import_error(h) for h in node.handlers):
@@ -52,11 +66,11 @@ class ImportFacts(FactCollector):
             self._optional -= 1
 
     def visit_If(self, node: cst.If) -> None:
-        if _is_type_checking(node.test):
+        if _is_type_checking(node.test) or _is_platform_test(node.test):
             self._optional += 1
 
     def leave_If(self, original_node: cst.If) -> None:
-        if _is_type_checking(original_node.test):
+        if _is_type_checking(original_node.test) or _is_platform_test(original_node.test):
             self._optional -= 1
 
     def visit_Import(self, node: cst.Import) -> None:
@@ -71,7 +85,7 @@ class ImportFacts(FactCollector):
     def _record(self, dotted: str, node: cst.CSTNode) -> None:
         if dotted.split(".")[0] in _STDLIB:
             return
-        self.record("import", node, module=dotted, optional=self._optional > 0)
+        self.record("import", node, module=dotted, optional=self._optional > 0, lazy=self._functions > 0)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not is_named(node.func, "setup"):
@@ -93,6 +107,18 @@ def _catches_import_error(handler: cst.ExceptHandler) -> bool:
 
 def _is_type_checking(test: cst.BaseExpression) -> bool:
     return is_named(test, "TYPE_CHECKING")
+
+
+def _is_platform_test(test: cst.BaseExpression) -> bool:
+    """An `if` (or `elif`) on the operating system: such branches import per-platform packages
+    that manifests declare with markers, or that come with the platform."""
+    for node in find_all(test, (cst.Attribute, cst.Name)):
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and (
+                node.value.value, node.attr.value) in _PLATFORM_ATTRS:
+            return True
+        if isinstance(node, cst.Name) and _PLATFORM_FLAG_RE.match(node.value):
+            return True
+    return False
 
 
 def _string_list(node: cst.BaseExpression) -> list[str] | None:
@@ -137,6 +163,11 @@ class Declarations:
 
     def declares(self, canonical: str) -> bool:
         return canonical in self.by_name
+
+    @functools.cached_property
+    def squashed(self) -> frozenset[str]:
+        """Declared names without separators (``swe-rex`` → ``swerex``), for affix matching."""
+        return frozenset(_squashed(name) for name in self.by_name)
 
 
 def _requirement(spec: str, path: str, line: int) -> Declaration | None:
@@ -268,29 +299,59 @@ def first_party_roots(repo: Repo) -> set[str]:
 
 
 def distribution_candidates(module: str) -> tuple[str, ...]:
-    """Canonical distribution names that may provide ``module`` (dotted import path)."""
+    """Canonical distribution names that may provide ``module`` (dotted import path), the one
+    a finding should suggest first: the hand-kept table, then the names wheels install, then
+    the import name itself."""
+    return _candidates(module)
+
+
+@functools.lru_cache(maxsize=8192)
+def _candidates(module: str) -> tuple[str, ...]:
     parts = module.split(".")
-    for depth in range(len(parts), 0, -1):
-        key = ".".join(parts[:depth])
-        if key in PROVIDERS:
-            return PROVIDERS[key]
+    found: list[str] = []
+    for table in (PROVIDERS, GENERATED):
+        for depth in range(len(parts), 0, -1):
+            key = ".".join(parts[:depth])
+            if key in table:
+                found += table[key]
+                break
     if parts[0] in NAMESPACE_PREFIXES and len(parts) > 1:
-        return (canonicalize_name("-".join(parts[:3])), canonicalize_name("-".join(parts[:2])))
-    return (canonicalize_name(parts[0].replace("_", "-")),)
+        found += [canonicalize_name("-".join(parts[:3])), canonicalize_name("-".join(parts[:2]))]
+    elif not found or parts[0] not in PROVIDERS:
+        found.append(canonicalize_name(parts[0].replace("_", "-")))
+    return tuple(dict.fromkeys(found))
 
 
-def is_declared(module: str, decl: Declarations) -> bool:
-    """Whether some manifest declares a distribution that provides ``module``."""
+def _squashed(name: str) -> str:
+    return re.sub(r"[-_.]+", "", name.lower())
+
+
+def affixed_names(root: str) -> frozenset[str]:
+    """What a distribution providing ``import root`` may be called, separators removed:
+    ``ulid`` → ``pythonulid``, ``pyulid``, ``ulidpy``, ``ulidsdk``… (``NAME_PREFIXES`` and
+    ``NAME_SUFFIXES``)."""
+    key = _squashed(root)
+    heads = ("", *NAME_PREFIXES)
+    tails = ("", *NAME_SUFFIXES)
+    return frozenset(f"{head}{key}{tail}" for head in heads for tail in tails)
+
+
+def is_declared(module: str, decl: Declarations, brought: frozenset[str] = frozenset()) -> bool:
+    """Whether some manifest declares a distribution that provides ``module``, or one that a
+    lock file records as requiring it (``brought``: the lock pins it, and it comes with a
+    declared distribution)."""
     root = module.split(".")[0]
-    if any(decl.declares(c) for c in distribution_candidates(module)):
+    candidates = distribution_candidates(module)
+    if any(decl.declares(c) or c in brought for c in candidates):
         return True
     prefixes = NAMESPACE_PREFIXES.get(root, ())
     if prefixes and any(name.startswith(prefixes) for name in decl.by_name):
         return True
     if root in TRANSITIVE:
         providers = TRANSITIVE[root]
-        return not providers or any(decl.declares(p) for p in providers)
-    return False
+        if not providers or any(decl.declares(p) for p in providers):
+            return True
+    return not prefixes and not affixed_names(root).isdisjoint(decl.squashed)
 
 
 def third_party_imports(repo: Repo) -> list[tuple[str, str, int, int]]:

@@ -27,6 +27,9 @@ def test_kinds() -> None:
     assert kind_of("requirements.in", "x") is FileKind.REQUIREMENTS
     assert kind_of("constraints.txt", "x") is FileKind.REQUIREMENTS
     assert kind_of("uv.lock", "x") is FileKind.LOCKFILE
+    assert kind_of("requirements.lock", "x") is FileKind.LOCKFILE
+    assert kind_of("requirements-dev.lock", "x") is FileKind.LOCKFILE
+    assert kind_of("tags.lock", "x") is None
     assert kind_of("docker-compose.prod.yml", "x") is FileKind.COMPOSE
     assert kind_of("compose.yaml", "x") is FileKind.COMPOSE
     assert kind_of(".env.production", "x") is FileKind.ENV
@@ -42,6 +45,11 @@ def test_gitignore_nested_and_negated(tmp_path: Path) -> None:
         "sub/drop.py": "", "sub/local.py": "", "sub/keep.py": "",
     })
     assert rels(tmp_path) == ["keep.py", "sub/drop.py", "sub/keep.py"]
+
+
+def test_lock_files_are_read_even_when_gitignore_lists_them(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".gitignore": "poetry.lock\n*.py\n", "poetry.lock": "", "app.py": "", "pyproject.toml": ""})
+    assert rels(tmp_path) == ["poetry.lock", "pyproject.toml"]
 
 
 def test_default_excludes_and_virtualenvs(tmp_path: Path) -> None:

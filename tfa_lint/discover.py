@@ -21,7 +21,7 @@ from pathlib import Path
 import pathspec
 
 from tfa_lint.model import Diagnostic, FileKind
-from tfa_lint.sources.lockfile import LOCK_FILE_NAMES
+from tfa_lint.sources.lockfile import is_lock_file
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git/", ".hg/", ".svn/", ".jj/", ".venv/", "venv/", "__pycache__/", "node_modules/",
@@ -54,7 +54,7 @@ def kind_of(name: str, rel: str) -> FileKind | None:
         return FileKind.DOCKERFILE
     if name == "pyproject.toml":
         return FileKind.PYPROJECT
-    if name in LOCK_FILE_NAMES:
+    if is_lock_file(name):
         return FileKind.LOCKFILE
     if name == "Procfile" or name.startswith("Procfile."):
         return FileKind.PROCFILE
@@ -266,7 +266,9 @@ def _take_file(root: Path, path: Path, rel: str, ignores: _Ignores, excludes: pa
     kind = kind_of(path.name, rel)
     if kind is None:
         return None  # pre-commit may pass any file; only known kinds are scanned
-    if _excluded(excludes, rel, False) or ignores.ignored(rel, False):
+    if _excluded(excludes, rel, False) or (ignores.ignored(rel, False) and kind is not FileKind.LOCKFILE):
+        # A lock file on disk is what `uv sync` or `poetry install` reads, whatever .gitignore
+        # says: projects commit theirs while an old `poetry.lock` line still lists it.
         return None
     try:
         st = path.lstat()
