@@ -108,7 +108,9 @@ def test_pre_commit_hook_blocks_a_bad_commit_and_passes_a_good_one(tmp_path: Pat
                           check=True).stdout.strip()
     project = Path(shutil.copytree(CLEAN, tmp_path / "project"))
     (project / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {REPO_ROOT}\n    rev: {head}\n    hooks:\n      - id: tfa-lint\n")
+        # The rule named by its id runs whatever its tier (rules/field_precision.json decides that).
+        f"repos:\n  - repo: {REPO_ROOT}\n    rev: {head}\n    hooks:\n      - id: tfa-lint\n"
+        "        args: [--select, TFA0301]\n")
     assert _git(project, "init", "-q", "-b", "main", env=env).returncode == 0
     assert _git(project, "add", ".", env=env).returncode == 0
     assert _git(project, "commit", "-q", "-m", "initial", env=env).returncode == 0
