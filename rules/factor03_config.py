@@ -33,6 +33,7 @@ _EXAMPLE_ENV_RE = re.compile(r"(?i)(example|sample|template|dist|defaults?|tpl)"
 # Key shapes for examples, assembled so that this file itself holds no key-shaped literal.
 _OPENAI = "sk-proj-" + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + "Kp3Lw7Xa2"
 _AWS = "AKIA" + "Q7XJ2M4KT9ZP3WRB"
+_AWS_SESSION = "ASIA" + "V3NM8KQ2XZ7TD5RH"
 _HF = "hf_" + "Vb7Kq2Lm9Xw4Rt6Zp1Nc8Hs3Jd5Gf0Ya"
 _PEM_HEAD = "-----BEGIN " + "PRIVATE KEY-----"
 _PEM_BODY = "qSWBAnprGPPfNCaMt/Tzbxzf1+yD8HuOqKphPOvOabCIhS23IPovqrVxbPYhIcwG"
@@ -115,6 +116,25 @@ class HardcodedProviderKey(ArtifactRule):
             STUB_KEY = b"{_PEM_HEAD}\\nstub-key\\n-----END PRIVATE KEY-----\\n"
             SAMPLE_BOT_TOKEN = "xoxb-1-Q2x3Rt7Lk9Vb...kZ9mWq7"
         """, "tests/test_signing.py"),
+        Example.of(f"""
+            LEAK_PROBE = "sk-crm-4b7e-DO-NOT-LEAK"
+
+
+            def test_refresh_flow(monkeypatch):
+                monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", "sk-ant-oat01-refresh-flow")
+                assert load().token == "sk-ant-oat01-refresh-flow"
+
+
+            def test_scanner_blocks_key(tmp_path):
+                (tmp_path / "SKILL.md").write_text("{_PEM_HEAD}\\nMIIEpAIBAAKCAQEAfillerfillerfillerfiller\\n")
+        """, "tests/test_leak_guard.py"),
+        Example.of(f"""
+            import sys
+
+            # the recorded session's temporary key id must be gone once the cassette is scrubbed
+            if "{_AWS_SESSION}" in open("cassette.yaml").read():
+                sys.exit("cassette still holds the session key id")
+        """, "scripts/check_scrub.py"),
     )
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
@@ -202,6 +222,33 @@ class SecretNamedLiteral(PythonRule):
             class Event(enum.Enum):
                 CREDENTIAL_ROTATED = "credential.rotated"
         """, "agent/auth.py"),
+        Example.of("""
+            import importlib
+
+            # generated client: exported name -> module that defines it, imported on first use
+            _lazy_exports = {
+                "VaultSecretRef": ".vault_secret_ref",
+                "OAuthCredentialGrant": ".oauth_credential_grant",
+                "RotateApiKeyRequest": "agentkit.client.rotate_api_key_request",
+            }
+
+
+            def __getattr__(name):
+                return getattr(importlib.import_module(_lazy_exports[name], __package__), name)
+        """, "agentkit/client/__init__.py"),
+        Example.of("""
+            HANDOFF_DONE_TOKEN = "%%AGENT-HANDOFF-COMPLETE%%"
+            SCRATCH_MOUNT_CREDENTIAL_KEY = "__agentkit_scratch_mount_credential"
+            SAFETY_SCREEN_SECRET_TURN = "[SCREENING_UNAVAILABLE_TRY_AGAIN]"
+            HEADER_TOKEN = r"[A-Za-z0-9._~+-]+"
+            SECRET_FIELD_MASK_FILTER = "blur(4px)"
+            MODEL_FOR_API_KEY_CHECK = "gpt-4o-mini-2024-07-18"
+        """, "agent/constants.py"),
+        Example.of("""
+            # product analytics: the project token ships in every client and only lets events be sent
+            mixpanel_project_token = "3f9a1c7e52b84d06a9e1f2c3b4d5e6f7"
+            SEARCH_PUBLIC_API_KEY = "Qm7kT2vX9pL4zR8wN3cY6hJ1dF5sG0bA"
+        """, "agent/telemetry.py"),
         Example.of("""
             # usage analytics; the anon key is the public client key, guarded by row-level security
             SUPABASE_ANON_KEY = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImRlbW9hZ2VudHByb2plY3QiLCJyb2xlIjoiYW5vbiIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoyMDAwMDAwMDAwfQ.Qm9yZWFsLXNpZ25hdHVyZS1ub3QtcmVhbDEyMzQ1Njc4OQ"

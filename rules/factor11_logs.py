@@ -894,6 +894,88 @@ class SecretInLogs(PythonRule):
                 report.info(f"key={api_key}")
                 print(f"key length {len(api_key)}")
         """, "agent/report.py"),
+        Example.of("""
+            import structlog
+
+            log = structlog.get_logger()
+
+
+            def fill_otp(step, param_key, vault_ids, cleared_credential_ids, policy):
+                log.info("otp filled", credential_key=param_key, credential_ids=vault_ids)
+                log.info("profile detached", cleared_credential_ids=cleared_credential_ids)
+                log.info("ask card", answerable=policy.credential_card_answerable)
+                candidate_credential_keys = [k for k in step.params if k.startswith("cred_")]
+                log.info("several candidates", keys=candidate_credential_keys)
+        """, "agent/otp.py"),
+        Example.of("""
+            import logging
+
+            logger = logging.getLogger(__name__)
+            SUMMARY_TOKEN_RESERVE = 4000
+
+
+            def trim(prompt, count_tokens, cost_per_token, raw_key, debug_fields):
+                token_count_after_trim = count_tokens(prompt)
+                logger.warning("still long: %d (reserve %d, %.6f/token)", token_count_after_trim,
+                               SUMMARY_TOKEN_RESERVE, cost_per_token)
+                logger.warning("bad key", extra={"api_key_length": len(raw_key),
+                                                 "api_key_debug_fields": debug_fields})
+        """, "agent/budget.py"),
+        Example.of("""
+            import hashlib
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+
+            def diagnose(lease, store, job_ids, cancel_token, claims_token):
+                local_token = lease.local.token
+                remote_token = store.get(lease.name)
+                logger.warning("LeaseLock diagnostic: local_token=%s remote_token=%s", local_token, remote_token)
+                logger.info("cancel requested", extra={"cancel_token": cancel_token})
+                logger.error("no group id in claims token %s", claims_token)
+                request_token = hashlib.sha256(",".join(job_ids).encode()).hexdigest()
+                logger.info("dedupe key %s", request_token)
+        """, "agent/locks.py"),
+        Example.of("""
+            import argparse
+            import json
+
+
+            def stream_answer(lines):
+                for line in lines:
+                    new_token = json.loads(line).get("delta")
+                    if new_token:
+                        print(new_token, end="", flush=True)
+
+
+            def main(read_keychain):
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--print-token", action="store_true")
+                args = parser.parse_args()
+                access_token = read_keychain()["oauth"]["accessToken"]
+                if args.print_token:
+                    print(access_token)
+        """, "scripts/export_token.py"),
+        Example.of("""
+            async def create_service_token(org_id, issue_service_token, db):
+                signed = issue_service_token(org_id)
+                service_token = await db.create_service_token(org_id, token=signed)
+                print(f"Created the token for {org_id} (shown once): {service_token}")
+        """, "scripts/new_token.py"),
+        Example.of("""
+            from pydantic import BaseModel, SecretStr
+
+
+            class Settings(BaseModel):
+                api_key: SecretStr
+
+
+            def show(settings: Settings, secret_result, session_state) -> None:
+                print(f"settings: {settings.api_key}")
+                print("secret bootstrap:", secret_result.model_dump(mode="json"))
+                print("refs:", session_state.secret_refs)
+        """, "examples/show_settings.py"),
     )
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
