@@ -188,6 +188,21 @@ class SecretNamedLiteral(PythonRule):
         Example.of("""
             db = connect(host=DB_HOST, user="agent", password="Zq8!rT4#pLm2")
         """, "agent/db.py", lines=(1,)),
+        Example.of("""
+            from pydantic_settings import BaseSettings
+
+            DEFAULTS = {
+                "SERVICE_NAME": "agent",
+                "AES_ENCRYPTION_KEY": "7b1e9c04d5a26f83e0b4c9d17a5f2e68",
+            }
+
+
+            class Settings(BaseSettings):
+                jwt_signing_key: str = "Xk29fJq7Lm3Vb8Rt1Zp6Wn4Hc0Ds5Ga2"
+
+
+            token_request = {"clientId": "agent-cli", "clientSecret": "Rm4Tz8Qw2Lp6Vx0Nb3Kd7Hs1Jf5Gc9Ya"}
+        """, "agent/config.py", lines=(5, 10, 13)),
     )
     valid = (
         Example.of("""
@@ -260,8 +275,6 @@ class SecretNamedLiteral(PythonRule):
             return
         value = string_value(node)
         if value is None or not plausible_secret(value) or any(provider_tokens(value)):
-            return
-        if re.fullmatch(r"[a-z]+(?:[_.:/-][a-z]+)+", value):  # `"box_client_id"`, `"credential.create"`: a key or event name
             return
         env = re.sub(r"\W", "_", name).upper()
         if default_of:

@@ -20,7 +20,8 @@ from ._processes import (
     long_running_reason,
     traits,
 )
-from ._secrets import is_secret_name
+from ._cst import find_all, string_value
+from ._secrets import is_secret_name, name_words, secret_head
 
 _CLI_FILE_RE = re.compile(r"(^|/)(__main__|cli|cli_\w+|\w+_cli|manage|console)\.py$"
                           r"|(^|/)(cli|commands|tui|terminal|terminal_\w+|\w+_terminal|console)/"
@@ -774,6 +775,18 @@ _NOT_A_VALUE_RE = re.compile(
     r"client|provider|store|service|backend|handler|validator|factory|helper|class|module|scopes?|arn|version|"
     r"kind|mode|ttl|timeout|location|age|error)$|^credentials?$)")
 _GENERATED_RE = re.compile(r"^_?(generate|gen|create|new|make|issue|mint|rotate)")
+#: Calls whose result is a digest of their input, not the input: a hash of ids is no secret.
+_DIGEST_RE = re.compile(r"^(hexdigest|digest|hash|sha\d*|md5|blake2[bs]?|xxh\d*)$")
+#: A message about locks: the tokens it shows are lock-ownership ids.
+_LOCK_WORDS = frozenset({"lock", "locks", "lease", "mutex", "semaphore"})
+#: ``…_token`` kinds that are always credentials, whatever the message says.
+_CREDENTIAL_TOKEN_KINDS = frozenset({"access", "auth", "refresh", "api", "bearer", "session", "oauth", "id", "bot",
+                                     "jwt", "csrf"})
+#: A flag asking the program to show a secret (``--print-token``): the output is the point.
+_SHOW_WORDS = frozenset({"print", "show", "reveal", "display", "echo", "dump", "output", "export"})
+_SHOWN_WORDS = frozenset({"token", "key", "secret", "secrets", "password", "credential", "credentials", "apikey"})
+#: pydantic's masked types: ``str()`` of one is ``**********``.
+_MASKED_TYPES = frozenset({"SecretStr", "SecretBytes"})
 
 
 def _secret_name(name: str) -> bool:
@@ -796,10 +809,19 @@ class SecretInLogs(PythonRule):
         keyword arguments or `extra` values reference a secret: a variable or attribute named
         like one (`api_key`, `OPENAI_API_KEY`, `self.password`, `client_secret`), `os.environ`
         as a whole, `os.environ["…_API_KEY"]`/`os.getenv("…_TOKEN")`, or `config["api_key"]`.
+        Names match on whole words and on their head (the last word, before a preposition):
+        `credential_key`, `credential_ids`, `secret_refs`, `api_key_debug_fields`,
+        `token_count_after_trim` and `cost_per_token` name no secret; `…_key` is one only as an
+        API, secret, private, access, auth, signing or encryption key; `…_token` is not one as a
+        lock, page, cancel, claims or LLM token.
         Not reported: values wrapped in `len()`, `bool()`, `mask()`/`redact()`/`hash…()`, sliced
         (`key[:4]`) or compared (`key is None`); counts and flags (`max_tokens`, `has_api_key`);
-        `print(…, file=fh)` to a file; secrets the same file generates and shows once
-        (`secrets.token_urlsafe()`, `generate_…()`) or assigns from a literal; tests.
+        names assigned a digest (`hashlib.sha256(…).hexdigest()`); pydantic `SecretStr` values
+        (they print `**********`) unless `.get_secret_value()` is called; tokens in a message
+        about locks, or in a streamed `print(…, end="")`; `print(…, file=fh)` to a file; a
+        `print()` under a flag that asks for it (`if args.print_token:`); secrets the same file
+        generates and shows once (`secrets.token_urlsafe()`, `generate_…()`,
+        `await create_…()`) or assigns from a literal; tests.
     """
     why = """
         Logs are copied to terminals, CI output, aggregators and support tickets, kept for
@@ -836,6 +858,33 @@ class SecretInLogs(PythonRule):
                     self.logger.info("client_ready", api_key=api_key)
                     self.logger.info("config {}".format(config["db_password"]))
         """, "agent/client.py", lines=(7, 8)),
+        Example.of("""
+            import json
+            import logging
+
+            from pydantic import SecretStr
+
+            logger = logging.getLogger(__name__)
+
+
+            def load_or_create_key(path):
+                with open(path) as fh:
+                    return json.load(fh)["key"]
+
+
+            MASTER_ENCRYPTION_KEY = load_or_create_key("key.json")
+            print(f"Using encryption key: {MASTER_ENCRYPTION_KEY}")
+
+
+            def check_hook(request, store, verbose, api_key: SecretStr, session_token):
+                hook_token = request.headers.get("X-Hook-Token")
+                if not store.find(hook_token):
+                    logger.warning(f"no secret for hook token {hook_token}")
+                if verbose:
+                    print("token:", hook_token)
+                logger.info("lock held by session %s", session_token)
+                print(f"key {api_key.get_secret_value()}", end="")
+        """, "agent/hooks.py", lines=(15, 21, 23, 24, 25)),
     )
     valid = (
         Example.of("""
@@ -983,12 +1032,43 @@ class SecretInLogs(PythonRule):
         self._loggers: set[str] = set()  # names and attributes bound to a logger
         self._literal: set[str] = set()  # names assigned a literal: the value is in the source already
         self._generated: set[str] = set()  # names assigned a freshly generated secret
+        self._derived: set[str] = set()  # names assigned a digest: not the secret
+        self._masked: set[str] = set()  # names annotated SecretStr: printing one shows asterisks
+        self._shown_blocks: set[int] = set()  # bodies of `if args.print_token:`
+        self._shown_depth = 0
+        self._token_context = False  # the call's own words say its tokens are no credentials
         self._pending: list[tuple[cst.Call, str, str | None, list[tuple[str, str | None]]]] = []
+
+    def visit_Param(self, node: cst.Param) -> None:
+        if node.annotation is not None and self._masked_annotation(node.annotation.annotation):
+            self._masked.add(node.name.value)
+
+    def _masked_annotation(self, annotation: cst.BaseExpression) -> bool:
+        return any(isinstance(n, cst.Name) and n.value in _MASKED_TYPES for n in find_all(annotation, cst.Name))
+
+    def visit_If(self, node: cst.If) -> None:
+        for name in find_all(node.test, cst.Name):
+            words = set(name_words(name.value))
+            if words & _SHOW_WORDS and words & _SHOWN_WORDS:
+                self._shown_blocks.add(id(node.body))
+                return
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if id(node) in self._shown_blocks:
+            self._shown_depth += 1
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        if id(original_node) in self._shown_blocks:
+            self._shown_depth -= 1
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._bind([t.target for t in node.targets], node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._masked_annotation(node.annotation.annotation):
+            name = node.target.attr if isinstance(node.target, cst.Attribute) else node.target
+            if isinstance(name, cst.Name):
+                self._masked.add(name.value)
         if node.value is not None:
             self._bind([node.target], node.value)
 
@@ -996,8 +1076,13 @@ class SecretInLogs(PythonRule):
         names = [self.source_of(t) for t in targets if isinstance(t, (cst.Name, cst.Attribute))]
         if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
             self._literal.update(names)
+        if isinstance(value, cst.Await):
+            value = value.expression
         if not isinstance(value, cst.Call):
             return
+        if _DIGEST_RE.match(_callee(value.func)) or any(
+                q.startswith("hashlib.") for q in self.qualified_names(value.func)):
+            self._derived.update(names)
         callee = value.func.attr.value if isinstance(value.func, cst.Attribute) else (
             value.func.value if isinstance(value.func, cst.Name) else "")
         if callee in _LOGGER_FACTORIES or (callee in _LOGGER_DERIVATIONS and isinstance(value.func, cst.Attribute)
@@ -1026,12 +1111,19 @@ class SecretInLogs(PythonRule):
                 receiver = self.source_of(value)  # decided at the end of the module, once loggers are known
         else:
             return
+        if label == "print()" and self._shown_depth:
+            return  # `if args.print_token: print(token)`: showing it is what the user asked for
+        end = string_value(_argument(node, None, "end"))
+        # A streamed print (`print(chunk, end="")`) shows LLM tokens; a lock message, lock tokens.
+        self._token_context = (label == "print()" and end is not None and "\n" not in end) or bool(
+            _LOCK_WORDS & set(name_words(" ".join(_literal_text(node)))))
         leaks: list[tuple[str, str | None]] = []
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in _NON_VALUE_KEYWORDS:
                 continue
             forced = arg.keyword is not None and _secret_name(arg.keyword.value)
             self._leaks(arg.value, leaks, forced)
+        self._token_context = False
         if leaks:
             self._pending.append((node, label, receiver, leaks))
 
@@ -1040,8 +1132,9 @@ class SecretInLogs(PythonRule):
             if receiver is not None and not self._is_logger(receiver):
                 continue
             # Printing a freshly generated key once is how it is handed over; a literal is in the source anyway.
-            known = self._literal | self._generated if label == "print()" else self._literal
-            leaks = [(text, root) for text, root in leaks if root is None or root not in known]
+            known = self._literal | self._derived | (self._generated if label == "print()" else set())
+            leaks = [(text, root) for text, root in leaks
+                     if root is None or (root not in known and root.rsplit(".", 1)[-1] not in self._masked)]
             if not leaks:
                 continue
             shown = ", ".join(f"`{text}`" for text in dict.fromkeys(t for t, _ in leaks[:3]))
@@ -1070,8 +1163,9 @@ class SecretInLogs(PythonRule):
                 out.append(("os.environ", None))
             elif isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"):
                 return
-            elif forced or _secret_name(expr.value if isinstance(expr, cst.Name) else expr.attr.value):
-                out.append((_short(self.source_of(expr)), self.source_of(expr)))
+            elif forced or self._names_secret(expr.value if isinstance(expr, cst.Name) else expr.attr.value):
+                root = None if self._revealed else self.source_of(expr)
+                out.append((_short(self.source_of(expr)), root))
         elif isinstance(expr, cst.Subscript):
             self._subscript_leaks(expr, out, forced)
         elif isinstance(expr, cst.Call):
@@ -1117,7 +1211,11 @@ class SecretInLogs(PythonRule):
             if _secret_name(str(expr.args[0].value.evaluated_value)) or (forced and not environ):
                 out.append((_short(self.source_of(expr)), None))
             return
-        if isinstance(expr.func, cst.Attribute) and callee in _TRANSPARENT_METHODS:
+        if isinstance(expr.func, cst.Attribute) and callee == "get_secret_value":
+            self._revealed += 1  # the plain value, whatever the receiver's masked type
+            self._leaks(expr.func.value, out, forced)
+            self._revealed -= 1
+        elif isinstance(expr.func, cst.Attribute) and callee in _TRANSPARENT_METHODS:
             self._leaks(expr.func.value, out, forced)
         elif callee not in _TRANSPARENT_CALLS:
             return  # what any other call returns (len, bool, mask, hashlib…) is not its argument
@@ -1126,6 +1224,25 @@ class SecretInLogs(PythonRule):
 
     def _is_environ(self, expr: cst.BaseExpression) -> bool:
         return bool(self.qualified_names(expr) & {"os.environ"})
+
+    _revealed = 0  # inside `….get_secret_value()`
+
+    def _names_secret(self, name: str) -> bool:
+        if not _secret_name(name):
+            return False
+        if self._token_context and secret_head(name) == "token":
+            words = name_words(name)
+            return len(words) > 1 and words[-2] in _CREDENTIAL_TOKEN_KINDS
+        return True
+
+
+def _literal_text(call: cst.Call) -> list[str]:
+    """The literal words of a call's arguments: string constants and f-strings' text parts."""
+    texts = []
+    for arg in call.args:
+        for node in find_all(arg.value, (cst.SimpleString, cst.FormattedStringText)):
+            texts.append(node.value)
+    return texts
 
 
 def _callee(func: cst.BaseExpression) -> str:
