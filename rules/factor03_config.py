@@ -61,8 +61,12 @@ class HardcodedProviderKey(ArtifactRule):
         Hugging Face, Stripe, Groq, LangSmith, Tavily, Replicate and others, or a PEM private
         key — anywhere in Python, Dockerfiles, compose, requirements or pyproject files
         (comments included). Placeholders (`sk-...`, `your-key-here`, `<key>`) and the fake
-        keys tests use (`sk-test-…`, `sk-1234567890…`, repeated characters) are skipped.
-        Committed `.env` files are reported once, by TFA0303.
+        keys tests use (`sk-test-…`, `sk-1234567890…`, repeated characters, a body made of
+        words such as `sk-ant-oat01-refresh-flow` or `…-DO-NOT-LEAK`) are skipped, as are PEM
+        headers over a stub body (under 60 characters, or padded with filler like
+        `testonlytestonly`) and the key ids of temporary AWS credentials (`ASIA…`: no secret,
+        and their session expires within hours). Committed `.env` files are reported once, by
+        TFA0303.
     """
     why = """
         A key in the repository is a key in every clone, fork, CI log and container layer,
@@ -160,11 +164,17 @@ class SecretNamedLiteral(PythonRule):
     title = "Hardcoded secret bound to a secret-named variable or argument"
     what = """
         A string literal that looks like a real credential (long enough, varied enough, not a
-        placeholder, path, URL or environment-variable name) assigned to a name such as
-        `api_key`, `SECRET_KEY`, `password`, `token`; passed as such a keyword argument; put
-        under such a key in a dict or in `os.environ`; or used as the default of
-        `os.getenv("…_API_KEY", "…")`. Test files are skipped; provider-format keys are
-        TFA0301's.
+        placeholder, path, URL, regex, environment-variable name, or words joined by
+        separators such as a module path `.signing_secret`, a key name or a sentinel
+        `%%AGENT-EXIT%%`) assigned to a name such as `api_key`, `SECRET_KEY`, `password`,
+        `access_token`; passed as such a keyword argument; put under such a key in a dict or in
+        `os.environ`; or used as the default of `os.getenv("…_API_KEY", "…")`.
+        Names match on whole words (snake_case and camelCase parts) and on their head, the last
+        word before any preposition: `SECRET_MASK_FILTER`, `MODEL_FOR_API_KEY_CHECK`,
+        `credential_key` and `page_token` name no secret; `…_key` is one only as an API,
+        secret, private, access, auth, signing or encryption key. Keys public by design
+        (`public`/`publishable`/`anon` in the name, analytics project tokens such as
+        Mixpanel's) are skipped. Test files are skipped; provider-format keys are TFA0301's.
     """
     why = """
         Secrets in code are shared with everyone who can read the repository and cannot differ

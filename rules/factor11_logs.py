@@ -767,6 +767,9 @@ _NON_VALUE_KEYWORDS = {"file", "sep", "end", "flush", "exc_info", "stack_info", 
 _TRANSPARENT_CALLS = {"str", "repr", "format", "ascii", "dict", "list", "tuple", "dumps", "pformat", "vars"}
 _TRANSPARENT_METHODS = {"strip", "lstrip", "rstrip", "encode", "decode", "upper", "lower", "get_secret_value",
                         "replace", "format", "join", "copy", "items", "values", "model_dump", "dict", "to_dict"}
+#: Methods that serialize a whole object: under a secret-named key (`{"secret": lease.model_dump()}`)
+#: the object is a record about the secret; it leaks only when its own name says it is the secret.
+_SERIALIZERS = {"model_dump", "dict", "to_dict", "json", "model_dump_json", "asdict"}
 #: Names that match the secret pattern but hold a flag, a count or a masked form.
 _NOT_A_VALUE_RE = re.compile(
     r"(?i)(^pwd$|tokens|page_?token|tiktoken|^(has|is|use|should|needs?|with|no|missing|requires?|enable|valid|masked|redacted|hashed|"
@@ -884,7 +887,8 @@ class SecretInLogs(PythonRule):
                     print("token:", hook_token)
                 logger.info("lock held by session %s", session_token)
                 print(f"key {api_key.get_secret_value()}", end="")
-        """, "agent/hooks.py", lines=(15, 21, 23, 24, 25)),
+                logger.debug("hook", extra={"secret": hook_token.strip(), "kind": "gitlab"})
+        """, "agent/hooks.py", lines=(15, 21, 23, 24, 25, 26)),
     )
     valid = (
         Example.of("""
@@ -1024,6 +1028,7 @@ class SecretInLogs(PythonRule):
                 print(f"settings: {settings.api_key}")
                 print("secret bootstrap:", secret_result.model_dump(mode="json"))
                 print("refs:", session_state.secret_refs)
+                print("kept:", {"secret": secret_lease.model_dump(mode="json")})
         """, "examples/show_settings.py"),
     )
 
@@ -1216,7 +1221,7 @@ class SecretInLogs(PythonRule):
             self._leaks(expr.func.value, out, forced)
             self._revealed -= 1
         elif isinstance(expr.func, cst.Attribute) and callee in _TRANSPARENT_METHODS:
-            self._leaks(expr.func.value, out, forced)
+            self._leaks(expr.func.value, out, forced and callee not in _SERIALIZERS)
         elif callee not in _TRANSPARENT_CALLS:
             return  # what any other call returns (len, bool, mask, hashlib…) is not its argument
         for arg in expr.args:
