@@ -62,7 +62,7 @@ class HardcodedProviderKey(ArtifactRule):
         key — anywhere in Python, Dockerfiles, compose, requirements or pyproject files
         (comments included). Placeholders (`sk-...`, `your-key-here`, `<key>`) and the fake
         keys tests use (`sk-test-…`, `sk-1234567890…`, repeated characters, a body made of
-        words such as `sk-ant-oat01-refresh-flow` or `…-DO-NOT-LEAK`) are skipped, as are PEM
+        words and version numbers after the prefix, or marked `DO-NOT-LEAK`) are skipped, as are PEM
         headers over a stub body (under 60 characters, or padded with filler like
         `testonlytestonly`) and the key ids of temporary AWS credentials (`ASIA…`: no secret,
         and their session expires within hours). Committed `.env` files are reported once, by
