@@ -33,6 +33,7 @@ _EXAMPLE_ENV_RE = re.compile(r"(?i)(example|sample|template|dist|defaults?|tpl)"
 # Key shapes for examples, assembled so that this file itself holds no key-shaped literal.
 _OPENAI = "sk-proj-" + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + "Kp3Lw7Xa2"
 _AWS = "AKIA" + "Q7XJ2M4KT9ZP3WRB"
+_AWS_SESSION = "ASIA" + "V3NM8KQ2XZ7TD5RH"
 _HF = "hf_" + "Vb7Kq2Lm9Xw4Rt6Zp1Nc8Hs3Jd5Gf0Ya"
 _PEM_HEAD = "-----BEGIN " + "PRIVATE KEY-----"
 _PEM_BODY = "qSWBAnprGPPfNCaMt/Tzbxzf1+yD8HuOqKphPOvOabCIhS23IPovqrVxbPYhIcwG"
@@ -60,8 +61,12 @@ class HardcodedProviderKey(ArtifactRule):
         Hugging Face, Stripe, Groq, LangSmith, Tavily, Replicate and others, or a PEM private
         key — anywhere in Python, Dockerfiles, compose, requirements or pyproject files
         (comments included). Placeholders (`sk-...`, `your-key-here`, `<key>`) and the fake
-        keys tests use (`sk-test-…`, `sk-1234567890…`, repeated characters) are skipped.
-        Committed `.env` files are reported once, by TFA0303.
+        keys tests use (`sk-test-…`, `sk-1234567890…`, repeated characters, a body made of
+        words and version numbers after the prefix, or marked `DO-NOT-LEAK`) are skipped, as are PEM
+        headers over a stub body (under 60 characters, or padded with filler like
+        `testonlytestonly`) and the key ids of temporary AWS credentials (`ASIA…`: no secret,
+        and their session expires within hours). Committed `.env` files are reported once, by
+        TFA0303.
     """
     why = """
         A key in the repository is a key in every clone, fork, CI log and container layer,
@@ -115,6 +120,25 @@ class HardcodedProviderKey(ArtifactRule):
             STUB_KEY = b"{_PEM_HEAD}\\nstub-key\\n-----END PRIVATE KEY-----\\n"
             SAMPLE_BOT_TOKEN = "xoxb-1-Q2x3Rt7Lk9Vb...kZ9mWq7"
         """, "tests/test_signing.py"),
+        Example.of(f"""
+            LEAK_PROBE = "sk-crm-4b7e-DO-NOT-LEAK"
+
+
+            def test_refresh_flow(monkeypatch):
+                monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", "sk-ant-oat01-refresh-flow")
+                assert load().token == "sk-ant-oat01-refresh-flow"
+
+
+            def test_scanner_blocks_key(tmp_path):
+                (tmp_path / "SKILL.md").write_text("{_PEM_HEAD}\\nMIIEpAIBAAKCAQEAfillerfillerfillerfiller\\n")
+        """, "tests/test_leak_guard.py"),
+        Example.of(f"""
+            import sys
+
+            # the recorded session's temporary key id must be gone once the cassette is scrubbed
+            if "{_AWS_SESSION}" in open("cassette.yaml").read():
+                sys.exit("cassette still holds the session key id")
+        """, "scripts/check_scrub.py"),
     )
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
@@ -140,11 +164,17 @@ class SecretNamedLiteral(PythonRule):
     title = "Hardcoded secret bound to a secret-named variable or argument"
     what = """
         A string literal that looks like a real credential (long enough, varied enough, not a
-        placeholder, path, URL or environment-variable name) assigned to a name such as
-        `api_key`, `SECRET_KEY`, `password`, `token`; passed as such a keyword argument; put
-        under such a key in a dict or in `os.environ`; or used as the default of
-        `os.getenv("…_API_KEY", "…")`. Test files are skipped; provider-format keys are
-        TFA0301's.
+        placeholder, path, URL, regex, environment-variable name, or words joined by
+        separators such as a module path `.signing_secret`, a key name or a sentinel
+        `%%AGENT-EXIT%%`) assigned to a name such as `api_key`, `SECRET_KEY`, `password`,
+        `access_token`; passed as such a keyword argument; put under such a key in a dict or in
+        `os.environ`; or used as the default of `os.getenv("…_API_KEY", "…")`.
+        Names match on whole words (snake_case and camelCase parts) and on their head, the last
+        word before any preposition: `SECRET_MASK_FILTER`, `MODEL_FOR_API_KEY_CHECK`,
+        `credential_key` and `page_token` name no secret; `…_key` is one only as an API,
+        secret, private, access, auth, signing or encryption key. Keys public by design
+        (`public`/`publishable`/`anon` in the name, analytics project tokens such as
+        Mixpanel's) are skipped. Test files are skipped; provider-format keys are TFA0301's.
     """
     why = """
         Secrets in code are shared with everyone who can read the repository and cannot differ
@@ -168,6 +198,21 @@ class SecretNamedLiteral(PythonRule):
         Example.of("""
             db = connect(host=DB_HOST, user="agent", password="Zq8!rT4#pLm2")
         """, "agent/db.py", lines=(1,)),
+        Example.of("""
+            from pydantic_settings import BaseSettings
+
+            DEFAULTS = {
+                "SERVICE_NAME": "agent",
+                "AES_ENCRYPTION_KEY": "7b1e9c04d5a26f83e0b4c9d17a5f2e68",
+            }
+
+
+            class Settings(BaseSettings):
+                jwt_signing_key: str = "Xk29fJq7Lm3Vb8Rt1Zp6Wn4Hc0Ds5Ga2"
+
+
+            token_request = {"clientId": "agent-cli", "clientSecret": "Rm4Tz8Qw2Lp6Vx0Nb3Kd7Hs1Jf5Gc9Ya"}
+        """, "agent/config.py", lines=(5, 10, 13)),
     )
     valid = (
         Example.of("""
@@ -203,6 +248,33 @@ class SecretNamedLiteral(PythonRule):
                 CREDENTIAL_ROTATED = "credential.rotated"
         """, "agent/auth.py"),
         Example.of("""
+            import importlib
+
+            # generated client: exported name -> module that defines it, imported on first use
+            _lazy_exports = {
+                "VaultSecretRef": ".vault_secret_ref",
+                "OAuthCredentialGrant": ".oauth_credential_grant",
+                "RotateApiKeyRequest": "agentkit.client.rotate_api_key_request",
+            }
+
+
+            def __getattr__(name):
+                return getattr(importlib.import_module(_lazy_exports[name], __package__), name)
+        """, "agentkit/client/__init__.py"),
+        Example.of("""
+            HANDOFF_DONE_TOKEN = "%%AGENT-HANDOFF-COMPLETE%%"
+            SCRATCH_MOUNT_CREDENTIAL_KEY = "__agentkit_scratch_mount_credential"
+            SAFETY_SCREEN_SECRET_TURN = "[SCREENING_UNAVAILABLE_TRY_AGAIN]"
+            HEADER_TOKEN = r"[A-Za-z0-9._~+-]+"
+            SECRET_FIELD_MASK_FILTER = "blur(4px)"
+            MODEL_FOR_API_KEY_CHECK = "gpt-4o-mini-2024-07-18"
+        """, "agent/constants.py"),
+        Example.of("""
+            # product analytics: the project token ships in every client and only lets events be sent
+            mixpanel_project_token = "3f9a1c7e52b84d06a9e1f2c3b4d5e6f7"
+            SEARCH_PUBLIC_API_KEY = "Qm7kT2vX9pL4zR8wN3cY6hJ1dF5sG0bA"
+        """, "agent/telemetry.py"),
+        Example.of("""
             # usage analytics; the anon key is the public client key, guarded by row-level security
             SUPABASE_ANON_KEY = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImRlbW9hZ2VudHByb2plY3QiLCJyb2xlIjoiYW5vbiIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoyMDAwMDAwMDAwfQ.Qm9yZWFsLXNpZ25hdHVyZS1ub3QtcmVhbDEyMzQ1Njc4OQ"
         """, "agent/telemetry.py"),
@@ -213,8 +285,6 @@ class SecretNamedLiteral(PythonRule):
             return
         value = string_value(node)
         if value is None or not plausible_secret(value) or any(provider_tokens(value)):
-            return
-        if re.fullmatch(r"[a-z]+(?:[_.:/-][a-z]+)+", value):  # `"box_client_id"`, `"credential.create"`: a key or event name
             return
         env = re.sub(r"\W", "_", name).upper()
         if default_of:
