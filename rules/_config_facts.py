@@ -9,7 +9,6 @@ clients. ``documented_variables`` collects the names the repository tells an ope
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -24,6 +23,7 @@ from tfa_lint.sources.envfile import EnvFile
 from ._cst import find_all, is_named, string_value
 
 _GETENV = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
+_GETENV_NAMES = {"getenv", "get", "setdefault"}
 SETTINGS_BASES = {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -40,10 +40,26 @@ LLM_CALLS = {
     "pydantic_ai.Agent", "instructor.from_openai",
 }
 _MODEL_KWARGS = {"model", "model_name", "deployment_name", "azure_deployment"}
+#: Calls that raise on None: a read without default passed to one is required.
+_NONE_BREAKING = {"builtins.int", "builtins.float", "builtins.len", "json.loads", "pathlib.Path",
+                  "os.path.join", "os.path.expanduser", "os.path.exists", "os.path.isfile", "os.path.isdir"}
+#: Keywords that hand a client its credential: a read without default passed as one is required.
+_CREDENTIAL_KEYWORD_RE = re.compile(r"(?i)(api_?key|token|secret|password)$")
+#: What a branch calls when it only warns: `log.warning(…)`, `warnings.warn(…)`, `print(…)`.
+_WARN_CALLS = ("warning", "warn", "error", "critical", "exception", "print")
 
 
 class EnvReadFacts(FactCollector):
-    """"env-read" facts (name, required) and "model-literal" facts (value)."""
+    """"env-read" facts (name, required), "env-write" facts (name: the program sets the variable
+    itself) and "model-literal" facts (value).
+
+    ``os.environ["X"]`` is required. ``os.getenv("X")`` / ``os.environ.get("X")`` with no default
+    returns None by design, so it is required only where the code shows it cannot do without the
+    value: an ``if`` that raises or warns when it is unset (on the call, or on the name or attribute
+    it was assigned to, later in the same block), a use that breaks on None
+    (``os.getenv("X").split()``, ``int(os.getenv("X"))``, ``os.getenv("X") + …``), or a client's
+    credential keyword (``api_key=os.getenv("X")``).
+    """
 
     name = "env-reads"
 
@@ -51,8 +67,17 @@ class EnvReadFacts(FactCollector):
         super().__init__(file)
         self._optional_calls: set[int] = set()  # getenv calls whose code has its own fallback
         self._presence_calls: set[int] = set()  # getenv calls that test whether the variable is set
+        self._needed: set[int] = set()  # getenv calls without default whose value the code cannot do without
         self._enforced: set[int] = set()  # tests of an `if` that raises: they make the variable required
         self._written: set[int] = set()  # `os.environ["X"] = …` targets: writes, not reads
+        self._env_copies: set[str] = set()  # names bound to a copy of os.environ (`env = os.environ.copy()`)
+        self._chained: set[int] = set()  # `or` operations already seen as part of a longer chain
+        self._alternatives: dict[int, list[str]] = {}  # getenv call -> the other names its `or` chain reads
+        self._function: cst.FunctionDef | None = None  # the module-level function being visited
+        self._depth = 0  # function and class bodies around the current node
+        self._in_function: dict[int, str] = {}  # index in self.facts -> module-level function holding that read
+        self._calls_outside_main: set[str] = set()  # plain names called outside the `__main__` block
+        self._calls_in_main: set[str] = set()
         self._main_depth = 0  # inside `if __name__ == "__main__":` (a manual harness, not the service)
 
     # Parents are visited before their children, so these mark a getenv call before visit_Call sees it.
@@ -62,6 +87,26 @@ class EnvReadFacts(FactCollector):
             left = node.left
             nested = isinstance(left, cst.BooleanOperation) and isinstance(left.operator, cst.Or)
             self._mark_optional(left.right if nested else left)  # type: ignore[attr-defined]
+            if id(node) not in self._chained:  # the outermost `or` of a chain: its reads are alternatives
+                operands = []
+                while isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+                    self._chained.add(id(node))
+                    operands.append(node.right)
+                    node = node.left  # type: ignore[assignment]
+                operands.append(node)
+                reads = [(o, self._key(o)) for o in operands if isinstance(o, cst.Call)]
+                names = sorted({key for _, key in reads if key})
+                if len(names) > 1:  # `os.getenv("NEW") or os.getenv("OLD")`
+                    for call, key in reads:
+                        if key:
+                            self._alternatives[id(call)] = [n for n in names if n != key]
+
+    def _key(self, call: cst.Call) -> str | None:
+        """The variable a getenv-like call reads, when it is one with a literal name."""
+        if (call.args and call.args[0].keyword is None and _call_name(call.func) in _GETENV_NAMES
+                and self.qualified_names(call.func) & _GETENV):
+            return string_value(call.args[0].value)
+        return None
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         if id(node) in self._enforced:
@@ -75,9 +120,12 @@ class EnvReadFacts(FactCollector):
                 self.record("env-read", node, name=key, required=False, presence=True)  # `"X" in os.environ`
 
     def visit_If(self, node: cst.If) -> None:
-        if any(isinstance(small, cst.Raise) for line in node.body.body if isinstance(line, cst.SimpleStatementLine)
-               for small in line.body):  # `if not os.getenv("X"): raise …` requires X
-            self._enforced.update(id(n) for n in find_all(node.test, (cst.Call, cst.Comparison)))
+        # `if not os.getenv("X"): raise …` (or a warning that X is unset) requires X.
+        if _raises(node.body) or (_negative_test(node.test) and any(
+                _warns_about(node.body, self._key(call), self.source_of) for call in find_all(node.test, cst.Call))):
+            tested = find_all(node.test, (cst.Call, cst.Comparison))
+            self._enforced.update(id(n) for n in tested)
+            self._needed.update(id(n) for n in tested)
             return
         for call in find_all(node.test, cst.Call):  # `if flag and os.getenv("X"):` guards the reads of X
             self._mark_optional(call, presence=True)  # type: ignore[arg-type]
@@ -87,10 +135,29 @@ class EnvReadFacts(FactCollector):
             self._mark_optional(call, presence=True)  # type: ignore[arg-type]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._mark_fallbacks(node.body)
+        self._mark_checked(node.body)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._mark_fallbacks(node.body)
+        self._mark_checked(node.body)
+
+    # Uses that break on None: they make a read without default required.
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Call):  # `os.getenv("X").split(",")`
+            self._needed.add(id(node.value))
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        for side in (node.left, node.right):  # `os.getenv("X") + "/v1"`
+            if isinstance(side, cst.Call):
+                self._needed.add(id(side))
+
+    def _mark_consumed(self, node: cst.Call) -> None:
+        for arg in node.args:
+            if not isinstance(arg.value, cst.Call):
+                continue
+            if arg.keyword is not None and _CREDENTIAL_KEYWORD_RE.search(arg.keyword.value):
+                self._needed.add(id(arg.value))  # `Client(api_key=os.getenv("X"))`: the client's credential
+            elif arg is node.args[0] and arg.keyword is None and self.qualified_names(node.func) & _NONE_BREAKING:
+                self._needed.add(id(arg.value))  # `int(os.getenv("X"))`
 
     def _mark_optional(self, expr: cst.BaseExpression, presence: bool = False) -> None:
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
@@ -100,26 +167,71 @@ class EnvReadFacts(FactCollector):
             if presence:
                 self._presence_calls.add(id(expr))
 
-    def _mark_fallbacks(self, body: Sequence[cst.BaseStatement]) -> None:
-        """`x = os.getenv("X")` then `if not x: x = …` (no raise) or `… if x else …`: X has a default."""
-        for statement, following in itertools.pairwise(body):
+    def _mark_checked(self, body: Sequence[cst.BaseStatement]) -> None:
+        """`x = os.getenv("X")` (or `x = given or os.getenv("X")`), then, later in the same block, the
+        first `if` that tests `x`: when its unset branch raises, or only warns naming X, X is required;
+        when that branch assigns `x` a fallback, or the `if` only uses `x` when set, it is not."""
+        tests: list[tuple[int, cst.If, set[str]]] | None = None  # the block's `if`s and what they test
+        for index, statement in enumerate(body):
             if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-                    and isinstance(statement.body[0], cst.Assign) and len(statement.body[0].targets) == 1
-                    and isinstance(statement.body[0].value, cst.Call)):
+                    and isinstance(statement.body[0], (cst.Assign, cst.AnnAssign))):
                 continue
-            target = self.source_of(statement.body[0].targets[0].target)
-            if isinstance(following, cst.If):
-                test = following.test
-                test = test.expression if isinstance(test, cst.UnaryOperation) else test
-                test = test.left if isinstance(test, cst.Comparison) else test
-                assigns = any(self.source_of(t.target) == target for t in find_all(following.body, cst.AssignTarget))
-                if self.source_of(test) == target and assigns and not find_all(following.body, cst.Raise):
-                    self._optional_calls.add(id(statement.body[0].value))
-            elif any(self.source_of(e.test) == target for e in find_all(following, cst.IfExp)):  # type: ignore[attr-defined]
-                self._optional_calls.add(id(statement.body[0].value))
+            assign = statement.body[0]
+            value = assign.value
+            while isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+                value = value.right
+            if not isinstance(value, cst.Call) or isinstance(assign, cst.Assign) and len(assign.targets) != 1:
+                continue
+            key = self._key(value)
+            if not key:
+                continue
+            target = self.source_of(assign.targets[0].target if isinstance(assign, cst.Assign) else assign.target)
+            if tests is None:
+                tests = [(i, s, {self.source_of(n) for n in find_all(s.test, (cst.Name, cst.Attribute))})
+                         for i, s in enumerate(body) if isinstance(s, cst.If)]
+            for position, following, tested in tests:
+                if position <= index or target not in tested:
+                    continue
+                negative = _negative_test(following.test, target, self.source_of)
+                if negative:
+                    unset = following.body
+                elif isinstance(following.orelse, cst.Else):
+                    unset = following.orelse.body
+                else:
+                    break
+                falls_back = any(self.source_of(t.target) == target for t in find_all(unset, cst.AssignTarget))
+                if not falls_back and (_raises(unset) or (negative and _warns_about(unset, key, self.source_of))):
+                    self._needed.add(id(value))
+                break
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._written.add(id(node.target))
+        target = node.target
+        if (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name)
+                and target.value.value in self._env_copies and len(target.slice) == 1
+                and isinstance(target.slice[0].slice, cst.Index)):
+            key = string_value(target.slice[0].slice.value)
+            if key:  # `env = os.environ.copy(); env["X"] = …`: the program sets X for a child process
+                self.record("env-write", node, name=key)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = node.value
+        if isinstance(value, cst.Call) and _call_name(value.func) in ("copy", "dict") and (
+                "os.environ.copy" in self.qualified_names(value.func)
+                or (is_named(value.func, "dict") and value.args
+                    and "os.environ" in self.qualified_names(value.args[0].value))):
+            self._env_copies.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        # `{**os.environ, "X": …}`: an environment the program builds for a child process, X set.
+        if not any(isinstance(e, cst.StarredDictElement) and "os.environ" in self.qualified_names(e.value)
+                   for e in node.elements):
+            return
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = string_value(element.key)
+                if key:
+                    self.record("env-write", element, name=key)
 
     def visit_If_body(self, node: cst.If) -> None:
         if _compares_name(node.test) and "__main__" in self.source_of(node.test):
@@ -130,22 +242,73 @@ class EnvReadFacts(FactCollector):
             self._main_depth -= 1
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        if id(node) in self._written or self._main_depth:
+        if isinstance(node.value, cst.Call):  # `os.getenv("X")[0]` breaks on None
+            self._needed.add(id(node.value))
             return
-        if "os.environ" in self.qualified_names(node.value) and len(node.slice) == 1:
-            index = node.slice[0].slice
-            key = string_value(index.value) if isinstance(index, cst.Index) else None
-            if key:
-                self.record("env-read", node, name=key, required=True)
+        if self._main_depth or len(node.slice) != 1 or "os.environ" not in self.qualified_names(node.value):
+            return
+        index = node.slice[0].slice
+        key = string_value(index.value) if isinstance(index, cst.Index) else None
+        if key:
+            if id(node) in self._written:
+                self.record("env-write", node, name=key)  # `os.environ["X"] = …`: the program sets X itself
+            else:
+                self._record_read(node, key, required=True)
+
+    def _record_read(self, node: cst.CSTNode, key: str, **data: object) -> None:
+        alternatives = self._alternatives.get(id(node))
+        if alternatives:
+            data["alternatives"] = alternatives
+        if self._function is not None and data.get("required"):
+            self._in_function[len(self.facts)] = self._function.name.value
+        self.record("env-read", node, name=key, **data)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self._depth == 0 and not self._main_depth and not node.decorators:
+            self._function = node
+        self._depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._depth -= 1
+        if original_node is self._function:
+            self._function = None
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._depth -= 1
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        # A module-level function that only the module's own `__main__` harness calls is a manual
+        # helper: the reads in it are not the service's contract.
+        for index, function in self._in_function.items():
+            if function in self._calls_in_main and function not in self._calls_outside_main:
+                self.facts[index].data["required"] = False
 
     def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name):
+            (self._calls_in_main if self._main_depth else self._calls_outside_main).add(node.func.value)
         names = self.qualified_names(node.func)
+        self._mark_consumed(node)
         if names & _GETENV and node.args and node.args[0].keyword is None and not self._main_depth:
+            if len(node.args) > 1 and isinstance(node.args[1].value, cst.Call):
+                self._optional_calls.add(id(node.args[1].value))  # `os.getenv("NEW", os.getenv("OLD"))`
             key = string_value(node.args[0].value)
             if key:
-                self.record("env-read", node, name=key,
-                            required=len(node.args) == 1 and id(node) not in self._optional_calls,
-                            presence=id(node) in self._presence_calls)
+                self._record_read(node, key, required=(len(node.args) == 1 and id(node) in self._needed
+                                                       and id(node) not in self._optional_calls),
+                                  presence=id(node) in self._presence_calls)
+        elif "os.putenv" in names and node.args:
+            key = string_value(node.args[0].value)
+            if key:
+                self.record("env-write", node, name=key)
+        elif "os.environ.update" in names:
+            for arg in node.args:
+                if arg.keyword is not None:
+                    self.record("env-write", arg, name=arg.keyword.value)
+                elif isinstance(arg.value, cst.Dict):
+                    for element in arg.value.elements:
+                        key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+                        if key:
+                            self.record("env-write", element, name=key)
         if names & LLM_CALLS or any(n.endswith(LLM_CALL_SUFFIXES) for n in names) or (
                 isinstance(node.func, cst.Attribute) and self.source_of(node.func).endswith(LLM_CALL_SUFFIXES)):
             for arg in node.args:
@@ -155,8 +318,11 @@ class EnvReadFacts(FactCollector):
                         self.record("model-literal", arg, value=value)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._depth += 1
         if not any(self.qualified_names(base.value) & SETTINGS_BASES for base in node.bases):
             return
+        if _is_command_line(node):
+            return  # its fields come as command-line flags (pydantic-settings' CLI), not as variables
         prefix = env_prefix(node)
         for small, field in settings_fields(node):
             if field == "model_config" or field.startswith("_"):
@@ -191,6 +357,18 @@ def env_prefix(node: cst.ClassDef) -> str:
         if isinstance(target, cst.Name) and target.value == "env_prefix":
             return (string_value(assign.value) or "").upper()
     return ""
+
+
+def _is_command_line(node: cst.ClassDef) -> bool:
+    """A settings class configured as a command line: a ``cli_…`` class keyword
+    (``class Run(BaseSettings, cli_parse_args=True)``) or ``model_config`` setting."""
+    if any(k.keyword is not None and k.keyword.value.startswith("cli_") for k in node.keywords):
+        return True
+    for arg in find_all(node.body, cst.Arg):
+        if arg.keyword is not None and arg.keyword.value.startswith("cli_"):
+            return True
+    return any(isinstance(e.key, cst.SimpleString) and (string_value(e.key) or "").startswith("cli_")
+               for e in find_all(node.body, cst.DictElement))
 
 
 def _field_required(value: cst.BaseExpression | None) -> bool:
@@ -247,6 +425,52 @@ def documented_variables(repo: Repo) -> set[str]:
 
 def is_env_name(name: str) -> bool:
     return bool(_ENV_NAME_RE.match(name))
+
+
+def _negative_test(test: cst.BaseExpression, target: str | None = None, source_of=None) -> bool:
+    """Whether ``test`` is true when the value is unset: ``not x``, ``x is None``, ``x == ""``, or
+    such a test first in an ``or`` chain (``not x or other``). With ``target``, ``x`` must be it."""
+    while isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        test = test.left
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        subject = test.expression
+    elif (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+          and ((isinstance(test.comparisons[0].operator, cst.Is) and is_named(test.comparisons[0].comparator, "None"))
+               or (isinstance(test.comparisons[0].operator, cst.Equal)
+                   and string_value(test.comparisons[0].comparator) == ""))):
+        subject = test.left
+    else:
+        return False
+    return target is None or source_of(subject) == target
+
+
+def _raises(body: cst.BaseSuite) -> bool:
+    """A branch with a ``raise`` of its own (not one nested in a further condition)."""
+    lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    return any(isinstance(small, cst.Raise) for line in lines
+               if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) for small in line.body)
+
+
+def _warns_about(body: cst.BaseSuite, key: str | None, source_of) -> bool:
+    """A branch made only of warning, logging or print calls whose text names the variable ``key``."""
+    if not key:
+        return False
+    if isinstance(body, cst.SimpleStatementSuite):
+        smalls = list(body.body)
+    else:
+        lines = body.body  # type: ignore[attr-defined]
+        if not all(isinstance(line, cst.SimpleStatementLine) for line in lines):
+            return False
+        smalls = [small for line in lines for small in line.body]
+    return bool(smalls) and all(isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+                                and _call_name(small.value.func) in _WARN_CALLS for small in smalls) and any(
+        key in source_of(small) for small in smalls)
+
+
+def _call_name(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
 
 
 def _compares_name(test: cst.BaseExpression) -> bool:

@@ -20,6 +20,7 @@ def test_kinds() -> None:
     assert kind_of("api.Dockerfile", "x") is FileKind.DOCKERFILE
     assert kind_of("Containerfile", "x") is FileKind.DOCKERFILE
     assert kind_of("auth.md", "docs/auth.md") is FileKind.README
+    assert kind_of("deploy.mdx", "docs/deploy.mdx") is FileKind.README
     assert kind_of("chroma.sqlite3", "chroma_db/chroma.sqlite3") is FileKind.STATE
     assert kind_of(".python-version", ".python-version") is FileKind.RUNTIME
     assert kind_of("requirements-prod.txt", "x") is FileKind.REQUIREMENTS

@@ -40,7 +40,7 @@ def test_manifest_has_a_file_hook_and_a_repository_hook() -> None:
     "pyproject.toml", "uv.lock", "poetry.lock", "Pipfile.lock", "pylock.toml", "Procfile", "Procfile.dev",
     "docker-compose.yml", "compose.yaml", ".env", ".env.example", "prod.env", "requirements.txt",
     "requirements/base.in", "constraints.txt", ".dockerignore", ".python-version", "runtime.txt",
-    ".tool-versions", "setup.cfg", "Pipfile", "environment.yml", "README", "docs/config.md", "docs/ops.rst",
+    ".tool-versions", "setup.cfg", "Pipfile", "environment.yml", "README", "docs/config.md", "docs/ops.rst", "docs/deploy.mdx",
     "index.faiss", "data/app.sqlite3", "memory.pkl", "storage/docstore.json",
 ])
 def test_the_hook_passes_every_file_tfa_lint_reads(path: str) -> None:

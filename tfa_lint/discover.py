@@ -78,7 +78,7 @@ def kind_of(name: str, rel: str) -> FileKind | None:
         return FileKind.PIPFILE
     if lower in ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml"):
         return FileKind.CONDA
-    if lower in ("readme", "readme.txt") or lower.endswith((".md", ".rst")):
+    if lower in ("readme", "readme.txt") or lower.endswith((".md", ".mdx", ".rst")):
         return FileKind.README  # operator docs: where a config contract is written down
     if lower.endswith(STATE_SUFFIXES) or lower in STATE_NAMES:
         return FileKind.STATE

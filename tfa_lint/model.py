@@ -55,7 +55,7 @@ class FileKind(str, enum.Enum):
     ENV = "env"
     DOCKERIGNORE = "dockerignore"
     RUNTIME = "runtime"  # .python-version, runtime.txt, .tool-versions
-    README = "readme"  # README and other Markdown/reST documentation
+    README = "readme"  # README and other Markdown/MDX/reST documentation
     SETUP_CFG = "setup-cfg"
     PIPFILE = "pipfile"
     CONDA = "conda"  # environment.yml
