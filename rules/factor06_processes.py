@@ -216,14 +216,15 @@ class ModuleStateMutated(PythonRule):
         function of the same file that one of those calls or queues by name
         (`background.add_task(run, job_id)`). Request data is what its parameters (and Flask's
         `request`) hold, and every local computed from them, stored as a value or used as a
-        key: `sessions[sid] = []`, `history.append(message)`, `jobs[job_id]["status"] = …`,
-        `global current_user; current_user = user`. Not reported, as per-process machinery:
-        writes no request reaches (start-up, registries, command-line tools, libraries);
-        caches that are looked up before they are filled and whose entries are never changed
-        in place (memo, TTL and client caches, warn-once sets); counters and timestamps per
-        key; sets that keep tasks alive (`task.add_done_callback(tasks.discard)`); registries
-        of a socket emptied when it disconnects; lazy singletons; templates a function fills
-        in and returns; test, script and example files.
+        key: `history.append(message)`, `sessions[sid].append(…)`, `jobs[job_id]["status"] =
+        …`, `global current_user; current_user = user`. Not reported, as per-process
+        machinery: writes no request reaches (start-up, registries, command-line tools,
+        libraries); caches that are looked up before they are filled and whose entries are
+        never changed in place (memo, TTL and client caches, warn-once sets); counters and
+        timestamps per key; sets that keep tasks alive (`task.add_done_callback(tasks.discard)`)
+        and other live handles; registries of a socket emptied when it disconnects; lazy
+        singletons; bounded containers (`deque(maxlen=…)`, `if len(x) > N`); templates a
+        function fills in and returns; test, script and example files.
     """
     why = """
         Process memory is lost on every restart and deploy, and not shared between replicas:
