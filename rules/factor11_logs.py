@@ -20,6 +20,7 @@ from ._processes import (
     long_running_reason,
     traits,
 )
+from ._modules import ModuleGraphFacts, service_modules
 from ._secrets import is_secret_name
 
 _CLI_FILE_RE = re.compile(r"(^|/)(__main__|cli|cli_\w+|\w+_cli|manage|console)\.py$"
@@ -34,22 +35,124 @@ _PROMPTS = {"builtins.input", "getpass.getpass", "click.prompt", "click.confirm"
 _JSON_LOGGING = re.compile(r"(pythonjsonlogger|JsonFormatter|JSONRenderer|StdlibFormatter|json_logs|JSONFormatter)")
 
 
-class PrintInServiceCode(PythonRule):
+_PRINT_MESSAGE = ("`print()` in service code has no level or structure: use a module logger "
+                  "(`logger = logging.getLogger(__name__)`; `logger.info(...)`)")
+
+
+class PrintFacts(FactCollector):
+    """Calls of the built-in ``print`` that are not a command-line program's output or part
+    of a conversation with the user ("print-call" facts); TFA1101 keeps those a service runs."""
+
+    name = "prints"
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(file)
+        self._functions: list[str] = []
+        self._main_depth = 0
+        self._cli = bool(_CLI_FILE_RE.search(file.path))
+        self._has_main_guard = False
+        self._serves = False  # starts a server or runs a service loop
+        self._blocks: list[cst.IndentedBlock] = []  # enclosing statement blocks, innermost last
+        self._prompting: set[int] = set()  # ids of blocks that ask the user for input
+        self._prints: list[tuple[cst.Call, set[int]]] = []  # each candidate, with the ids of its enclosing blocks
+
+    def visit_While(self, node: cst.While) -> None:
+        if is_service_loop_test(node.test):
+            self._serves = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node.name.value)
+        for decorator in node.decorators:
+            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            if isinstance(expr, cst.Attribute) and expr.attr.value in ("command", "group", "callback"):
+                self._functions.append("<cli>")
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        while self._functions and self._functions.pop() == "<cli>":
+            pass
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._blocks.append(node)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._blocks.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        for base in node.bases:
+            if self.qualified_names(base.value) & _CLI_MARKERS:
+                self._cli = True  # a customised argparse parser
+
+    def visit_If(self, node: cst.If) -> None:
+        if is_main_guard(node):
+            self._main_depth += 1
+            self._has_main_guard = True
+
+    def leave_If(self, original_node: cst.If) -> None:
+        if is_main_guard(original_node):
+            self._main_depth -= 1
+
+    def visit_Call(self, node: cst.Call) -> None:
+        names = self.qualified_names(node.func)
+        if names & _CLI_MARKERS:
+            self._cli = True
+        if names & _PROMPTS and self._blocks:
+            self._prompting.add(id(self._blocks[-1]))
+        if names & APP_CONSTRUCTORS.keys() or (
+                isinstance(node.func, cst.Attribute) and node.func.attr.value in FOREVER_METHODS):
+            self._serves = True
+        if "builtins.print" not in names or self.file.role != "src" or self._main_depth:
+            return
+        if "<cli>" in self._functions or any(_OUTPUT_FUNC_RE.match(f) for f in self._functions):
+            return
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "file":
+                target = self.source_of(arg.value)
+                if target not in ("sys.stdout", "sys.stderr"):
+                    return
+        self._prints.append((node, {id(b) for b in self._blocks}))
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        expr = node.decorator.func if isinstance(node.decorator, cst.Call) else node.decorator
+        if self.qualified_names(expr) & _CLI_MARKERS:
+            self._cli = True
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self._cli or (self._has_main_guard and not self._serves):
+            return  # a command-line program: print is its user interface
+        for node, blocks in self._prints:
+            # A print in the block of a prompt, or nested in it, is part of a conversation with the user.
+            if not blocks & self._prompting:
+                _, _, end_line, end_column = self.position(node)
+                self.record("print-call", node, end_line=end_line, end_column=end_column)
+
+
+class PrintInServiceCode(RepoRule):
     id = "TFA1101"
     name = "print-in-service-code"
     factor = 11
     severity = Severity.WARNING
     precision = "medium"  # field trials: see docs/field-trials.md
     title = "print() used for operational output in service code"
-    collectors = (ProcessFacts,)
+    collectors = (ProcessFacts, ModuleGraphFacts, PrintFacts)
     what = """
-        A call to the built-in `print` (not a local function of that name) in the source of a
-        repository that runs a service or worker. Not reported: `if __name__ == "__main__":`
-        blocks, command-line modules (argparse, click, typer, fire; `cli.py`, `__main__.py`,
-        `cli/`, `tui/`, `terminal_*/` packages; a module with a `__main__` block that starts
-        no server and runs no service loop), prints in the block of a prompt (`input()`) or nested in it,
-        functions whose job is output (`main`, `print_*`, `show_*`, `render_*`…),
-        `print(…, file=fh)` to a real file, and tests, scripts and examples.
+        A call to the built-in `print` (not a local function of that name) in a module a
+        service runs: a module that builds a web app, starts a server or runs a service loop,
+        or that a declared process (Procfile, Dockerfile `CMD`, compose `command`) runs, and
+        every repository module those import, at start-up or inside a function, transitively.
+        Module names in strings count as imports (`Celery(include=["pkg.tasks"])`,
+        `"pkg.main:app"`, a started `"python -m pkg.job"`), and a reached module that loads
+        modules from file paths brings in its package and the plugins that import what is
+        reached. Modules nothing a service runs imports (tool scripts run in a sandbox, CI
+        helpers, tutorials, unused helpers, `archived_*` servers) are not reported, nor is a
+        repository whose only long-running code is a `while True` loop stopped with Ctrl-C.
+        When a service is declared but none of its Python modules can be found (a shell entry
+        script, an `EXPOSE` alone), every source module counts. Not reported either:
+        `if __name__ == "__main__":` blocks, command-line modules (argparse, click, typer,
+        fire; `cli.py`, `__main__.py`, `cli/`, `tui/`, `terminal_*/` packages; a module with a
+        `__main__` block that starts no server and runs no service loop), prints in the block of
+        a prompt (`input()`) or nested in it, functions whose job is output (`main`, `print_*`,
+        `show_*`, `render_*`…), `print(…, file=fh)` to a real file, and tests, scripts and
+        examples.
     """
     why = """
         A print has no level, no logger name, no timestamp and no structure: it cannot be
@@ -74,7 +177,7 @@ class PrintInServiceCode(PythonRule):
                 return {"reply": message}
         """, "app.py", lines=(8,)),
         Example.repo({
-            "app/server.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "app/server.py": "from fastapi import FastAPI\n\nfrom app.review import review\n\napp = FastAPI()\n",
             "app/review.py": """
                 async def review(plan: str, socket=None) -> str:
                     print(f"review socket: {socket}")
@@ -86,6 +189,99 @@ class PrintInServiceCode(PythonRule):
                     return feedback
             """,
         }, lines=(2, 7)),
+        Example.repo({
+            "svc/__init__.py": "",
+            "svc/app.py": """
+                from fastapi import FastAPI
+
+                from svc.plugins.loader import load_plugins
+
+                app = FastAPI()
+                load_plugins()
+
+
+                @app.get("/search")
+                def search(q: str, source: str = "web") -> list:
+                    from svc.retrievers import web
+
+                    return web.search(q)
+            """,
+            "svc/retrievers/__init__.py": "",
+            "svc/retrievers/web.py": """
+                def search(q: str) -> list:
+                    print(f"searching the web for {q}")
+                    return []
+            """,
+            "svc/jobs.py": """
+                from celery import Celery
+
+                queue = Celery("svc", include=["svc.reports"])
+            """,
+            "svc/reports.py": """
+                def nightly_report(rows: list) -> None:
+                    print(f"report over {len(rows)} rows")
+            """,
+            "svc/plugins/__init__.py": "",
+            "svc/plugins/loader.py": """
+                import importlib.util
+                import pathlib
+
+                import svc.jobs
+
+
+                def load_plugins() -> None:
+                    for path in pathlib.Path(__file__).parent.glob("*_plugin.py"):
+                        spec = importlib.util.spec_from_file_location(path.stem, path)
+                        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+            """,
+            "svc/plugins/weather_plugin.py": """
+                def forecast(city: str) -> str:
+                    print(f"forecast for {city}")
+                    return "sunny"
+            """,
+        }),
+        Example.repo({
+            "jobs/scheduler.py": """
+                import signal
+                import subprocess
+                import time
+
+                running = True
+
+
+                def stop(signum, frame):
+                    global running
+                    running = False
+
+
+                def main():
+                    signal.signal(signal.SIGTERM, stop)
+                    try:
+                        while running:
+                            subprocess.run("python -m jobs.ingest", shell=True)
+                            time.sleep(60)
+                    except KeyboardInterrupt:
+                        pass
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+            "jobs/ingest.py": """
+                import sys
+
+
+                class FeedClient:
+                    def fetch(self, url: str, verbose: bool = False) -> str:
+                        if verbose:
+                            print(f"fetching {url}")
+                        try:
+                            return url
+                        except KeyboardInterrupt:
+                            print("interrupted, exiting")
+                            sys.exit(0)
+            """,
+        }, lines=(7, 11)),
     )
     valid = (
         Example.repo({
@@ -224,92 +420,106 @@ class PrintInServiceCode(PythonRule):
                             print(chunk, end="")
             """,
         }),
+        Example.repo({
+            "agent/server.py": """
+                from fastapi import FastAPI
+
+                from agent.runner import run
+
+                app = FastAPI()
+                app.post("/run")(run)
+            """,
+            "agent/runner.py": """
+                import logging
+
+                log = logging.getLogger(__name__)
+
+
+                def run(task: str) -> str:
+                    log.info("task_started", extra={"task": task})
+                    return task
+            """,
+            "agent/profiling.py": """
+                import functools
+                import time
+
+
+                def timed(fn):
+                    @functools.wraps(fn)
+                    def wrapper(*args, **kwargs):
+                        start = time.perf_counter()
+                        try:
+                            return fn(*args, **kwargs)
+                        finally:
+                            print(f"{fn.__name__}: {time.perf_counter() - start:.3f}s")
+                    return wrapper
+            """,
+            "sandbox_tools/editor/lib/window.py": """
+                def show_window(lines: list, first: int) -> None:
+                    for number, line in enumerate(lines, first):
+                        print(f"{number}: {line}")
+            """,
+            ".github/ci/preview_url.py": """
+                import os
+
+                print(f"preview: https://{os.environ['PR_NUMBER']}.preview.example.org")
+            """,
+            "course/lesson_3/agent.py": """
+                import asyncio
+
+
+                async def demo():
+                    print("lesson 3: two turns of a conversation")
+
+
+                asyncio.run(demo())
+            """,
+            "agent/archived_server_v1.py": """
+                from fastapi import FastAPI
+
+                app = FastAPI()
+
+
+                @app.post("/run")
+                def run(task: str) -> str:
+                    print(f"running {task}")
+                    return task
+            """,
+        }),
+        Example.repo({
+            "pairtool/__init__.py": "",
+            "pairtool/clipboard.py": """
+                import time
+
+
+                def main():
+                    try:
+                        while True:
+                            time.sleep(1)
+                    except KeyboardInterrupt:
+                        print("stopped watching the clipboard")
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+            "pairtool/models.py": """
+                def complete(model: str, attempt: int) -> None:
+                    print(f"{model} is busy, retry {attempt}")
+            """,
+        }),
     )
 
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
         return long_running_reason(repo)
 
-    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(file)
-        self._functions: list[str] = []
-        self._main_depth = 0
-        self._cli = bool(_CLI_FILE_RE.search(file.path))
-        self._has_main_guard = False
-        self._serves = False  # starts a server or runs a service loop
-        self._blocks: list[cst.IndentedBlock] = []  # enclosing statement blocks, innermost last
-        self._prompting: set[int] = set()  # ids of blocks that ask the user for input
-        self._print_blocks: list[set[int]] = []  # ids of the blocks enclosing each finding
-
-    def visit_While(self, node: cst.While) -> None:
-        if is_service_loop_test(node.test):
-            self._serves = True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node.name.value)
-        for decorator in node.decorators:
-            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-            if isinstance(expr, cst.Attribute) and expr.attr.value in ("command", "group", "callback"):
-                self._functions.append("<cli>")
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        while self._functions and self._functions.pop() == "<cli>":
-            pass
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._blocks.append(node)
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        self._blocks.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        for base in node.bases:
-            if self.qualified_names(base.value) & _CLI_MARKERS:
-                self._cli = True  # a customised argparse parser
-
-    def visit_If(self, node: cst.If) -> None:
-        if is_main_guard(node):
-            self._main_depth += 1
-            self._has_main_guard = True
-
-    def leave_If(self, original_node: cst.If) -> None:
-        if is_main_guard(original_node):
-            self._main_depth -= 1
-
-    def visit_Call(self, node: cst.Call) -> None:
-        names = self.qualified_names(node.func)
-        if names & _CLI_MARKERS:
-            self._cli = True
-        if names & _PROMPTS and self._blocks:
-            self._prompting.add(id(self._blocks[-1]))
-        if names & APP_CONSTRUCTORS.keys() or (
-                isinstance(node.func, cst.Attribute) and node.func.attr.value in FOREVER_METHODS):
-            self._serves = True
-        if "builtins.print" not in names or self.file.role != "src" or self._main_depth:
-            return
-        if "<cli>" in self._functions or any(_OUTPUT_FUNC_RE.match(f) for f in self._functions):
-            return
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "file":
-                target = self.source_of(arg.value)
-                if target not in ("sys.stdout", "sys.stderr"):
-                    return
-        self.report(node, "`print()` in service code has no level or structure: use a module logger "
-                          "(`logger = logging.getLogger(__name__)`; `logger.info(...)`)")
-        self._print_blocks.append({id(b) for b in self._blocks})
-
-    def visit_Decorator(self, node: cst.Decorator) -> None:
-        expr = node.decorator.func if isinstance(node.decorator, cst.Call) else node.decorator
-        if self.qualified_names(expr) & _CLI_MARKERS:
-            self._cli = True
-
-    def leave_Module(self, original_node: cst.Module) -> None:
-        if self._cli or (self._has_main_guard and not self._serves):
-            self.findings.clear()  # a command-line program: print is its user interface
-            return
-        # A print in the block of a prompt, or nested in it, is part of a conversation with the user.
-        self.findings[:] = [f for f, blocks in zip(self.findings, self._print_blocks)
-                            if not blocks & self._prompting]
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        reached = service_modules(repo)
+        for fact in repo.facts("print-call"):
+            if reached is None or fact.path in reached:
+                yield self.finding(fact.path, fact.line, fact.column, _PRINT_MESSAGE,
+                                   end_line=fact.data["end_line"], end_column=fact.data["end_column"])
 
 
 class LoggingFacts(FactCollector):
