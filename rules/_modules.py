@@ -74,7 +74,8 @@ class ModuleGraphFacts(FactCollector):
                 self._imports.add(value)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if len(node.value) > 300:
+        raw = node.value
+        if len(raw) > 300 or not ("." in raw or ":" in raw or "python" in raw):
             return
         value = node.evaluated_value
         if not isinstance(value, str):
