@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
@@ -21,6 +21,7 @@ from ._processes import (
     traits,
 )
 from ._cst import find_all, string_value
+from ._modules import ModuleGraphFacts, service_modules
 from ._secrets import is_secret_name, name_words, secret_head
 
 _CLI_FILE_RE = re.compile(r"(^|/)(__main__|cli|cli_\w+|\w+_cli|manage|console)\.py$"
@@ -35,22 +36,278 @@ _PROMPTS = {"builtins.input", "getpass.getpass", "click.prompt", "click.confirm"
 _JSON_LOGGING = re.compile(r"(pythonjsonlogger|JsonFormatter|JSONRenderer|StdlibFormatter|json_logs|JSONFormatter)")
 
 
-class PrintInServiceCode(PythonRule):
+#: Words of a class name (or of a base's) whose job is the terminal: a UI adapter, a printer.
+_UI_WORDS = {"ui", "tui", "cli", "console", "terminal", "printer", "print"}
+_NAME_WORDS_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+#: A flag that, set, silences the user-facing output it guards (`if not quiet: print(...)`).
+_QUIET_RE = re.compile(r"(?i)(quiet|silent)")
+_SIGNAL_CALL_RE = re.compile(r"(?i)signal|interrupt")
+_EXITS = {"sys.exit", "builtins.exit", "builtins.quit", "os._exit"}
+#: Terminal control sequences: CSI (`\x1b[?25h`), OSC, and two-character escapes.
+_ESCAPES_RE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+_PRINT_MESSAGE = ("`print()` in service code has no level or structure: use a module logger "
+                  "(`logger = logging.getLogger(__name__)`; `logger.info(...)`)")
+
+
+class PrintFacts(FactCollector):
+    """Calls of the built-in ``print`` that are not a command-line program's output or part
+    of a conversation with the user ("print-call" facts); TFA1101 keeps those a service runs."""
+
+    name = "prints"
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(file)
+        parts = file.path.split("/")
+        # `_examples/` is an examples directory too; `.github/` and other hidden trees are tooling.
+        self._runtime = file.role == "src" and path_role("/".join(p.lstrip("_") or p for p in parts)) == "src" and (
+            not any(p.startswith(".") for p in parts[:-1]))
+        self._functions: list[str] = []
+        self._main_depth = 0
+        self._cli = bool(_CLI_FILE_RE.search(file.path))
+        self._has_main_guard = False
+        self._serves = False  # starts a server or runs a service loop
+        self._blocks: list[cst.IndentedBlock] = []  # enclosing statement blocks, innermost last
+        self._prompting: set[int] = set()  # ids of blocks that ask the user for input
+        #: each candidate, with the ids of its enclosing blocks and the names of its enclosing functions
+        self._prints: list[tuple[cst.Call, set[int], tuple[str, ...]]] = []
+        self._suites: list[cst.BaseSuite] = []  # every enclosing suite, one-line ones too, innermost last
+        self._not_logging: set[int] = set()  # ids of suites whose prints are not logging (see _silence)
+        self._dead: set[int] = set()  # ids of function definitions a later one of the same name replaces
+        self._outside = 0  # depth of definitions whose prints are never service logging
+        self._interrupt_handlers: set[str] = set()  # functions a signal handler calls on Ctrl-C
+        self._sigterm_handlers: set[str] = set()  # functions called on SIGTERM: a service's shutdown
+
+    def visit_While(self, node: cst.While) -> None:
+        if is_service_loop_test(node.test):
+            self._serves = True
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._find_replaced(node.body)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node.name.value)
+        for decorator in node.decorators:
+            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            if isinstance(expr, cst.Attribute) and expr.attr.value in ("command", "group", "callback"):
+                self._functions.append("<cli>")
+        if id(node) in self._dead or _is_print_shim(node):
+            self._outside += 1  # never runs; or a print replacement that passes print's own sep/end on
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        while self._functions and self._functions.pop() == "<cli>":
+            pass
+        if id(original_node) in self._dead or _is_print_shim(original_node):
+            self._outside -= 1
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._blocks.append(node)
+        self._suites.append(node)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._blocks.pop()
+        self._suites.pop()
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._suites.append(node)
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._suites.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        for base in node.bases:
+            if self.qualified_names(base.value) & _CLI_MARKERS:
+                self._cli = True  # a customised argparse parser
+        if isinstance(node.body, cst.IndentedBlock):
+            self._find_replaced(node.body.body)
+        if _is_terminal_class(node):
+            self._outside += 1  # a UI adapter or printer: printing is its job
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        if _is_terminal_class(original_node):
+            self._outside -= 1
+
+    def _find_replaced(self, body: Sequence[cst.BaseStatement]) -> None:
+        """Undecorated methods (or functions) defined again, undecorated, later in the same body."""
+        defined: dict[str, cst.FunctionDef] = {}
+        for statement in body:
+            if isinstance(statement, cst.FunctionDef) and not statement.decorators:
+                earlier = defined.get(statement.name.value)
+                if earlier is not None:
+                    self._dead.add(id(earlier))
+                defined[statement.name.value] = statement
+
+    def visit_Try(self, node: cst.Try) -> None:
+        # Catching EOFError: the try reads a terminal; its handlers answer the person there.
+        if any(_catches(h, "EOFError") for h in node.handlers):
+            self._not_logging.update(id(h.body) for h in node.handlers)
+
+    def visit_If(self, node: cst.If) -> None:
+        if is_main_guard(node):
+            self._main_depth += 1
+            self._has_main_guard = True
+        if _never(node.test) or _silenced_by_flag(node.test):
+            self._not_logging.add(id(node.body))
+
+    def leave_If(self, original_node: cst.If) -> None:
+        if is_main_guard(original_node):
+            self._main_depth -= 1
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._note_signal_handlers(node)
+        names = self.qualified_names(node.func)
+        if names & _CLI_MARKERS:
+            self._cli = True
+        if names & _PROMPTS and self._blocks:
+            self._prompting.add(id(self._blocks[-1]))
+        if names & APP_CONSTRUCTORS.keys() or (
+                isinstance(node.func, cst.Attribute) and node.func.attr.value in FOREVER_METHODS):
+            self._serves = True
+        if "builtins.print" not in names or not self._runtime or self._main_depth or self._outside:
+            return
+        if "<cli>" in self._functions or any(_OUTPUT_FUNC_RE.match(f) for f in self._functions):
+            return
+        if any(id(suite) in self._not_logging for suite in self._suites) or _only_escapes(node):
+            return
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "file":
+                target = self.source_of(arg.value)
+                if target not in ("sys.stdout", "sys.stderr"):
+                    return
+                if target == "sys.stderr" and any(self._exits(suite) for suite in self._suites):
+                    return  # the parting message of a process that is about to exit (logging may not exist yet)
+        self._prints.append((node, {id(b) for b in self._blocks}, tuple(self._functions)))
+
+    def _note_signal_handlers(self, node: cst.Call) -> None:
+        """``SignalHandler(on_pause=self.pause)``, ``signal.signal(signal.SIGINT, stop)``: the
+        functions handed to a signal or interrupt handling call; those of a call naming SIGTERM
+        stop a service."""
+        func = node.func
+        callee = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if not _SIGNAL_CALL_RE.search(callee):
+            return
+        handlers = {a.value.attr.value if isinstance(a.value, cst.Attribute) else a.value.value
+                    for a in node.args if isinstance(a.value, (cst.Name, cst.Attribute))}
+        target = self._sigterm_handlers if "SIGTERM" in self.source_of(node) else self._interrupt_handlers
+        target.update(handlers)
+
+    def _exits(self, suite: cst.BaseSuite) -> bool:
+        """Whether ``suite`` ends by ending the process: ``sys.exit()``, ``exit()``, ``raise SystemExit``."""
+        body = suite.body
+        last = body[-1] if body else None
+        if isinstance(last, cst.SimpleStatementLine):
+            last = last.body[-1] if last.body else None
+        if isinstance(last, cst.Raise) and last.exc is not None:
+            exc = last.exc.func if isinstance(last.exc, cst.Call) else last.exc
+            return isinstance(exc, cst.Name) and exc.value == "SystemExit"
+        return (isinstance(last, cst.Expr) and isinstance(last.value, cst.Call)
+                and bool(self.qualified_names(last.value.func) & _EXITS))
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        expr = node.decorator.func if isinstance(node.decorator, cst.Call) else node.decorator
+        if self.qualified_names(expr) & _CLI_MARKERS:
+            self._cli = True
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self._cli or (self._has_main_guard and not self._serves):
+            return  # a command-line program: print is its user interface
+        # Ctrl-C reaches a person at a terminal: what its handlers print (pause, resume) is for them.
+        interrupt = self._interrupt_handlers - self._sigterm_handlers
+        for node, blocks, functions in self._prints:
+            # A print in the block of a prompt, or nested in it, is part of a conversation with the user.
+            if not blocks & self._prompting and not interrupt.intersection(functions):
+                _, _, end_line, end_column = self.position(node)
+                self.record("print-call", node, end_line=end_line, end_column=end_column)
+
+
+def _is_print_shim(node: cst.FunctionDef) -> bool:
+    """A function taking print's own ``sep`` and ``end``: a print replacement, not a log call."""
+    names = {p.name.value for p in (*node.params.params, *node.params.kwonly_params)}
+    return {"sep", "end"} <= names
+
+
+def _name_words(name: str) -> set[str]:
+    return {w.lower() for w in _NAME_WORDS_RE.findall(name)}
+
+
+def _is_terminal_class(node: cst.ClassDef) -> bool:
+    """``ConsoleUI``, ``TerminalPrinter``, ``VirtualUI(UIBase)``: the class is the terminal output."""
+    names = [node.name.value] + [cst.helpers.get_full_name_for_node(b.value) or "" for b in node.bases]
+    return any(_name_words(n.rsplit(".", 1)[-1]) & _UI_WORDS for n in names)
+
+
+def _catches(handler: cst.ExceptHandler, name: str) -> bool:
+    return handler.type is not None and any(n.value == name for n in find_all(handler.type, cst.Name))
+
+
+def _never(test: cst.BaseExpression) -> bool:
+    """A test that is always false: ``False``, ``0``, ``… and False`` (a disabled branch)."""
+    if isinstance(test, cst.Name):
+        return test.value == "False"
+    if isinstance(test, cst.Integer):
+        return test.value == "0"
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _never(test.left) or _never(test.right)
+    return False
+
+
+def _silenced_by_flag(test: cst.BaseExpression) -> bool:
+    """``not quiet``, ``not self.silent and shown``: output the caller can switch off, so it is
+    meant for a person."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _silenced_by_flag(test.left) or _silenced_by_flag(test.right)
+    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+        return False
+    flag = test.expression
+    name = flag.value if isinstance(flag, cst.Name) else flag.attr.value if isinstance(flag, cst.Attribute) else ""
+    return bool(_QUIET_RE.search(name))
+
+
+def _only_escapes(node: cst.Call) -> bool:
+    """``print("\\x1b[?25h", end="")``, ``print("\\r", end="")``: terminal control (cursor,
+    colours, modes), not a message."""
+    texts = [string_value(a.value) for a in node.args if a.keyword is None]
+    if not texts or any(t is None for t in texts):
+        return False
+    joined = "".join(t for t in texts if t is not None)
+    return ("\x1b" in joined or "\r" in joined) and not _ESCAPES_RE.sub("", joined).strip()
+
+
+class PrintInServiceCode(RepoRule):
     id = "TFA1101"
     name = "print-in-service-code"
     factor = 11
     severity = Severity.WARNING
     precision = "medium"  # field trials: see docs/field-trials.md
     title = "print() used for operational output in service code"
-    collectors = (ProcessFacts,)
+    collectors = (ProcessFacts, ModuleGraphFacts, PrintFacts)
     what = """
-        A call to the built-in `print` (not a local function of that name) in the source of a
-        repository that runs a service or worker. Not reported: `if __name__ == "__main__":`
-        blocks, command-line modules (argparse, click, typer, fire; `cli.py`, `__main__.py`,
-        `cli/`, `tui/`, `terminal_*/` packages; a module with a `__main__` block that starts
-        no server and runs no service loop), prints in the block of a prompt (`input()`) or nested in it,
-        functions whose job is output (`main`, `print_*`, `show_*`, `render_*`…),
-        `print(…, file=fh)` to a real file, and tests, scripts and examples.
+        A call to the built-in `print` (not a local function of that name) in a module a
+        service runs: a module that builds a web app, starts a server or runs a service loop,
+        or that a declared process (Procfile, Dockerfile `CMD`, compose `command`) runs, and
+        every repository module those import, at start-up or inside a function, transitively.
+        Module names in strings count as imports (`Celery(include=["pkg.tasks"])`,
+        `"pkg.main:app"`, a started `"python -m pkg.job"`), and a reached module that loads
+        modules from file paths brings in its package and the plugins that import what is
+        reached. Modules nothing a service runs imports (tool scripts run in a sandbox, CI
+        helpers, tutorials, unused helpers, `archived_*` servers) are not reported, nor is a
+        repository whose only long-running code is a `while True` loop stopped with Ctrl-C.
+        When a service is declared but none of its Python modules can be found (a shell entry
+        script, an `EXPOSE` alone), every source module counts. Not reported either:
+        `if __name__ == "__main__":` blocks, command-line modules (argparse, click, typer,
+        fire; `cli.py`, `__main__.py`, `cli/`, `tui/`, `terminal_*/` packages; a module with a
+        `__main__` block that starts no server and runs no service loop), prints in the block of
+        a prompt (`input()`) or nested in it, and in the handlers of a `try` that catches
+        `EOFError` (it reads a terminal) and in the functions a Ctrl-C handler calls
+        (`SignalHandler(on_pause=self.pause)`, `signal.signal(signal.SIGINT, stop)`; not those
+        also registered for SIGTERM), functions whose job is output (`main`, `print_*`,
+        `show_*`, `render_*`…) and print replacements (a function taking print's own `sep` and
+        `end`), classes whose name or base says terminal (`ConsoleUI`, `VirtualUI(UIBase)`,
+        `PrintStyle`, `TerminalPrinter`), output the caller can silence (`if not quiet:`),
+        terminal control sequences alone (`print("\\x1b[?25h", end="")`), code that never runs
+        (`if debug and False:`, a method defined again below), a parting message to stderr in a
+        block that ends the process (`print(…, file=sys.stderr)` then `sys.exit(1)`),
+        `print(…, file=fh)` to a real file, and tests, scripts and examples (`_examples/` too)
+        and hidden tooling directories (`.github/`).
     """
     why = """
         A print has no level, no logger name, no timestamp and no structure: it cannot be
@@ -75,7 +332,7 @@ class PrintInServiceCode(PythonRule):
                 return {"reply": message}
         """, "app.py", lines=(8,)),
         Example.repo({
-            "app/server.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "app/server.py": "from fastapi import FastAPI\n\nfrom app.review import review\n\napp = FastAPI()\n",
             "app/review.py": """
                 async def review(plan: str, socket=None) -> str:
                     print(f"review socket: {socket}")
@@ -87,6 +344,107 @@ class PrintInServiceCode(PythonRule):
                     return feedback
             """,
         }, lines=(2, 7)),
+        Example.repo({
+            "svc/__init__.py": "",
+            "svc/app.py": """
+                from fastapi import FastAPI
+
+                from svc.plugins.loader import load_plugins
+
+                app = FastAPI()
+                load_plugins()
+
+
+                @app.get("/search")
+                def search(q: str, source: str = "web") -> list:
+                    from svc.retrievers import web
+
+                    return web.search(q)
+            """,
+            "svc/retrievers/__init__.py": "",
+            "svc/retrievers/web.py": """
+                def search(q: str) -> list:
+                    print(f"searching the web for {q}")
+                    return []
+            """,
+            "svc/jobs.py": """
+                from celery import Celery
+
+                queue = Celery("svc", include=["svc.reports"])
+            """,
+            "svc/reports.py": """
+                def nightly_report(rows: list) -> None:
+                    print(f"report over {len(rows)} rows")
+            """,
+            "svc/plugins/__init__.py": "",
+            "svc/plugins/loader.py": """
+                import importlib.util
+                import pathlib
+
+                import svc.jobs
+
+
+                def load_plugins() -> None:
+                    for path in pathlib.Path(__file__).parent.glob("*_plugin.py"):
+                        spec = importlib.util.spec_from_file_location(path.stem, path)
+                        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+            """,
+            "svc/plugins/weather_plugin.py": """
+                def forecast(city: str) -> str:
+                    print(f"forecast for {city}")
+                    return "sunny"
+            """,
+        }),
+        Example.repo({
+            "jobs/scheduler.py": """
+                import signal
+                import subprocess
+                import time
+
+                running = True
+
+
+                def stop(signum, frame):
+                    global running
+                    running = False
+
+
+                def main():
+                    signal.signal(signal.SIGTERM, stop)
+                    try:
+                        while running:
+                            subprocess.run("python -m jobs.ingest", shell=True)
+                            time.sleep(60)
+                    except KeyboardInterrupt:
+                        pass
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+            "jobs/ingest.py": """
+                import signal
+                import sys
+
+
+                class FeedClient:
+                    def __init__(self) -> None:
+                        signal.signal(signal.SIGINT, self.stop)
+                        signal.signal(signal.SIGTERM, self.stop)
+
+                    def stop(self, signum, frame) -> None:
+                        print("stopping the feed client")
+
+                    def fetch(self, url: str, verbose: bool = False) -> str:
+                        if verbose:
+                            print(f"fetching {url}")
+                        try:
+                            return url
+                        except KeyboardInterrupt:
+                            print("interrupted, exiting")
+                            sys.exit(0)
+            """,
+        }, lines=(11, 15, 19)),
     )
     valid = (
         Example.repo({
@@ -225,92 +583,219 @@ class PrintInServiceCode(PythonRule):
                             print(chunk, end="")
             """,
         }),
+        Example.repo({
+            "agent/server.py": """
+                from fastapi import FastAPI
+
+                from agent.runner import run
+
+                app = FastAPI()
+                app.post("/run")(run)
+            """,
+            "agent/runner.py": """
+                import logging
+
+                log = logging.getLogger(__name__)
+
+
+                def run(task: str) -> str:
+                    log.info("task_started", extra={"task": task})
+                    return task
+            """,
+            "agent/profiling.py": """
+                import functools
+                import time
+
+
+                def timed(fn):
+                    @functools.wraps(fn)
+                    def wrapper(*args, **kwargs):
+                        start = time.perf_counter()
+                        try:
+                            return fn(*args, **kwargs)
+                        finally:
+                            print(f"{fn.__name__}: {time.perf_counter() - start:.3f}s")
+                    return wrapper
+            """,
+            "sandbox_tools/editor/lib/window.py": """
+                def show_window(lines: list, first: int) -> None:
+                    for number, line in enumerate(lines, first):
+                        print(f"{number}: {line}")
+            """,
+            ".github/ci/preview_url.py": """
+                import os
+
+                print(f"preview: https://{os.environ['PR_NUMBER']}.preview.example.org")
+            """,
+            "course/lesson_3/agent.py": """
+                import asyncio
+
+
+                async def demo():
+                    print("lesson 3: two turns of a conversation")
+
+
+                asyncio.run(demo())
+            """,
+            "agent/archived_server_v1.py": """
+                from fastapi import FastAPI
+
+                app = FastAPI()
+
+
+                @app.post("/run")
+                def run(task: str) -> str:
+                    print(f"running {task}")
+                    return task
+            """,
+        }),
+        Example.repo({
+            "studio/server.py": """
+                import sys
+
+                try:
+                    from fastapi import FastAPI
+                except ImportError:
+                    print("fastapi is missing: pip install -r requirements.txt", file=sys.stderr)
+                    sys.exit(1)
+
+                from studio import adapters, runner, session, tools
+                from studio.sandbox import run_user_code
+
+                app = FastAPI()
+                tools.load("agents")
+            """,
+            "studio/tools.py": """
+                import importlib.util
+                import pathlib
+
+
+                def load(folder: str) -> list:
+                    modules = []
+                    for path in pathlib.Path(folder).glob("*/tools/*.py"):
+                        spec = importlib.util.spec_from_file_location(path.stem, path)
+                        modules.append(importlib.util.module_from_spec(spec))
+                    return modules
+            """,
+            "studio/adapters.py": """
+                class ConsoleUI:
+                    def send_message(self, message: str) -> None:
+                        print(message)
+
+
+                class StreamPrinter:
+                    def write(self, chunk: str) -> None:
+                        print(chunk, end="", flush=True)
+            """,
+            "studio/session.py": """
+                def remote_run(events, quiet: bool = False) -> None:
+                    for event in events:
+                        if not quiet:
+                            print(f"  {event}")
+                        if not quiet and event.url:
+                            print(f"live view: {event.url}")
+
+
+                def restore_terminal() -> None:
+                    print("\\033[?25h", end="", flush=True)
+                    print("\\033[0m", end="")
+                    print("\\r", end="", flush=True)
+
+
+                def chat(model) -> None:
+                    try:
+                        model.ask()
+                    except KeyboardInterrupt:
+                        print("^C (exit with ^D)")
+                    except EOFError:
+                        print("Goodbye!")
+
+
+                def dump(messages, debug: bool) -> None:
+                    if debug and False:  # disabled
+                        print(messages)
+
+
+                class Store:
+                    def add(self, key: str) -> None:
+                        print(f"adding {key}")
+
+                    def add(self, key: str) -> None:
+                        self.keys.append(key)
+            """,
+            "studio/sandbox.py": """
+                import io
+
+
+                def _safe_print(*values, secrets: dict, sep: str = " ", end: str = "\\n", flush: bool = False) -> None:
+                    buffer = io.StringIO()
+                    print(*values, sep=sep, end=end, file=buffer)
+                    print(redact(buffer.getvalue(), secrets), end="", flush=flush)
+
+
+                def run_user_code(code: str, secrets: dict) -> None:
+                    exec(code, {"print": lambda *a, **k: _safe_print(*a, secrets=secrets, **k)})
+            """,
+            "studio/runner.py": """
+                from studio.signals import InterruptHandler
+
+
+                class Runner:
+                    def pause(self) -> None:
+                        print("Paused. Press Enter to resume, Ctrl+C again to quit.")
+                        self.paused = True
+
+                    def resume(self) -> None:
+                        print("Resuming where it left off...")
+                        self.paused = False
+
+                    def run(self) -> None:
+                        handler = InterruptHandler(on_pause=self.pause, on_resume=self.resume)
+                        handler.register()
+            """,
+            "agents/_example/tools/repeat.py": """
+                from studio.session import chat
+
+
+                def repeat(text: str) -> str:
+                    print(f"repeat tool: {text}")
+                    return text
+            """,
+        }),
+        Example.repo({
+            "pairtool/__init__.py": "",
+            "pairtool/clipboard.py": """
+                import time
+
+
+                def main():
+                    try:
+                        while True:
+                            time.sleep(1)
+                    except KeyboardInterrupt:
+                        print("stopped watching the clipboard")
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+            "pairtool/models.py": """
+                def complete(model: str, attempt: int) -> None:
+                    print(f"{model} is busy, retry {attempt}")
+            """,
+        }),
     )
 
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
         return long_running_reason(repo)
 
-    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(file)
-        self._functions: list[str] = []
-        self._main_depth = 0
-        self._cli = bool(_CLI_FILE_RE.search(file.path))
-        self._has_main_guard = False
-        self._serves = False  # starts a server or runs a service loop
-        self._blocks: list[cst.IndentedBlock] = []  # enclosing statement blocks, innermost last
-        self._prompting: set[int] = set()  # ids of blocks that ask the user for input
-        self._print_blocks: list[set[int]] = []  # ids of the blocks enclosing each finding
-
-    def visit_While(self, node: cst.While) -> None:
-        if is_service_loop_test(node.test):
-            self._serves = True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node.name.value)
-        for decorator in node.decorators:
-            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-            if isinstance(expr, cst.Attribute) and expr.attr.value in ("command", "group", "callback"):
-                self._functions.append("<cli>")
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        while self._functions and self._functions.pop() == "<cli>":
-            pass
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._blocks.append(node)
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        self._blocks.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        for base in node.bases:
-            if self.qualified_names(base.value) & _CLI_MARKERS:
-                self._cli = True  # a customised argparse parser
-
-    def visit_If(self, node: cst.If) -> None:
-        if is_main_guard(node):
-            self._main_depth += 1
-            self._has_main_guard = True
-
-    def leave_If(self, original_node: cst.If) -> None:
-        if is_main_guard(original_node):
-            self._main_depth -= 1
-
-    def visit_Call(self, node: cst.Call) -> None:
-        names = self.qualified_names(node.func)
-        if names & _CLI_MARKERS:
-            self._cli = True
-        if names & _PROMPTS and self._blocks:
-            self._prompting.add(id(self._blocks[-1]))
-        if names & APP_CONSTRUCTORS.keys() or (
-                isinstance(node.func, cst.Attribute) and node.func.attr.value in FOREVER_METHODS):
-            self._serves = True
-        if "builtins.print" not in names or self.file.role != "src" or self._main_depth:
-            return
-        if "<cli>" in self._functions or any(_OUTPUT_FUNC_RE.match(f) for f in self._functions):
-            return
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "file":
-                target = self.source_of(arg.value)
-                if target not in ("sys.stdout", "sys.stderr"):
-                    return
-        self.report(node, "`print()` in service code has no level or structure: use a module logger "
-                          "(`logger = logging.getLogger(__name__)`; `logger.info(...)`)")
-        self._print_blocks.append({id(b) for b in self._blocks})
-
-    def visit_Decorator(self, node: cst.Decorator) -> None:
-        expr = node.decorator.func if isinstance(node.decorator, cst.Call) else node.decorator
-        if self.qualified_names(expr) & _CLI_MARKERS:
-            self._cli = True
-
-    def leave_Module(self, original_node: cst.Module) -> None:
-        if self._cli or (self._has_main_guard and not self._serves):
-            self.findings.clear()  # a command-line program: print is its user interface
-            return
-        # A print in the block of a prompt, or nested in it, is part of a conversation with the user.
-        self.findings[:] = [f for f, blocks in zip(self.findings, self._print_blocks)
-                            if not blocks & self._prompting]
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        reached = service_modules(repo)
+        for fact in repo.facts("print-call"):
+            if reached is None or fact.path in reached:
+                yield self.finding(fact.path, fact.line, fact.column, _PRINT_MESSAGE,
+                                   end_line=fact.data["end_line"], end_column=fact.data["end_column"])
 
 
 class LoggingFacts(FactCollector):

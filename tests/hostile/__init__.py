@@ -76,11 +76,12 @@ def _bad_bytes(plan: Plan) -> None:
     plan.write("bytes/over_cap.py", b"# padding\n" * (120 * 1024), hostile="size cap")
     plan.write("bytes/huge_line/uv.lock", b"version = 1\n# " + b"b" * (5 * 1024 * 1024) + b"\n")
     # Ordinary after all: these must be checked, with findings on the right lines.
-    plan.write("bytes/crlf.py", b"import os\r\n\r\ndef f():\r\n    print('x')\r\n")
+    # Each runs a service loop of its own, so TFA1101 counts it as service code.
+    plan.write("bytes/crlf.py", b"import os\r\n\r\ndef f():\r\n    print('x')\r\nwhile True:\r\n    f()\r\n")
     plan.findings.add(("bytes/crlf.py", "TFA1101", 4))
-    plan.write("bytes/lone_cr.py", b"import os\r\rdef f():\r    print('x')\r")
+    plan.write("bytes/lone_cr.py", b"import os\r\rdef f():\r    print('x')\rwhile True:\r    f()\r")
     plan.findings.add(("bytes/lone_cr.py", "TFA1101", 4))
-    plan.write("bytes/bom.py", b"\xef\xbb\xbfdef f():\n    print('x')\n")
+    plan.write("bytes/bom.py", b"\xef\xbb\xbfdef f():\n    print('x')\nwhile True:\n    f()\n")
     plan.findings.add(("bytes/bom.py", "TFA1101", 2))
     plan.write("bytes/empty.py", b"")
     plan.write("bytes/empty/requirements.txt", b"")
@@ -183,15 +184,19 @@ def _deep_directory(top: Path, depth: int) -> None:
         os.close(fd)
 
 
+#: A module with a service loop of its own: TFA1101 reports its print on line 2.
+SERVES = "def f():\n    print('x')\nwhile True:\n    f()\n"
+
+
 def _awkward_paths(plan: Plan) -> None:
     for name in ("with space.py", "colon::name.py", "percent%41.py", "comma,name.py", "ünïcödé.py"):
-        plan.write(f"paths/{name}", "def f():\n    print('x')\n")
+        plan.write(f"paths/{name}", SERVES)
         plan.findings.add((f"paths/{name}", "TFA1101", 2))
     if sys.platform != "darwin":  # macOS refuses names that are not UTF-8
         raw = os.fsencode(plan.root / "paths") + b"/bad\xffname.py"
         with open(raw, "wb") as handle:
-            handle.write(b"def f():\n    print('x')\n")
+            handle.write(SERVES.encode())
         plan.normal.add(os.fsdecode(b"paths/bad\xffname.py"))
         plan.findings.add((os.fsdecode(b"paths/bad\xffname.py"), "TFA1101", 2))
-    plan.write("paths/new\nline.py", "def f():\n    print('x')\n")
+    plan.write("paths/new\nline.py", SERVES)
     plan.findings.add(("paths/new\nline.py", "TFA1101", 2))
