@@ -26,7 +26,8 @@ from ._manifests import (
     is_declared,
     third_party_imports,
 )
-from ._processes import ProcessFacts, traits
+from ._projects import COLLECTORS as PROJECT_COLLECTORS
+from ._projects import application_reason, projects
 
 _DEV_FILE_RE = re.compile(r"(?i)(^|[/_.-])(dev|develop|test|tests|testing|lint|docs?|ci|typing|mypy|local)([/_.-]|$)")
 _SHA_RE = re.compile(r"@[0-9a-f]{40}\b")
@@ -43,7 +44,7 @@ LLM_SDK_RE = re.compile(
     r"transformers|dspy(-ai)?|semantic-kernel|haystack-ai|openai-agents)$")
 
 
-class UnpinnedRequirement(ArtifactRule):
+class UnpinnedRequirement(RepoRule):
     id = "TFA0202"
     name = "unpinned-requirement"
     factor = 2
@@ -51,12 +52,16 @@ class UnpinnedRequirement(ArtifactRule):
     title = "Requirement not pinned to an exact version"
     kinds = (FileKind.REQUIREMENTS,)
     runtime_only = True
+    collectors = PROJECT_COLLECTORS
     what = """
         A line of a runtime requirements file (`requirements.txt`, `requirements/prod.txt`,
         constraints) without an exact pin (`==`) or a hash, or a VCS/URL requirement without a
         commit hash. `*.in` files (pip-compile inputs) and development files
         (`requirements-dev.txt`, `requirements/test.txt`, docs, lint) are not checked; LLM SDK
-        and agent-framework lines are reported by TFA0203 instead.
+        and agent-framework lines are reported by TFA0203 instead. Nor is a file that a
+        published library or CLI reads its `install_requires` from (`setup.py` reading it,
+        pyproject's dynamic `dependencies = {file = …}`) when that project deploys nothing of
+        its own: those are the ranges its users' resolvers must see.
     """
     why = """
         `pip install -r requirements.txt` resolves ranges at build time, so two builds of the
@@ -74,6 +79,20 @@ class UnpinnedRequirement(ArtifactRule):
             redis
             openai>=1.0
         """, "requirements.txt", lines=(2, 3)),
+        # Published as a package AND deployed by its own Dockerfile: the image installs the ranges.
+        Example.repo({
+            "requirements.txt": "httpx>=0.27\n",
+            "setup.py": """
+                from setuptools import setup
+
+                with open("requirements.txt") as f:
+                    requirements = f.read().splitlines()
+
+                setup(name="research-agent", version="0.3.0", packages=["research_agent"],
+                      install_requires=requirements)
+            """,
+            "Dockerfile": 'FROM python:3.12-slim\nRUN pip install -r requirements.txt\nCMD ["uvicorn", "main:app"]\n',
+        }, lines=(1,)),
     )
     valid = (
         Example.of("""
@@ -96,9 +115,61 @@ class UnpinnedRequirement(ArtifactRule):
             "evals/qa_eval/requirements.txt": "pandas>=2.0\ntqdm>=4.65\n",
             "benchmarks/requirements.txt": "pytest-benchmark\n",
         }),
+        # A published library whose setup.py reads its install_requires from the file.
+        Example.repo({
+            "requirements.txt": "httpx>=0.27\nrich\n",
+            "setup.py": """
+                from setuptools import find_packages, setup
+
+
+                def read_requirements(name):
+                    with open(name) as f:
+                        return [line.strip() for line in f if line.strip()]
+
+
+                setup(
+                    name="taskweave",
+                    version="0.4.1",
+                    packages=find_packages(),
+                    classifiers=["Programming Language :: Python :: 3"],
+                    install_requires=read_requirements("requirements.txt"),
+                    entry_points={"console_scripts": ["taskweave=taskweave.cli:main"]},
+                )
+            """,
+            "taskweave/__init__.py": "",
+        }),
+        # A published CLI reading its dependencies from the file (pyproject dynamic), with a
+        # version-scoped range; its image only wraps its own console script.
+        Example.repo({
+            "requirements.txt": "numpy<2; python_version < '3.11'\nnumpy>=2.1,<2.4; python_version >= '3.11'\n",
+            "pyproject.toml": """
+                [build-system]
+                requires = ["setuptools>=68"]
+                build-backend = "setuptools.build_meta"
+
+                [project]
+                name = "pair-coder"
+                dynamic = ["dependencies", "version"]
+                classifiers = ["Environment :: Console"]
+
+                [project.scripts]
+                pair-coder = "pair_coder.main:main"
+
+                [tool.setuptools.dynamic]
+                dependencies = { file = "requirements.txt" }
+            """,
+            "docker/Dockerfile": 'FROM python:3.12-slim\nRUN pip install /src\nENTRYPOINT ["pair-coder"]\n',
+        }),
     )
 
-    def check(self, artifact: Artifact) -> Iterable[Finding]:
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        published = projects(repo)
+        for artifact in repo.artifacts(FileKind.REQUIREMENTS):
+            if path_role(artifact.path) not in ("src", "script") or published.publishes(artifact.path):
+                continue
+            yield from self._check_file(artifact)
+
+    def _check_file(self, artifact: Artifact) -> Iterable[Finding]:
         assert isinstance(artifact, RequirementsFile)
         if artifact.path.endswith(".in") or _DEV_FILE_RE.search(artifact.path):
             return
@@ -124,14 +195,17 @@ class UnlockedApplication(RepoRule):
     factor = 2
     severity = Severity.WARNING
     title = "Application declares dependencies without a lock file"
-    collectors = (ProcessFacts,)
+    collectors = PROJECT_COLLECTORS
     what = """
-        An application — a repository with a Dockerfile, a Procfile, compose services or a
-        long-running process — whose `pyproject.toml` declares runtime dependencies but which
-        has no lock file (`uv.lock`, `poetry.lock`, `pdm.lock`, `Pipfile.lock`, `pylock.toml`,
-        rye's `requirements.lock`) and no fully pinned `requirements*.txt`. A lock file on disk
-        counts even when `.gitignore` lists it. Libraries and CLI tools published with version
-        ranges are not applications and are not judged.
+        An application — a project that a Dockerfile, Procfile or compose service of its own
+        deploys, or whose code runs a long-running process — whose `pyproject.toml` declares
+        runtime dependencies but which has no lock file (`uv.lock`, `poetry.lock`, `pdm.lock`,
+        `Pipfile.lock`, `pylock.toml`, rye's `requirements.lock`) and no fully pinned
+        `requirements*.txt`. A lock file on disk counts even when `.gitignore` lists it.
+        Libraries and CLI tools — published packages (a build backend with package metadata, or
+        `setup()` metadata) whose image, if any, only wraps their own console script — need no
+        lock: their users' resolvers pick the versions. Projects of examples and docs are not
+        judged.
     """
     why = """
         Version ranges say what the code supports; a lock says what was tested. Without one,
@@ -201,6 +275,32 @@ class UnlockedApplication(RepoRule):
             """,
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
         }),
+        # A published CLI: its image only wraps its own console script, and a local viewer it can
+        # serve is no deployed service. A package needs no lock; its users' resolvers pick.
+        Example.repo({
+            "pyproject.toml": """
+                [build-system]
+                requires = ["hatchling"]
+                build-backend = "hatchling.build"
+
+                [project]
+                name = "trace-runner"
+                version = "1.2.0"
+                classifiers = ["Environment :: Console"]
+                dependencies = ["httpx>=0.27", "rich>=13"]
+
+                [project.scripts]
+                trace-runner = "trace_runner.cli:main"
+            """,
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /src\nRUN pip install /src\nENTRYPOINT ["trace-runner"]\n',
+            "trace_runner/viewer.py": """
+                from http.server import HTTPServer, SimpleHTTPRequestHandler
+
+
+                def main():
+                    HTTPServer(("127.0.0.1", 8000), SimpleHTTPRequestHandler).serve_forever()
+            """,
+        }),
     )
 
     @classmethod
@@ -218,7 +318,7 @@ class UnlockedApplication(RepoRule):
                 return  # an exported, pinned requirements file is a lock
         for pyproject in repo.artifacts(FileKind.PYPROJECT):
             assert isinstance(pyproject, Pyproject)
-            if pyproject.dependencies:
+            if pyproject.dependencies and _application_manifest(repo, pyproject.path):
                 count = len({_dependency_name(d) for d in pyproject.dependencies})
                 yield self.finding(
                     pyproject.path, pyproject.dependencies_line, 1,
@@ -577,15 +677,18 @@ class FloatingLlmSdk(RepoRule):
     factor = 2
     severity = Severity.ERROR
     title = "LLM SDK or agent framework without an upper version bound"
-    collectors = (ProcessFacts, ImportFacts)
+    collectors = (*PROJECT_COLLECTORS, ImportFacts)
     what = """
         An application's runtime dependency on an LLM SDK or agent framework (`openai`,
         `anthropic`, `langchain*`, `langgraph*`, `llama-index*`, `crewai`, `litellm`,
         `pydantic-ai`…) that floats: in a runtime requirements file, any line not pinned
         exactly; in an application's `pyproject.toml`, a range with no upper bound (`~=`, `<`,
         `==`) — in both cases only when no lock file pins the package. Development requirement
-        files and libraries (which publish ranges on purpose) are not judged. TFA0202 leaves
-        these lines to this rule, so each line is reported once.
+        files are not judged, nor are libraries and CLIs, which publish ranges on purpose: a
+        pyproject counts only in an application project (deployed by a Dockerfile, Procfile or
+        compose service of its own, or running a long-running process), and a requirements
+        file only when no published, undeployed package reads its `install_requires` from it.
+        TFA0202 leaves these lines to this rule, so each line is reported once.
     """
     why = """
         These packages change prompts, defaults, tool-calling formats and even class names
@@ -625,6 +728,39 @@ class FloatingLlmSdk(RepoRule):
             """,
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
         }, lines=(6, 7)),
+        # Published as a package, and deployed: the service image installs the file the package
+        # reads its dependencies from.
+        Example.repo({
+            "requirements.txt": "fastapi==0.115.6\nanthropic\n",
+            "pyproject.toml": """
+                [build-system]
+                requires = ["setuptools>=68"]
+                build-backend = "setuptools.build_meta"
+
+                [project]
+                name = "review-bot"
+                version = "0.9.0"
+                dynamic = ["dependencies"]
+                classifiers = ["Programming Language :: Python :: 3"]
+
+                [project.scripts]
+                review-bot = "review_bot.cli:run"
+
+                [tool.setuptools.dynamic]
+                dependencies = { file = ["requirements.txt"] }
+            """,
+            "docker/Dockerfile": """
+                FROM python:3.12-slim AS base
+                COPY . /app
+                RUN pip install /app
+
+                FROM base AS webhook
+                CMD ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "review_bot.servers.app:app"]
+
+                FROM base AS cli
+                ENTRYPOINT ["review-bot"]
+            """,
+        }, lines=(2,)),
     )
     valid = (
         Example.repo({
@@ -658,6 +794,39 @@ class FloatingLlmSdk(RepoRule):
             """,
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "bot.app:app"]\n',
         }),
+        # A published library (build backend, package metadata) publishes ranges on purpose; its
+        # test image deploys nothing.
+        Example.repo({
+            "core/pyproject.toml": """
+                [build-system]
+                requires = ["hatchling"]
+                build-backend = "hatchling.build"
+
+                [project]
+                name = "ragkit-core"
+                version = "0.2.0"
+                readme = "README.md"
+                dependencies = ["langchain-core>=0.3,<0.4", "anthropic>=0.39"]
+            """,
+            "core/Dockerfile.test": "FROM python:3.12-slim\nCOPY . /code\nRUN pip install -e /code[test]\n",
+            "core/ragkit_core/__init__.py": "",
+        }),
+        # A library whose setup.py reads install_requires from the requirements file.
+        Example.repo({
+            "requirements.txt": "flask>=2.0\nopenai\nlitellm\n",
+            "setup.py": """
+                from setuptools import find_packages, setup
+
+                setup(
+                    name="selfbuild",
+                    version="0.1.2",
+                    packages=find_packages(),
+                    classifiers=["Programming Language :: Python :: 3"],
+                    install_requires=open("requirements.txt").read().splitlines(),
+                )
+            """,
+            "selfbuild/__init__.py": "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n",
+        }),
     )
 
     @classmethod
@@ -681,7 +850,6 @@ def _floating_candidates(repo: Repo) -> list[tuple[Declaration, bool]]:
     """LLM SDK declarations the rule judges, each with whether it floats: in runtime
     requirements files, not pinned exactly; in an application's pyproject, no upper bound."""
     out: list[tuple[Declaration, bool]] = []
-    application = _application_reason(repo) is None
     for name, decls in sorted(declarations(repo).by_name.items()):
         if not LLM_SDK_RE.match(name):
             continue
@@ -690,20 +858,28 @@ def _floating_candidates(repo: Repo) -> list[tuple[Declaration, bool]]:
             if path_role(decl.path) not in ("src", "script"):
                 continue
             if isinstance(artifact, RequirementsFile):
-                if decl.path.endswith(".in") or _DEV_FILE_RE.search(decl.path):
+                if decl.path.endswith(".in") or _DEV_FILE_RE.search(decl.path) or projects(repo).publishes(decl.path):
                     continue
                 entry = next((e for e in artifact.requirements if e.line == decl.line), None)
                 out.append((decl, entry is not None and not entry.pinned))
-            elif isinstance(artifact, Pyproject) and application and any(
+            elif isinstance(artifact, Pyproject) and _application_manifest(repo, decl.path) and any(
                     canonicalize_name(_dependency_name(spec)) == name for spec in artifact.dependencies):
                 out.append((decl, not decl.upper_bounded))
     return out
 
 
 def _application_reason(repo: Repo) -> str | None:
-    if repo.files_of(FileKind.DOCKERFILE) or repo.files_of(FileKind.PROCFILE) or traits(repo).is_long_running:
-        return None
-    return "a library or CLI (no Dockerfile, Procfile or long-running process): ranges are expected"
+    """None when some project of the repository is an application that is deployed or runs a
+    long-running process (``rules/_projects.py``); else why version ranges are expected."""
+    reason = application_reason(repo)
+    return None if reason is None else reason + ": ranges are expected"
+
+
+def _application_manifest(repo: Repo, path: str) -> bool:
+    """A manifest of an application project that is deployed or runs a long-running process
+    (not a library's or a CLI's, whose published ranges are meant for users' resolvers)."""
+    project = projects(repo).owner(path)
+    return project.runtime and project.is_application and (project.deployed or project.runs_python)
 
 
 class UndeclaredImport(RepoRule):

@@ -16,12 +16,13 @@ import pathspec
 
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, RepoRule
+from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, Instruction
 from tfa_lint.sources.envfile import EnvFile
-from tfa_lint.sources.pyproject import Pyproject
 
-from ._cst import NestingDepth
-from ._processes import ProcessFacts, commands, traits
+from ._processes import ProcessFacts, commands
+from ._projects import COLLECTORS as PROJECT_COLLECTORS
+from ._projects import distribution_names
 from .factor03_config import is_committed_env_file
 
 # -- TFA0501 ---------------------------------------------------------------------------------
@@ -490,83 +491,18 @@ def _runtime_dockerfiles(repo: Repo) -> list[Dockerfile]:
 
 # -- TFA0504 ---------------------------------------------------------------------------------
 
-#: Names that carry a release: ARGs stamped into ENV/LABEL, env variables read at run time.
-_RELEASE_NAME_RE = re.compile(
-    r"(?i)^((app|build|release|image|service)_)?version$"
-    r"|git_?sha|git_?commit|commit_?(sha|hash|id)?$|^sha$|build_?(id|number|num)$|^release$|_release$"
-    r"|revision|vcs_?ref|source_version|slug_commit")
-_VERSION_FILE_RE = re.compile(r"(^|/)(__init__|_version|version|__about__|__version__)\.py$")
-_OCI_VERSION_RE = re.compile(r"org\.opencontainers\.image\.(version|revision)")
-_ENV_READERS = {"os.getenv", "os.environ.get"}
+#: Tags that name no release: they move to whatever was pushed last.
+_MOVING_TAGS = frozenset({"latest", "main", "master", "nightly", "edge", "dev", "develop", "stable", "current",
+                          "rolling"})
 
 
-class VersionFacts(NestingDepth, FactCollector):
-    """Where the code names its version: ``__version__``, ``setup(version=…)``, a release env var."""
-
-    name = "release-version"
-
-    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(file)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._assigned(target.target, node)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self._assigned(node.target, node)
-
-    def _assigned(self, target: cst.BaseExpression, node: cst.CSTNode) -> None:
-        if self._depth or not isinstance(target, cst.Name) or not _VERSION_FILE_RE.search(self.file.path):
-            return
-        if target.value == "__version__" or (target.value in ("VERSION", "version")
-                                             and not self.file.path.endswith("__init__.py")):
-            self.record("version", node, how=f"`{target.value}` in {self.file.path}")
-
-    def visit_Call(self, node: cst.Call) -> None:
-        names = self.qualified_names(node.func)
-        if names & {"setuptools.setup", "distutils.core.setup"}:
-            if any(a.keyword is not None and a.keyword.value in ("version", "use_scm_version") for a in node.args):
-                self.record("version", node, how="setup(version=…)")
-        elif names & _ENV_READERS and node.args:
-            key = node.args[0].value
-            if isinstance(key, cst.SimpleString) and _RELEASE_NAME_RE.search(str(key.evaluated_value)):
-                self.record("version", node, how=f"reads {key.evaluated_value} from the environment")
-
-    def visit_Subscript(self, node: cst.Subscript) -> None:
-        if "os.environ" in self.qualified_names(node.value) and len(node.slice) == 1:
-            index = node.slice[0].slice
-            if (isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)
-                    and _RELEASE_NAME_RE.search(str(index.value.evaluated_value))):
-                self.record("version", node, how=f"reads {index.value.evaluated_value} from the environment")
+def _comparable(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _manifest_version(repo: Repo) -> bool:
-    for pyproject in repo.artifacts(FileKind.PYPROJECT):
-        if not isinstance(pyproject, Pyproject) or path_role(pyproject.path) not in ("src", "script"):
-            continue
-        project = pyproject.data.get("project")
-        if isinstance(project, dict) and ("version" in project or "version" in (project.get("dynamic") or ())):
-            return True
-        tool = pyproject.data.get("tool")
-        poetry = tool.get("poetry") if isinstance(tool, dict) else None
-        if isinstance(poetry, dict) and poetry.get("version"):
-            return True
-    return any(re.search(r"(?m)^\s*version\s*=\s*\S", a.text) for a in repo.artifacts(FileKind.SETUP_CFG))
-
-
-def _image_stamped(dockerfile: Dockerfile) -> bool:
-    """An OCI version/revision label, or a release-named ARG passed on into ENV or LABEL."""
-    if any(i.keyword == "LABEL" and _OCI_VERSION_RE.search(i.value) for i in dockerfile.instructions):
-        return True
-    args = {name for i in dockerfile.instructions if i.keyword == "ARG"
-            for name in re.findall(r"^\s*([A-Za-z_]\w*)", i.value) if _RELEASE_NAME_RE.search(name)}
-    for ins in dockerfile.instructions:
-        if ins.keyword in ("ENV", "LABEL"):
-            used = set(re.findall(r"\$\{?([A-Za-z_]\w*)", ins.value))
-            if used & args:
-                return True
-    return False
+def _runtime_composes(repo: Repo) -> list[ComposeFile]:
+    return [a for a in repo.artifacts(FileKind.COMPOSE)
+            if isinstance(a, ComposeFile) and path_role(a.path) in ("src", "script")]
 
 
 class ReleaseNotIdentifiable(RepoRule):
@@ -574,107 +510,104 @@ class ReleaseNotIdentifiable(RepoRule):
     name = "release-not-identifiable"
     factor = 5
     severity = Severity.NOTE
-    title = "No version or build identifier for the release"
-    collectors = (VersionFacts, ProcessFacts)
+    title = "Deploy runs the repository's own image by a moving tag"
+    collectors = PROJECT_COLLECTORS
     what = """
-        An application (a Dockerfile or a long-running process) that names its release nowhere:
-        no `[project].version` (or dynamic version) in `pyproject.toml`, no `version` in
-        `setup.cfg`/`setup.py`, no `__version__` in a package, no
-        `LABEL org.opencontainers.image.version|revision` in the Dockerfile, no `ARG` such as
-        `GIT_SHA`/`VERSION`/`BUILD_ID` passed into `ENV` or `LABEL`, and no code reading such a
-        variable (`os.environ["GIT_SHA"]`). Advisory; libraries and CLIs are not judged.
+        A compose service (outside tests and examples) that pulls the repository's own image —
+        its name is the name a manifest of the repository gives the project (`pyproject.toml`,
+        `setup.py`, `setup.cfg`) — by a tag that names no release: no tag, or `latest`, `main`,
+        `nightly`, `stable`…. Services that build the image (`build:`), tags from a variable
+        (`${APP_VERSION}`) and digests (`@sha256:…`) are not reported. Advisory: whether a
+        release is identified elsewhere (CI, a registry) cannot be seen from the files; this
+        rule fires only on a deploy file that shows it is not.
     """
     why = """
         Every release should carry a unique id, so that what runs can be traced back to the
-        commit it was built from, compared between environments and rolled back to. An image
-        tagged `latest` with no version inside answers none of "what is running?".
+        commit it was built from, compared between environments and rolled back to. A deploy
+        that pulls `app:latest` runs whatever was pushed last: two hosts started a day apart
+        run different code from the same file, and there is no older release to go back to.
     """
     fix = """
-        Stamp the build: `ARG GIT_SHA` and `LABEL org.opencontainers.image.revision=$GIT_SHA`
-        (with `ENV APP_VERSION=$GIT_SHA` if the app should log it), built with
-        `--build-arg GIT_SHA=$(git rev-parse HEAD)`; or declare a version in `pyproject.toml`.
+        Deploy a release tag or a digest (`image: acme/agent:1.4.2`, or
+        `image: acme/agent:${APP_VERSION}` set by the release step), and push each build under
+        its own tag (the version, or the git SHA).
     """
     invalid = (
         Example.repo({
-            "Dockerfile": """
-                FROM python:3.12.8-slim
-                COPY . /app
-                CMD ["python", "-m", "agent"]
+            "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
+            "deploy/docker-compose.yml": """
+                services:
+                  api:
+                    image: ghcr.io/acme/support-agent:latest
+                    ports:
+                      - "8000:8000"
+                  worker:
+                    image: ghcr.io/acme/support_agent
+                    command: python -m support_agent.worker
+                  db:
+                    image: postgres:16
             """,
-            "agent/__init__.py": "",
-            "agent/__main__.py": "print('hello')\n",
-        }, lines=(1,)),
-        Example.repo({
-            "Procfile": "web: uvicorn agent.app:app\n",
-            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-            "pyproject.toml": '[project]\nname = "agent"\ndependencies = ["fastapi"]\n',
-        }, lines=(1,)),
+        }, lines=(3, 7)),
     )
     valid = (
         Example.repo({
-            "Dockerfile": """
-                FROM python:3.12.8-slim
-                ARG PYTHON_VERSION=3.12
-                ARG GIT_SHA=unknown
-                LABEL org.opencontainers.image.source="https://github.com/acme/agent"
-                ENV APP_REVISION=${GIT_SHA}
-                CMD ["python", "-m", "agent"]
+            "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
+            "deploy/docker-compose.yml": """
+                services:
+                  api:
+                    image: ghcr.io/acme/support-agent:1.4.2
+                  worker:
+                    image: ghcr.io/acme/support-agent:${APP_VERSION:-1.4.2}
+                  scheduler:
+                    image: ghcr.io/acme/support-agent@sha256:4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a0e9
+                  cache:
+                    image: redis:latest
             """,
         }),
+        # Built from the checkout by compose itself: the tag names a local build, not a pull.
         Example.repo({
-            "Dockerfile": 'FROM python:3.12.8-slim\nCMD ["python", "-m", "agent"]\n',
-            "agent/__init__.py": '__version__ = "1.4.2"\n',
-        }),
-        Example.repo({
-            "Procfile": "web: uvicorn agent.app:app\n",
-            "agent/app.py": """
-                import os
-
-                import sentry_sdk
-                from fastapi import FastAPI
-
-                sentry_sdk.init(release=os.getenv("RENDER_GIT_COMMIT"))
-                app = FastAPI()
+            "setup.py": 'from setuptools import setup\n\nsetup(name="support-agent", version="0.3.0")\n',
+            "docker-compose.yml": """
+                services:
+                  api:
+                    build: .
+                    image: acme/support-agent
             """,
         }),
+        # An application with no deploy file: nothing shows how releases are identified.
         Example.repo({
-            "pyproject.toml": '[project]\nname = "agent"\ndynamic = ["version"]\n',
             "Dockerfile": 'FROM python:3.12.8-slim\nCMD ["python", "-m", "agent"]\n',
+            "agent/__main__.py": "print('hello')\n",
         }),
         Example.repo({
-            "agent_toolkit/__init__.py": "def ask(question):\n    return question\n",
+            "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
+            "tests/docker-compose.yml": "services:\n  api:\n    image: acme/support-agent:latest\n",
         }),
     )
 
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
-        if _runtime_dockerfiles(repo) or traits(repo).is_long_running:
-            return None
-        return "not an application (no Dockerfile or long-running process): a library's version is its own"
+        if not any(not s.builds and s.image for c in _runtime_composes(repo) for s in c.services):
+            return "no compose file (outside tests and examples) pulls an image to run"
+        return None
 
     def check(self, repo: Repo) -> Iterable[Finding]:
-        dockerfiles = _runtime_dockerfiles(repo)
-        if _manifest_version(repo) or any(_image_stamped(d) for d in dockerfiles):
+        own = {_comparable(n) for n in distribution_names(repo)}
+        if not own:
             return
-        if any(path_role(f.path) in ("src", "script") for f in repo.facts("version")):
-            return
-        where = _anchor(repo, dockerfiles)
-        yield self.finding(
-            where, 1, 1,
-            "Nothing names this release (no version, no build revision): stamp the image with `ARG GIT_SHA` and "
-            "`LABEL org.opencontainers.image.revision=$GIT_SHA`, or declare a version in pyproject.toml, "
-            "so what runs can be traced to a commit and rolled back")
-
-
-def _anchor(repo: Repo, dockerfiles: list[Dockerfile]) -> str:
-    """Where a repository-wide finding is shown: the image, the manifest, or a declared process."""
-    if dockerfiles:
-        return dockerfiles[0].path
-    pyprojects = [p for p in repo.files_of(FileKind.PYPROJECT) if path_role(p) in ("src", "script")]
-    if pyprojects:
-        return pyprojects[0]
-    cmds = commands(repo)
-    if cmds:
-        return cmds[0].path
-    facts = sorted(f.path for f in repo.all_facts if f.kind in ("app", "server-run", "loop"))
-    return facts[0] if facts else "."
+        for compose in _runtime_composes(repo):
+            for service in compose.services:
+                image = service.image
+                if service.builds or not image or "$" in image or "@" in image:
+                    continue
+                last = image.rsplit("/", 1)[-1]
+                name, _, tag = last.partition(":")
+                if _comparable(name) not in own or (tag and tag.lower() not in _MOVING_TAGS):
+                    continue
+                line = next((n for n, text in enumerate(compose.lines[service.line - 1:], service.line)
+                             if re.match(r"^\s*image\s*:", text)), service.line)
+                yield self.finding(
+                    compose.path, line, 1,
+                    f"`{service.name}` runs this repository's own image `{image}` "
+                    f"{f'by the moving tag `{tag}`' if tag else 'with no tag (latest)'}: nothing says which release "
+                    "runs. Deploy a version tag or a digest (`:1.4.2`, `:${APP_VERSION}`), pushed once per build")

@@ -14,6 +14,8 @@ from tfa_lint.sources.pyproject import Pyproject
 
 from ._commandline import segments
 from ._processes import APP_CONSTRUCTORS, ProcessFacts, commands, traits
+from ._projects import COLLECTORS as PROJECT_COLLECTORS
+from ._projects import application_reason, projects
 
 NOT_LONG_RUNNING = "single short-lived process"
 
@@ -45,12 +47,13 @@ class NoDeclaredProcessTypes(RepoRule):
     factor = 8
     severity = Severity.NOTE
     title = "No declared process types"
-    collectors = (ProcessFacts,)
+    collectors = PROJECT_COLLECTORS
     what = """
         The repository has a long-running entry — a web app object, or a module that starts a
         server or a service loop when run — but declares no process anywhere: no Procfile, no
         Dockerfile `CMD`/`ENTRYPOINT`, no compose `command`, no `[project.scripts]` (or Poetry
-        scripts, `console_scripts`). Apps in tests, scripts and examples do not count.
+        scripts, `console_scripts`). Apps in tests, scripts and examples do not count, nor do
+        those of a published library (an app factory its users embed and run themselves).
     """
     why = """
         The process model scales by process *type*: `web` runs 3 copies, `worker` 10. A
@@ -123,17 +126,37 @@ class NoDeclaredProcessTypes(RepoRule):
             """,
             "examples/demo_app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
         }),
+        # A published library's app factory: the embedding application declares the processes.
+        Example.repo({
+            "setup.py": """
+                from setuptools import find_packages, setup
+
+                setup(name="flowboard", version="0.2.0", packages=find_packages(),
+                      classifiers=["Programming Language :: Python :: 3"], install_requires=["flask>=2"])
+            """,
+            "flowboard/__init__.py": """
+                from flask import Flask
+
+
+                def create_app(prefix="/"):
+                    app = Flask(__name__)
+                    app.config["PREFIX"] = prefix
+                    return app
+            """,
+        }),
     )
 
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
-        return _applies(repo)
+        return _applies(repo) or application_reason(repo)
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         if commands(repo) or _declares_scripts(repo):
             return
+        found = projects(repo)
         entries = sorted((f for f in repo.all_facts if path_role(f.path) == "src" and (
-            f.kind == "app" or (f.kind in ("server-run", "loop") and f.data.get("reachable")))),
+            f.kind == "app" or (f.kind in ("server-run", "loop") and f.data.get("reachable")))
+            and found.is_application(f.path)),  # a library's app factory is the embedding app's to run
             key=lambda f: (f.kind != "app", f.path, f.line))
         if not entries:
             return

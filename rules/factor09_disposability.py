@@ -24,6 +24,8 @@ from ._processes import (
     resolve_module,
     traits,
 )
+from ._projects import COLLECTORS as PROJECT_COLLECTORS
+from ._projects import application_reason, projects
 
 _INITS = ("tini", "dumb-init", "s6-svscan", "/init", "catatonit")
 
@@ -34,14 +36,16 @@ class NoSigtermHandler(RepoRule):
     factor = 9
     severity = Severity.WARNING
     title = "Long-running process without SIGTERM handling"
-    collectors = (ProcessFacts,)
+    collectors = PROJECT_COLLECTORS
     what = """
         A process that runs until it is killed — a `while True` service loop, `serve_forever()`,
         `run_forever()` or Flask's development server — started from a declared entry
         (Procfile, Dockerfile `CMD`, compose `command`) or a `__main__` block, in a repository
         that installs no SIGTERM handler anywhere. Processes run by a server that handles
         SIGTERM itself (uvicorn, gunicorn, celery, aiohttp's `run_app`, python-telegram-bot's
-        `run_polling`…) are not reported.
+        `run_polling`…) are not reported, nor is code of a published library or CLI that
+        deploys no service of its own (a demo entry, a local viewer a subcommand serves until
+        Ctrl-C): only application projects are judged.
     """
     why = """
         Platforms stop processes with SIGTERM (`docker stop`, Kubernetes, Heroku, a
@@ -98,6 +102,31 @@ class NoSigtermHandler(RepoRule):
                 HTTPServer(("", 8000), SimpleHTTPRequestHandler).serve_forever()
             """,
         }, lines=(3,)),
+        # Published as a package, and deployed: the image runs the package's server module.
+        Example.repo({
+            "pyproject.toml": """
+                [build-system]
+                requires = ["hatchling"]
+                build-backend = "hatchling.build"
+
+                [project]
+                name = "trace-hub"
+                version = "2.0.0"
+                classifiers = ["Framework :: AsyncIO"]
+            """,
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /src\nRUN pip install /src\nCMD ["python", "-m", "trace_hub.server"]\n',
+            "trace_hub/server.py": """
+                from http.server import HTTPServer, SimpleHTTPRequestHandler
+
+
+                def main():
+                    HTTPServer(("", 8000), SimpleHTTPRequestHandler).serve_forever()
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+        }, lines=(5,)),
     )
     valid = (
         Example.of("""
@@ -154,11 +183,56 @@ class NoSigtermHandler(RepoRule):
                     app.run()
             """,
         }),
+        # A published CLI's local viewer, served from one of its subcommands until Ctrl-C.
+        Example.repo({
+            "pyproject.toml": """
+                [build-system]
+                requires = ["hatchling"]
+                build-backend = "hatchling.build"
+
+                [project]
+                name = "trace-runner"
+                version = "1.2.0"
+                classifiers = ["Environment :: Console"]
+
+                [project.scripts]
+                trace-runner = "trace_runner.cli:main"
+            """,
+            "trace_runner/viewer.py": """
+                from http.server import HTTPServer, SimpleHTTPRequestHandler
+
+
+                def main():
+                    HTTPServer(("127.0.0.1", 8000), SimpleHTTPRequestHandler).serve_forever()
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+        }),
+        # A published library's demo entry, run on a laptop or a hosted notebook.
+        Example.repo({
+            "setup.py": """
+                from setuptools import find_packages, setup
+
+                setup(name="flowboard", version="0.2.0", packages=find_packages(),
+                      classifiers=["Programming Language :: Python :: 3"], install_requires=["flask>=2"])
+            """,
+            "flowboard/__init__.py": "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n",
+            "main.py": """
+                import flowboard
+
+                app = flowboard.create_app()
+
+                if __name__ == "__main__":
+                    app.run(host="0.0.0.0", port=8080)
+            """,
+        }),
     )
 
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
-        return long_running_reason(repo)
+        return long_running_reason(repo) or application_reason(repo)
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         runtime = [f for f in repo.all_facts if path_role(f.path) in ("src", "script")]
@@ -166,9 +240,12 @@ class NoSigtermHandler(RepoRule):
             return
         declared = bool(commands(repo))
         entries = traits(repo).entry_files
+        found = projects(repo)
         for fact in runtime:
             if fact.kind not in ("loop", "server-run") or not fact.data.get("reachable"):
                 continue
+            if not found.is_application(fact.path):
+                continue  # a library's demo or a CLI's local viewer: not a deployed process
             if fact.data.get("handles_sigterm"):
                 continue
             if (declared and fact.path not in entries) or (not declared and path_role(fact.path) != "src"):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
-from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
+from tfa_lint.model import Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
 from ._processes import (
@@ -22,6 +22,8 @@ from ._processes import (
 )
 from ._cst import find_all, string_value
 from ._modules import ModuleGraphFacts, service_modules
+from ._projects import COLLECTORS as PROJECT_COLLECTORS
+from ._projects import Project, application_reason, projects
 from ._secrets import is_secret_name, name_words, secret_head
 
 _CLI_FILE_RE = re.compile(r"(^|/)(__main__|cli|cli_\w+|\w+_cli|manage|console)\.py$"
@@ -798,10 +800,20 @@ class PrintInServiceCode(RepoRule):
                                    end_line=fact.data["end_line"], end_column=fact.data["end_column"])
 
 
+#: Calls that show a module logs: the standard library's loggers and handlers, loguru, structlog.
+_LOGGING_APIS = ("logging.", "loguru.logger.", "structlog.")
+#: Alembic's env.py configures the migration tool's logging, not the service's.
+_MIGRATIONS_RE = re.compile(r"(^|/)(migrations|alembic)/")
+
+
 class LoggingFacts(FactCollector):
     """Where logging is used, and whether a structured (JSON) formatter is configured."""
 
     name = "logging"
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(file)
+        self._logs = False
 
     def visit_Call(self, node: cst.Call) -> None:
         names = self.qualified_names(node.func)
@@ -812,6 +824,9 @@ class LoggingFacts(FactCollector):
             self.record("json-logging", node, how="loguru serialize=True")
         elif names & {"logging.basicConfig", "logging.config.dictConfig", "logging.config.fileConfig"}:
             self.record("logging-setup", node, how=min(names))
+        elif not self._logs and any(n.startswith(_LOGGING_APIS) for n in names):
+            self._logs = True  # once a file: the module logs (a program may do no logging at all)
+            self.record("logs", node, how=min(names))
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if _JSON_LOGGING.search(node.value):
@@ -829,13 +844,20 @@ class NoStructuredLogging(RepoRule):
     factor = 11
     severity = Severity.WARNING
     title = "No structured (JSON) logging configured for a long-running process"
-    collectors = (ProcessFacts, LoggingFacts)
+    collectors = (*PROJECT_COLLECTORS, LoggingFacts)
     what = """
-        A repository that runs a service or worker but configures no machine-parseable log
-        format anywhere: no python-json-logger `JsonFormatter`, structlog `JSONRenderer`,
-        loguru `serialize=True`, `logging.Formatter` subclass emitting `json.dumps`,
-        ecs-logging or logfire, and no `--log-config` handed to the server. Reported once, at
-        the logging set-up (`basicConfig`/`dictConfig`) or the process entry.
+        An application deployed by a file of its own (Dockerfile, Procfile, compose service)
+        whose Python code runs as a service or worker (a web app, a server or a service loop,
+        or a declared command that starts one) and logs (standard logging, loguru, structlog),
+        but configures no machine-parseable log format: no
+        python-json-logger `JsonFormatter`, structlog `JSONRenderer`, loguru `serialize=True`,
+        `logging.Formatter` subclass emitting `json.dumps`, ecs-logging or logfire, and no
+        `--log-config` handed to the server. Judged per project, so in a monorepo one app's
+        JSON formatter does not cover another app (one set up in a shared library does).
+        Reported once per application, at its logging set-up (`basicConfig`/`dictConfig`;
+        never Alembic's `migrations/env.py`) or its process entry. Libraries, CLI tools, images
+        that run no Python service, apps run only from their source (a tutorial's demo server)
+        and programs that do no logging at all are not judged.
     """
     why = """
         Log aggregators index fields, not prose. Plain-text lines must be re-parsed with
@@ -848,14 +870,62 @@ class NoStructuredLogging(RepoRule):
         `JSONRenderer()`, or loguru `logger.add(sys.stdout, serialize=True)`.
     """
     invalid = (
-        Example.of("""
-            import logging
+        Example.repo({
+            "app.py": """
+                import logging
 
-            from fastapi import FastAPI
+                from fastapi import FastAPI
 
-            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-            app = FastAPI()
-        """, "app.py", lines=(5,)),
+                logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+                app = FastAPI()
+            """,
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["uvicorn", "app:app", "--host", "0.0.0.0"]\n',
+        }, lines=(5,)),
+        # A service that logs through module loggers, with Alembic's env.py beside it: reported
+        # at the declared process, not at the migration tool's logging set-up.
+        Example.repo({
+            "Procfile": "web: uvicorn app:app --host 0.0.0.0 --port $PORT\n",
+            "app.py": """
+                import logging
+
+                from fastapi import FastAPI
+
+                log = logging.getLogger(__name__)
+                app = FastAPI()
+            """,
+            "migrations/env.py": """
+                from logging.config import fileConfig
+
+                from alembic import context
+
+                fileConfig(context.config.config_file_name)
+            """,
+        }, lines=(1,)),
+        # Monorepo: one app's JSON formatter does not cover another app that logs plain text.
+        Example.repo({
+            "apps/search/requirements.txt": "fastapi==0.115.6\npython-json-logger==3.2.1\n",
+            "apps/search/main.py": """
+                import logging
+
+                from fastapi import FastAPI
+                from pythonjsonlogger.json import JsonFormatter
+
+                handler = logging.StreamHandler()
+                handler.setFormatter(JsonFormatter())
+                logging.basicConfig(handlers=[handler])
+                app = FastAPI()
+            """,
+            "apps/chat/requirements.txt": "fastapi==0.115.6\n",
+            "apps/chat/Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["uvicorn", "main:app"]\n',
+            "apps/chat/main.py": """
+                import logging
+
+                from fastapi import FastAPI
+
+                logging.basicConfig(level=logging.INFO)
+                app = FastAPI()
+            """,
+        }, lines=(5,)),
     )
     valid = (
         Example.of("""
@@ -879,19 +949,149 @@ class NoStructuredLogging(RepoRule):
             def summarise(text: str) -> str:
                 return text[:100]
         """, "summarise.py"),
+        # A published library's app factory: the embedding application chooses the log format.
+        Example.repo({
+            "setup.py": """
+                from setuptools import find_packages, setup
+
+                setup(name="flowboard", version="0.2.0", packages=find_packages(),
+                      classifiers=["Programming Language :: Python :: 3"], install_requires=["flask>=2"])
+            """,
+            "flowboard/__init__.py": """
+                import logging
+
+                from flask import Flask
+
+
+                def create_app():
+                    logging.basicConfig(level=logging.INFO)
+                    return Flask(__name__)
+            """,
+        }),
+        # A demo service that does no logging at all: there is no log format to change.
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["streamlit", "run", "app.py"]\n',
+            "app.py": """
+                import streamlit as st
+
+                st.title("Ask the docs")
+                question = st.text_input("Question")
+            """,
+        }),
+        # A command-line tool whose image only wraps its own console script.
+        Example.repo({
+            "pyproject.toml": """
+                [build-system]
+                requires = ["setuptools>=68"]
+                build-backend = "setuptools.build_meta"
+
+                [project]
+                name = "pair-coder"
+                version = "1.0.0"
+                classifiers = ["Environment :: Console"]
+
+                [project.scripts]
+                pair-coder = "pair_coder.main:main"
+            """,
+            "docker/Dockerfile": """
+                FROM python:3.12-slim
+                COPY . /src
+                RUN pip install /src
+                EXPOSE 8080
+                ENTRYPOINT ["pair-coder", "--serve"]
+            """,
+            "pair_coder/main.py": """
+                import logging
+
+
+                def main():
+                    logging.basicConfig(level=logging.WARNING)
+            """,
+        }),
+        # The image runs a shell entry (an SSH dev box), no Python service; Alembic's env.py
+        # configures the migration tool's own logging.
+        Example.repo({
+            "Dockerfile": 'FROM ubuntu:24.04\nEXPOSE 22 8000\nENTRYPOINT ["/entrypoint.sh"]\n',
+            "requirements.txt": "alembic==1.13.2\n",
+            "core/db/migrations/env.py": """
+                from logging.config import fileConfig
+
+                from alembic import context
+
+                if context.config.config_file_name is not None:
+                    fileConfig(context.config.config_file_name)
+            """,
+            "main.py": "from core.cli import run\n\nif __name__ == '__main__':\n    run()\n",
+        }),
+        # A tutorial's demo backend, run from its source on a laptop: no deploy file ships its logs
+        # anywhere a log aggregator would parse them.
+        Example.repo({
+            "recipe_bot/requirements.txt": "fastapi==0.115.6\nuvicorn==0.32.1\n",
+            "recipe_bot/server.py": """
+                import logging
+
+                import uvicorn
+                from fastapi import FastAPI
+
+                logging.basicConfig(level=logging.INFO)
+                app = FastAPI()
+
+                if __name__ == "__main__":
+                    uvicorn.run(app, host="127.0.0.1", port=8000)
+            """,
+        }),
+        # Two independent apps of a monorepo: one logs JSON, the other does no logging at all.
+        Example.repo({
+            "apps/search/requirements.txt": "fastapi==0.115.6\npython-json-logger==3.2.1\n",
+            "apps/search/main.py": """
+                import logging
+
+                from fastapi import FastAPI
+                from pythonjsonlogger.json import JsonFormatter
+
+                handler = logging.StreamHandler()
+                handler.setFormatter(JsonFormatter())
+                logging.basicConfig(handlers=[handler])
+                app = FastAPI()
+            """,
+            "apps/chat/requirements.txt": "fastapi==0.115.6\n",
+            "apps/chat/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }),
     )
 
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
-        return long_running_reason(repo)
+        reason = long_running_reason(repo)
+        if reason is None and not _python_services(repo):
+            reason = application_reason(repo) or "no deployed application runs a long-running Python process"
+        return reason
 
     def check(self, repo: Repo) -> Iterable[Finding]:
-        facts = [f for f in repo.all_facts if path_role(f.path) in ("src", "script")]
-        if any(f.kind == "json-logging" for f in facts):
+        found = projects(repo)
+        facts = [f for f in repo.all_facts if path_role(f.path) in ("src", "script")
+                 and not (f.kind in ("logging-setup", "logs") and _MIGRATIONS_RE.search(f.path))]
+        owned: dict[str, list] = {}
+        for fact in facts:
+            owned.setdefault(found.owner(fact.path).root, []).append(fact)
+        # JSON set up in a shared library of the repository, or above a project, covers it.
+        json_roots = {found.owner(f.path) for f in facts if f.kind == "json-logging"}
+        if any(not p.is_application for p in json_roots):
             return
-        cmds = commands(repo)
+        for project in _python_services(repo):
+            if any(p.root == "" or project.root == p.root or project.root.startswith(p.root + "/")
+                   for p in json_roots):
+                continue
+            finding = self._check_project(repo, project, owned.get(project.root, []))
+            if finding is not None:
+                yield finding
+
+    def _check_project(self, repo: Repo, project: Project, facts: list) -> Finding | None:
+        found = projects(repo)
+        cmds = [c for c in commands(repo) if found.owner(c.path) is project]
         if any("--log-config" in w or "--log-config-json" in w for c in cmds for w in c.words):
-            return
+            return None
+        if not any(f.kind in ("logging-setup", "logs") for f in facts):
+            return None  # it does no logging at all: there is no log format to change
         message = ("No structured (JSON) logging is configured for this long-running process: add a JSON "
                    "formatter on a stdout handler (python-json-logger, structlog JSONRenderer, loguru serialize=True)")
         t = traits(repo)
@@ -899,20 +1099,22 @@ class NoStructuredLogging(RepoRule):
         setup = sorted((f for f in facts if f.kind == "logging-setup"),
                        key=lambda f: (f.path not in entry_files, f.path, f.line))
         if setup:
-            yield self.finding(setup[0].path, setup[0].line, setup[0].column, message)
-            return
-        entries = sorted(traits(repo).entry_files)
+            return self.finding(setup[0].path, setup[0].line, setup[0].column, message)
+        entries = sorted(p for p in t.entry_files if found.owner(p) is project)
         if entries:
-            yield self.finding(entries[0], 1, 1, message)
-        elif cmds:
-            yield self.finding(cmds[0].path, cmds[0].line, 1, message)
-        else:
-            anchor = sorted((f for f in facts if f.kind in ("app", "server-run", "loop")),
-                            key=lambda f: (f.path, f.line))
-            if anchor:
-                yield self.finding(anchor[0].path, anchor[0].line, anchor[0].column, message)
-            elif repo.files_of(FileKind.PYTHON):
-                yield self.finding(repo.files_of(FileKind.PYTHON)[0], 1, 1, message)
+            return self.finding(entries[0], 1, 1, message)
+        if cmds:
+            return self.finding(cmds[0].path, cmds[0].line, 1, message)
+        anchor = sorted((f for f in facts if f.kind in ("app", "server-run", "loop")), key=lambda f: (f.path, f.line))
+        if anchor:
+            return self.finding(anchor[0].path, anchor[0].line, anchor[0].column, message)
+        return None
+
+
+def _python_services(repo: Repo) -> list[Project]:
+    """Application projects (outside tests and examples) that a deploy file of their own ships
+    and whose own Python code runs long: where logs reach an aggregator."""
+    return [p for p in projects(repo).items if p.runtime and p.is_application and p.deployed and p.runs_python]
 
 
 # -- TFA1102: logs written to files ----------------------------------------------------------------

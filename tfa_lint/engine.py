@@ -26,6 +26,7 @@ from tfa_lint.model import (
     Diagnostic,
     FileRef,
     Finding,
+    ProjectKind,
     Repo,
 )
 from tfa_lint.parallel import Progress, analyze_files
@@ -53,6 +54,8 @@ class ScanResult:
     scope: tuple[str, ...] | None = None
     #: The top of the version-control checkout holding the root (None outside one).
     checkout: Path | None = None
+    #: What the rules judged each project to be (application, library, cli), when one asked.
+    projects: tuple[ProjectKind, ...] = ()
 
     @property
     def checkout_prefix(self) -> str:
@@ -158,7 +161,8 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]],
     return ScanResult(root=root, rules=rules, applicability=applicability, findings=reported,
                       diagnostics=[d for d in sorted(set(diagnostics)) if in_scope(d.path, scope)],
                       files=refs, suppressed=suppressed, all_findings=kept, baselined=baselined,
-                      identities=identities, scope=scope, checkout=vcs[1] if vcs else None)
+                      identities=identities, scope=scope, checkout=vcs[1] if vcs else None,
+                      projects=tuple(repo.projects))
 
 
 def _apply_baseline(findings: list[Finding], identities: dict[Finding, Identity], entries: list[baseline.Entry],

@@ -196,6 +196,17 @@ class FileRef:
     size: int = 0
 
 
+@dataclass(frozen=True)
+class ProjectKind:
+    """What a rule pack judged the repository, or one project of a monorepo, to be — for
+    example ``application``, ``library`` or ``cli`` — and the evidence, one phrase. Reports
+    show it, so a reader can see why deploy-side rules did or did not apply."""
+
+    path: str  # the project's directory, "." for the top
+    kind: str
+    evidence: str
+
+
 @dataclass
 class Repo:
     """The read-only view of the scanned repository that repo rules and ``applies`` see."""
@@ -207,6 +218,8 @@ class Repo:
     vcs: str | None = None
     #: Per-run scratch space for values several rules derive from the same facts.
     memo: dict[str, Any] = field(default_factory=dict)
+    #: What the rules that ask judged each project to be (empty when none asked).
+    projects: list[ProjectKind] = field(default_factory=list)
 
     def files_of(self, kind: FileKind) -> list[str]:
         return [f.path for f in self.files if f.kind is kind]

@@ -52,6 +52,8 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
     overall = "n/a (no factor could be assessed)" if card.overall is None else f"{card.overall}/100"
     if result.scope is None:
         out.extend(_factor_table(card, style))
+        if result.projects:
+            out.append(_projects_line(result))
         out.append(style(f"Overall: {overall}", bold=True) + f" — {len(card.assessed)} of 12 factors assessed")
     else:
         # Paths were named (pre-commit passes the staged files): the findings are about them,
@@ -79,6 +81,18 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
         out.append(style(f"{len(result.diagnostics)} file(s) not fully checked:", bold=True))
         out.extend(f"  {d.path}: {d.message}" for d in result.diagnostics)
     return "\n".join(out) + "\n"
+
+
+def _projects_line(result: ScanResult) -> str:
+    """What the repository was judged to be: one project with its evidence, or counts."""
+    if len(result.projects) == 1:
+        p = result.projects[0]
+        return f"Judged as: {p.kind} — {p.evidence}"
+    counts: dict[str, int] = {}
+    for p in result.projects:
+        counts[p.kind] = counts.get(p.kind, 0) + 1
+    kinds = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(counts.items()))
+    return f"Judged as: {len(result.projects)} projects ({kinds}; see the JSON report's `projects`)"
 
 
 def _factor_table(card: Scorecard, style) -> list[str]:
