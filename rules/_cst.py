@@ -26,6 +26,15 @@ def target_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def callee_name(func: cst.BaseExpression) -> str | None:
+    """The last name of what a call calls: ``f(…)`` -> ``f``, ``obj.method(…)`` -> ``method``."""
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
+
+
 class NestingDepth:
     """Mixin for visitors that ask whether code runs at import time: ``_depth`` counts the
     function and class bodies around the current node (0 at module level). List it before the

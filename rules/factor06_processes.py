@@ -13,6 +13,7 @@ import libcst as cst
 from tfa_lint.model import FileKind, FileRef, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, PythonRule, RepoRule
 
+from ._cst import callee_name
 from ._processes import (
     APP_CONSTRUCTORS,
     FOREVER_METHODS,
@@ -84,14 +85,6 @@ def _fills_template(target: cst.Subscript) -> bool:
     return isinstance(node, cst.Name) and not _STATE_NAME_RE.search(node.value)
 
 
-def _callee(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
-
-
 def _entry_path(expr: cst.BaseExpression) -> tuple[cst.BaseExpression, int, list[cst.CSTNode]]:
     """``C[k].items``, ``C.setdefault(k, [])`` → (``C``, how deep into it, the key expressions)."""
     depth, keys = 0, []
@@ -133,7 +126,7 @@ def _read(nodes: Iterable[cst.CSTNode | None], container: str | None = None) -> 
     value = _Value()
     stack = [n.value if isinstance(n, cst.Arg) else n for n in nodes if n is not None]
     for node in stack:
-        if isinstance(node, cst.Call) and _callee(node.func) in _HANDLE_CALLS:
+        if isinstance(node, cst.Call) and callee_name(node.func) in _HANDLE_CALLS:
             value.handle = True
     while stack:
         node = stack.pop()
@@ -149,7 +142,7 @@ def _read(nodes: Iterable[cst.CSTNode | None], container: str | None = None) -> 
         elif isinstance(node, (cst.Lambda, cst.FunctionDef)):
             continue
         else:
-            if isinstance(node, cst.Call) and _callee(node.func) in _CLOCK_CALLS:
+            if isinstance(node, cst.Call) and callee_name(node.func) in _CLOCK_CALLS:
                 value.clock = True
             stack.extend(node.children)
     return value
@@ -985,7 +978,7 @@ class ModuleStateMutated(PythonRule):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         frame = self._frames[-1] if self._frames else None
-        callee = _callee(func)
+        callee = callee_name(func)
         if isinstance(func, cst.Name):
             if frame is None:
                 self._init_calls.add(func.value)
@@ -1091,8 +1084,8 @@ def _is_empty(node: cst.CSTNode) -> bool:
         node = node.value
     if isinstance(node, (cst.List, cst.Dict, cst.Set, cst.Tuple)):
         return not node.elements
-    return isinstance(node, cst.Call) and _callee(node.func) in _EMPTY_CALLS and not (
-        node.args and _callee(node.func) != "defaultdict")
+    return isinstance(node, cst.Call) and callee_name(node.func) in _EMPTY_CALLS and not (
+        node.args and callee_name(node.func) != "defaultdict")
 
 
 def _all_names(nodes: Iterable[cst.CSTNode]) -> set[str]:

@@ -18,7 +18,7 @@ from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
 from ._commandline import is_admin_command, unwrap_command
-from ._cst import string_value
+from ._cst import callee_name, string_value
 from ._processes import APP_CONSTRUCTORS, commands, is_main_guard
 
 #: Calls that change a schema or a data set (qualified names).
@@ -52,14 +52,6 @@ _ADMIN_MODULE_RE = re.compile(r"(?i)^(migrat\w*|ingest\w*|index_\w+|indexer|inde
                               r"backfill\w*|reindex\w*|cleanup\w*|purge\w*|load_docs\w*|build_\w+)$")
 _SCRIPT_MODULE_RE = re.compile(r"(?i)^(migrat|ingest|seed|backfill|reindex)")
 _SYSTEM_PYTHON_RE = re.compile(r"^#!\s*(/usr/bin/|/usr/local/bin/|/bin/|/opt/homebrew/bin/|/home/|/Users/)\S*python")
-
-
-def _callee(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
 
 
 
@@ -140,7 +132,7 @@ class AdminFacts(FactCollector):
         for decorator in node.decorators:
             expr = decorator.decorator
             func = expr.func if isinstance(expr, cst.Call) else expr
-            attr = _callee(func)
+            attr = callee_name(func)
             args = expr.args if isinstance(expr, cst.Call) else ()
             if attr in _STARTUP_DECORATORS or (
                     attr == "on_event" and args and string_value(args[0].value) == "startup"):
@@ -169,7 +161,7 @@ class AdminFacts(FactCollector):
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value in ("lifespan", "on_startup"):
                     self._hooks.update(_names_in(arg.value))
-        callee = _callee(node.func)
+        callee = callee_name(node.func)
         if callee == "add_middleware" and node.args and _AUTH_RE.search(self.source_of(node.args[0].value)):
             self.record("auth-guard", node, how="middleware")
         for arg in node.args:
