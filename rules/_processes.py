@@ -23,6 +23,8 @@ from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.procfile import Procfile
 
+from ._cst import callee_name
+
 #: Web app constructors (qualified names) -> framework.
 APP_CONSTRUCTORS = {
     "fastapi.FastAPI": "fastapi",
@@ -127,7 +129,7 @@ class ProcessFacts(FactCollector):
         if not isinstance(node.value, cst.Call):
             return
         names = self.qualified_names(node.value.func)
-        factory = _callee_name(node.value.func) in ("create_app", "make_app")
+        factory = callee_name(node.value.func) in ("create_app", "make_app")
         if names & {"flask.Flask", "flask_socketio.SocketIO"} or factory:
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
@@ -135,7 +137,7 @@ class ProcessFacts(FactCollector):
 
     def visit_Call(self, node: cst.Call) -> None:
         names = self.qualified_names(node.func)
-        callee = _callee_name(node.func)
+        callee = callee_name(node.func)
         if callee:
             self._calls.setdefault(self._scope, set()).add(callee)
         if callee in ("input", "getpass") or "builtins.input" in names:
@@ -192,14 +194,6 @@ def is_service_loop_test(test: cst.BaseExpression) -> bool:
         name = test.value if isinstance(test, cst.Name) else test.attr.value
         return bool(re.search(r"(?i)(running|alive|stop|shutdown|exit|active|keep_going)", name))
     return False
-
-
-def _callee_name(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
 
 
 def _reachable(calls: dict[str, set[str]], roots: set[str]) -> set[str]:
