@@ -88,9 +88,7 @@ def _projects_line(result: ScanResult) -> str:
     if len(result.projects) == 1:
         p = result.projects[0]
         return f"Judged as: {p.kind} — {p.evidence}"
-    counts: dict[str, int] = {}
-    for p in result.projects:
-        counts[p.kind] = counts.get(p.kind, 0) + 1
+    counts = Counter(p.kind for p in result.projects)
     kinds = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(counts.items()))
     return f"Judged as: {len(result.projects)} projects ({kinds}; see the JSON report's `projects`)"
 
@@ -122,7 +120,10 @@ def _folded(rest: list[Finding], title: str, path: str) -> str:
 def _statistics(result: ScanResult, rules: dict[str, type[Rule]], style) -> list[str]:
     """One line per rule with findings, most findings first: count, id, severity, files, title."""
     counts = Counter(f.rule for f in result.findings)
-    files = {rule_id: len({f.path for f in result.findings if f.rule == rule_id}) for rule_id in counts}
+    paths: dict[str, set[str]] = {}
+    for f in result.findings:
+        paths.setdefault(f.rule, set()).add(f.path)
+    files = {rule_id: len(found) for rule_id, found in paths.items()}
     out = []
     for rule_id, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         rule = rules[rule_id]
