@@ -20,7 +20,7 @@ from ._processes import (
     long_running_reason,
     traits,
 )
-from ._cst import find_all, string_value
+from ._cst import callee_name, find_all, string_value
 from ._modules import ModuleGraphFacts, service_modules
 from ._projects import COLLECTORS as PROJECT_COLLECTORS
 from ._projects import Project, application_reason, projects
@@ -1772,7 +1772,7 @@ class SecretInLogs(PythonRule):
             value = value.expression
         if not isinstance(value, cst.Call):
             return
-        if _DIGEST_RE.match(_callee(value.func)) or any(
+        if _DIGEST_RE.match(callee_name(value.func) or "") or any(
                 q.startswith("hashlib.") for q in self.qualified_names(value.func)):
             self._derived.update(names)
         callee = value.func.attr.value if isinstance(value.func, cst.Attribute) else (
@@ -1838,7 +1838,7 @@ class SecretInLogs(PythonRule):
         if "loguru.logger" in self.qualified_names(expr):
             return True
         if isinstance(expr, cst.Call):
-            callee = _callee(expr.func)
+            callee = callee_name(expr.func) or ""
             return callee in _LOGGER_FACTORIES or (
                 callee in _LOGGER_DERIVATIONS and isinstance(expr.func, cst.Attribute)
                 and self._is_logger_expr(expr.func.value))
@@ -1897,7 +1897,7 @@ class SecretInLogs(PythonRule):
 
     def _call_leaks(self, expr: cst.Call, out: list[tuple[str, str | None]], forced: bool) -> None:
         qnames = self.qualified_names(expr.func)
-        callee = _callee(expr.func)
+        callee = callee_name(expr.func) or ""
         if callee in ("getenv", "get") and expr.args and isinstance(expr.args[0].value, cst.SimpleString):
             environ = "os.getenv" in qnames or (isinstance(expr.func, cst.Attribute) and self._is_environ(expr.func.value))
             if _secret_name(str(expr.args[0].value.evaluated_value)) or (forced and not environ):
@@ -1935,12 +1935,6 @@ def _literal_text(call: cst.Call) -> list[str]:
         for node in find_all(arg.value, (cst.SimpleString, cst.FormattedStringText)):
             texts.append(node.value)
     return texts
-
-
-def _callee(func: cst.BaseExpression) -> str:
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else ""
 
 
 def _truncates(part: cst.FormattedStringExpression) -> bool:
