@@ -12,7 +12,8 @@ from tfa_lint.engine import ScanResult, scan
 from tfa_lint.rule import Rule, load_rules
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = REPO_ROOT.parent / "shared"
+#: Test data kept in the repository (each directory says where its files came from).
+TEST_DATA = REPO_ROOT / "tests" / "data"
 
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 from synthetic import generate  # noqa: E402
@@ -140,17 +141,18 @@ def tree(tmp_path: Path):
     return make
 
 
-SARIF_VALIDATOR = SHARED / "tools" / "validate_sarif.py"
+SARIF_VALIDATOR = TEST_DATA / "sarif" / "validate_sarif.py"
+SARIF_SCHEMA_FILE = TEST_DATA / "sarif" / "sarif-schema-2.1.0.json"
 
 
 def assert_valid_sarif(path: Path) -> dict:
-    """Every SARIF the suite produces goes through the shared validator (OASIS schema and
+    """Every SARIF the suite produces goes through the validator (OASIS schema and
     GitHub's requirements), warnings included."""
     import json
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, str(SARIF_VALIDATOR), "--strict", str(path)],
+    proc = subprocess.run([sys.executable, str(SARIF_VALIDATOR), "--strict", "--schema", str(SARIF_SCHEMA_FILE), str(path)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(path.read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ import os
 
 import jsonschema
 import pytest
-from conftest import REPO_ROOT, SHARED
+from conftest import REPO_ROOT, SARIF_SCHEMA_FILE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -132,7 +132,7 @@ def _path_for(kind: FileKind) -> str:
     raise AssertionError(kind)
 
 
-SARIF_SCHEMA = json.loads((SHARED / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+SARIF_SCHEMA = json.loads(SARIF_SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
 @settings(FUZZ, max_examples=max(5, EXAMPLES // 8))
