@@ -25,7 +25,7 @@ def run(*args: object):
 
 
 def findings(root: Path, *args: object) -> list[dict]:
-    return json.loads(run(root, "--format", "json", *args).output)["findings"]
+    return json.loads(run(root, "--format", "json", *args).stdout)["findings"]
 
 
 @pytest.fixture
@@ -102,16 +102,16 @@ def test_stale_entry_points_at_its_line_of_the_baseline(repo: Path) -> None:
 
 def test_baseline_from_the_config_file(repo: Path) -> None:
     run(repo, "--write-baseline", repo / ".tfa-baseline.json")
-    pyproject = repo / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text() + '\n[tool.tfa-lint]\nbaseline = ".tfa-baseline.json"\n')
+    settings = repo / ".tfa-lint.toml"
+    settings.write_text(settings.read_text() + 'baseline = ".tfa-baseline.json"\n')
     assert run(repo).exit_code == 0
 
 
 def test_the_baseline_does_not_change_the_score(repo: Path, tmp_path: Path) -> None:
     baseline = tmp_path / "b.json"
-    score = json.loads(run(repo, "--format", "json").output)["score"]
+    score = json.loads(run(repo, "--format", "json").stdout)["score"]
     run(repo, "--write-baseline", baseline)
-    doc = json.loads(run(repo, "--format", "json", "--baseline", baseline).output)
+    doc = json.loads(run(repo, "--format", "json", "--baseline", baseline).stdout)
     assert doc["findings"] == [] and doc["baselined"] == 51
     assert doc["score"] == score  # recorded debt is still debt
     assert run(repo, "--baseline", baseline, "--fail-under", str(score + 1)).exit_code == 1
@@ -135,3 +135,32 @@ def test_unusable_baseline_is_a_usage_error(repo: Path, tmp_path: Path, content:
 def test_write_baseline_needs_the_whole_repository(repo: Path, tmp_path: Path) -> None:
     result = run(repo / "agent" / "llm.py", "--write-baseline", tmp_path / "b.json")
     assert result.exit_code == 2 and "without paths" in result.output
+
+
+def test_the_configured_baseline_can_be_started(repo: Path) -> None:
+    """The README's set-up: `baseline` in the config first, then --write-baseline makes the file."""
+    settings = repo / ".tfa-lint.toml"
+    settings.write_text(settings.read_text() + 'baseline = ".tfa-baseline.json"\n')
+    written = run(repo, "--write-baseline", repo / ".tfa-baseline.json")
+    assert written.exit_code == 0, written.output
+    assert run(repo).exit_code == 0
+
+
+def test_paying_recorded_debt_passes_the_gate(repo: Path) -> None:
+    baseline = repo / ".tfa-baseline.json"
+    run(repo, "--write-baseline", baseline)
+    llm = repo / "agent" / "llm.py"
+    llm.write_text("\n".join(line for line in llm.read_text().splitlines() if line != KEY_LINE) + "\n")
+    result = run(repo, "--baseline", baseline)
+    assert result.exit_code == 0, result.output
+    assert "TFA0002" in result.output and "prune it with `tfa-lint --write-baseline" in result.output
+    strict = run(repo, "--baseline", baseline, "--fail-on-stale")
+    assert strict.exit_code == 1 and "stale baseline entr" in strict.output.splitlines()[-1]
+    settings = repo / ".tfa-lint.toml"
+    settings.write_text(settings.read_text() + "fail-on-stale = true\n")
+    assert run(repo, "--baseline", baseline).exit_code == 1
+    # --write-baseline keeps only what still matches.
+    before = len(json.loads(baseline.read_text())["findings"])
+    run(repo, "--write-baseline", baseline)
+    assert len(json.loads(baseline.read_text())["findings"]) < before
+    assert run(repo, "--baseline", baseline).exit_code == 0

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import REPO_ROOT
 
@@ -40,7 +41,7 @@ def test_usage_and_config_errors_exit_2(tmp_path: Path) -> None:
 
 def test_json_report_shape() -> None:
     result = run(BAD, "--format", "json")
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert doc["tool"] == {"name": "tfa-lint", "version": __version__}
     assert set(doc) >= {"tool", "findings", "factors", "score"}
     finding = doc["findings"][0]
@@ -57,7 +58,9 @@ def test_json_report_shape() -> None:
 def test_output_file_and_select_ignore(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     result = run(BAD, "--format", "json", "--output", str(out), "--select", "TFA03", "--ignore", "TFA0306")
-    assert result.output == ""
+    assert result.stdout == ""
+    # The report in the file does not say why the run fails: stderr does, in one line.
+    assert result.stderr == "tfa-lint: failed: 6 findings of severity warning or error (--fail-on warning)\n"
     doc = json.loads(out.read_text())
     rules = {f["rule"] for f in doc["findings"]}
     assert rules == {"TFA0301", "TFA0302", "TFA0303", "TFA0304", "TFA0305", "TFA0307"}
@@ -76,7 +79,7 @@ def test_text_report_names_severity_and_scores() -> None:
 def test_rules_explain_version() -> None:
     listing = run("rules").output
     assert "TFA0301" in listing and "TFA1103" in listing
-    rules = json.loads(run("rules", "--format", "json").output)
+    rules = json.loads(run("rules", "--format", "json").stdout)
     assert {"id", "name", "factor", "severity", "title"} <= set(rules[0])
     doc = run("explain", "tfa0301").output
     for heading in ("### What it finds", "### Why is this bad?", "### How to fix", "### Example", "### Use instead"):
@@ -100,7 +103,7 @@ def test_text_report_puts_errors_first_and_folds_one_cause_repeated_in_a_file(tr
     pins = [line for line in lines if " TFA0202 warning: " in line]
     assert [line.split()[0] for line in pins] == ["requirements.txt:1:1", "requirements.txt:2:1", "requirements.txt:3:1"]
     assert "  … and 4 more in requirements.txt (Requirement not pinned to an exact version): lines 4, 5, 6, 7" in lines
-    doc = json.loads(run(str(root), "--no-cache", "--select", "TFA0202", "--format", "json").output)
+    doc = json.loads(run(str(root), "--no-cache", "--select", "TFA0202", "--format", "json").stdout)
     assert len(doc["findings"]) == 7  # machine-readable reports keep every finding
 
 
@@ -109,3 +112,33 @@ def test_statistics_counts_findings_per_rule(tree) -> None:
     output = run(str(root), "--no-color", "--no-cache", "--select", "TFA0202", "--statistics").output
     assert "     4  TFA0202  warning    2 files  Requirement not pinned to an exact version" in output
     assert "requirements.txt:1:1" not in output
+
+
+def test_top_level_help_shows_the_scan_options_and_the_other_commands() -> None:
+    text = run("--help").output
+    assert text.startswith("Usage: tfa-lint [OPTIONS] [PATHS]...")
+    for option in ("--format", "--select", "--fail-under", "--baseline", "--exit-zero", "--quiet", "--root",
+                   "--statistics"):
+        assert option in text
+    assert "rules" in text and "explain RULE" in text
+    assert run("-h").output == text
+
+
+@pytest.mark.parametrize("table", ["[tool.tfa-lint]", "[tool.tfa_lint]"])
+def test_both_spellings_of_the_table_are_read(tmp_path: Path, table: str) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(f'{table}\nselct = ["TFA03"]\n')
+    result = run(str(tmp_path))
+    assert result.exit_code == 2 and "unknown key(s)" in result.output and "selct" in result.output
+
+
+@pytest.mark.parametrize(("pyproject", "message"), [
+    ("[tool]\ntfa-lint = 3\n", "[tool.tfa-lint] must be a table of settings, not int 3"),
+    ("tool = 3\n", "`tool` must be a table, not int"),
+    ("[tool.tfa-lint]\n[tool.tfa_lint]\n", "both [tool.tfa-lint] and [tool.tfa_lint]"),
+])
+def test_a_misshapen_table_is_a_clear_error(tmp_path: Path, pyproject: str, message: str) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    result = run(str(tmp_path), "--config", str(tmp_path / "pyproject.toml"))
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output

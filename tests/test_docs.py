@@ -23,7 +23,7 @@ def test_docs_rules_md_is_in_sync() -> None:
 
 def test_rules_json_lists_every_rule() -> None:
     result = CliRunner().invoke(cli, ["rules", "--format", "json"])
-    rows = json.loads(result.output)
+    rows = json.loads(result.stdout)
     assert [r["id"] for r in rows] == list(load_rules())
     assert set(rows[0]) == {"id", "name", "factor", "factor_name", "severity", "title", "status", "precision",
                             "field_precision", "security", "security_severity"}

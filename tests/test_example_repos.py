@@ -29,7 +29,7 @@ def test_bad_agent_trips_every_stable_rule_by_default(tmp_path: Path) -> None:
     copy = shutil.copytree(EXAMPLES / "bad-agent", tmp_path / "bad-agent")
     result = CliRunner().invoke(cli, [str(copy), "--format", "json", "--no-cache"])
     assert result.exit_code == 1, result.output
-    fired = {f["rule"] for f in json.loads(result.output)["findings"]}
+    fired = {f["rule"] for f in json.loads(result.stdout)["findings"]}
     stable = {rule_id for rule_id, rule in load_rules().items() if not rule._meta and not rule.preview}
     assert fired == stable - set(MUTUALLY_EXCLUSIVE), (sorted(stable - fired), sorted(fired - stable))
 
@@ -58,7 +58,7 @@ def test_mutually_exclusive_rules_fire_on_their_own_repo(tree) -> None:
 def test_clean_agent_scores_100_by_default() -> None:
     result = CliRunner().invoke(cli, [str(EXAMPLES / "clean-agent"), "--format", "json", "--no-cache"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["findings"] == [] and report["score"] == 100
 
 

@@ -22,7 +22,7 @@ from synthetic import generate  # noqa: E402
 def report(path: Path, *args: str) -> dict:
     result = CliRunner().invoke(cli, [str(path), "--format", "json", *args], catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="module")

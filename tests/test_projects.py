@@ -77,7 +77,7 @@ def test_monorepo_projects_are_judged_one_by_one(tree) -> None:
 
 def test_reports_say_what_was_decided(tree) -> None:
     root = tree(LIBRARY)
-    doc = json.loads(CliRunner().invoke(cli, [str(root), "--format", "json", "--no-cache"]).output)
+    doc = json.loads(CliRunner().invoke(cli, [str(root), "--format", "json", "--no-cache"]).stdout)
     assert [p["kind"] for p in doc["projects"]] == ["library"]
     text = CliRunner().invoke(cli, [str(root), "--no-cache"]).output
     assert "Judged as: library — published by setup.py" in text

@@ -99,19 +99,20 @@ def test_github_escaping() -> None:
 
 def test_github_annotations_put_the_most_severe_first(bad_copy: Path) -> None:
     out = run(bad_copy, "--format", "github").output.splitlines()
-    commands = [line for line in out if line.startswith("::")]
+    *commands, failed = [line for line in out if line.startswith("::")]
+    assert failed.startswith("::error title=tfa-lint::failed: ")  # the step's verdict comes last
     kinds = [line.split(" ", 1)[0] for line in commands]
     assert kinds == sorted(kinds, key=["::error", "::warning", "::notice"].index)
     assert len(commands) == 51
     first = commands[0]
     assert first.startswith("::error file=") and ",line=" in first and ",title=TFA" in first
-    assert out[-1].startswith("tfa-lint: 51 finding(s); twelve-factor score")
+    assert out[-2].startswith("tfa-lint: 51 finding(s); twelve-factor score")
 
 
 def test_github_annotation_of_an_awkward_path(tree) -> None:
     root = tree({"a,b:c.py": 'import os\nKEY = "sk-proj-' + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + '"\n'})
     (line,) = [x for x in run(root, "--select", "TFA0301", "--format", "github").output.splitlines()
-               if x.startswith("::")]
+               if x.startswith("::") and "title=tfa-lint::" not in x]
     assert line.startswith("::error file=a%2Cb%3Ac.py,line=2,")
 
 
@@ -191,9 +192,11 @@ def test_a_failed_run_leaves_no_report_behind(tmp_path: Path, monkeypatch) -> No
     assert old.read_text() == "previous report\n" and not (tmp_path / "x").exists()
 
 
-def test_paths_are_relative_to_the_checkout_when_a_subdirectory_is_scanned(tree, tmp_path: Path) -> None:
-    # GitHub resolves SARIF URIs and annotation paths against the checkout, not the scanned directory.
-    root = tree({"services/agent/app.py": 'import os\nKEY = "sk-proj-' + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + '"\n'})
+def test_paths_are_relative_to_the_checkout_when_a_subdirectory_is_the_root(tree, tmp_path: Path) -> None:
+    # GitHub resolves SARIF URIs and annotation paths against the checkout, not the project root
+    # (here a project of a monorepo, rooted by its own configuration file).
+    root = tree({"services/agent/app.py": 'import os\nKEY = "sk-proj-' + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + '"\n',
+                 "services/agent/.tfa-lint.toml": ""})
     out = tmp_path / "out.sarif"
     annotations = run(root / "services" / "agent", "--select", "TFA0301", "--format", "github",
                       "--format", f"sarif:{out}").output
@@ -202,6 +205,6 @@ def test_paths_are_relative_to_the_checkout_when_a_subdirectory_is_scanned(tree,
     assert sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == root.resolve().as_uri() + "/"
     (result,) = sarif_run["results"]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "services/agent/app.py"
-    # The text and JSON reports stay relative to the directory scanned.
-    doc = json.loads(run(root / "services" / "agent", "--select", "TFA0301", "--format", "json").output)
+    # The text and JSON reports stay relative to the project root.
+    doc = json.loads(run(root / "services" / "agent", "--select", "TFA0301", "--format", "json").stdout)
     assert doc["findings"][0]["path"] == "app.py"

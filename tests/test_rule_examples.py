@@ -9,6 +9,7 @@ import pytest
 from conftest import scan_tree, write_tree
 
 from tfa_lint.config import build_config, find_config
+from tfa_lint.project import config_file_in
 from tfa_lint.rule import Example, Rule, load_rules
 
 RULES = load_rules()
@@ -25,7 +26,7 @@ def _findings(rule: type[Rule], example: Example, tmp_path: Path):
     # Meta rules judge other rules' findings, so they run with the whole pack.
     selection = list(RULES.values()) if rule._meta else [rule]
     # An example is a repository, so its own [tool.tfa-lint] table applies (e.g. a baseline).
-    table, source = find_config(root, None)
+    table, source = find_config(config_file_in(root), None)
     result = scan_tree(root, selection, build_config(table, source, RULES))
     crashes = [d for d in result.diagnostics if "internal error" in d.message]
     assert not crashes, crashes

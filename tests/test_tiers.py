@@ -105,12 +105,12 @@ def test_the_command_line_runs_preview_rules_only_with_preview(tmp_path) -> None
     bad = REPO_ROOT / "examples" / "bad-agent"
     default = CliRunner().invoke(cli, [str(bad), "--format", "json", "--no-cache"])
     with_preview = CliRunner().invoke(cli, [str(bad), "--format", "json", "--no-cache", "--preview"])
-    fired_default = {f["rule"] for f in json.loads(default.output)["findings"]}
-    fired_preview = {f["rule"] for f in json.loads(with_preview.output)["findings"]}
+    fired_default = {f["rule"] for f in json.loads(default.stdout)["findings"]}
+    fired_preview = {f["rule"] for f in json.loads(with_preview.stdout)["findings"]}
     assert not fired_default & set(preview)
     assert fired_preview & set(preview)
     # Turning preview on never changes the score: preview rules are not scored.
-    assert json.loads(default.output)["score"] == json.loads(with_preview.output)["score"]
+    assert json.loads(default.stdout)["score"] == json.loads(with_preview.stdout)["score"]
 
 
 @pytest.mark.real_tiers
@@ -121,7 +121,7 @@ def test_listing_explain_and_sarif_show_the_tier() -> None:
     assert rule.status() in line and f"{rule.field_precision.precision:.0%}/{rule.field_precision.judged}" in line
     explained = CliRunner().invoke(cli, ["explain", rule.id]).output
     assert f"{rule.status()} · field precision {rule.field_precision.describe()}" in explained
-    rows = json.loads(CliRunner().invoke(cli, ["rules", "--format", "json"]).output)
+    rows = json.loads(CliRunner().invoke(cli, ["rules", "--format", "json"]).stdout)
     row = next(r for r in rows if r["id"] == rule.id)
     assert row["status"] == rule.status() and row["field_precision"]["true"] == rule.field_precision.true
 

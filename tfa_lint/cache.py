@@ -141,10 +141,14 @@ def open_cache(directory: Path, salt: str) -> tuple[ResultCache | None, str | No
     return ResultCache(directory, salt, secret), None
 
 
+def user_cache_dir() -> Path:
+    """tfa-lint's directory in the user's cache (``$XDG_CACHE_HOME/tfa-lint``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tfa-lint"
+
+
 def _user_secret() -> tuple[bytes | None, str | None]:
     """The HMAC key, made once per user, readable by the user only."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    path = base / "tfa-lint" / "cache-key"
+    path = user_cache_dir() / "cache-key"
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip()), None
     except (OSError, ValueError):

@@ -1,9 +1,11 @@
 """The command line: ``tfa-lint [PATHS]``, ``tfa-lint rules``, ``tfa-lint explain ID``.
 
-Exit codes: 0 clean (or a baseline written); 1 findings at or above ``--fail-on`` (default:
-warning) that the baseline does not record, or a score under ``--fail-under``; 2 usage,
-configuration or internal error (one line; ``--debug`` for the traceback), or a rule that
-crashed on some file (the reports are still written, naming the rule and the file).
+Exit codes: 0 clean (or a baseline written, or ``--exit-zero``); 1 findings at or above
+``--fail-on`` (default: warning) that the baseline does not record, a score under
+``--fail-under``, or stale baseline entries with ``--fail-on-stale`` — always with one line
+saying why; 2 usage, configuration or internal error (one line; ``--debug`` for the
+traceback), or a rule that crashed on some file (the reports are still written, naming the
+rule and the file); 128 + the signal when interrupted (130 on Ctrl-C, 143 on SIGTERM).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from tfa_lint import __version__
 from tfa_lint.atomic import write_atomically
 from tfa_lint.baseline import BaselineError, StaleBaselineEntry
 from tfa_lint.baseline import render as baseline_file
-from tfa_lint.cache import CACHE_DIR_NAME, ResultCache, cache_for
+from tfa_lint.cache import CACHE_DIR_NAME, ResultCache, cache_for, user_cache_dir
 from tfa_lint.config import (
     Config,
     ConfigError,
@@ -34,29 +36,51 @@ from tfa_lint.config import (
     selected,
 )
 from tfa_lint.docs import rules_markdown
+from tfa_lint.gate import failure_line, gate
 from tfa_lint.engine import report_scope, scan
 from tfa_lint.model import FACTOR_NAMES
 from tfa_lint.parallel import available_cores
 from tfa_lint.progress import ProgressLine
+from tfa_lint.project import Marker, Project, ProjectError, project_for
 from tfa_lint.redact import redact_known_keys
 from tfa_lint.report import FORMATS, ReportOptions, renderers
-from tfa_lint.rule import FieldPrecision, RuleError, RuleSet, load_rules
+from tfa_lint.rule import FieldPrecision, RepoRule, RuleError, RuleSet, load_rules
 from tfa_lint.rules import RETIRED
 from tfa_lint.score import score
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: A run stopped by a signal exits 128 + its number, as a shell reports it: 130 on Ctrl-C,
+#: 143 when a CI job is cancelled (SIGTERM).
+EXIT_INTERRUPTED = 128
 
 
 class _DefaultToCheck(click.Group):
-    """``tfa-lint PATH`` means ``tfa-lint check PATH``, as ``ruff PATH`` once did."""
+    """``tfa-lint PATH`` means ``tfa-lint check PATH``, as ``ruff PATH`` once did; and
+    ``tfa-lint --help`` is the scan's help, since scanning is what the command is for."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if not args or args[0] not in self.commands and args[0] != "--version":
             args = ["check", *args]
         return super().parse_args(ctx, args)
 
 
-@click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+class _ScanCommand(click.Command):
+    """The scan, documented as the top-level command it is used as, with the other commands
+    listed after its options."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        name = ctx.find_root().info_name or "tfa-lint"
+        formatter.write_usage(name, "[OPTIONS] [PATHS]...")
+        formatter.write_text(f"       {name} rules | explain RULE | check [OPTIONS] [PATHS]...")
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Other commands"):
+            formatter.write_dl([("rules", "List every rule: id, factor, severity, status, precision."),
+                                ("explain RULE", "Print a rule's docs, with examples."),
+                                ("--version", "Print the version.")])
+
+
+@click.group("tfa-lint", cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tfa-lint")
 def cli() -> None:
     """Score an LLM-agent repository against the twelve factors, and say what to change."""
@@ -64,16 +88,6 @@ def cli() -> None:
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
-
-
-def _project_root(paths: list[Path]) -> Path:
-    if len(paths) == 1 and paths[0].is_dir():
-        return paths[0].resolve()
-    cwd = Path.cwd().resolve()
-    resolved = [p.resolve() for p in paths]
-    if all(p == cwd or cwd in p.parents for p in resolved):
-        return cwd
-    return Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
 
 
 def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, Path | None]]:
@@ -89,7 +103,7 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
     return out
 
 
-@cli.command()
+@cli.command(cls=_ScanCommand)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "formats", multiple=True, callback=_parse_formats, metavar="FMT[:FILE]",
               help=f"Report format: {', '.join(FORMATS)} [default: text]. FMT:FILE writes that format to FILE; "
@@ -112,8 +126,15 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--fail-under", type=int, help="Exit 1 when the overall score is below SCORE (0-100).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note"]),
               help="Lowest severity whose findings make the exit code 1 [default: warning].")
+@click.option("--fail-on-stale", is_flag=True, default=None,
+              help="Also exit 1 on stale baseline entries (TFA0002): recorded debt that was paid.")
+@click.option("--exit-zero", is_flag=True,
+              help="Exit 0 even when findings or the score would fail the run (errors still exit 2).")
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The project root [default: walking up from PATHS, the nearest directory with tfa-lint's "
+                   "configuration, else the top of the git (or hg, svn, jj) checkout].")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read [tool.tfa-lint] from this file instead of <root>/pyproject.toml.")
+              help="Read the configuration from this file; its directory is the root unless --root is given.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
               help="Processes analysing files; 0 uses every available core.")
 @click.option("--no-cache", is_flag=True, help="Analyse every file again; neither read nor write the cache.")
@@ -121,31 +142,37 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
               help=f"Where to cache per-file results [default: <root>/{CACHE_DIR_NAME}].")
 @click.option("--statistics", is_flag=True,
               help="Text report: count findings per rule, most first, instead of listing each one.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Text report: the findings and why the run failed, nothing else; no warnings on stderr.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], output: Path | None,
           output_sarif: Path | None, sarif_category: str, baseline: Path | None, write_baseline: Path | None,
-          select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None, fail_under: int | None, fail_on: str | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None, fail_under: int | None,
+          fail_on: str | None, fail_on_stale: bool | None, exit_zero: bool, root: Path | None,
           config_file: Path | None, jobs: int, no_cache: bool, cache_dir: Path | None, statistics: bool,
-          color: bool | None, debug: bool) -> None:
-    """Scan the repository and report on PATHS (default: the current directory).
+          quiet: bool, color: bool | None, debug: bool) -> None:
+    """Score an LLM-agent repository against the twelve factors, and say what to change.
 
-    The whole repository is always read, because many checks join several files; PATHS
+    Scans the project PATHS belong to (default: the current directory's) and reports on
+    PATHS. The whole project is always read, because many checks join several files; PATHS
     only narrow which findings are reported (pre-commit passes the staged files).
     """
     previous = signal.signal(signal.SIGTERM, _interrupt) if hasattr(signal, "SIGTERM") else None
     try:
         targets = _targets(formats, output, output_sarif)
-        options = _Options(select, ignore, preview, fail_under, fail_on, config_file, baseline, write_baseline,
-                           jobs or available_cores(), None if no_cache else (cache_dir or True))
+        options = _Options(select, ignore, preview, fail_under, fail_on, fail_on_stale, exit_zero, root, config_file,
+                           baseline, write_baseline, jobs or available_cores(),
+                           None if no_cache else (cache_dir or True), quiet)
         code = _check(list(paths) or [Path(".")], targets, options,
-                      ReportOptions(color=bool(color), sarif_category=sarif_category, statistics=statistics), color is None)
+                      ReportOptions(color=bool(color), sarif_category=sarif_category, statistics=statistics,
+                                    quiet=quiet), color is None)
     except click.UsageError:
         raise
     except KeyboardInterrupt:
         click.echo("tfa-lint: interrupted: no report written", err=True)
-        code = EXIT_ERROR
-    except (ConfigError, RuleError, BaselineError) as exc:
+        code = EXIT_INTERRUPTED + _interrupted_by
+    except (ConfigError, RuleError, BaselineError, ProjectError) as exc:
         click.echo(f"tfa-lint: error: {exc}", err=True)
         code = EXIT_ERROR
     except OSError as exc:  # a report or baseline that cannot be written
@@ -163,7 +190,12 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
     sys.exit(code)
 
 
+_interrupted_by = signal.SIGINT  # the signal that stopped the scan, for the exit code
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    global _interrupted_by
+    _interrupted_by = signum
     raise KeyboardInterrupt
 
 
@@ -194,26 +226,44 @@ class _Options:
     preview: bool | None
     fail_under: int | None
     fail_on: str | None
+    fail_on_stale: bool | None
+    exit_zero: bool
+    root: Path | None
     config_file: Path | None
     baseline: Path | None
     write_baseline: Path | None
     jobs: int
     cache: Path | bool | None  # a directory, True for the configured one, None for no cache
+    quiet: bool
 
 
-def _open_cache(wanted: Path | bool | None, root: Path, config: Config, rules: list) -> ResultCache | None:
+def _open_cache(wanted: Path | bool | None, project: Project, config: Config, rules: list,
+                quiet: bool = False) -> ResultCache | None:
     """The cache of this run, or None; a cache that cannot be used is a warning, not an error.
-    A cache directory inside the root is excluded from the scan, whatever its name."""
-    if wanted is None:
+    A cache directory inside the root is excluded from the scan, whatever its name.
+
+    tfa-lint writes its cache inside a project only: a directory that is neither a checkout
+    nor configured (``/etc``, a home directory) gets the user cache directory, and files read
+    alone get no cache."""
+    if wanted is None or (project.marker is Marker.LOOSE and not isinstance(wanted, Path)):
         return None
-    directory = (wanted if isinstance(wanted, Path) else config.cache_dir or root / CACHE_DIR_NAME).resolve()
+    root = project.root
+    if isinstance(wanted, Path):
+        directory = wanted
+    elif config.cache_dir is not None:
+        directory = config.cache_dir
+    elif project.in_project:
+        directory = root / CACHE_DIR_NAME
+    else:
+        directory = user_cache_dir() / "results"
+    directory = directory.resolve()
     try:
-        config.extend_exclude.append(directory.relative_to(root.resolve()).as_posix() + "/")
+        config.extend_exclude.append(directory.relative_to(root).as_posix() + "/")
     except ValueError:
         pass  # outside the root: nothing to exclude
     cache, why = cache_for(directory, RuleSet.of(rules))
     if cache is None:
-        click.echo(f"tfa-lint: warning: running without a cache: {why}", err=True)
+        _warn(f"running without a cache: {why}", quiet=quiet)
     return cache
 
 
@@ -223,12 +273,10 @@ def _show_progress(targets: list[tuple[str, Path | None]]) -> bool:
     return sys.stderr.isatty() and all(name == "text" for name in on_stdout)
 
 
-def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Options,
-           report_options: ReportOptions, auto_color: bool) -> int:
-    registry = load_rules()
-    known = list(registry)
-    root = _project_root(paths)
-    table, source = find_config(root, opts.config_file)
+def _configure(paths: list[Path], opts: _Options, known: list[str]) -> tuple[Project, Config]:
+    """The project of the run, and its configuration with the command line's overrides."""
+    project = project_for(paths, root=opts.root, config=opts.config_file)
+    table, source = find_config(project.config, opts.config_file)
     config = build_config(table, source, known)
     if opts.select:
         config.select = [expand_selector(s, known, "--select") for s in _split(opts.select)]
@@ -240,22 +288,38 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
         config.fail_under = check_score(opts.fail_under, "--fail-under")
     if opts.fail_on is not None:
         config.fail_on = check_severity(opts.fail_on, "--fail-on")
+    if opts.fail_on_stale is not None:
+        config.fail_on_stale = opts.fail_on_stale
     if opts.baseline is not None:
         config.baseline = opts.baseline
-    if opts.write_baseline is not None and report_scope(paths, root) is not None:
-        raise ConfigError("--write-baseline records the whole repository: run it without paths")
+    if opts.write_baseline is not None:
+        if report_scope(paths, project.root) is not None:
+            raise ConfigError("--write-baseline records the whole repository: run it without paths")
+        config.baseline = None  # every finding is recorded, so the old baseline (if any) is not read
+    return project, config
 
+
+def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Options,
+           report_options: ReportOptions, auto_color: bool) -> int:
+    registry = load_rules()
+    known = list(registry)
+    project, config = _configure(paths, opts, known)
+    root = project.root
     ids = selected(known, config.select, config.ignore, preview=config.preview,
                    preview_ids=[i for i, r in registry.items() if r.preview])
     rules = [registry[i] for i in known if i in ids]
-    cache = _open_cache(opts.cache, root, config, rules)
+    if project.marker is Marker.LOOSE:  # files read alone: no repository for a repository rule to judge
+        rules = [r for r in rules if not issubclass(r, RepoRule)]
+    cache = _open_cache(opts.cache, project, config, rules, opts.quiet)
     progress = ProgressLine() if _show_progress(targets) else None
     try:
-        result = scan(paths, root, config, rules, jobs=opts.jobs, cache=cache, progress=progress)
+        result = scan(paths, root, config, rules, jobs=opts.jobs, cache=cache, progress=progress,
+                      read_whole=project.marker is not Marker.LOOSE)
     finally:
         if progress is not None:
             progress.close()
     card = score(result, config.weights)
+    failures = () if opts.write_baseline is not None else gate(result, card, config)
 
     # Render every report before writing any, so a failure leaves no report half-done.
     render = renderers()
@@ -264,7 +328,8 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
         color = report_options.color
         if auto_color:
             color = path is None and sys.stdout.isatty()
-        options = replace(report_options, color=color and name == "text")
+        options = replace(report_options, color=color and name == "text", failures=failures,
+                          exit_zero=opts.exit_zero)
         reports.append((_safe_output(render[name](result, card, options)), path))
     if opts.write_baseline is not None:
         recorded = [f for f in [*result.findings, *result.baselined] if f.rule != StaleBaselineEntry.id]
@@ -280,13 +345,21 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
                    "(please report it)", err=True)
         return EXIT_ERROR
     if opts.write_baseline is not None:
-        click.echo(f"tfa-lint: wrote {len(recorded)} finding(s) to the baseline {opts.write_baseline}", err=True)
+        _warn(f"wrote {len(recorded)} finding(s) to the baseline {opts.write_baseline}", quiet=opts.quiet, label="")
         return EXIT_CLEAN
+    if failures and not any(name in _STATES_FAILURES for name, path in targets if path is None):
+        # The report on stdout does not say why the run fails (or it goes to a file): stderr does.
+        click.echo(f"tfa-lint: {failure_line(failures, exit_zero=opts.exit_zero)}", err=True)
+    return EXIT_FINDINGS if failures and not opts.exit_zero else EXIT_CLEAN
 
-    severities = {r.id: r.severity for r in rules}
-    failing = [f for f in result.findings if severities[f.rule].rank >= config.fail_on.rank]
-    under = config.fail_under is not None and card.overall is not None and card.overall < config.fail_under
-    return EXIT_FINDINGS if failing or under else EXIT_CLEAN
+
+#: Reports that end with the line saying why the run fails, when it does.
+_STATES_FAILURES = ("text", "markdown", "github")
+
+
+def _warn(message: str, *, quiet: bool, label: str = "warning: ") -> None:
+    if not quiet:
+        click.echo(f"tfa-lint: {label}{message}", err=True)
 
 
 def _safe_output(text: str) -> str:

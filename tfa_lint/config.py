@@ -1,7 +1,7 @@
 """``[tool.tfa-lint]`` in pyproject.toml (or a ``--config`` file), with CLI overrides.
 
 Keys follow ruff: ``select``, ``ignore``, ``preview``, ``per-file-ignores``, ``exclude``,
-``extend-exclude``, ``fail-under``, plus ``fail-on``, ``severity-weights`` (the score's
+``extend-exclude``, ``fail-under``, plus ``fail-on``, ``fail-on-stale``, ``severity-weights`` (the score's
 weight per severity), ``baseline`` (a file of known findings to hide, relative to the
 configuration file) and ``cache-dir`` (where results are cached, relative to the same). Unknown keys and unknown rule ids are
 errors, so a typo never silently turns a check off.
@@ -16,10 +16,12 @@ from typing import Any
 
 from tfa_lint.discover import DEFAULT_EXCLUDE
 from tfa_lint.model import SEVERITY_WEIGHTS, Severity
+from tfa_lint.project import PYPROJECT_TABLES
 from tfa_lint.sources import SourceError, toml_text
 
 KNOWN_KEYS = frozenset({"select", "ignore", "preview", "per-file-ignores", "exclude", "extend-exclude",
-                        "fail-under", "fail-on", "severity-weights", "baseline", "cache-dir", "file-timeout"})
+                        "fail-under", "fail-on", "fail-on-stale", "severity-weights", "baseline", "cache-dir",
+                        "file-timeout"})
 
 
 class ConfigError(Exception):
@@ -38,6 +40,9 @@ class Config:
     fail_on: Severity = Severity.WARNING
     weights: dict[Severity, int] = field(default_factory=lambda: dict(SEVERITY_WEIGHTS))
     baseline: Path | None = None
+    #: Stale baseline entries (TFA0002) are reported; they fail the run only when asked, since
+    #: one appears exactly when recorded debt was paid.
+    fail_on_stale: bool = False
     cache_dir: Path | None = None  # None: .tfa-lint-cache/ at the project root
     file_timeout: float = 60.0  # seconds one file's analysis may take before it is skipped
     source: str = "defaults"
@@ -47,21 +52,34 @@ class Config:
         return [*self.exclude, *self.extend_exclude]
 
 
-def find_config(root: Path, explicit: Path | None) -> tuple[dict[str, Any], str]:
-    """The ``[tool.tfa-lint]`` table of ``explicit`` or of ``root/pyproject.toml``."""
-    path = explicit or root / "pyproject.toml"
-    if not path.is_file():
-        if explicit:
-            raise ConfigError(f"config file {explicit} does not exist")
+def find_config(found: Path | None, explicit: Path | None) -> tuple[dict[str, Any], str]:
+    """tfa-lint's table in ``explicit`` (``--config``) or in the file the project search
+    ``found`` (see :mod:`tfa_lint.project`): ``[tool.tfa-lint]`` of a pyproject.toml, or the
+    top level of a dedicated file (which may also use the table)."""
+    path = explicit or found
+    if path is None:
         return {}, "defaults"
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
     try:
         data = toml_text.load(path.read_text("utf-8"), str(path))
     except (SourceError, OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    table = data.get("tool", {}).get("tfa-lint")
-    if table is None and explicit and path.name != "pyproject.toml":
-        table = data  # a dedicated file holds the keys at top level
-    return (table or {}), str(path)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table, not {type(tool).__name__}")
+    names = [name for name in PYPROJECT_TABLES if name in tool]
+    if len(names) > 1:
+        raise ConfigError(f"{path}: both [tool.tfa-lint] and [tool.tfa_lint]: keep one, [tool.tfa-lint]")
+    if names:
+        table, where = tool[names[0]], f"[tool.{names[0]}]"
+    elif path.name == "pyproject.toml":
+        table, where = {}, "[tool.tfa-lint]"
+    else:
+        table, where = data, "the top level"  # a dedicated file holds the keys at top level
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {where} must be a table of settings, not {type(table).__name__} {table!r}")
+    return table, str(path)
 
 
 def build_config(table: Mapping[str, Any], source: str, known_ids: Iterable[str]) -> Config:
@@ -93,6 +111,10 @@ def build_config(table: Mapping[str, Any], source: str, known_ids: Iterable[str]
         cfg.fail_under = check_score(table["fail-under"], f"{source}: fail-under")
     if "fail-on" in table:
         cfg.fail_on = check_severity(table["fail-on"], f"{source}: fail-on")
+    if "fail-on-stale" in table:
+        if not isinstance(table["fail-on-stale"], bool):
+            raise ConfigError(f"{source}: fail-on-stale must be true or false")
+        cfg.fail_on_stale = table["fail-on-stale"]
     if "baseline" in table:
         if not isinstance(table["baseline"], str) or not table["baseline"]:
             raise ConfigError(f"{source}: baseline must be the path of a baseline file")

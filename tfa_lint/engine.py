@@ -107,17 +107,18 @@ def in_scope(path: str, scope: tuple[str, ...] | None) -> bool:
 
 
 def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]], *, jobs: int = 1,
-         cache: ResultCache | None = None, progress: Progress | None = None) -> ScanResult:
+         cache: ResultCache | None = None, progress: Progress | None = None, read_whole: bool = True) -> ScanResult:
     """Discover, map every file, reduce over the repository, filter what users silenced, and
     set aside what the baseline records.
 
     ``jobs`` processes analyse files; ``cache`` serves the files analysed before; ``progress``
-    hears how many files are done. None of them changes the result."""
+    hears how many files are done. None of them changes the result. ``read_whole=False`` reads
+    only ``paths``: files outside any project, whose directory is not a repository."""
     scope = report_scope(paths, root)
     # Read first: an unusable baseline is a usage error, not something to learn after the scan.
     recorded = baseline.load(config.baseline) if config.baseline is not None else None
     outside = [p for p in paths if _relative_to_root(p, root) is None]
-    files, diagnostics = discover([root, *outside], root, exclude=config.all_excludes)
+    files, diagnostics = discover([root, *outside] if read_whole else paths, root, exclude=config.all_excludes)
     rule_set = RuleSet.of(rules)
     results = analyze_files(files, rule_set, jobs=jobs, cache=cache, progress=progress,
                             file_timeout=config.file_timeout)
@@ -183,7 +184,8 @@ def _apply_baseline(findings: list[Finding], identities: dict[Finding, Identity]
             stale.append(StaleBaselineEntry.finding(
                 where, entry.line, 1,
                 f"Baseline entry for {entry.rule} in `{entry.path}` matches no finding any more (fixed, or "
-                f"its line changed): rewrite the baseline with `tfa-lint --write-baseline {where}`"))
+                f"its line changed): prune it with `tfa-lint --write-baseline {where}`, which keeps only "
+                "what still matches"))
     return new, hidden, stale
 
 

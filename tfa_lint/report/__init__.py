@@ -18,6 +18,12 @@ class ReportOptions:
     sarif_category: str = "tfa-lint"
     #: The text report shows counts per rule (ruff's ``--statistics``) instead of each finding.
     statistics: bool = False
+    #: Text report: the findings and why the run failed, nothing else (ruff's ``--quiet``).
+    quiet: bool = False
+    #: Why the run fails (:func:`tfa_lint.gate.gate`); the reports that people read end with it.
+    failures: tuple[str, ...] = ()
+    #: ``--exit-zero``: the run exits 0 whatever the failures.
+    exit_zero: bool = False
 
 
 def priority(rules: dict[str, type[Rule]]) -> Callable[[Finding], tuple]:

@@ -11,6 +11,7 @@ property values, where a raw comma would end the value and could inject a parame
 from __future__ import annotations
 
 from tfa_lint.engine import ScanResult
+from tfa_lint.gate import failure_line
 from tfa_lint.model import Severity
 from tfa_lint.report import ReportOptions, priority
 from tfa_lint.score import Scorecard
@@ -51,4 +52,6 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
         lines.append(f"::warning {where}title=tfa-lint could not check a file::{escape_data(d.message)}")
     overall = "n/a" if card.overall is None else f"{card.overall}/100"
     lines.append(f"tfa-lint: {len(result.findings)} finding(s); twelve-factor score {overall}")
+    if options.failures:  # the last line, an error annotation on the run: why the step fails
+        lines.append(f"::error title=tfa-lint::{escape_data(failure_line(options.failures, exit_zero=options.exit_zero))}")
     return "\n".join(lines) + "\n"

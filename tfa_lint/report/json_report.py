@@ -1,7 +1,8 @@
 """The JSON report. Its shape is documented in the README and kept stable:
 
 ``{"tool": {"name", "version"}, "findings": [...], "factors": [...], "score", "diagnostics",
-"baselined", "scope", "unreported", "projects"}``. Each finding has a ``fingerprint`` that survives line moves (the
+"baselined", "scope", "unreported", "projects", "failed"}``. ``failed`` lists why the run fails
+(empty when it passes). Each finding has a ``fingerprint`` that survives line moves (the
 baseline's key).
 """
 
@@ -45,5 +46,6 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
         "scope": list(result.scope) if result.scope is not None else None,
         "unreported": len(result.unreported),
         "projects": [{"path": p.path, "kind": p.kind, "evidence": p.evidence} for p in result.projects],
+        "failed": list(options.failures),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

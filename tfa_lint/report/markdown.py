@@ -12,6 +12,7 @@ from collections import Counter
 
 from tfa_lint.docs import rule_url
 from tfa_lint.engine import ScanResult
+from tfa_lint.gate import failure_line
 from tfa_lint.model import Severity
 from tfa_lint.report import ReportOptions, priority
 from tfa_lint.score import Scorecard
@@ -66,4 +67,6 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
         out += ["", f"<details><summary>{len(result.diagnostics)} file(s) not fully checked</summary>", ""]
         out += [f"- {cell(f'`{d.path}`')}: {cell(d.message)}" for d in result.diagnostics]
         out += ["", "</details>"]
+    if options.failures:
+        out += ["", f"**tfa-lint {cell(failure_line(options.failures, exit_zero=options.exit_zero))}**"]
     return "\n".join(out) + "\n"

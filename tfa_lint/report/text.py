@@ -13,6 +13,7 @@ from itertools import groupby
 import click
 
 from tfa_lint.engine import ScanResult
+from tfa_lint.gate import failure_line
 from tfa_lint.model import Finding, Severity
 from tfa_lint.report import ReportOptions, priority
 from tfa_lint.rule import Rule
@@ -46,6 +47,8 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
                            f"{style(f.rule, fg=_SEVERITY_COLOR[sev], bold=True)} {level}: {f.message}")
             if len(found) > FOLD_AFTER:
                 out.append("  " + style(_folded(found[FOLD_AFTER:], rules[rule_id].title, path), dim=True))
+    if options.quiet:  # the findings and the verdict, nothing else
+        return "\n".join([*out, *_failed(options, style)]) + "\n" if out or options.failures else ""
     if out:
         out.append("")
 
@@ -80,7 +83,15 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
         out.append("")
         out.append(style(f"{len(result.diagnostics)} file(s) not fully checked:", bold=True))
         out.extend(f"  {d.path}: {d.message}" for d in result.diagnostics)
+    out.extend(_failed(options, style))
     return "\n".join(out) + "\n"
+
+
+def _failed(options: ReportOptions, style) -> list[str]:
+    """The last line of a failed run: why it fails."""
+    if not options.failures:
+        return []
+    return [style(failure_line(options.failures, exit_zero=options.exit_zero).capitalize(), fg="red", bold=True)]
 
 
 def _projects_line(result: ScanResult) -> str:
