@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 from conftest import REPO_ROOT
 
@@ -92,14 +93,21 @@ def test_python_dash_m(tmp_path: Path) -> None:
     assert json.loads(proc.stdout)["score"] == 100
 
 
-def test_text_report_puts_errors_first_and_folds_one_cause_repeated_in_a_file(tree) -> None:
+def _repeated_cause(tree) -> Path:
+    """One error, and one warning repeated seven times in one file (which the text report folds)."""
     requirements = "".join(f"package{i}>=1.0\n" for i in range(1, 8))
-    root = tree({"requirements.txt": requirements, "agent.py": (Path(BAD) / "agent" / "llm.py").read_text()})
+    return tree({"requirements.txt": requirements, "agent.py": (Path(BAD) / "agent" / "llm.py").read_text()})
+
+
+def test_text_report_puts_errors_first_and_folds_one_cause_repeated_in_a_file(tree) -> None:
+    root = _repeated_cause(tree)
     lines = run(str(root), "--no-color", "--no-cache", "--select", "TFA0202,TFA0301").output.splitlines()
     assert lines[0].startswith("agent.py:3:26 TFA0301 error: ")
     pins = [line for line in lines if " TFA0202 warning: " in line]
     assert [line.split()[0] for line in pins] == ["requirements.txt:1:1", "requirements.txt:2:1", "requirements.txt:3:1"]
     assert "  … and 4 more in requirements.txt (Requirement not pinned to an exact version): lines 4, 5, 6, 7" in lines
+    # The summary counts every finding by severity, the folded ones too.
+    assert lines[-1] == "8 findings (1 error, 7 warnings) in 2 files."
     doc = json.loads(run(str(root), "--no-cache", "--select", "TFA0202", "--format", "json").output)
     assert len(doc["findings"]) == 7  # machine-readable reports keep every finding
 
@@ -109,3 +117,15 @@ def test_statistics_counts_findings_per_rule(tree) -> None:
     output = run(str(root), "--no-color", "--no-cache", "--select", "TFA0202", "--statistics").output
     assert "     4  TFA0202  warning    2 files  Requirement not pinned to an exact version" in output
     assert "requirements.txt:1:1" not in output
+    assert output.endswith("\n4 findings (4 warnings) in 2 files.\n")
+
+
+def test_colour_only_repeats_what_the_words_say(tree) -> None:
+    """Severity is never shown by colour alone (a colour-blind reader, a log that drops ANSI):
+    the coloured report, unstyled, is the plain one, whose lines name each severity."""
+    root = _repeated_cause(tree)
+    for layout in ((), ("--statistics",)):
+        args = [str(root), "--no-cache", "--select", "TFA0202,TFA0301", *layout]
+        coloured = CliRunner().invoke(cli, [*args, "--color"], color=True, catch_exceptions=False).output
+        assert "\x1b[" in coloured
+        assert click.unstyle(coloured) == run(*args, "--no-color").output
