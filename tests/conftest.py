@@ -117,6 +117,14 @@ def _own_cache_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
 
 
+@pytest.fixture(autouse=True)
+def _no_colour_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether a report is coloured is up to each test, never the developer's or the CI
+    runner's NO_COLOR or FORCE_COLOR."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
 def write_tree(root: Path, files: dict[str, str]) -> Path:
     for rel, text in files.items():
         path = root / rel

@@ -6,11 +6,14 @@ import sys
 from pathlib import Path
 
 import click
+import click.testing
+import pytest
 from click.testing import CliRunner
 from conftest import REPO_ROOT
 
 from tfa_lint import __version__
 from tfa_lint.cli import cli
+from tfa_lint.report.text import wants_color
 
 BAD = str(REPO_ROOT / "examples" / "bad-agent")
 CLEAN = str(REPO_ROOT / "examples" / "clean-agent")
@@ -129,3 +132,46 @@ def test_colour_only_repeats_what_the_words_say(tree) -> None:
         coloured = CliRunner().invoke(cli, [*args, "--color"], color=True, catch_exceptions=False).output
         assert "\x1b[" in coloured
         assert click.unstyle(coloured) == run(*args, "--no-color").output
+
+
+@pytest.mark.parametrize(("flag", "env", "isatty", "to_file", "coloured"), [
+    (None, {}, True, False, True),  # a terminal
+    (None, {}, False, False, False),  # a pipe
+    (None, {"NO_COLOR": "1"}, True, False, False),
+    (None, {"NO_COLOR": ""}, True, False, True),  # empty is unset (no-color.org)
+    (None, {"FORCE_COLOR": "1"}, False, False, True),
+    (None, {"FORCE_COLOR": "0"}, False, False, False),
+    (None, {"FORCE_COLOR": ""}, False, False, False),
+    (None, {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False, False, False),
+    (None, {"FORCE_COLOR": "1"}, True, True, False),  # a report file is plain unless --color
+    (True, {"NO_COLOR": "1"}, False, True, True),
+    (False, {"FORCE_COLOR": "1"}, True, False, False),
+])
+def test_colour_follows_the_flag_then_no_color_then_force_color_then_the_terminal(
+        flag: bool | None, env: dict[str, str], isatty: bool, to_file: bool, coloured: bool) -> None:
+    assert wants_color(flag, env, isatty=isatty, to_file=to_file) is coloured
+
+
+def test_no_color_turns_colour_off_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CliRunner's streams say they are no terminal, and with color=True it keeps every style.
+    monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    terminal = CliRunner().invoke(cli, [BAD], color=True)
+    assert "\x1b[" in terminal.stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in CliRunner().invoke(cli, [BAD], color=True).stdout
+
+
+def test_force_color_colours_a_pipe_and_loses_to_no_color(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # CliRunner without color=True is a pipe: click strips the styles of anything it echoes
+    # unless the echo says the text is meant to be coloured.
+    assert "\x1b[" not in run(BAD).output
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b[" in run(BAD).output
+    assert "\x1b[" not in run(BAD, "--no-color").output
+    report = tmp_path / "report.txt"
+    run(BAD, "--format", f"text:{report}", "--format", "json")
+    assert "\x1b[" not in report.read_text()  # a file only with --color
+    run(BAD, "--format", f"text:{report}", "--format", "json", "--color")
+    assert "\x1b[" in report.read_text()
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in run(BAD).output

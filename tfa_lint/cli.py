@@ -40,6 +40,7 @@ from tfa_lint.parallel import available_cores
 from tfa_lint.progress import ProgressLine
 from tfa_lint.redact import redact_known_keys
 from tfa_lint.report import FORMATS, ReportOptions, renderers
+from tfa_lint.report.text import wants_color
 from tfa_lint.rule import FieldPrecision, RuleError, RuleSet, load_rules
 from tfa_lint.rules import RETIRED
 from tfa_lint.score import score
@@ -121,7 +122,9 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
               help=f"Where to cache per-file results [default: <root>/{CACHE_DIR_NAME}].")
 @click.option("--statistics", is_flag=True,
               help="Text report: count findings per rule, most first, instead of listing each one.")
-@click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal).")
+@click.option("--color/--no-color", default=None,
+              help="Colour the text report [default: on a terminal, unless NO_COLOR is set; FORCE_COLOR "
+                   "colours it through a pipe; a report written to a file only with --color].")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], output: Path | None,
           output_sarif: Path | None, sarif_category: str, baseline: Path | None, write_baseline: Path | None,
@@ -139,7 +142,7 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
         options = _Options(select, ignore, preview, fail_under, fail_on, config_file, baseline, write_baseline,
                            jobs or available_cores(), None if no_cache else (cache_dir or True))
         code = _check(list(paths) or [Path(".")], targets, options,
-                      ReportOptions(color=bool(color), sarif_category=sarif_category, statistics=statistics), color is None)
+                      ReportOptions(sarif_category=sarif_category, statistics=statistics), color)
     except click.UsageError:
         raise
     except KeyboardInterrupt:
@@ -224,7 +227,7 @@ def _show_progress(targets: list[tuple[str, Path | None]]) -> bool:
 
 
 def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Options,
-           report_options: ReportOptions, auto_color: bool) -> int:
+           report_options: ReportOptions, color_flag: bool | None) -> int:
     registry = load_rules()
     known = list(registry)
     root = _project_root(paths)
@@ -260,20 +263,20 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
     # Render every report before writing any, so a failure leaves no report half-done.
     render = renderers()
     reports = []
+    stdout_color = False
     for name, path in targets:
-        color = report_options.color
-        if auto_color:
-            color = path is None and sys.stdout.isatty()
-        options = replace(report_options, color=color and name == "text")
-        reports.append((_safe_output(render[name](result, card, options)), path))
+        color = name == "text" and wants_color(color_flag, os.environ, isatty=sys.stdout.isatty(),
+                                               to_file=path is not None)
+        stdout_color = stdout_color or (color and path is None)
+        reports.append((_safe_output(render[name](result, card, replace(report_options, color=color))), path))
     if opts.write_baseline is not None:
         recorded = [f for f in [*result.findings, *result.baselined] if f.rule != StaleBaselineEntry.id]
         fingerprints = {f: result.identities[f].fingerprint for f in recorded}
         reports.append((_safe_output(baseline_file(recorded, fingerprints)), opts.write_baseline))
     write_atomically([(path, text) for text, path in reports if path is not None])
     for text, path in reports:
-        if path is None:
-            click.echo(text, nl=False)
+        if path is None:  # click strips styles from a pipe unless told the report is coloured
+            click.echo(text, nl=False, color=stdout_color)
     crashed = [d for d in result.diagnostics if d.internal]
     if crashed:
         click.echo(f"tfa-lint: {len(crashed)} internal error(s): a rule crashed; the report lists where "

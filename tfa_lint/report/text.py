@@ -8,6 +8,7 @@ SARIF and GitHub reports keep every finding. ``--statistics`` shows a count per 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from itertools import groupby
 
 import click
@@ -23,6 +24,20 @@ _SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.N
 FOLD_AFTER = 3
 #: Line numbers a folded line names before it says how many more.
 LINES_NAMED = 12
+
+
+def wants_color(flag: bool | None, env: Mapping[str, str], isatty: bool, to_file: bool) -> bool:
+    """Whether the text report is coloured. ``--color``/``--no-color`` decide when given. Else a
+    report written to a file is plain; ``NO_COLOR`` set to anything but "" turns colour off
+    (no-color.org); ``FORCE_COLOR`` set to anything but "" or "0" turns it on even through a pipe
+    (``| less -R``, CI logs that render ANSI); and without either, colour goes to a terminal only."""
+    if flag is not None:
+        return flag
+    if to_file or env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return isatty
 
 
 def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
