@@ -9,6 +9,7 @@ import pytest
 
 from tfa_lint.config import Config
 from tfa_lint.engine import ScanResult, scan
+from tfa_lint.report import DEFAULT_WIDTH
 from tfa_lint.rule import Rule, load_rules
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -118,11 +119,12 @@ def _own_cache_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 
 @pytest.fixture(autouse=True)
-def _no_colour_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whether a report is coloured is up to each test, never the developer's or the CI
-    runner's NO_COLOR or FORCE_COLOR."""
+def _report_style_set_by_the_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """How a text report is coloured and wrapped is up to each test, never the developer's or
+    the CI runner's NO_COLOR, FORCE_COLOR or terminal width (``pytest -s`` on a narrow one)."""
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("COLUMNS", str(DEFAULT_WIDTH))
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:

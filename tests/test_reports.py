@@ -1,5 +1,5 @@
 """The CI formats: SARIF for code scanning, GitHub annotations, the Markdown job summary,
-and several reports from one scan, written all-or-nothing."""
+and several reports from one scan, written all-or-nothing; the text report's layout."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import os
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
-from conftest import REPO_ROOT, assert_valid_sarif
+from conftest import REPO_ROOT, assert_valid_sarif, scan_tree
 
 from tfa_lint.cli import cli
-from tfa_lint.report import github, markdown
+from tfa_lint.report import ReportOptions, github, markdown, text
 from tfa_lint.rule import load_rules
+from tfa_lint.score import score
 
 BAD = REPO_ROOT / "examples" / "bad-agent"
 CLEAN = REPO_ROOT / "examples" / "clean-agent"
@@ -205,3 +207,38 @@ def test_paths_are_relative_to_the_checkout_when_a_subdirectory_is_scanned(tree,
     # The text and JSON reports stay relative to the directory scanned.
     doc = json.loads(run(root / "services" / "agent", "--select", "TFA0301", "--format", "json").output)
     assert doc["findings"][0]["path"] == "app.py"
+
+
+def _sentences(report: str) -> list[str]:
+    """The text report from the factor table's heading to the overall score, without style codes."""
+    lines = click.unstyle(report).splitlines()
+    return lines[lines.index("Twelve-factor score"):next(i for i, line in enumerate(lines) if line.startswith("Overall:"))]
+
+
+@pytest.mark.parametrize("width", [100, 64])
+@pytest.mark.parametrize("selection", ["", "TFA03"])  # every factor scored; most n/a
+def test_the_factor_table_wraps_to_the_width_under_its_summary_column(bad_copy: Path, width: int,
+                                                                       selection: str) -> None:
+    result = scan_tree(bad_copy, [r for r in load_rules().values() if r.id.startswith(selection)])
+    card = score(result)
+    plain = text.render(result, card, ReportOptions(width=width))
+    assert max(len(line) for line in _sentences(plain)) <= width
+    table = _sentences(plain)[1:_sentences(plain).index("")]
+    # Every summary, n/a ones too, starts in one column, and so do its further lines.
+    column = table[0].index(card.factors[0].summary[:20])
+    assert len(table) >= 12 and all(line[column - 1] == " " != line[column] for line in table)
+    assert all(line[:column].isspace() for line in table if not line[:5].strip().isdigit())
+    # No word is cut: each summary reads whole once the line breaks are undone.
+    flat = " ".join(" ".join(table).split())
+    assert all(" ".join(f.summary.split()) in flat for f in card.factors)
+    # Style codes take no columns: the coloured report wraps where the plain one does.
+    assert click.unstyle(text.render(result, card, ReportOptions(width=width, color=True))) == plain
+
+
+def test_the_text_report_wraps_to_the_terminal_and_a_file_to_the_default_width(
+        bad_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    report = tmp_path / "report.txt"
+    stdout = run(bad_copy, "--no-color", "--format", "text", "--format", f"text:{report}").output
+    assert max(len(line) for line in _sentences(stdout)) <= 80
+    assert 80 < max(len(line) for line in _sentences(report.read_text())) <= 100

@@ -40,7 +40,7 @@ from tfa_lint.parallel import available_cores
 from tfa_lint.progress import ProgressLine
 from tfa_lint.redact import redact_known_keys
 from tfa_lint.report import FORMATS, ReportOptions, renderers
-from tfa_lint.report.text import wants_color
+from tfa_lint.report.text import report_width, wants_color
 from tfa_lint.rule import FieldPrecision, RuleError, RuleSet, load_rules
 from tfa_lint.rules import RETIRED
 from tfa_lint.score import score
@@ -268,7 +268,8 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
         color = name == "text" and wants_color(color_flag, os.environ, isatty=sys.stdout.isatty(),
                                                to_file=path is not None)
         stdout_color = stdout_color or (color and path is None)
-        reports.append((_safe_output(render[name](result, card, replace(report_options, color=color))), path))
+        options = replace(report_options, color=color, width=report_width(to_file=path is not None))
+        reports.append((_safe_output(render[name](result, card, options)), path))
     if opts.write_baseline is not None:
         recorded = [f for f in [*result.findings, *result.baselined] if f.rule != StaleBaselineEntry.id]
         fingerprints = {f: result.identities[f].fingerprint for f in recorded}
