@@ -13,7 +13,9 @@ from conftest import REPO_ROOT
 
 from tfa_lint import __version__
 from tfa_lint.cli import cli
+from tfa_lint.model import FACTOR_NAMES
 from tfa_lint.report.text import wants_color
+from tfa_lint.score import NOT_CHECKED
 
 BAD = str(REPO_ROOT / "examples" / "bad-agent")
 CLEAN = str(REPO_ROOT / "examples" / "clean-agent")
@@ -73,8 +75,21 @@ def test_text_report_names_severity_and_scores() -> None:
     assert "agent/llm.py:3:26 TFA0301 error: Hardcoded OpenAI API key" in output
     assert " 3 Config                0/10  0 of 6 applicable checks pass; TFA0301 failed" in output
     assert "Overall: " in output and "— 12 of 12 factors assessed" in output
-    assert "Not checked statically (never scored):" in output
     assert "\x1b[" not in output
+
+
+def test_what_is_never_checked_statically_is_listed_with_verbose_only() -> None:
+    """The same twelve lines on every run pushed the findings off screen: one hint line instead."""
+    hint = "--verbose lists, per factor, what is never checked statically."
+    for layout in ((), ("--select", "TFA03"), ("--statistics",)):
+        output = run(BAD, "--no-color", *layout).output
+        assert "Not checked statically" not in output and output.splitlines().count(hint) == 1
+    for flag in ("--verbose", "-v"):
+        output = run(BAD, "--no-color", flag).output
+        assert output.count("Not checked statically (never scored):") == 1 and hint not in output
+        flat = " ".join(output.split())
+        assert all(f" {n:>2} {FACTOR_NAMES[n]} " in output and " ".join(text.split()) in flat
+                   for n, text in NOT_CHECKED.items())
 
 
 def test_rules_explain_version() -> None:

@@ -221,7 +221,8 @@ def test_the_factor_table_wraps_to_the_width_under_its_summary_column(bad_copy: 
                                                                        selection: str) -> None:
     result = scan_tree(bad_copy, [r for r in load_rules().values() if r.id.startswith(selection)])
     card = score(result)
-    plain = text.render(result, card, ReportOptions(width=width))
+    plain = text.render(result, card, ReportOptions(width=width, verbose=True))
+    assert "Not checked statically (never scored):" in plain  # which wraps too
     assert max(len(line) for line in _sentences(plain)) <= width
     table = _sentences(plain)[1:_sentences(plain).index("")]
     # Every summary, n/a ones too, starts in one column, and so do its further lines.
@@ -232,7 +233,7 @@ def test_the_factor_table_wraps_to_the_width_under_its_summary_column(bad_copy: 
     flat = " ".join(" ".join(table).split())
     assert all(" ".join(f.summary.split()) in flat for f in card.factors)
     # Style codes take no columns: the coloured report wraps where the plain one does.
-    assert click.unstyle(text.render(result, card, ReportOptions(width=width, color=True))) == plain
+    assert click.unstyle(text.render(result, card, ReportOptions(width=width, verbose=True, color=True))) == plain
 
 
 def test_the_text_report_wraps_to_the_terminal_and_a_file_to_the_default_width(

@@ -122,6 +122,8 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
               help=f"Where to cache per-file results [default: <root>/{CACHE_DIR_NAME}].")
 @click.option("--statistics", is_flag=True,
               help="Text report: count findings per rule, most first, instead of listing each one.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Text report: also list, per factor, what is never checked statically (never scored).")
 @click.option("--color/--no-color", default=None,
               help="Colour the text report [default: on a terminal, unless NO_COLOR is set; FORCE_COLOR "
                    "colours it through a pipe; a report written to a file only with --color].")
@@ -130,7 +132,7 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
           output_sarif: Path | None, sarif_category: str, baseline: Path | None, write_baseline: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None, fail_under: int | None, fail_on: str | None,
           config_file: Path | None, jobs: int, no_cache: bool, cache_dir: Path | None, statistics: bool,
-          color: bool | None, debug: bool) -> None:
+          verbose: bool, color: bool | None, debug: bool) -> None:
     """Scan the repository and report on PATHS (default: the current directory).
 
     The whole repository is always read, because many checks join several files; PATHS
@@ -142,7 +144,7 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
         options = _Options(select, ignore, preview, fail_under, fail_on, config_file, baseline, write_baseline,
                            jobs or available_cores(), None if no_cache else (cache_dir or True))
         code = _check(list(paths) or [Path(".")], targets, options,
-                      ReportOptions(sarif_category=sarif_category, statistics=statistics), color)
+                      ReportOptions(sarif_category=sarif_category, statistics=statistics, verbose=verbose), color)
     except click.UsageError:
         raise
     except KeyboardInterrupt:

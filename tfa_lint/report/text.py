@@ -23,7 +23,7 @@ from tfa_lint.engine import ScanResult
 from tfa_lint.model import Finding, Severity
 from tfa_lint.report import DEFAULT_WIDTH, ReportOptions, priority
 from tfa_lint.rule import Rule
-from tfa_lint.score import Scorecard
+from tfa_lint.score import FactorScore, Scorecard
 
 _SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
 #: Findings of one rule in one file shown in full before the rest fold into one line.
@@ -32,6 +32,8 @@ FOLD_AFTER = 3
 LINES_NAMED = 12
 #: Columns a wrapped summary keeps however narrow the terminal: fewer would leave a word a line.
 MIN_TEXT_WIDTH = 30
+#: Shown instead of the not-checked list unless ``--verbose``.
+NOT_CHECKED_HINT = "--verbose lists, per factor, what is never checked statically."
 
 
 def wants_color(flag: bool | None, env: Mapping[str, str], isatty: bool, to_file: bool) -> bool:
@@ -83,6 +85,10 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
     overall = "n/a (no factor could be assessed)" if card.overall is None else f"{card.overall}/100"
     if result.scope is None:
         out.extend(_factor_table(card, style, options.width))
+        if options.verbose:
+            out.extend(_not_checked(card, style, options.width))
+        else:  # the same twelve lines on every run hid the findings; one line says where they are
+            out += [style(NOT_CHECKED_HINT, dim=True), ""]
         if result.projects:
             out.extend(_hanging_wrap("Judged as: ", _projects_text(result), options.width))
         out.append(style(f"Overall: {overall}", bold=True) + f" — {len(card.assessed)} of 12 factors assessed")
@@ -136,24 +142,29 @@ def _hanging_wrap(first: str, text: str, width: int, style_text: Callable[[str],
     return [first + style_text(lines[0]), *(" " * indent + style_text(line) for line in lines[1:])]
 
 
+def _label(card: Scorecard, factor: FactorScore) -> str:
+    """``   3 Config               ``: number and name, padded to the longest name."""
+    return f"  {factor.factor:>2} {factor.name:<{max(len(f.name) for f in card.factors)}}  "
+
+
 def _factor_table(card: Scorecard, style, width: int) -> list[str]:
     out = [style("Twelve-factor score", bold=True)]
-    name_width = max(len(f.name) for f in card.factors)
-
-    def dim(text: str) -> str:
-        return style(text, dim=True)
-
     for f in card.factors:
-        label = f"  {f.factor:>2} {f.name:<{name_width}}  "
         if f.score is None:  # the dash centred in the score's five columns, so summaries align
-            out.extend(_hanging_wrap(f"{label}{'—':^5}  ", f.summary, width, dim))
+            out.extend(_hanging_wrap(f"{_label(card, f)}{'—':^5}  ", f.summary, width,
+                                     lambda text: style(text, dim=True)))
         else:
             fg = "green" if f.score == 10 else "yellow" if f.score >= 5 else "red"
-            out.extend(_hanging_wrap(f"{label}{style(f'{f.score:>2}/10', fg=fg)}  ", f.summary, width))
+            score = style(f"{f.score:>2}/10", fg=fg)
+            out.extend(_hanging_wrap(f"{_label(card, f)}{score}  ", f.summary, width))
     out.append("")
-    out.append(style("Not checked statically (never scored):", bold=True))
+    return out
+
+
+def _not_checked(card: Scorecard, style, width: int) -> list[str]:
+    out = [style("Not checked statically (never scored):", bold=True)]
     for f in card.factors:
-        out.extend(_hanging_wrap(f"  {f.factor:>2} {f.name:<{name_width}}  ", f.not_checked, width, dim))
+        out.extend(_hanging_wrap(_label(card, f), f.not_checked, width, lambda text: style(text, dim=True)))
     out.append("")
     return out
 
