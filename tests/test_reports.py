@@ -128,6 +128,12 @@ def test_markdown_summary(bad_copy: Path) -> None:
     assert markdown.cell("a|b\nc <b>") == "a\\|b c &lt;b&gt;"
     # Inside a code span an entity would show literally (field trial: `requests==&lt;version&gt;`).
     assert markdown.cell("pin `requests==<version>` & `a|b`") == "pin `requests==<version>` &amp; `a\\|b`"
+    # What no static check can see: once, collapsed under the factor table, every factor's row.
+    assert out.count("Not checked statically") == 1
+    details = out[out.index("<details><summary>Not checked statically"):]
+    details = details[:details.index("</details>")]
+    assert len([row for row in details.splitlines() if row.startswith("| ") and row[2].isdigit()]) == 12
+    assert out.index("| 12 | Admin processes |") < out.index("<details><summary>Not checked") < out.index("### Findings")
 
 
 def test_several_reports_from_one_scan(bad_copy: Path, tmp_path: Path) -> None:
