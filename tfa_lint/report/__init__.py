@@ -24,7 +24,7 @@ class ReportOptions:
     sarif_category: str = "tfa-lint"
     #: The text report shows counts per rule (ruff's ``--statistics``) instead of each finding.
     statistics: bool = False
-    #: The text report also lists, per factor, what no static check can see (``Scorecard`` not_checked).
+    #: The text report also lists, per factor, what no static check can see (``FactorScore.not_checked``).
     verbose: bool = False
 
 
