@@ -9,6 +9,7 @@ import pytest
 
 from tfa_lint.config import Config
 from tfa_lint.engine import ScanResult, scan
+from tfa_lint.report import DEFAULT_WIDTH
 from tfa_lint.rule import Rule, load_rules
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +117,15 @@ def _every_rule_stable(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
 def _own_cache_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """The cache's HMAC key lives in the user's cache directory: never the developer's own."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _report_style_set_by_the_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """How a text report is coloured and wrapped is up to each test, never the developer's or
+    the CI runner's NO_COLOR, FORCE_COLOR or terminal width (``pytest -s`` on a narrow one)."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("COLUMNS", str(DEFAULT_WIDTH))
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:

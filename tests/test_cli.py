@@ -5,12 +5,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
+import click.testing
 import pytest
 from click.testing import CliRunner
 from conftest import REPO_ROOT
 
 from tfa_lint import __version__
 from tfa_lint.cli import cli
+from tfa_lint.model import FACTOR_NAMES
+from tfa_lint.report.text import wants_color
+from tfa_lint.score import NOT_CHECKED
 
 BAD = str(REPO_ROOT / "examples" / "bad-agent")
 CLEAN = str(REPO_ROOT / "examples" / "clean-agent")
@@ -72,8 +77,21 @@ def test_text_report_names_severity_and_scores() -> None:
     assert "agent/llm.py:3:26 TFA0301 error: Hardcoded OpenAI API key" in output
     assert " 3 Config                0/10  0 of 6 applicable checks pass; TFA0301 failed" in output
     assert "Overall: " in output and "— 12 of 12 factors assessed" in output
-    assert "Not checked statically (never scored):" in output
     assert "\x1b[" not in output
+
+
+def test_what_is_never_checked_statically_is_listed_with_verbose_only() -> None:
+    """The same twelve lines on every run pushed the findings off screen: one hint line instead."""
+    hint = "--verbose lists, per factor, what is never checked statically."
+    for layout in ((), ("--select", "TFA03"), ("--statistics",)):
+        output = run(BAD, "--no-color", *layout).output
+        assert "Not checked statically" not in output and output.splitlines().count(hint) == 1
+    for flag in ("--verbose", "-v"):
+        output = run(BAD, "--no-color", flag).output
+        assert output.count("Not checked statically (never scored):") == 1 and hint not in output
+        flat = " ".join(output.split())
+        assert all(f" {n:>2} {FACTOR_NAMES[n]} " in output and " ".join(text.split()) in flat
+                   for n, text in NOT_CHECKED.items())
 
 
 def test_rules_explain_version() -> None:
@@ -95,14 +113,21 @@ def test_python_dash_m(tmp_path: Path) -> None:
     assert json.loads(proc.stdout)["score"] == 100
 
 
-def test_text_report_puts_errors_first_and_folds_one_cause_repeated_in_a_file(tree) -> None:
+def _repeated_cause(tree) -> Path:
+    """One error, and one warning repeated seven times in one file (which the text report folds)."""
     requirements = "".join(f"package{i}>=1.0\n" for i in range(1, 8))
-    root = tree({"requirements.txt": requirements, "agent.py": (Path(BAD) / "agent" / "llm.py").read_text()})
+    return tree({"requirements.txt": requirements, "agent.py": (Path(BAD) / "agent" / "llm.py").read_text()})
+
+
+def test_text_report_puts_errors_first_and_folds_one_cause_repeated_in_a_file(tree) -> None:
+    root = _repeated_cause(tree)
     lines = run(str(root), "--no-color", "--no-cache", "--select", "TFA0202,TFA0301").output.splitlines()
     assert lines[0].startswith("agent.py:3:26 TFA0301 error: ")
     pins = [line for line in lines if " TFA0202 warning: " in line]
     assert [line.split()[0] for line in pins] == ["requirements.txt:1:1", "requirements.txt:2:1", "requirements.txt:3:1"]
     assert "  … and 4 more in requirements.txt (Requirement not pinned to an exact version): lines 4, 5, 6, 7" in lines
+    # The summary counts every finding by severity, the folded ones too.
+    assert lines[-2] == "8 findings (1 error, 7 warnings) in 2 files."
     doc = json.loads(run(str(root), "--no-cache", "--select", "TFA0202", "--format", "json").stdout)
     assert len(doc["findings"]) == 7  # machine-readable reports keep every finding
 
@@ -112,6 +137,61 @@ def test_statistics_counts_findings_per_rule(tree) -> None:
     output = run(str(root), "--no-color", "--no-cache", "--select", "TFA0202", "--statistics").output
     assert "     4  TFA0202  warning    2 files  Requirement not pinned to an exact version" in output
     assert "requirements.txt:1:1" not in output
+    assert "\n4 findings (4 warnings) in 2 files.\nFailed: " in output
+
+
+def test_colour_only_repeats_what_the_words_say(tree) -> None:
+    """Severity is never shown by colour alone (a colour-blind reader, a log that drops ANSI):
+    the coloured report, unstyled, is the plain one, whose lines name each severity."""
+    root = _repeated_cause(tree)
+    for layout in ((), ("--statistics",)):
+        args = [str(root), "--no-cache", "--select", "TFA0202,TFA0301", *layout]
+        coloured = CliRunner().invoke(cli, [*args, "--color"], color=True, catch_exceptions=False).output
+        assert "\x1b[" in coloured
+        assert click.unstyle(coloured) == run(*args, "--no-color").output
+
+
+@pytest.mark.parametrize(("flag", "env", "isatty", "to_file", "coloured"), [
+    (None, {}, True, False, True),  # a terminal
+    (None, {}, False, False, False),  # a pipe
+    (None, {"NO_COLOR": "1"}, True, False, False),
+    (None, {"NO_COLOR": ""}, True, False, True),  # empty is unset (no-color.org)
+    (None, {"FORCE_COLOR": "1"}, False, False, True),
+    (None, {"FORCE_COLOR": "0"}, False, False, False),
+    (None, {"FORCE_COLOR": ""}, False, False, False),
+    (None, {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False, False, False),
+    (None, {"FORCE_COLOR": "1"}, True, True, False),  # a report file is plain unless --color
+    (True, {"NO_COLOR": "1"}, False, True, True),
+    (False, {"FORCE_COLOR": "1"}, True, False, False),
+])
+def test_colour_follows_the_flag_then_no_color_then_force_color_then_the_terminal(
+        flag: bool | None, env: dict[str, str], isatty: bool, to_file: bool, coloured: bool) -> None:
+    assert wants_color(flag, env, isatty=isatty, to_file=to_file) is coloured
+
+
+def test_no_color_turns_colour_off_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CliRunner's streams say they are no terminal, and with color=True it keeps every style.
+    monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    terminal = CliRunner().invoke(cli, [BAD], color=True)
+    assert "\x1b[" in terminal.stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in CliRunner().invoke(cli, [BAD], color=True).stdout
+
+
+def test_force_color_colours_a_pipe_and_loses_to_no_color(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # CliRunner without color=True is a pipe: click strips the styles of anything it echoes
+    # unless the echo says the text is meant to be coloured.
+    assert "\x1b[" not in run(BAD).output
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b[" in run(BAD).output
+    assert "\x1b[" not in run(BAD, "--no-color").output
+    report = tmp_path / "report.txt"
+    run(BAD, "--format", f"text:{report}", "--format", "json")
+    assert "\x1b[" not in report.read_text()  # a file only with --color
+    run(BAD, "--format", f"text:{report}", "--format", "json", "--color")
+    assert "\x1b[" in report.read_text()
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in run(BAD).output
 
 
 def test_top_level_help_shows_the_scan_options_and_the_other_commands() -> None:

@@ -1,5 +1,5 @@
 """The CI formats: SARIF for code scanning, GitHub annotations, the Markdown job summary,
-and several reports from one scan, written all-or-nothing."""
+and several reports from one scan, written all-or-nothing; the text report's layout."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import os
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
-from conftest import REPO_ROOT, assert_valid_sarif
+from conftest import REPO_ROOT, assert_valid_sarif, scan_tree
 
 from tfa_lint.cli import cli
-from tfa_lint.report import github, markdown
+from tfa_lint.report import ReportOptions, github, markdown, text
 from tfa_lint.rule import load_rules
+from tfa_lint.score import score
 
 BAD = REPO_ROOT / "examples" / "bad-agent"
 CLEAN = REPO_ROOT / "examples" / "clean-agent"
@@ -127,6 +129,12 @@ def test_markdown_summary(bad_copy: Path) -> None:
     assert markdown.cell("a|b\nc <b>") == "a\\|b c &lt;b&gt;"
     # Inside a code span an entity would show literally (field trial: `requests==&lt;version&gt;`).
     assert markdown.cell("pin `requests==<version>` & `a|b`") == "pin `requests==<version>` &amp; `a\\|b`"
+    # What no static check can see: once, collapsed under the factor table, every factor's row.
+    assert out.count("Not checked statically") == 1
+    details = out[out.index("<details><summary>Not checked statically"):]
+    details = details[:details.index("</details>")]
+    assert len([row for row in details.splitlines() if row.startswith("| ") and row[2].isdigit()]) == 12
+    assert out.index("| 12 | Admin processes |") < out.index("<details><summary>Not checked") < out.index("### Findings")
 
 
 def test_several_reports_from_one_scan(bad_copy: Path, tmp_path: Path) -> None:
@@ -208,3 +216,39 @@ def test_paths_are_relative_to_the_checkout_when_a_subdirectory_is_the_root(tree
     # The text and JSON reports stay relative to the project root.
     doc = json.loads(run(root / "services" / "agent", "--select", "TFA0301", "--format", "json").stdout)
     assert doc["findings"][0]["path"] == "app.py"
+
+
+def _sentences(report: str) -> list[str]:
+    """The text report from the factor table's heading to the overall score, without style codes."""
+    lines = click.unstyle(report).splitlines()
+    return lines[lines.index("Twelve-factor score"):next(i for i, line in enumerate(lines) if line.startswith("Overall:"))]
+
+
+@pytest.mark.parametrize("width", [100, 64])
+@pytest.mark.parametrize("selection", ["", "TFA03"])  # every factor scored; most n/a
+def test_the_factor_table_wraps_to_the_width_under_its_summary_column(bad_copy: Path, width: int,
+                                                                       selection: str) -> None:
+    result = scan_tree(bad_copy, [r for r in load_rules().values() if r.id.startswith(selection)])
+    card = score(result)
+    plain = text.render(result, card, ReportOptions(width=width, verbose=True))
+    assert "Not checked statically (never scored):" in plain  # which wraps too
+    assert max(len(line) for line in _sentences(plain)) <= width
+    table = _sentences(plain)[1:_sentences(plain).index("")]
+    # Every summary, n/a ones too, starts in one column, and so do its further lines.
+    column = table[0].index(card.factors[0].summary[:20])
+    assert len(table) >= 12 and all(line[column - 1] == " " != line[column] for line in table)
+    assert all(line[:column].isspace() for line in table if not line[:5].strip().isdigit())
+    # No word is cut: each summary reads whole once the line breaks are undone.
+    flat = " ".join(" ".join(table).split())
+    assert all(" ".join(f.summary.split()) in flat for f in card.factors)
+    # Style codes take no columns: the coloured report wraps where the plain one does.
+    assert click.unstyle(text.render(result, card, ReportOptions(width=width, verbose=True, color=True))) == plain
+
+
+def test_the_text_report_wraps_to_the_terminal_and_a_file_to_the_default_width(
+        bad_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    report = tmp_path / "report.txt"
+    stdout = run(bad_copy, "--no-color", "--format", "text", "--format", f"text:{report}").output
+    assert max(len(line) for line in _sentences(stdout)) <= 80
+    assert 80 < max(len(line) for line in _sentences(report.read_text())) <= 100

@@ -44,6 +44,7 @@ from tfa_lint.progress import ProgressLine
 from tfa_lint.project import Marker, Project, ProjectError, project_for
 from tfa_lint.redact import redact_known_keys
 from tfa_lint.report import FORMATS, ReportOptions, renderers
+from tfa_lint.report.text import report_width, wants_color
 from tfa_lint.rule import FieldPrecision, RepoRule, RuleError, RuleSet, load_rules
 from tfa_lint.rules import RETIRED
 from tfa_lint.score import score
@@ -144,14 +145,18 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
               help="Text report: count findings per rule, most first, instead of listing each one.")
 @click.option("--quiet", "-q", is_flag=True,
               help="Text report: the findings and why the run failed, nothing else; no warnings on stderr.")
-@click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal).")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Text report: also list, per factor, what is never checked statically (never scored).")
+@click.option("--color/--no-color", default=None,
+              help="Colour the text report [default: on a terminal, unless NO_COLOR is set; FORCE_COLOR "
+                   "colours it through a pipe; a report written to a file only with --color].")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], output: Path | None,
           output_sarif: Path | None, sarif_category: str, baseline: Path | None, write_baseline: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None, fail_under: int | None,
           fail_on: str | None, fail_on_stale: bool | None, exit_zero: bool, root: Path | None,
           config_file: Path | None, jobs: int, no_cache: bool, cache_dir: Path | None, statistics: bool,
-          quiet: bool, color: bool | None, debug: bool) -> None:
+          quiet: bool, verbose: bool, color: bool | None, debug: bool) -> None:
     """Score an LLM-agent repository against the twelve factors, and say what to change.
 
     Scans the project PATHS belong to (default: the current directory's) and reports on
@@ -165,8 +170,8 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
                            baseline, write_baseline, jobs or available_cores(),
                            None if no_cache else (cache_dir or True), quiet)
         code = _check(list(paths) or [Path(".")], targets, options,
-                      ReportOptions(color=bool(color), sarif_category=sarif_category, statistics=statistics,
-                                    quiet=quiet), color is None)
+                      ReportOptions(sarif_category=sarif_category, statistics=statistics, quiet=quiet,
+                                    verbose=verbose), color)
     except click.UsageError:
         raise
     except KeyboardInterrupt:
@@ -300,7 +305,7 @@ def _configure(paths: list[Path], opts: _Options, known: list[str]) -> tuple[Pro
 
 
 def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Options,
-           report_options: ReportOptions, auto_color: bool) -> int:
+           report_options: ReportOptions, color_flag: bool | None) -> int:
     registry = load_rules()
     known = list(registry)
     project, config = _configure(paths, opts, known)
@@ -324,12 +329,13 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
     # Render every report before writing any, so a failure leaves no report half-done.
     render = renderers()
     reports = []
+    stdout_color = False
     for name, path in targets:
-        color = report_options.color
-        if auto_color:
-            color = path is None and sys.stdout.isatty()
-        options = replace(report_options, color=color and name == "text", failures=failures,
-                          exit_zero=opts.exit_zero)
+        color = name == "text" and wants_color(color_flag, os.environ, isatty=sys.stdout.isatty(),
+                                               to_file=path is not None)
+        stdout_color = stdout_color or (color and path is None)
+        options = replace(report_options, color=color, width=report_width(to_file=path is not None),
+                          failures=failures, exit_zero=opts.exit_zero)
         reports.append((_safe_output(render[name](result, card, options)), path))
     if opts.write_baseline is not None:
         recorded = [f for f in [*result.findings, *result.baselined] if f.rule != StaleBaselineEntry.id]
@@ -337,8 +343,8 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
         reports.append((_safe_output(baseline_file(recorded, fingerprints)), opts.write_baseline))
     write_atomically([(path, text) for text, path in reports if path is not None])
     for text, path in reports:
-        if path is None:
-            click.echo(text, nl=False)
+        if path is None:  # click strips styles from a pipe unless told the report is coloured
+            click.echo(text, nl=False, color=stdout_color)
     crashed = [d for d in result.diagnostics if d.internal]
     if crashed:
         click.echo(f"tfa-lint: {len(crashed)} internal error(s): a rule crashed; the report lists where "

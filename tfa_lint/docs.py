@@ -38,7 +38,8 @@ def rules_markdown(registry: Mapping[str, type[Rule]]) -> str:
     if RETIRED:
         out += ["", "Retired ids, never reused: " + "; ".join(f"{i} ({why})" for i, why in RETIRED.items()) + "."]
     out += ["", "## Not checked statically", "",
-            "What each factor asks that no file can show; listed in every report, never scored.", ""]
+            "What each factor asks that no file can show; never scored. The JSON report gives it per factor "
+            "(`not_checked`), the Markdown summary in a collapsed block, the text report with `--verbose`.", ""]
     out += [f"- **{n} {FACTOR_NAMES[n]}**: {text}" for n, text in NOT_CHECKED.items()]
     for rule in rules:
         # An explicit anchor: the links above and SARIF's helpUri point at it.

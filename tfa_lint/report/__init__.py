@@ -11,9 +11,15 @@ from tfa_lint.rule import Rule
 from tfa_lint.score import Scorecard
 
 
+#: Columns of a text report with no terminal to measure: a pipe with no ``COLUMNS``, or a file.
+DEFAULT_WIDTH = 100
+
+
 @dataclass(frozen=True)
 class ReportOptions:
     color: bool = False
+    #: Columns the text report's own sentences (the factor table) wrap to; finding lines never wrap.
+    width: int = DEFAULT_WIDTH
     #: SARIF ``automationDetails.id`` category: distinct per analysis of the same commit.
     sarif_category: str = "tfa-lint"
     #: The text report shows counts per rule (ruff's ``--statistics``) instead of each finding.
@@ -24,6 +30,8 @@ class ReportOptions:
     failures: tuple[str, ...] = ()
     #: ``--exit-zero``: the run exits 0 whatever the failures.
     exit_zero: bool = False
+    #: The text report also lists, per factor, what no static check can see (``FactorScore.not_checked``).
+    verbose: bool = False
 
 
 def priority(rules: dict[str, type[Rule]]) -> Callable[[Finding], tuple]:

@@ -1,5 +1,6 @@
 """A Markdown job summary for ``$GITHUB_STEP_SUMMARY`` (or a merge-request note): the overall
-score, the factor table, and the most severe findings with links to their rule docs.
+score, the factor table with what is never checked statically (collapsed), and the most severe
+findings with links to their rule docs.
 
 GitHub caps a step summary at 1 MiB, so the findings table stops at ``TOP_FINDINGS`` rows and
 says how many more there are; the full list belongs in SARIF or JSON.
@@ -52,6 +53,11 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
     for f in card.factors:
         score = "n/a" if f.score is None else f"{f.score}/10"
         out.append(f"| {f.factor} | {cell(f.name)} | {score} | {cell(f.summary)} |")
+    # Collapsed: the same twelve rows every run, read once, not scrolled past on each summary.
+    out += ["", "<details><summary>Not checked statically (never scored)</summary>", "",
+            "| # | Factor | What no file in the repository can show |", "|---:|---|---|"]
+    out += [f"| {f.factor} | {cell(f.name)} | {cell(f.not_checked)} |" for f in card.factors]
+    out += ["", "</details>"]
 
     if result.findings:
         ordered = sorted(result.findings, key=priority(rules))

@@ -3,11 +3,18 @@
 Findings are ordered by what to fix first (:func:`tfa_lint.report.priority`): errors, security
 first, then warnings and notes. One cause repeated in one file (fifteen unpinned requirements)
 shows its first ``FOLD_AFTER`` findings, then one line naming the lines of the rest; the JSON,
-SARIF and GitHub reports keep every finding. ``--statistics`` shows a count per rule instead."""
+SARIF and GitHub reports keep every finding. ``--statistics`` shows a count per rule instead.
+
+The factor table, what the repository was judged to be and the count of findings outside the
+named paths wrap to ``ReportOptions.width``, further lines indented under where the text began.
+Finding lines never wrap: one finding, one line, as editors and grep expect ``path:line:col``."""
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from collections import Counter
+from collections.abc import Callable, Mapping
 from itertools import groupby
 
 import click
@@ -15,15 +22,41 @@ import click
 from tfa_lint.engine import ScanResult
 from tfa_lint.gate import failure_line
 from tfa_lint.model import Finding, Severity
-from tfa_lint.report import ReportOptions, priority
+from tfa_lint.report import DEFAULT_WIDTH, ReportOptions, priority
 from tfa_lint.rule import Rule
-from tfa_lint.score import Scorecard
+from tfa_lint.score import FactorScore, Scorecard
 
 _SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
 #: Findings of one rule in one file shown in full before the rest fold into one line.
 FOLD_AFTER = 3
 #: Line numbers a folded line names before it says how many more.
 LINES_NAMED = 12
+#: Columns a wrapped summary keeps however narrow the terminal: fewer would leave a word a line.
+MIN_TEXT_WIDTH = 30
+#: Shown instead of the not-checked list unless ``--verbose``.
+NOT_CHECKED_HINT = "--verbose lists, per factor, what is never checked statically."
+
+
+def wants_color(flag: bool | None, env: Mapping[str, str], isatty: bool, to_file: bool) -> bool:
+    """Whether the text report is coloured. ``--color``/``--no-color`` decide when given. Else a
+    report written to a file is plain; ``NO_COLOR`` set to anything but "" turns colour off
+    (no-color.org); ``FORCE_COLOR`` set to anything but "" or "0" turns it on even through a pipe
+    (``| less -R``, CI logs that render ANSI); and without either, colour goes to a terminal only."""
+    if flag is not None:
+        return flag
+    if to_file or env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return isatty
+
+
+def report_width(to_file: bool) -> int:
+    """Columns to wrap to: the terminal's, or ``COLUMNS`` when set; ``DEFAULT_WIDTH`` on a pipe
+    without ``COLUMNS`` and for a report written to a file, which no terminal shows as it is."""
+    if to_file:
+        return DEFAULT_WIDTH
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
 
 
 def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
@@ -54,18 +87,24 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
 
     overall = "n/a (no factor could be assessed)" if card.overall is None else f"{card.overall}/100"
     if result.scope is None:
-        out.extend(_factor_table(card, style))
+        out.extend(_factor_table(card, style, options.width))
+        if options.verbose:
+            out.extend(_not_checked(card, style, options.width))
+        else:  # the same twelve lines on every run hid the findings; one line says where they are
+            out += [style(NOT_CHECKED_HINT, dim=True), ""]
         if result.projects:
-            out.append(_projects_line(result))
+            out.extend(_hanging_wrap("Judged as: ", _projects_text(result), options.width))
         out.append(style(f"Overall: {overall}", bold=True) + f" — {len(card.assessed)} of 12 factors assessed")
     else:
         # Paths were named (pre-commit passes the staged files): the findings are about them,
         # the score is about the whole repository, so only its total is shown.
-        out.append(style(f"Overall: {overall}", bold=True) + " for the whole repository "
-                   "(run `tfa-lint` with no paths for the factor table)")
+        whole = f"`tfa-lint {result.root}`"
+        out.append(style(f"Overall: {overall}", bold=True) + f" for the whole project (run {whole} "
+                   "for the factor table)")
         if result.unreported:
-            out.append(f"{len(result.unreported)} more finding(s) in files outside the given paths are not "
-                       "shown: run `tfa-lint` with no paths (or the tfa-lint-repo hook) to see them.")
+            hidden = (f"{len(result.unreported)} more finding(s) in files outside the given paths are not "
+                      f"shown: run {whole} (or the tfa-lint-repo hook) to see them.")
+            out.extend(_hanging_wrap("", hidden, options.width))
 
     counts = {s: 0 for s in Severity}
     for f in result.findings:
@@ -94,29 +133,50 @@ def _failed(options: ReportOptions, style) -> list[str]:
     return [style(failure_line(options.failures, exit_zero=options.exit_zero).capitalize(), fg="red", bold=True)]
 
 
-def _projects_line(result: ScanResult) -> str:
+def _projects_text(result: ScanResult) -> str:
     """What the repository was judged to be: one project with its evidence, or counts."""
     if len(result.projects) == 1:
         p = result.projects[0]
-        return f"Judged as: {p.kind} — {p.evidence}"
+        return f"{p.kind} — {p.evidence}"
     counts = Counter(p.kind for p in result.projects)
     kinds = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(counts.items()))
-    return f"Judged as: {len(result.projects)} projects ({kinds}; see the JSON report's `projects`)"
+    return f"{len(result.projects)} projects ({kinds}; see the JSON report's `projects`)"
 
 
-def _factor_table(card: Scorecard, style) -> list[str]:
+def _hanging_wrap(first: str, text: str, width: int, style_text: Callable[[str], str] = str) -> list[str]:
+    """``first``, then ``text`` wrapped to ``width`` with its further lines indented to where it
+    began. Only visible characters count: ``first`` may hold style codes, and ``style_text`` is
+    applied after wrapping. Words are never cut: a path wider than the column overflows rather
+    than becoming two halves that neither copy nor click."""
+    indent = len(click.unstyle(first))
+    lines = textwrap.wrap(text, max(width - indent, MIN_TEXT_WIDTH),
+                          break_long_words=False, break_on_hyphens=False) or [""]
+    return [first + style_text(lines[0]), *(" " * indent + style_text(line) for line in lines[1:])]
+
+
+def _label(card: Scorecard, factor: FactorScore) -> str:
+    """``   3 Config               ``: number and name, padded to the longest name."""
+    return f"  {factor.factor:>2} {factor.name:<{max(len(f.name) for f in card.factors)}}  "
+
+
+def _factor_table(card: Scorecard, style, width: int) -> list[str]:
     out = [style("Twelve-factor score", bold=True)]
-    width = max(len(f.name) for f in card.factors)
     for f in card.factors:
-        label = f"{f.factor:>2} {f.name:<{width}}"
-        if f.score is None:
-            out.append(f"  {label}    —   {style(f.summary, dim=True)}")
+        if f.score is None:  # the dash centred in the score's five columns, so summaries align
+            out.extend(_hanging_wrap(f"{_label(card, f)}{'—':^5}  ", f.summary, width,
+                                     lambda text: style(text, dim=True)))
         else:
             fg = "green" if f.score == 10 else "yellow" if f.score >= 5 else "red"
-            out.append(f"  {label}  {style(f'{f.score:>2}/10', fg=fg)}  {f.summary}")
+            score = style(f"{f.score:>2}/10", fg=fg)
+            out.extend(_hanging_wrap(f"{_label(card, f)}{score}  ", f.summary, width))
     out.append("")
-    out.append(style("Not checked statically (never scored):", bold=True))
-    out.extend(f"  {f.factor:>2} {f.name:<{width}}  {style(f.not_checked, dim=True)}" for f in card.factors)
+    return out
+
+
+def _not_checked(card: Scorecard, style, width: int) -> list[str]:
+    out = [style("Not checked statically (never scored):", bold=True)]
+    for f in card.factors:
+        out.extend(_hanging_wrap(_label(card, f), f.not_checked, width, lambda text: style(text, dim=True)))
     out.append("")
     return out
 
