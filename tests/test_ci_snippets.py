@@ -177,6 +177,33 @@ def test_the_readme_pre_commit_config_names_real_hooks() -> None:
     # Installing and running the hook itself: tests/test_pre_commit.py.
 
 
+#: Images and runners that come with git. GitHub's hosted runners carry it; of the official
+#: Python images only the full (Debian) ones do, not -slim or -alpine.
+_RUNNER_WITH_GIT = re.compile(r"(ubuntu|macos|windows)-")
+_IMAGE_WITH_GIT = re.compile(r"python:[\d.]+(-(bookworm|trixie))?")
+_GIT_INSTALL = re.compile(r"\b(apt-get install|apk add)\b.*\bgit\b")
+
+
+def _jobs() -> list[tuple[str, bool, list[str]]]:
+    """(snippet, whether its machine has git, its commands in order) of every CI job in the README."""
+    jobs = []
+    for job in yaml.safe_load(SNIPPETS["github-pip"])["jobs"].values():
+        jobs.append(("github-pip", bool(_RUNNER_WITH_GIT.match(job["runs-on"])),
+                     [s["run"] for s in job["steps"] if "run" in s]))
+    for job in yaml.safe_load(SNIPPETS["gitlab"]).values():
+        jobs.append(("gitlab", bool(_IMAGE_WITH_GIT.fullmatch(job["image"])),
+                     [*job.get("before_script", []), *job["script"]]))
+    return jobs
+
+
+def test_every_job_that_pip_installs_from_git_has_git() -> None:
+    # pip clones a `git+` URL with the git command: python:3.12-slim has none, and the job failed.
+    for name, has_git, commands in _jobs():
+        for i, command in enumerate(commands):
+            if "pip install" in command and "git+" in command:
+                assert has_git or any(_GIT_INSTALL.search(c) for c in commands[:i]), (name, command)
+
+
 @pytest.mark.parametrize("name", ["github-pip", "gitlab"])
 def test_snippet_commands_fail_the_job_on_a_bad_repository(name: str, tmp_path: Path) -> None:
     doc = yaml.safe_load(SNIPPETS[name])
