@@ -16,14 +16,16 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, assert_valid_sarif
 
-from tfa_lint import HOMEPAGE, __version__
+from tfa_lint import HOMEPAGE
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 ACTION = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))
 HOOKS = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 SNIPPETS = {m[1]: m[2] for m in re.finditer(r"<!-- snippet: (\S+) -->\n```yaml\n(.*?)```", README, re.DOTALL)}
-INSTALL = f'pip install "tfa-lint @ git+{HOMEPAGE}@v{__version__}"'
-ACTION_REF = f"{HOMEPAGE.removeprefix('https://github.com/')}@v{__version__}"
+#: No release is tagged, so the snippets pin a commit, shown as this placeholder.
+PIN = "<commit-sha>"
+INSTALL = f'pip install "tfa-lint @ git+{HOMEPAGE}@{PIN}"'
+ACTION_REF = f"{HOMEPAGE.removeprefix('https://github.com/')}@{PIN}"
 BIN = str(Path(sys.executable).parent)
 
 
@@ -172,9 +174,19 @@ def test_the_readme_gitlab_job_runs(tmp_path: Path) -> None:
 
 def test_the_readme_pre_commit_config_names_real_hooks() -> None:
     (entry,) = yaml.safe_load(SNIPPETS["pre-commit"])["repos"]
-    assert entry["repo"] == HOMEPAGE and entry["rev"] == f"v{__version__}"
+    assert entry["repo"] == HOMEPAGE and entry["rev"] == PIN
     assert {h["id"] for h in entry["hooks"]} <= {h["id"] for h in HOOKS}
     # Installing and running the hook itself: tests/test_pre_commit.py.
+
+
+def test_the_readme_pins_this_project_by_commit_never_by_a_tag() -> None:
+    # The snippets named v0.1.0, a tag that does not exist. A test cannot ask GitHub which
+    # tags do (no network, and a CI clone may have no tags), so every reference to this
+    # project (action, pip URL, pre-commit rev) must be the one placeholder, explained.
+    project = HOMEPAGE.removeprefix("https://github.com/")
+    refs = re.findall(rf"{re.escape(project)}@([^\s\"']+)", README) + re.findall(r"^\s*rev: (\S+)", README, re.M)
+    assert len(refs) == 4 and set(refs) == {PIN}, refs
+    assert f"git ls-remote {HOMEPAGE}" in README
 
 
 #: Images and runners that come with git. GitHub's hosted runners carry it; of the official
