@@ -42,8 +42,11 @@ def _repo(tmp_path: Path, example: str) -> Path:
     return repo
 
 
-def _bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **env, "PATH": BIN + os.pathsep + os.environ.get("PATH", "")}
+def _bash(script: str, cwd: Path, env: dict[str, str], *, tfa_lint_on_path: bool = True) -> subprocess.CompletedProcess:
+    """Run a CI script. The action's steps run with tfa-lint off PATH, as on a runner: they
+    must call the one in the action's own virtualenv."""
+    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p != BIN]
+    full_env = {**os.environ, **env, "PATH": os.pathsep.join([BIN, *path] if tfa_lint_on_path else path)}
     return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, env=full_env, capture_output=True, text=True,
                           check=False)
 
@@ -63,10 +66,11 @@ def _step(name: str) -> dict:
     return next(s for s in ACTION["runs"]["steps"] if s.get("name") == name)
 
 
-def _resolve(value: str, inputs: dict[str, str], outputs: dict[str, str]) -> str:
-    """The two expressions the action's env uses: inputs and the scan step's outputs."""
+def _resolve(value: str, inputs: dict[str, str], steps: dict[str, dict[str, str]]) -> str:
+    """The expressions the action's env uses: inputs and earlier steps' outputs."""
     value = re.sub(r"\$\{\{ inputs\.([\w-]+) \}\}", lambda m: inputs[m[1]], value)
-    return re.sub(r"\$\{\{ steps\.scan\.outputs\.([\w-]+) \}\}", lambda m: outputs.get(m[1], ""), value)
+    return re.sub(r"\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}",
+                  lambda m: steps.get(m[1], {}).get(m[2], ""), value)
 
 
 def run_action(repo: Path, tmp_path: Path, given: dict) -> tuple[subprocess.CompletedProcess, dict, str, int]:
@@ -74,13 +78,15 @@ def run_action(repo: Path, tmp_path: Path, given: dict) -> tuple[subprocess.Comp
     inputs = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
     inputs.update({k: str(v) for k, v in given.items()})
     runner = _runner_files(tmp_path)
+    # The install step's virtualenv is this test's own: building another needs the network.
+    steps = {"install": {"bin": BIN}}
     scan = _step("Run tfa-lint")
-    env = {k: _resolve(v, inputs, {}) for k, v in scan["env"].items()}
-    proc = _bash(scan["run"], repo, {**env, **runner})
+    env = {k: _resolve(v, inputs, steps) for k, v in scan["env"].items()}
+    proc = _bash(scan["run"], repo, {**env, **runner}, tfa_lint_on_path=False)
     outputs = dict(line.split("=", 1) for line in Path(runner["GITHUB_OUTPUT"]).read_text().splitlines())
     gate = _step("Gate on tfa-lint's exit code")
-    gate_env = {k: _resolve(v, inputs, outputs) for k, v in gate["env"].items()}
-    gate_exit = _bash(gate["run"], repo, gate_env).returncode
+    gate_env = {k: _resolve(v, inputs, {**steps, "scan": outputs}) for k, v in gate["env"].items()}
+    gate_exit = _bash(gate["run"], repo, gate_env, tfa_lint_on_path=False).returncode
     return proc, outputs, Path(runner["GITHUB_STEP_SUMMARY"]).read_text(), gate_exit
 
 
@@ -93,6 +99,29 @@ def test_action_installs_itself_and_uploads_what_it_scanned() -> None:
     assert "always()" in upload["if"] and "always()" in _step("Gate on tfa-lint's exit code")["if"]
     for output in ACTION["outputs"].values():
         assert output["value"].startswith("${{ steps.scan.outputs.")
+
+
+def test_action_leaves_the_jobs_python_and_path_alone() -> None:
+    # actions/setup-python changed the calling job's python and PATH for every later step;
+    # the action now runs tfa-lint from a virtualenv of its own, found by its path.
+    steps = ACTION["runs"]["steps"]
+    assert not [s for s in steps if "setup-python" in s.get("uses", "")]
+    assert not [s for s in steps if re.search(r"GITHUB_(PATH|ENV)\b", s.get("run", ""))]
+    install = _step("Install tfa-lint")
+    assert install["env"] == {"TFA_PYTHON": "${{ inputs.python }}"}
+    assert 'venv="${RUNNER_TEMP:-/tmp}/tfa-lint-venv"' in install["run"]
+    assert '"$TFA_PYTHON" -m venv "$venv"' in install["run"]
+    assert '"$venv/bin/python" -m pip install' in install["run"] and 'bin=$venv/bin' in install["run"]
+    assert _step("Run tfa-lint")["env"]["TFA_BIN"] == "${{ steps.install.outputs.bin }}"
+    # Running it with tfa-lint off PATH (run_action, below) shows that it calls only its own.
+
+
+def test_the_readme_lists_the_actions_inputs_and_outputs() -> None:
+    described = re.search(r"Inputs:\s(.*?);\soutputs:\s(.*?)\.\n", README, re.DOTALL)
+    assert described, "the README's sentence listing the action's inputs and outputs"
+    # Each name in backticks, leaving out the remarks in brackets.
+    inputs, outputs = (re.findall(r"`([\w-]+)`", re.sub(r"\([^)]*\)", "", part)) for part in described.groups())
+    assert inputs == list(ACTION["inputs"]) and outputs == list(ACTION["outputs"])
 
 
 def test_action_on_a_repository_with_findings(tmp_path: Path) -> None:
