@@ -163,6 +163,15 @@ def test_the_readme_action_snippet_runs(tmp_path: Path) -> None:
     assert outputs["exit-code"] == "1" and gate == 1
 
 
+def test_action_imports_nothing_from_the_scanned_repository(tmp_path: Path) -> None:
+    # The step reading the score ran `python -c` in the checkout, whose json.py came first.
+    repo = _repo(tmp_path, "clean-agent")
+    marker = tmp_path / "json.py-ran"
+    (repo / "json.py").write_text(f"open({str(marker)!r}, 'w').close()\nloads = load = None\n")
+    _, outputs, _, _ = run_action(repo, tmp_path, {"upload-sarif": "false"})
+    assert not marker.exists() and outputs["score"].isdigit()
+
+
 def test_action_reports_a_configuration_error_and_fails(tmp_path: Path) -> None:
     repo = _repo(tmp_path, "clean-agent")
     proc, outputs, _, gate = run_action(repo, tmp_path, {"baseline": "missing.json", "upload-sarif": "false"})
