@@ -66,14 +66,22 @@ def _step(name: str) -> dict:
     return next(s for s in ACTION["runs"]["steps"] if s.get("name") == name)
 
 
-def _resolve(value: str, inputs: dict[str, str], steps: dict[str, dict[str, str]]) -> str:
-    """The expressions the action's env uses: inputs and earlier steps' outputs."""
+#: When the job runs for a pull request from a fork, whose token may not write security events.
+FORK_PR = "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name != github.repository"
+
+
+def _resolve(value: str, inputs: dict[str, str], steps: dict[str, dict[str, str]], fork_pr: bool = False) -> str:
+    """The expressions the action's env uses: inputs, earlier steps' outputs, FORK_PR."""
     value = re.sub(r"\$\{\{ inputs\.([\w-]+) \}\}", lambda m: inputs[m[1]], value)
-    return re.sub(r"\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}",
-                  lambda m: steps.get(m[1], {}).get(m[2], ""), value)
+    value = re.sub(r"\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}",
+                   lambda m: steps.get(m[1], {}).get(m[2], ""), value)
+    value = value.replace(f"${{{{ {FORK_PR} }}}}", str(fork_pr).lower())
+    assert "${{" not in value, f"an expression this test cannot evaluate: {value}"
+    return value
 
 
-def run_action(repo: Path, tmp_path: Path, given: dict) -> tuple[subprocess.CompletedProcess, dict, str, int]:
+def run_action(repo: Path, tmp_path: Path, given: dict,
+               fork_pr: bool = False) -> tuple[subprocess.CompletedProcess, dict, str, int]:
     """Run the action's scan and gate steps; return (scan process, outputs, summary, gate exit)."""
     inputs = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
     inputs.update({k: str(v) for k, v in given.items()})
@@ -81,7 +89,7 @@ def run_action(repo: Path, tmp_path: Path, given: dict) -> tuple[subprocess.Comp
     # The install step's virtualenv is this test's own: building another needs the network.
     steps = {"install": {"bin": BIN}}
     scan = _step("Run tfa-lint")
-    env = {k: _resolve(v, inputs, steps) for k, v in scan["env"].items()}
+    env = {k: _resolve(v, inputs, steps, fork_pr) for k, v in scan["env"].items()}
     proc = _bash(scan["run"], repo, {**env, **runner}, tfa_lint_on_path=False)
     outputs = dict(line.split("=", 1) for line in Path(runner["GITHUB_OUTPUT"]).read_text().splitlines())
     gate = _step("Gate on tfa-lint's exit code")
@@ -96,7 +104,10 @@ def test_action_installs_itself_and_uploads_what_it_scanned() -> None:
     upload = _step("Upload SARIF to code scanning")
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
     assert upload["with"] == {"sarif_file": "${{ steps.scan.outputs.sarif-file }}", "category": "${{ inputs.category }}"}
-    assert "always()" in upload["if"] and "always()" in _step("Gate on tfa-lint's exit code")["if"]
+    # The scan step decides, from the input and the event (test_action_skips_the_upload_…).
+    assert upload["if"] == "always() && steps.scan.outputs.upload-sarif == 'true'"
+    assert _step("Run tfa-lint")["env"]["TFA_FORK_PR"] == f"${{{{ {FORK_PR} }}}}"
+    assert "always()" in _step("Gate on tfa-lint's exit code")["if"]
     for output in ACTION["outputs"].values():
         assert output["value"].startswith("${{ steps.scan.outputs.")
 
@@ -163,6 +174,23 @@ def test_the_readme_action_snippet_runs(tmp_path: Path) -> None:
     assert outputs["exit-code"] == "1" and gate == 1
 
 
+@pytest.mark.parametrize(("upload_input", "fork_pr", "uploads"), [
+    ("true", False, "true"), ("true", True, "false"), ("false", True, "false")])
+def test_action_skips_the_upload_on_a_pull_request_from_a_fork(upload_input: str, fork_pr: bool, uploads: str,
+                                                                tmp_path: Path) -> None:
+    # Code scanning refuses a fork's upload (no security-events write), which failed the job.
+    repo = _repo(tmp_path, "bad-agent")
+    proc, outputs, summary, gate = run_action(repo, tmp_path, {"upload-sarif": upload_input}, fork_pr=fork_pr)
+    assert outputs["upload-sarif"] == uploads and Path(outputs["sarif-file"]).is_file()
+    notices = [line for line in proc.stdout.splitlines() if line.startswith("::notice title=tfa-lint::SARIF not")]
+    assert len(notices) == (upload_input == "true" and fork_pr)
+    if notices:  # said outside the fenced text report, where the runner reads commands
+        fence_end = re.search(r"^::tfa-lint-\d+::$", proc.stdout, re.M)
+        assert fence_end and proc.stdout.index(notices[0]) > fence_end.start()
+    # The findings are still shown: annotations, summary, and the gate fails the job.
+    assert "::error file=" in proc.stdout and summary.startswith("## tfa-lint") and gate == 1
+
+
 def test_action_imports_nothing_from_the_scanned_repository(tmp_path: Path) -> None:
     # The step reading the score ran `python -c` in the checkout, whose json.py came first.
     repo = _repo(tmp_path, "clean-agent")
@@ -197,6 +225,8 @@ def test_the_readme_pip_workflow_runs(tmp_path: Path) -> None:
     _run_commands([s["run"] for s in job["steps"] if "run" in s], repo, runner)
     (upload,) = [s for s in job["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
     assert_valid_sarif(repo / upload["with"]["sarif_file"])
+    # Not on a pull request from a fork, whose token may not write security events.
+    assert upload["if"] == f"always() && !({FORK_PR})"
     assert Path(runner["GITHUB_STEP_SUMMARY"]).read_text().startswith("## tfa-lint")
 
 
