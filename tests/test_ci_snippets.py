@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO_ROOT, assert_valid_sarif
+from conftest import REPO_ROOT, assert_valid_code_quality, assert_valid_sarif
 
 from tfa_lint import HOMEPAGE
 
@@ -234,10 +234,19 @@ def test_the_readme_gitlab_job_runs(tmp_path: Path) -> None:
     (job,) = yaml.safe_load(SNIPPETS["gitlab"]).values()
     repo = _repo(tmp_path, "clean-agent")
     _run_commands(job["script"], repo, {})
-    for artefact in job["artifacts"]["paths"]:
+    for artefact in [*job["artifacts"]["paths"], *job["artifacts"]["reports"].values()]:
         assert (repo / artefact).is_file(), artefact
-    assert_valid_sarif(repo / "tfa-lint.sarif")
+    assert assert_valid_code_quality(repo / job["artifacts"]["reports"]["codequality"]) == []
     assert json.loads((repo / "tfa-lint.json").read_text())["score"] == 100
+
+
+def test_the_readme_gitlab_job_shows_code_quality_in_merge_requests() -> None:
+    (job,) = yaml.safe_load(SNIPPETS["gitlab"]).values()
+    scan = next(c for c in job["script"] if c.startswith("tfa-lint "))
+    assert "--format gitlab:gl-code-quality-report.json" in scan
+    # GitLab reads the report it is told of, also from a job the findings failed.
+    assert job["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json"}
+    assert job["artifacts"]["when"] == "always"
 
 
 def test_the_readme_pre_commit_config_names_real_hooks() -> None:
