@@ -1,5 +1,5 @@
 """Every CI snippet in the README works: each is parsed, checked against this repository
-(action inputs, hook ids, version, install source) and its commands are run on an example
+(action inputs, hook ids, the commit pin, install source) and its commands are run on an example
 repository. The composite action's own script runs here the way the runner runs it."""
 
 from __future__ import annotations
