@@ -166,3 +166,46 @@ def assert_valid_sarif(path: Path) -> dict:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+#: GitLab's Code Quality report, from the fields GitLab documents as required
+#: (https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format): a JSON array of
+#: issues, each with a description, a check name, a unique fingerprint, one of five
+#: severities, and a location whose path is relative to the repository (no ``./``) and whose
+#: line is 1-based.
+GITLAB_CODE_QUALITY_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["description", "check_name", "fingerprint", "severity", "location"],
+        "properties": {
+            "description": {"type": "string", "minLength": 1},
+            "check_name": {"type": "string", "minLength": 1},
+            "fingerprint": {"type": "string", "minLength": 1},
+            "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+            "location": {
+                "type": "object",
+                "required": ["path", "lines"],
+                "properties": {
+                    "path": {"type": "string", "minLength": 1, "not": {"pattern": "^(\\./|/)"}},
+                    "lines": {"type": "object", "required": ["begin"],
+                              "properties": {"begin": {"type": "integer", "minimum": 1}}},
+                },
+            },
+        },
+    },
+}
+
+
+def assert_valid_code_quality(path: Path) -> list[dict]:
+    """A GitLab Code Quality report: the documented shape, and no two issues with one
+    fingerprint (GitLab would show only one of them)."""
+    import json
+
+    import jsonschema
+
+    issues = json.loads(path.read_text(encoding="utf-8"))
+    jsonschema.validate(issues, GITLAB_CODE_QUALITY_SCHEMA)
+    fingerprints = [issue["fingerprint"] for issue in issues]
+    assert len(fingerprints) == len(set(fingerprints)), "fingerprints not unique"
+    return issues

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -33,6 +34,18 @@ def test_every_factor_has_at_least_three_rules() -> None:
     per_factor = Counter(r.factor for r in load_rules(plugins=False).values() if not r._meta)
     assert all(per_factor[n] >= 3 for n in range(1, 13)), per_factor
     assert sum(per_factor.values()) >= 40
+
+
+def test_the_readme_counts_the_rules_there_are() -> None:
+    # The README said "47 rules" while `tfa-lint rules` listed 49 (two are about tfa-lint
+    # itself): every count of rules it gives is checked against the registry.
+    registry = load_rules(plugins=False)
+    tool = sum(r.factor == 0 for r in registry.values())
+    counts = {"rules": len(registry), "over the twelve factors": len(registry) - tool, "about tfa-lint itself": tool}
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    stated = re.findall(rf"\b(\d+) ({'|'.join(counts)})\b", readme)
+    assert {phrase for _, phrase in stated} == set(counts), stated
+    assert all(int(number) == counts[phrase] for number, phrase in stated), (stated, counts)
 
 
 def test_explain_prints_docs_with_examples() -> None:

@@ -14,7 +14,7 @@ import os
 
 import jsonschema
 import pytest
-from conftest import REPO_ROOT, SARIF_SCHEMA_FILE
+from conftest import GITLAB_CODE_QUALITY_SCHEMA, REPO_ROOT, SARIF_SCHEMA_FILE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -155,3 +155,4 @@ def test_reports_stay_valid(tmp_path_factory: pytest.TempPathFactory, python: st
     render = renderers()
     json.loads(render["json"](result, card, ReportOptions()))
     jsonschema.validate(json.loads(render["sarif"](result, card, ReportOptions())), SARIF_SCHEMA)
+    jsonschema.validate(json.loads(render["gitlab"](result, card, ReportOptions())), GITLAB_CODE_QUALITY_SCHEMA)

@@ -15,6 +15,7 @@ from conftest import write_tree
 from rules._secrets import looks_fake
 from tfa_lint.cli import cli
 from tfa_lint.redact import PROVIDER_PATTERNS
+from tfa_lint.report import FORMATS
 
 _ALNUM = string.ascii_letters + string.digits
 #: provider -> how its keys are spelled: (prefix, alphabet, length) parts, joined.
@@ -89,12 +90,14 @@ def test_no_output_carries_a_planted_key(tmp_path: Path) -> None:
     _plant(root, keys, pem_body)
     out = tmp_path / "out"
     out.mkdir()
+    # Every format: text on stdout, the others to files, so a new format is checked too.
+    to_files = [fmt for fmt in FORMATS if fmt != "text"]
     args = [str(root), "--no-cache", "--debug", "--format", "text",
-            *(x for fmt in ("json", "sarif", "github", "markdown") for x in ("--format", f"{fmt}:{out / fmt}"))]
+            *(x for fmt in to_files for x in ("--format", f"{fmt}:{out / fmt}"))]
     runs = [CliRunner().invoke(cli, args), CliRunner().invoke(cli, [*args[:3], "--write-baseline", str(out / "baseline")])]
     texts = {f"stdout {i}": r.stdout for i, r in enumerate(runs)} | {f"stderr {i}": r.stderr for i, r in enumerate(runs)}
     texts |= {path.name: path.read_text(encoding="utf-8") for path in out.iterdir()}
-    assert {"json", "sarif", "github", "markdown", "baseline"} <= set(texts)
+    assert {*to_files, "gitlab", "baseline"} <= set(texts)
     assert "TFA0301" in texts["json"]  # the keys were seen, and reported
     for secret in [*keys.values(), pem_body]:
         # The whole key, and any 12 characters of it past its (public) prefix.

@@ -1,5 +1,6 @@
-"""The CI formats: SARIF for code scanning, GitHub annotations, the Markdown job summary,
-and several reports from one scan, written all-or-nothing; the text report's layout."""
+"""The CI formats: SARIF for code scanning, GitHub annotations, GitLab Code Quality, the
+Markdown job summary, and several reports from one scan, written all-or-nothing; the text
+report's layout."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import REPO_ROOT, assert_valid_sarif, scan_tree
+from conftest import REPO_ROOT, assert_valid_code_quality, assert_valid_sarif, scan_tree
 
 from tfa_lint.cli import cli
-from tfa_lint.report import ReportOptions, github, markdown, text
+from tfa_lint.report import ReportOptions, github, gitlab, markdown, text
 from tfa_lint.rule import load_rules
 from tfa_lint.score import score
 
@@ -116,6 +117,71 @@ def test_github_annotation_of_an_awkward_path(tree) -> None:
     (line,) = [x for x in run(root, "--select", "TFA0301", "--format", "github").output.splitlines()
                if x.startswith("::") and "title=tfa-lint::" not in x]
     assert line.startswith("::error file=a%2Cb%3Ac.py,line=2,")
+
+
+def test_gitlab_code_quality_of_the_bad_example(bad_copy: Path, tmp_path: Path) -> None:
+    report, data = tmp_path / "gl-code-quality-report.json", tmp_path / "r.json"
+    assert run(bad_copy, "--format", f"gitlab:{report}", "--format", f"json:{data}").exit_code == 1
+    issues = assert_valid_code_quality(report)  # GitLab's documented fields, unique fingerprints
+    findings = json.loads(data.read_text())["findings"]
+    assert len(issues) == len(findings) == 51
+    assert ({(i["check_name"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues}
+            == {(f["rule"], f["path"], f["line"]) for f in findings})
+    # The findings' own fingerprints (the baseline's key): GitLab follows them across line moves.
+    assert {i["fingerprint"] for i in issues} == {f["fingerprint"] for f in findings}
+    # The message every report shows, secrets redacted by the rule.
+    assert {i["description"] for i in issues} == {f"{f['rule']}: {f['message']}" for f in findings}
+    registry = load_rules()
+    critical = {i["check_name"] for i in issues if i["severity"] == "critical"}
+    assert critical and all(registry[rule_id].security for rule_id in critical)
+    assert {i["severity"] for i in issues} == {"critical", "major", "minor", "info"}
+
+
+@pytest.mark.parametrize(("rule_id", "expected"), [
+    ("TFA0301", "critical"),  # a security error: a hardcoded provider key
+    ("TFA0201", "major"),     # an error
+    ("TFA0202", "minor"),     # a warning
+    ("TFA0403", "info"),      # a note: advisory, never scored
+])
+def test_gitlab_severity_follows_the_rules_severity(rule_id: str, expected: str) -> None:
+    assert gitlab.severity(load_rules()[rule_id]) == expected
+
+
+def test_gitlab_paths_and_fingerprints_are_the_checkouts(tree, tmp_path: Path) -> None:
+    # GitLab resolves paths against the checkout; one report per service of a monorepo must
+    # not give two services' identical lines one fingerprint (GitLab would show only one).
+    line = 'import os\nKEY = "sk-proj-' + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + '"\n'
+    root = tree({"services/a/app.py": line, "services/b/app.py": line})
+    issues = {}
+    for service in ("a", "b"):
+        out = tmp_path / f"{service}.json"
+        run(root / "services" / service, "--select", "TFA0301", "--format", f"gitlab:{out}")
+        (issues[service],) = assert_valid_code_quality(out)
+        assert issues[service]["location"] == {"path": f"services/{service}/app.py", "lines": {"begin": 2}}
+    assert issues["a"]["fingerprint"] != issues["b"]["fingerprint"]
+
+
+def test_gitlab_names_a_baseline_above_the_scanned_directory_by_its_checkout_path(tree, tmp_path: Path) -> None:
+    key = 'KEY = "sk-proj-' + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + '"\n'
+    root = tree({"services/agent/app.py": key, "services/agent/.tfa-lint.toml": ""})  # a project of a monorepo
+    agent, baseline = root / "services" / "agent", root / ".tfa-baseline.json"
+    run(agent, "--select", "TFA0301,TFA0002", "--write-baseline", baseline)
+    (agent / "app.py").write_text("import os\n")  # fixed: the baseline entry is stale (TFA0002)
+    out = tmp_path / "gl.json"
+    run(agent, "--select", "TFA0301,TFA0002", "--baseline", baseline, "--format", f"gitlab:{out}")
+    (issue,) = assert_valid_code_quality(out)
+    assert issue["check_name"] == "TFA0002" and issue["location"]["path"] == ".tfa-baseline.json"
+
+
+def test_gitlab_lists_the_files_tfa_lint_could_not_check(tree, tmp_path: Path) -> None:
+    root = tree({"app.py": "import logging\n", "broken.py": "def f(:\n"})
+    (root / "binary.py").write_bytes(b"\x00\x01\x02")
+    out = tmp_path / "gl.json"
+    run(root, "--format", f"gitlab:{out}")
+    by_path = {i["location"]["path"]: i for i in assert_valid_code_quality(out)}
+    assert by_path["binary.py"]["check_name"] == "tfa-lint/file-skipped" and by_path["binary.py"]["severity"] == "minor"
+    assert by_path["broken.py"]["check_name"] == "tfa-lint/file-partly-checked"
+    assert "syntax error" in by_path["broken.py"]["description"] and by_path["broken.py"]["severity"] == "info"
 
 
 def test_markdown_summary(bad_copy: Path) -> None:

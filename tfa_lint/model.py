@@ -128,6 +128,11 @@ class Diagnostic:
         """A rule crashed here: tfa-lint's bug, which makes the exit code 2."""
         return self.message.startswith("internal error")
 
+    @property
+    def kind(self) -> str:
+        """What the reports call it: SARIF's notification id, GitLab's check name."""
+        return "internal-error" if self.internal else "file-skipped" if self.skipped else "file-partly-checked"
+
 
 @dataclass(frozen=True)
 class Artifact:

@@ -46,11 +46,11 @@ def priority(rules: dict[str, type[Rule]]) -> Callable[[Finding], tuple]:
 
 Renderer = Callable[[ScanResult, Scorecard, ReportOptions], str]
 
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
 
 
 def renderers() -> dict[str, Renderer]:
-    from tfa_lint.report import github, json_report, markdown, sarif, text
+    from tfa_lint.report import github, gitlab, json_report, markdown, sarif, text
 
     return {"text": text.render, "json": json_report.render, "sarif": sarif.render,
-            "github": github.render, "markdown": markdown.render}
+            "github": github.render, "gitlab": gitlab.render, "markdown": markdown.render}

@@ -123,8 +123,7 @@ def _notification(diagnostic: Diagnostic, prefix: str) -> dict:
     out: dict = {
         "level": "error" if internal else "warning" if diagnostic.skipped else "note",
         "message": {"text": f"{diagnostic.path}: {diagnostic.message}"},
-        "descriptor": {"id": "internal-error" if internal else "file-skipped" if diagnostic.skipped
-                       else "file-partly-checked"},
+        "descriptor": {"id": diagnostic.kind},
     }
     if diagnostic.path not in (".", "") and not _outside(diagnostic.path):
         out["locations"] = [{"physicalLocation": {"artifactLocation": _artifact(prefix + diagnostic.path)}}]
