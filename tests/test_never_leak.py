@@ -94,7 +94,8 @@ def test_no_output_carries_a_planted_key(tmp_path: Path) -> None:
     to_files = [fmt for fmt in FORMATS if fmt != "text"]
     args = [str(root), "--no-cache", "--debug", "--format", "text",
             *(x for fmt in to_files for x in ("--format", f"{fmt}:{out / fmt}"))]
-    runs = [CliRunner().invoke(cli, args), CliRunner().invoke(cli, [*args[:3], "--write-baseline", str(out / "baseline")])]
+    runs = [CliRunner().invoke(cli, args), CliRunner().invoke(cli, [*args[:3], "--write-baseline", str(out / "baseline")]),
+            CliRunner().invoke(cli, [*args[:3], "--show-source", "--preview"])]  # source lines shown too
     texts = {f"stdout {i}": r.stdout for i, r in enumerate(runs)} | {f"stderr {i}": r.stderr for i, r in enumerate(runs)}
     texts |= {path.name: path.read_text(encoding="utf-8") for path in out.iterdir()}
     assert {*to_files, "gitlab", "baseline"} <= set(texts)

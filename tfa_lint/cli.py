@@ -145,6 +145,9 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
               help="Text report: count findings per rule, most first, instead of listing each one.")
 @click.option("--quiet", "-q", is_flag=True,
               help="Text report: the findings and why the run failed, nothing else; no warnings on stderr.")
+@click.option("--show-source", is_flag=True,
+              help="Text report: show each finding's source line, with a caret under it (never a line "
+                   "that holds a secret).")
 @click.option("--verbose", "-v", is_flag=True,
               help="Text report: also list, per factor, what is never checked statically (never scored).")
 @click.option("--color/--no-color", default=None,
@@ -156,7 +159,7 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
           select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None, fail_under: int | None,
           fail_on: str | None, fail_on_stale: bool | None, exit_zero: bool, root: Path | None,
           config_file: Path | None, jobs: int, no_cache: bool, cache_dir: Path | None, statistics: bool,
-          quiet: bool, verbose: bool, color: bool | None, debug: bool) -> None:
+          quiet: bool, show_source: bool, verbose: bool, color: bool | None, debug: bool) -> None:
     """Score an LLM-agent repository against the twelve factors, and say what to change.
 
     Scans the project PATHS belong to (default: the current directory's) and reports on
@@ -171,7 +174,7 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
                            None if no_cache else (cache_dir or True), quiet)
         code = _check(list(paths) or [Path(".")], targets, options,
                       ReportOptions(sarif_category=sarif_category, statistics=statistics, quiet=quiet,
-                                    verbose=verbose), color)
+                                    show_source=show_source, verbose=verbose), color)
     except click.UsageError:
         raise
     except KeyboardInterrupt:

@@ -26,6 +26,8 @@ class ReportOptions:
     statistics: bool = False
     #: Text report: the findings and why the run failed, nothing else (ruff's ``--quiet``).
     quiet: bool = False
+    #: Text report: each finding's source line, with a caret under its columns (ruff's ``--show-source``).
+    show_source: bool = False
     #: Why the run fails (:func:`tfa_lint.gate.gate`); the reports that people read end with it.
     failures: tuple[str, ...] = ()
     #: ``--exit-zero``: the run exits 0 whatever the failures.

@@ -23,6 +23,7 @@ from tfa_lint.engine import ScanResult
 from tfa_lint.gate import failure_line
 from tfa_lint.model import Finding, Severity
 from tfa_lint.report import DEFAULT_WIDTH, ReportOptions, priority
+from tfa_lint.report.source import SourceLines
 from tfa_lint.rule import Rule
 from tfa_lint.score import FactorScore, Scorecard
 
@@ -71,6 +72,7 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
         out.extend(_statistics(result, rules, style))
     else:
         ordered = sorted(result.findings, key=priority(rules))
+        source = SourceLines(result) if options.show_source else None
         for (rule_id, path), group in groupby(ordered, key=lambda f: (f.rule, f.path)):
             found = list(group)
             sev = rules[rule_id].severity
@@ -78,6 +80,8 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
             for f in found[:FOLD_AFTER]:
                 out.append(f"{style(path, bold=True)}:{f.line}:{f.column} "
                            f"{style(f.rule, fg=_SEVERITY_COLOR[sev], bold=True)} {level}: {f.message}")
+                if source is not None:
+                    out.extend(style(line, dim=True) for line in source.excerpt(f))
             if len(found) > FOLD_AFTER:
                 out.append("  " + style(_folded(found[FOLD_AFTER:], rules[rule_id].title, path), dim=True))
     if options.quiet:  # the findings and the verdict, nothing else
