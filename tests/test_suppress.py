@@ -36,3 +36,17 @@ def test_unused_and_unknown_suppressions_are_reported(tree) -> None:
     messages = [(f.rule, f.line, f.message) for f in result.findings]
     assert messages[0][:2] == ("TFA0001", 1) and "suppresses nothing" in messages[0][2]
     assert messages[1][:2] == ("TFA0001", 2) and "names no known rule" in messages[1][2]
+
+
+def test_documentation_shows_directives_without_making_them(tree) -> None:
+    """A README explaining suppressions quotes `# tfa: ignore[…]` in code blocks: text, not a
+    directive, so never an unused suppression. An HTML comment is a directive there."""
+    root = tree({
+        "README.md": "# Agent\n\n```python\nKEY = os.environ['KEY']  # tfa: ignore[TFA0301]\n```\n\n"
+                     "Suppress with `# tfa: ignore[ID]`.\n\n<!-- tfa: ignore[TFA0301] -->\nSome text.\n",
+        "app.py": "import os\n",
+    })
+    result = scan_tree(root)
+    unused = [(f.path, f.line) for f in result.findings if f.rule == "TFA0001"]
+    assert unused == [("README.md", 9)]  # the HTML comment only
+    assert [s.line for s in parse_suppressions("# tfa: ignore[TFA0301]\n", markup=True)] == []

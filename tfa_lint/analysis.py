@@ -48,7 +48,7 @@ def analyze_file(rel: str, kind: FileKind, data: bytes, rules: RuleSet) -> FileR
     except SourceError as exc:
         return FileResult.skipped(rel, kind, f"{exc}: skipped")
     result = FileResult(rel, kind)
-    result.suppressions = parse_suppressions(text, python=kind is FileKind.PYTHON)
+    result.suppressions = parse_suppressions(text, python=kind is FileKind.PYTHON, markup=kind is FileKind.README)
 
     if kind is FileKind.PYTHON:
         _run_python(rel, text, rules, result)

@@ -17,6 +17,9 @@ from tfa_lint.model import Severity
 from tfa_lint.rule import Example, Rule
 
 _DIRECTIVE_RE = re.compile(r"#\s*tfa:\s*ignore(-file)?\[\s*([A-Za-z0-9_,\s]*?)\s*\]")
+#: In documentation (Markdown, reST) a ``# tfa: ignore[…]`` is text, usually an example of one
+#: in a code block; a directive there is an HTML comment, which no reader sees.
+_MARKUP_DIRECTIVE_RE = re.compile(r"<!--\s*tfa:\s*ignore(-file)?\[\s*([A-Za-z0-9_,\s]*?)\s*\]\s*-->")
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,13 @@ def _python_comments(text: str) -> dict[int, int] | None:
         return None
 
 
-def parse_suppressions(text: str, *, python: bool = False) -> list[Suppression]:
+def parse_suppressions(text: str, *, python: bool = False, markup: bool = False) -> list[Suppression]:
+    """The directives of one file: in Python only in real comments, in documentation
+    (``markup``) only as HTML comments, elsewhere wherever a ``#`` starts one."""
     out: list[Suppression] = []
     if "tfa:" not in text:
         return out
+    directive = _MARKUP_DIRECTIVE_RE if markup else _DIRECTIVE_RE
     comments = _python_comments(text) if python else None
     lines = text.splitlines()
     for index, line in enumerate(lines):
@@ -53,7 +59,7 @@ def parse_suppressions(text: str, *, python: bool = False) -> list[Suppression]:
             start = comments[index + 1]
         else:
             start = 0
-        for match in _DIRECTIVE_RE.finditer(line, start):
+        for match in directive.finditer(line, start):
             ids = tuple(i.strip().upper() for i in match.group(2).split(",") if i.strip())
             if match.group(1):
                 target = 0
