@@ -1,0 +1,120 @@
+"""tfa_lint.semantic.SemanticModel (on ``ast``) answers as tfa_lint.names.NameResolver (libcst's
+scope analysis, which the rules were written against) does, node by node; and the context it
+gives rules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from conftest import SCOPE_EDGES, python_corpus
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from tfa_lint.names import NameResolver
+from tfa_lint.semantic import SemanticModel
+
+#: The node types both trees have, by the name of each library's class.
+_PAIRS = {cst.Name: ast.Name, cst.Attribute: ast.Attribute, cst.Call: ast.Call, cst.Subscript: ast.Subscript}
+
+
+def _cst_answers(module: cst.Module) -> dict[tuple, frozenset[str]]:
+    """(type, start line, start column, end line, end column) -> qualified names, for every
+    name, attribute, call and subscript libcst sees. Positions are 0-based character columns."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    resolver = NameResolver(wrapper.module)
+    answers = {}
+    for node, where in positions.items():
+        kind = _PAIRS.get(type(node))
+        if kind is not None:
+            key = (kind, where.start.line, where.start.column, where.end.line, where.end.column)
+            answers[key] = resolver.names(node)
+    return answers
+
+
+def _ast_answers(text: str) -> dict[tuple, frozenset[str]]:
+    tree = ast.parse(text)
+    model = SemanticModel(tree, text)
+    answers = {}
+    for node in ast.walk(tree):
+        if isinstance(node, tuple(_PAIRS.values())):
+            line, column, end_line, end_column = model.position(node)
+            answers[(type(node), line, column - 1, end_line, end_column - 1)] = model.qualified_names(node)
+    return answers
+
+
+def test_same_qualified_names_as_the_libcst_resolver(tmp_path: Path) -> None:
+    compared = files = 0
+    disagreements = []
+    pep695 = ("type Alias", "def generic[", "class Box[")  # grammar newer than Python 3.11
+    scopes = "\n".join(line for line in SCOPE_EDGES.splitlines() if not line.startswith(pep695)) + "\n"
+    corpus = [*python_corpus(tmp_path), ("scopes-3.11.py", cst.parse_module(scopes))]
+    for label, module in corpus:
+        try:
+            ours = _ast_answers(module.code)
+        except SyntaxError:  # grammar newer than this interpreter's (PEP 695 on 3.11)
+            continue
+        theirs = _cst_answers(module)
+        files += 1
+        for key, answer in ours.items():
+            if key in theirs:  # parenthesised nodes have other spans in libcst
+                compared += 1
+                if theirs[key] != answer:
+                    disagreements.append(f"{label}:{key[1]}:{key[2]} {key[0].__name__}: libcst {sorted(theirs[key])}, "
+                                         f"ast {sorted(answer)}")
+    print(f"{files} files, {compared} nodes compared")
+    assert files > 200 and compared > 5000, (files, compared)
+    assert disagreements == [], "\n".join(disagreements[:40])
+
+
+def _names_of(source: str, code: str) -> list[set[str]]:
+    tree = ast.parse(source)
+    model = SemanticModel(tree, source)
+    return [set(model.qualified_names(node)) for node in ast.walk(tree)
+            if isinstance(node, (ast.Name, ast.Attribute)) and ast.get_source_segment(source, node) == code]
+
+
+def test_answers_are_the_ones_rules_rely_on() -> None:
+    """The comparison above would pass if both answered nothing: pin what they answer."""
+    assert _names_of("import os.path as p\np.join('a')\n", "p.join") == [{"os.path.join"}]
+    assert _names_of("from os import environ as env\nenv.get('K')\n", "env.get") == [{"os.environ.get"}]
+    assert _names_of("def f():\n    import requests\n    requests.get('u')\n", "requests.get") == [{"requests.get"}]
+    assert _names_of("print('x')\ndef print(): ...\nprint('y')\n", "print")[0] == {"builtins.print"}
+    source = "import os\nclass C:\n    os = 1\n    a = os.sep\n    def m(self):\n        return os.sep\n"
+    assert _names_of(source, "os.sep") == [{"C.os.sep"}, {"os.sep"}]
+    shadowed = "import os\nclass Settings:\n    def method(self, os=os):\n        return os.getenv('Y')\n"
+    assert _names_of(shadowed, "os.getenv") == [{"Settings.method.<locals>.os.getenv"}]
+    assert _names_of("from .pkg import mod\nmod.run()\n", "mod.run") == [{".pkg.mod.run"}]
+
+
+def test_context_of_a_node() -> None:
+    source = ("import asyncio\nclass Bot:\n    def reply(self):\n        return 1\n"
+              "async def main():\n    await asyncio.sleep(1)\n"
+              "if __name__ == '__main__':\n    asyncio.run(main())\nelse:\n    x = 1\n")
+    tree = ast.parse(source)
+    model = SemanticModel(tree, source)
+    calls = {ast.get_source_segment(source, n): n for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    sleep, run = calls["asyncio.sleep(1)"], calls["asyncio.run(main())"]
+    assert model.in_async_function(sleep) and model.enclosing_function(sleep).name == "main"
+    assert not model.under_main_guard(sleep) and model.under_main_guard(run)
+    assert model.at_module_level(run) and not model.at_module_level(sleep)
+    assign = next(n for n in ast.walk(tree) if isinstance(n, ast.Assign))
+    assert not model.under_main_guard(assign)  # the else branch
+    ret = next(n for n in ast.walk(tree) if isinstance(n, ast.Return))
+    assert model.enclosing_class(ret) is None and model.enclosing_function(ret).name == "reply"
+    assert model.enclosing_class(model.enclosing_function(ret)).name == "Bot"
+
+
+@pytest.mark.parametrize(("line", "code", "expected"), [
+    ("x = 'ü'; print(x)", "print(x)", 10),
+    ("s = '日本語'; f(s)", "f(s)", 12),
+    ("\tprint(1)", "print(1)", 2),
+])
+def test_columns_count_characters_not_bytes(line: str, code: str, expected: int) -> None:
+    source = f"def f():\n    pass\nif True:\n{line if line.startswith(chr(9)) else '    ' + line}\n"
+    tree = ast.parse(source)
+    model = SemanticModel(tree, source)
+    node = next(n for n in ast.walk(tree) if ast.get_source_segment(source, n) == code)
+    assert model.position(node)[1] == expected + (0 if line.startswith("\t") else 4)
