@@ -1,22 +1,27 @@
 """The map's unit: everything one file contributes, computed from its path, kind and bytes.
 
-``analyze_file`` parses the file once and runs every per-file rule on it — all Python rules
-and fact collectors in one batched libcst traversal — and returns findings, facts, the parsed
+``analyze_file`` parses the file once and runs every per-file rule on it — the Python rules
+and fact collectors on ``ast`` in one shared walk over one semantic model (:func:`dispatch`),
+those not moved yet in one batched libcst traversal — and returns findings, facts, the parsed
 manifest and the suppression directives. It is a pure function of its arguments, which is
 what lets :mod:`tfa_lint.parallel` run it in other processes and cache it by content hash.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from tfa_lint import fastvisit
 from tfa_lint.model import Artifact, Diagnostic, Fact, FileKind, Finding, path_role
-from tfa_lint.rule import PythonFile, Rule, RuleSet
+from tfa_lint.rule import AstCollector, AstRule, PythonFile, Rule, RuleSet
+from tfa_lint.semantic import SemanticModel
 from tfa_lint.sources import SourceError, decode, parse_artifact
-from tfa_lint.sources.python import parse_python
+from tfa_lint.sources.python import parse_python, parse_tree
 from tfa_lint.suppress import Suppression, parse_suppressions
 
 fastvisit.install()
@@ -85,15 +90,40 @@ def _guarded(rule_cls: type[Rule], rel: str, result: FileResult, run) -> None:
 
 
 def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult) -> None:
-    if not rules.python and not rules.collectors:
+    on_ast = [c for c in (*rules.python, *rules.collectors) if issubclass(c, (AstRule, AstCollector))]
+    on_cst = [c for c in (*rules.python, *rules.collectors) if not issubclass(c, (AstRule, AstCollector))]
+    if not on_ast and not on_cst:
         return
+    role = path_role(rel)
+    if on_ast:
+        try:
+            tree = parse_tree(text)
+            semantic = SemanticModel(tree, text)
+        except SourceError as exc:
+            result.diagnostics.append(Diagnostic(rel, f"{exc}: only text checks ran", skipped=False))
+            return
+        except RecursionError:
+            result.diagnostics.append(Diagnostic(rel, "nested too deeply to analyse: only text checks ran",
+                                                 skipped=False))
+            return
+        file = PythonFile(path=rel, text=text, role=role, tree=tree, semantic=semantic)
+        visitors = [c(file) for c in on_ast]
+        for visitor, exc in dispatch(tree, visitors):
+            _report_crash(rel, visitor, exc, result)
+        _collect(visitors, result)
+    if on_cst:
+        _run_cst(rel, text, role, on_cst, result)
+
+
+def _run_cst(rel: str, text: str, role: str, classes: list[type], result: FileResult) -> None:
+    """The rules and collectors still written against libcst, in one batched traversal."""
     try:
         module = parse_python(text)
     except SourceError as exc:
         result.diagnostics.append(Diagnostic(rel, f"{exc}: only text checks ran", skipped=False))
         return
-    file = PythonFile(path=rel, text=text, role=path_role(rel), module=module)
-    visitors = [r(file) for r in rules.python] + [c(file) for c in rules.collectors]
+    file = PythonFile(path=rel, text=text, role=role, module=module)
+    visitors = [c(file) for c in classes]
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
     try:
         wrapper.visit_batched(visitors)
@@ -104,11 +134,68 @@ def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult) -> None
             try:
                 cst.MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([visitor])
             except (Exception, RecursionError) as exc:
-                name = getattr(visitor, "id", None) or getattr(visitor, "name", type(visitor).__name__)
-                result.diagnostics.append(Diagnostic(
-                    rel, f"internal error in {name}: {type(exc).__name__}: {exc}", skipped=False))
-                visitor.findings = []  # type: ignore[attr-defined]
-                visitor.facts = []  # type: ignore[attr-defined]
+                _report_crash(rel, visitor, exc, result)
+    _collect(visitors, result)
+
+
+def _report_crash(rel: str, visitor: object, exc: BaseException, result: FileResult) -> None:
+    name = getattr(visitor, "id", None) or getattr(visitor, "name", type(visitor).__name__)
+    result.diagnostics.append(Diagnostic(rel, f"internal error in {name}: {type(exc).__name__}: {exc}", skipped=False))
+    visitor.findings = []  # type: ignore[attr-defined]
+    visitor.facts = []  # type: ignore[attr-defined]
+
+
+def _collect(visitors: list, result: FileResult) -> None:
     for visitor in visitors:
         result.findings.extend(getattr(visitor, "findings", ()))
         result.facts.extend(getattr(visitor, "facts", ()))
+
+
+# -- the shared ast walk ----------------------------------------------------------------------
+@functools.cache
+def _hooks(cls: type) -> tuple[tuple[str, str], ...]:
+    """(``visit`` or ``leave``, ast class name) for each hook a visitor class declares."""
+    hooks = []
+    for name in dir(cls):
+        prefix, _, node_type = name.partition("_")
+        if prefix in ("visit", "leave") and node_type and callable(getattr(cls, name)):
+            hooks.append((prefix, node_type))
+    return tuple(sorted(hooks))
+
+
+def dispatch(tree: ast.AST, visitors: list) -> list[tuple[object, BaseException]]:
+    """One walk of ``tree`` calling every visitor's ``visit_<Node>`` on the way down and
+    ``leave_<Node>`` on the way up, in the visitors' order. The walk keeps its own stack, so no
+    nesting the parser accepts can exhaust Python's. A visitor that raises is dropped from the
+    rest of the walk and returned with its exception; the others go on."""
+    enter: dict[str, list[tuple[int, Callable]]] = {}
+    leave: dict[str, list[tuple[int, Callable]]] = {}
+    for index, visitor in enumerate(visitors):
+        for kind, node_type in _hooks(type(visitor)):
+            table = enter if kind == "visit" else leave
+            table.setdefault(node_type, []).append((index, getattr(visitor, f"{kind}_{node_type}")))
+    failed: dict[int, BaseException] = {}
+
+    def call(hooks: list[tuple[int, Callable]], node: ast.AST) -> None:
+        for index, hook in hooks:
+            if index not in failed:
+                try:
+                    hook(node)
+                except Exception as exc:  # a broken rule must not take the others down
+                    failed[index] = exc
+
+    stack: list[tuple[ast.AST, bool]] = [(tree, True)]
+    while stack:
+        node, entering = stack.pop()
+        name = type(node).__name__
+        if not entering:
+            call(leave[name], node)
+            continue
+        hooks = enter.get(name)
+        if hooks:
+            call(hooks, node)
+        if name in leave:
+            stack.append((node, False))
+        children = list(ast.iter_child_nodes(node))
+        stack.extend((child, True) for child in reversed(children))
+    return [(visitors[index], exc) for index, exc in failed.items()]

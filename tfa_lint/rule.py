@@ -3,8 +3,11 @@
 A rule is one class carrying its id, factor, severity, docs and the examples that must and
 must not fire (the style of Fixit's ``LintRule``). There are three kinds of check:
 
-* :class:`PythonRule` — a libcst visitor. Every Python rule of a run visits the same tree in
-  one batched traversal per file, so a rule only declares the nodes it cares about.
+* :class:`AstRule` — a visitor of CPython's ``ast``, asking the file's one
+  :class:`~tfa_lint.semantic.SemanticModel` for names and context. Every ast rule of a run
+  shares one walk per file, so a rule only declares the nodes it cares about.
+* :class:`PythonRule` — a libcst visitor, for the rules not moved to ``ast`` yet; all of a
+  run's share one batched libcst traversal, and libcst parses a file only when one runs.
 * :class:`ArtifactRule` — a function over one parsed artifact (Dockerfile, requirements file,
   Procfile, compose file, ``.env`` file, pyproject, or any file's text).
 * :class:`RepoRule` — a function over the whole repository's *facts* and parsed manifests,
@@ -18,6 +21,7 @@ Rules see only this module and :mod:`tfa_lint.model`; never the engine.
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 import textwrap
@@ -43,9 +47,12 @@ from tfa_lint.model import (
 from tfa_lint.names import NameResolver
 from tfa_lint.positions import FastPositionProvider, unpack
 from tfa_lint.redact import redact_known_keys
+from tfa_lint.semantic import SemanticModel
 
 __all__ = [
     "ArtifactRule",
+    "AstCollector",
+    "AstRule",
     "Example",
     "FactCollector",
     "PythonFile",
@@ -163,7 +170,7 @@ class Rule:
     invalid: ClassVar[tuple[Example, ...]]
     valid: ClassVar[tuple[Example, ...]]
     #: Fact collectors whose output this rule (or its ``applies``) reads.
-    collectors: ClassVar[tuple[type[FactCollector], ...]] = ()
+    collectors: ClassVar[tuple[type[FactCollector] | type[AstCollector], ...]] = ()
     #: Findings that show a security problem. Such a rule also sets ``security_severity``.
     security: ClassVar[bool] = False
     #: A score in (0, 10] that GitHub code scanning shows as low (< 4), medium (< 7), high (< 9)
@@ -292,12 +299,15 @@ def _fence_lang(path: str) -> str:
 
 @dataclass(frozen=True)
 class PythonFile:
-    """What a Python visitor knows about the file it visits."""
+    """What a Python visitor knows about the file it visits: ``tree`` and its ``semantic``
+    model for :class:`AstRule`; ``module`` (libcst) for the rules not moved to ``ast`` yet."""
 
     path: str
     text: str
     role: str  # see tfa_lint.model.path_role
     module: cst.Module = field(default_factory=lambda: cst.Module([]), repr=False, compare=False)
+    tree: ast.Module = field(default_factory=lambda: ast.Module(body=[], type_ignores=[]), repr=False, compare=False)
+    semantic: SemanticModel | None = field(default=None, repr=False, compare=False)
 
     @property
     def lines(self) -> list[str]:
@@ -392,6 +402,63 @@ class FactCollector(_PositionedVisitor):
         self.facts.append(Fact(kind=kind, path=self.file.path, line=line, column=col, data=data))
 
 
+class _AstVisitor:
+    """Shared by ast rules and collectors: the file, its semantic model, positions.
+
+    Declare ``visit_<Node>(self, node)`` and ``leave_<Node>(self, node)`` methods named after
+    ``ast`` classes (``visit_Call``, ``leave_FunctionDef``; ``async def`` is
+    ``AsyncFunctionDef``). Every ast rule and collector of a run shares one walk of each file
+    (:func:`tfa_lint.analysis.dispatch`) and one :class:`~tfa_lint.semantic.SemanticModel`:
+    ask ``self.semantic`` for names and context instead of tracking them."""
+
+    def __init__(self, file: PythonFile) -> None:
+        self.file = file
+        self.semantic: SemanticModel = file.semantic  # type: ignore[assignment]
+
+    def position(self, node: ast.AST) -> tuple[int, int, int, int]:
+        """1-based line and column (characters) of the node's start and end."""
+        return self.semantic.position(node)
+
+    def qualified_names(self, node: ast.AST) -> frozenset[str]:
+        """What ``node`` resolves to (``openai.OpenAI``, ``builtins.print``)."""
+        return self.semantic.qualified_names(node)
+
+    def source_of(self, node: ast.AST) -> str:
+        """The code a node was parsed from."""
+        return ast.get_source_segment(self.file.text, node) or ""
+
+
+class AstRule(Rule, _AstVisitor):
+    """A rule over a Python file's ``ast``: declare ``visit_<Node>`` methods, ask
+    ``self.semantic``, and call :meth:`report`."""
+
+    _abstract = True
+    kinds: ClassVar[tuple[FileKind, ...]] = (FileKind.PYTHON,)
+
+    def __init__(self, file: PythonFile) -> None:
+        _AstVisitor.__init__(self, file)
+        self.findings: list[Finding] = []
+
+    def report(self, node: ast.AST, message: str) -> None:
+        line, col, end_line, end_col = self.position(node)
+        self.findings.append(self.finding(self.file.path, line, col, message, end_line=end_line, end_column=end_col))
+
+
+class AstCollector(_AstVisitor):
+    """A visitor on ``ast`` that records small, JSON-like facts for repo rules (see
+    :class:`FactCollector`). Subclasses set ``name`` (unique) and call :meth:`record`."""
+
+    name: ClassVar[str]
+
+    def __init__(self, file: PythonFile) -> None:
+        super().__init__(file)
+        self.facts: list[Fact] = []
+
+    def record(self, kind: str, node: ast.AST | None = None, **data: Any) -> None:
+        line, col = (self.position(node)[:2] if node is not None else (1, 1))
+        self.facts.append(Fact(kind=kind, path=self.file.path, line=line, column=col, data=data))
+
+
 class ArtifactRule(Rule):
     """A rule over one parsed artifact: set ``kinds`` and implement :meth:`check`.
 
@@ -461,7 +528,7 @@ def load_rules(*, plugins: bool = True) -> dict[str, type[Rule]]:
 class RuleSet:
     """The rules of one run, split by kind, in id order."""
 
-    python: list[type[PythonRule]] = field(default_factory=list)
+    python: list[type[PythonRule] | type[AstRule]] = field(default_factory=list)
     artifact: list[type[ArtifactRule]] = field(default_factory=list)
     repo: list[type[RepoRule]] = field(default_factory=list)
 
@@ -471,7 +538,7 @@ class RuleSet:
         for rule in sorted(rules, key=lambda r: r.id):
             if rule._meta:
                 continue  # the engine reports these itself
-            if issubclass(rule, PythonRule):
+            if issubclass(rule, (PythonRule, AstRule)):
                 out.python.append(rule)
             elif issubclass(rule, ArtifactRule):
                 out.artifact.append(rule)
@@ -486,9 +553,9 @@ class RuleSet:
         return sorted([*self.python, *self.artifact, *self.repo], key=lambda r: r.id)
 
     @property
-    def collectors(self) -> list[type[FactCollector]]:
+    def collectors(self) -> list[type[FactCollector] | type[AstCollector]]:
         """Every collector a selected rule asks for, each once, in a stable order."""
-        seen: dict[str, type[FactCollector]] = {}
+        seen: dict[str, type[FactCollector] | type[AstCollector]] = {}
         for rule in self.all:
             for collector in rule.collectors:
                 seen.setdefault(collector.name, collector)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -171,37 +172,56 @@ def _import_names(node: ast.Import | ast.ImportFrom, full_name: str) -> set[str]
 
 def full_name(node: ast.AST) -> str | None:
     """libcst's ``get_full_name_for_node`` on ``ast``: ``a.b.c`` for an attribute chain, the
-    callee's for a call, the value's for a subscript (an unnamable head reads ``None``)."""
+    callee's for a call, the value's for a subscript (an unnamable head reads ``None``).
+    Iterative, so that no chain the parser accepts is too long for it."""
+    attrs: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            attrs.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        else:
+            break
     if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{full_name(node.value)}.{node.attr}"
-    if isinstance(node, ast.Call):
-        return full_name(node.func)
-    if isinstance(node, ast.Subscript):
-        return full_name(node.value)
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return node.name
-    return None
+        head: str | None = node.id
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not attrs:
+        head = node.name
+    else:
+        head = None
+    if not attrs:
+        return head
+    return ".".join([str(head), *reversed(attrs)])
 
 
 def _dotted_names(node: ast.expr) -> Iterator[tuple[str, ast.expr]]:
     """libcst's ``_gen_dotted_names``: ``a.b.c`` yields ``a.b.c``, ``a.b``, ``a`` with their
-    nodes; through a call, the callee's (``a.b().c`` yields ``a.b``, ``a``)."""
-    if isinstance(node, ast.Name):
-        yield node.id, node
-    elif isinstance(node, ast.Attribute):
-        value = node.value
+    nodes; through a call, the callee's (``a.b().c`` yields ``a.b``, ``a``); nothing when the
+    chain does not end in a name."""
+    chain: list[ast.expr] = []  # from the outermost node in
+    current: ast.expr = node
+    while True:
+        if isinstance(current, ast.Name):
+            chain.append(current)
+            break
+        if not isinstance(current, ast.Attribute):
+            return
+        value = current.value
         if isinstance(value, ast.Call):
-            if isinstance(value.func, (ast.Attribute, ast.Name)):
-                yield from _dotted_names(value.func)
-        elif isinstance(value, (ast.Attribute, ast.Name)):
-            inner = _dotted_names(value)
-            first = next(inner, None)
-            if first is not None:
-                yield f"{first[0]}.{node.attr}", node
-                yield first
-                yield from inner
+            if not isinstance(value.func, (ast.Attribute, ast.Name)):
+                return
+            current = value.func  # the attribute over a call names nothing of its own
+            continue
+        if not isinstance(value, (ast.Attribute, ast.Name)):
+            return
+        chain.append(current)
+        current = value
+    names: list[str] = []
+    for part in reversed(chain):  # from the head out: a, a.b, a.b.c
+        names.append(part.id if isinstance(part, ast.Name) else f"{names[-1]}.{part.attr}")  # type: ignore[union-attr]
+    yield from zip(reversed(names), chain)
 
 
 # -- the walk ---------------------------------------------------------------------------------
@@ -481,7 +501,16 @@ class SemanticModel:
 
     def __init__(self, tree: ast.Module, text: str = "") -> None:
         walker = _Walker()
-        walker.generic(tree)
+        limit = sys.getrecursionlimit()
+        if sys.version_info >= (3, 11):
+            # The walk recurses about three frames per level of nesting, and CPython's parser
+            # accepts about three times its recursion limit; from 3.11 a Python call does not
+            # grow the C stack, so the walk may go as deep as the parser went.
+            sys.setrecursionlimit(max(limit, 12 * limit))
+        try:
+            walker.generic(tree)
+        finally:
+            sys.setrecursionlimit(limit)
         self.tree = tree
         self._scope_of = walker.scope_of
         self._reads = walker.reads

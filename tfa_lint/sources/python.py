@@ -1,4 +1,6 @@
-"""Python source to a libcst module, refusing what would crash or stall libcst's parser.
+"""Python source to an ``ast`` tree (:func:`parse_tree`), or to a libcst module
+(:func:`parse_python`, for the rules not moved to ``ast`` yet), refusing what would crash or
+stall libcst's parser.
 
 libcst's native parser recurses on the machine stack: measured with libcst 1.9.0, an
 expression nested 5,000 brackets deep, or 10,000 ``not`` / unary minus / lambda levels, kills
@@ -36,6 +38,21 @@ MAX_BRACKET_DEPTH = 200
 PROBE_SECONDS = 10.0
 _TOO_DEEP = "nested too deeply for Python's own parser"
 _NESTING_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too many statically nested")
+
+
+def parse_tree(text: str) -> ast.Module:
+    """The module's ``ast``, or :class:`SourceError` with a one-line reason. CPython's parser
+    decides what Python means: grammar newer than the running interpreter is a syntax error."""
+    try:
+        return ast.parse(text)
+    except (RecursionError, MemoryError):
+        raise SourceError(_TOO_DEEP) from None
+    except SyntaxError as exc:
+        if any(m in str(exc.msg) for m in _NESTING_MESSAGES):
+            raise SourceError(_TOO_DEEP) from None
+        raise SourceError(f"Python syntax error at line {exc.lineno}") from None
+    except ValueError:  # "source code string cannot contain null bytes": decode refused those
+        raise SourceError("not parseable as Python") from None
 
 
 def parse_python(text: str) -> cst.Module:

@@ -1,0 +1,100 @@
+"""Rules on ``ast``: one shared walk per file over one semantic model, character columns, a
+broken rule isolated, nesting the parser accepts never exhausting the stack."""
+
+from __future__ import annotations
+
+import ast
+from typing import ClassVar
+
+from tfa_lint.analysis import analyze_file, dispatch
+from tfa_lint.model import FileKind, Severity
+from tfa_lint.rule import AstCollector, AstRule, Example, RuleSet
+
+
+class BlockingPrintInAsync(AstRule):
+    """Reports ``print()`` (the builtin, however reached) inside an ``async def``."""
+
+    id = "TFA1196"
+    name = "print-in-async"
+    factor = 11
+    severity = Severity.WARNING
+    title = "print() in a coroutine"
+    what = why = fix = "Test only."
+    invalid = (Example.of("async def f():\n    print(1)\n"),)
+    valid = (Example.of("def f():\n    print(1)\n"),)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if self.semantic.in_async_function(node) and "builtins.print" in self.qualified_names(node):
+            self.report(node, f"print() in {self.semantic.enclosing_function(node).name}()")
+
+
+class Enters(AstCollector):
+    """Records each function's name on the way in and out, to pin the walk's order."""
+
+    name: ClassVar[str] = "enters"
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self.record("enter", node, name=node.name)
+
+    def leave_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self.record("leave", node, name=node.name)
+
+
+class CrashesOnLambda(AstRule):
+    id = "TFA1197"
+    name = "crashes-on-lambda"
+    factor = 11
+    severity = Severity.NOTE
+    title = "A rule that crashes"
+    what = why = fix = "Test only."
+    invalid = (Example.of("f = lambda: 1\n"),)
+    valid = (Example.of("x = 1\n"),)
+    collectors = (Enters,)
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        raise ValueError("boom")
+
+
+def _analyze(text: str, *rules) -> object:
+    return analyze_file("app.py", FileKind.PYTHON, text.encode("utf-8"), RuleSet.of(rules))
+
+
+def test_a_rule_asks_the_semantic_model_and_reports_character_columns() -> None:
+    text = "from builtins import print as say\nasync def main():\n    x = 'ü'; say(x)\ndef sync():\n    print(2)\n"
+    result = _analyze(text, BlockingPrintInAsync)
+    assert [(f.rule, f.line, f.column, f.end_column, f.message) for f in result.findings] == [
+        ("TFA1196", 3, 14, 20, "print() in main()")]
+    assert result.diagnostics == []
+
+
+def test_a_broken_rule_is_dropped_and_named_while_the_others_report() -> None:
+    text = "def outer():\n    def inner():\n        return lambda: 1\n    return inner\n"
+    result = _analyze(text, CrashesOnLambda, BlockingPrintInAsync)
+    assert [d.message for d in result.diagnostics] == ["internal error in TFA1197: ValueError: boom"]
+    assert [(f.kind, f.data["name"]) for f in result.facts] == [
+        ("enter", "outer"), ("enter", "inner"), ("leave", "inner"), ("leave", "outer")]
+
+
+def test_the_walk_survives_any_depth_the_parser_accepts() -> None:
+    deep = "async def f():\n    x = " + "+".join(["a"] * 2500) + "\n    print(x)\n"
+    result = _analyze(deep, BlockingPrintInAsync)
+    assert result.diagnostics == [] and [f.line for f in result.findings] == [3]
+
+
+def test_dispatch_calls_hooks_in_tree_order() -> None:
+    seen: list[str] = []
+
+    class Order:
+        def visit_Name(self, node: ast.Name) -> None:
+            seen.append(node.id)
+
+        def leave_Call(self, node: ast.Call) -> None:
+            seen.append(")")
+
+    assert dispatch(ast.parse("f(a, g(b), c)\nd\n"), [Order()]) == []
+    assert seen == ["f", "a", "g", "b", ")", "c", ")", "d"]
+
+
+def test_a_syntax_error_is_a_diagnostic() -> None:
+    result = _analyze("def f(:\n", BlockingPrintInAsync)
+    assert [d.message for d in result.diagnostics] == ["Python syntax error at line 1: only text checks ran"]
