@@ -2,7 +2,7 @@
 
     python bench/bench.py PATH            # a copy of PATH is measured; PATH is never written
     python bench/bench.py --synthetic N   # a generated agent repo of N Python files
-    options: --jobs J (default 2), --no-peers, --json FILE
+    options: --jobs J (default 2), --no-peers, --json FILE, --compare REV
 
 Every figure comes from one run of a fresh process, measured here: wall time, the peak
 memory of the largest single process (``ru_maxrss`` from ``wait4``, which covers the pool's
@@ -12,11 +12,13 @@ Linux only). Lines:
 * ``cold``: ``--no-cache``, with ``--jobs J`` and with ``--jobs 1``;
 * ``fill``, ``warm``, ``touched``: the cache filled, nothing changed, one file changed;
 * ``pre-commit``: 10 files changed and named on the command line, as the hook runs it;
-* ``floor``: read and ``libcst.parse_module`` every Python file tfa-lint reads, serial and
-  with a pool of J processes like tfa-lint's;
+* ``floor``: read and parse every Python file tfa-lint reads, serial and with a pool of J
+  processes like tfa-lint's, with ``libcst.parse_module`` and with ``ast.parse`` (the floor of
+  the engine on ``ast``, issue 17);
+* ``old``: with ``--compare REV``, the cold run of tfa-lint at that commit, beside this one;
 * peers, when installed: bandit, detect-secrets and ruff over the same tree.
 
-Then the ratios the targets of issue 6 are stated in. Figures depend on the machine: this is
+Then the ratios the targets of issues 6 and 17 are stated in. Figures depend on the machine: this is
 not a test, and nothing here is run by the test suite.
 """
 
@@ -43,15 +45,17 @@ PY = sys.executable
 COPY_IGNORE = shutil.ignore_patterns(".git", "node_modules", ".tfa-lint-cache", ".venv", "venv", "__pycache__")
 
 _FLOOR = r'''
-import multiprocessing, sys, time
+import ast, multiprocessing, sys, time
 from pathlib import Path
 import libcst
 from tfa_lint.discover import discover
 from tfa_lint.model import FileKind
 
+PARSE = {"libcst": libcst.parse_module, "ast": ast.parse}[sys.argv[3]]
+
 def parse(path):
     try:
-        libcst.parse_module(Path(path).read_bytes().decode("utf-8"))
+        PARSE(Path(path).read_bytes().decode("utf-8"))
     except Exception:
         pass
 
@@ -144,6 +148,16 @@ def peers(root: Path) -> list[tuple[str, list[str]]]:
     return found
 
 
+def old_tfa(work: Path, rev: str, root: Path, jobs: str) -> list[str]:
+    """The command running tfa-lint as it was at ``rev``: its source checked out beside this one,
+    first on the path, with this environment's dependencies."""
+    checkout = work / f"tfa-lint-{rev}"
+    subprocess.run(["git", "-C", str(HERE.parent), "worktree", "add", "--detach", str(checkout), rev],
+                   check=True, capture_output=True)
+    code = f"import sys; sys.path.insert(0, {str(checkout)!r}); from tfa_lint.cli import main; sys.argv[0] = 'tfa-lint'; main()"
+    return [PY, "-c", code, str(root), "--no-cache", "--jobs", jobs]
+
+
 def touch(path: Path, n: int) -> None:
     with path.open("a", encoding="utf-8") as fh:
         fh.write(f"\n# bench edit {n}\n")
@@ -157,6 +171,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--compare", metavar="REV", help="also time the cold run of tfa-lint at this commit")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="tfa-bench-"))
@@ -176,9 +191,12 @@ def main() -> None:
 
         runs: dict[str, Run] = {}
         j = str(args.jobs)
-        runs["floor serial"] = measure("floor serial", [PY, "-c", _FLOOR, str(root), "1"])
-        runs["floor pool"] = measure(f"floor pool ({j})", [PY, "-c", _FLOOR, str(root), j])
+        runs["floor serial"] = measure("floor serial", [PY, "-c", _FLOOR, str(root), "1", "libcst"])
+        runs["floor pool"] = measure(f"floor pool ({j})", [PY, "-c", _FLOOR, str(root), j, "libcst"])
+        runs["ast floor"] = measure(f"ast floor pool ({j})", [PY, "-c", _FLOOR, str(root), j, "ast"])
         runs["cold"] = measure(f"tfa-lint cold --jobs {j}", tfa(root, "--no-cache", "--jobs", j))
+        if args.compare:
+            runs["old"] = measure(f"tfa-lint {args.compare} cold", old_tfa(work, args.compare, root, j))
         runs["cold 1"] = measure("tfa-lint cold --jobs 1", tfa(root, "--no-cache", "--jobs", "1"))
         runs["fill"] = measure("tfa-lint filling the cache", tfa(root, "--jobs", j))
         runs["warm"] = measure("tfa-lint warm", tfa(root, "--jobs", j))
@@ -209,7 +227,15 @@ def main() -> None:
             "files/s cold": len(python_files) / cold,
             "files/s floor pool": len(python_files) / runs["floor pool"].seconds,
         }
-        for peer, target in (("bandit", 0.5), ("detect-secrets", 0.2), ("ruff", None)):
+        ratios |= {
+            "cold / ast floor pool (target <= 2.5)": cold / runs["ast floor"].seconds,
+            "peak per process / ast floor's (target <= 1.5)":
+                runs["cold"].peak_process_mb / runs["ast floor"].peak_process_mb,
+            "warm seconds (target <= 0.5)": runs["warm"].seconds,
+        }
+        if "old" in runs:
+            ratios[f"cold / {args.compare} cold (target <= 0.2)"] = cold / runs["old"].seconds
+        for peer, target in (("bandit", 0.25), ("detect-secrets", 0.2), ("ruff", None)):
             if peer in runs:
                 label = f"cold / {peer}" + (f" (target <= {target})" if target else "")
                 ratios[label] = cold / runs[peer].seconds
@@ -224,6 +250,8 @@ def main() -> None:
                                              "runs": {k: asdict(v) for k, v in runs.items()}, "ratios": ratios},
                                             indent=2))
     finally:
+        if args.compare:
+            subprocess.run(["git", "-C", str(HERE.parent), "worktree", "prune"], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
 
 
