@@ -250,9 +250,9 @@ def main() -> None:
                                              "runs": {k: asdict(v) for k, v in runs.items()}, "ratios": ratios},
                                             indent=2))
     finally:
-        if args.compare:
-            subprocess.run(["git", "-C", str(HERE.parent), "worktree", "prune"], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
+        if args.compare:  # the old commit's checkout is gone: forget it
+            subprocess.run(["git", "-C", str(HERE.parent), "worktree", "prune"], capture_output=True)
 
 
 if __name__ == "__main__":
