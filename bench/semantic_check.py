@@ -72,7 +72,7 @@ def main(paths: list[str]) -> int:
     problems: list[str] = []
     ast_seconds = cst_seconds = 0.0
     for root in paths:
-        for path in sorted(Path(root).rglob("*.py")):
+        for path in [Path(root)] if Path(root).is_file() else sorted(Path(root).rglob("*.py")):
             try:
                 text = path.read_text("utf-8")
                 start = time.perf_counter()

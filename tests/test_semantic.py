@@ -20,7 +20,11 @@ def test_same_qualified_names_as_the_libcst_resolver(tmp_path: Path) -> None:
     disagreements = []
     pep695 = ("type Alias", "def generic[", "class Box[")  # grammar newer than Python 3.11
     scopes = "\n".join(line for line in SCOPE_EDGES.splitlines() if not line.startswith(pep695)) + "\n"
-    corpus = [*python_corpus(tmp_path), ("scopes-3.11.py", cst.parse_module(scopes))]
+    # Fields ast keeps out of source order: a conditional expression reads its body first.
+    walrus = ('def f(config):\n    x = str(rid) if (rid := config.get("id")) else None\n'
+              '    d = {(k := 1): k, **config, "a": (m := 2)}\n    return x, d, m\n')
+    corpus = [*python_corpus(tmp_path), ("scopes-3.11.py", cst.parse_module(scopes)),
+              ("walrus.py", cst.parse_module(walrus))]
     for label, module in corpus:
         try:
             count, lines = differences(module.code, module)

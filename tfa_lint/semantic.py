@@ -368,6 +368,16 @@ class _Walker:
             self._count()
         self.children(node, "body")
 
+    # -- expressions whose fields are not in source order ----------------------------------
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self.children(node, "body", "test", "orelse")  # ``a if b else c`` reads a first
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        for key, value in zip(node.keys, node.values):
+            if key is not None:  # None for ``**mapping``
+                self.child(node, key)
+            self.child(node, value)
+
     # -- names ---------------------------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:
         self.scope_of[node] = self.scope
