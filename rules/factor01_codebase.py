@@ -11,7 +11,7 @@ import libcst as cst
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
-from ._cst import string_value
+from .facts.cst_nodes import string_value
 
 # -- TFA0101 ---------------------------------------------------------------------------------
 

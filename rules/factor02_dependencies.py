@@ -17,8 +17,8 @@ from tfa_lint.sources.lockfile import LockFile
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.requirements import RequirementsFile
 
-from ._distributions import DATA_VERSION
-from ._manifests import (
+from .facts.distributions import DATA_VERSION
+from .facts.manifests import (
     Declaration,
     ImportFacts,
     declarations,
@@ -26,8 +26,8 @@ from ._manifests import (
     is_declared,
     third_party_imports,
 )
-from ._projects import COLLECTORS as PROJECT_COLLECTORS
-from ._projects import application_reason, projects
+from .facts.projects import COLLECTORS as PROJECT_COLLECTORS
+from .facts.projects import application_reason, projects
 
 _DEV_FILE_RE = re.compile(r"(?i)(^|[/_.-])(dev|develop|test|tests|testing|lint|docs?|ci|typing|mypy|local)([/_.-]|$)")
 _SHA_RE = re.compile(r"@[0-9a-f]{40}\b")
@@ -870,7 +870,7 @@ def _floating_candidates(repo: Repo) -> list[tuple[Declaration, bool]]:
 
 def _application_reason(repo: Repo) -> str | None:
     """None when some project of the repository is an application that is deployed or runs a
-    long-running process (``rules/_projects.py``); else why version ranges are expected."""
+    long-running process (``rules/facts/projects.py``); else why version ranges are expected."""
     reason = application_reason(repo)
     return None if reason is None else reason + ": ranges are expected"
 

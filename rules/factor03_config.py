@@ -16,9 +16,9 @@ from tfa_lint.rule import ArtifactRule, Example, PythonRule, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 
-from ._config_facts import EnvReadFacts, documented_variables, is_env_name
-from ._cst import string_value, target_name
-from ._secrets import (
+from .facts.config_reads import EnvReadFacts, documented_variables, is_env_name
+from .facts.cst_nodes import string_value, target_name
+from .facts.secrets import (
     URL_CREDENTIALS_RE,
     is_secret_name,
     plausible_secret,

@@ -21,7 +21,7 @@ import libcst as cst
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
-from ._cst import NestingDepth, string_value, target_name
+from .facts.cst_nodes import NestingDepth, string_value, target_name
 
 SQL, MONGO, REDIS, BROKER, GRAPH, VECTOR, SEARCH, LLM = (
     "SQL database", "MongoDB", "Redis", "message broker", "graph database", "vector store", "search engine",

@@ -13,8 +13,8 @@ import libcst as cst
 from tfa_lint.model import FileKind, FileRef, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, PythonRule, RepoRule
 
-from ._cst import callee_name
-from ._processes import (
+from .facts.cst_nodes import callee_name
+from .facts.processes import (
     APP_CONSTRUCTORS,
     FOREVER_METHODS,
     SELF_HANDLING_METHODS,

@@ -25,8 +25,8 @@ from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
 from tfa_lint.sources.pyproject import Pyproject
 
-from ._commandline import segments
-from ._processes import (
+from .facts.commandline import segments
+from .facts.processes import (
     Command,
     ProcessFacts,
     commands,

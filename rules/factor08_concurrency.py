@@ -12,10 +12,10 @@ from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 from tfa_lint.sources.pyproject import Pyproject
 
-from ._commandline import segments
-from ._processes import APP_CONSTRUCTORS, ProcessFacts, commands, traits
-from ._projects import COLLECTORS as PROJECT_COLLECTORS
-from ._projects import application_reason, projects
+from .facts.commandline import segments
+from .facts.processes import APP_CONSTRUCTORS, ProcessFacts, commands, traits
+from .facts.projects import COLLECTORS as PROJECT_COLLECTORS
+from .facts.projects import application_reason, projects
 
 NOT_LONG_RUNNING = "single short-lived process"
 

@@ -14,8 +14,8 @@ from tfa_lint.model import Artifact, FileKind, Finding, Repo, Severity, path_rol
 from tfa_lint.rule import ArtifactRule, Example, FactCollector, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile
 
-from ._commandline import is_admin_command, segments
-from ._processes import (
+from .facts.commandline import is_admin_command, segments
+from .facts.processes import (
     Command,
     ProcessFacts,
     commands,
@@ -24,8 +24,8 @@ from ._processes import (
     resolve_module,
     traits,
 )
-from ._projects import COLLECTORS as PROJECT_COLLECTORS
-from ._projects import application_reason, projects
+from .facts.projects import COLLECTORS as PROJECT_COLLECTORS
+from .facts.projects import application_reason, projects
 
 _INITS = ("tini", "dumb-init", "s6-svscan", "/init", "catatonit")
 

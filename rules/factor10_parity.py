@@ -19,9 +19,9 @@ from tfa_lint.sources.envfile import EnvFile
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.toml_text import line_of
 
-from ._config_facts import SETTINGS_BASES, env_prefix, settings_fields
-from ._cst import string_value
-from ._processes import ProcessFacts, commands, traits
+from .facts.config_reads import SETTINGS_BASES, env_prefix, settings_fields
+from .facts.cst_nodes import string_value
+from .facts.processes import ProcessFacts, commands, traits
 
 
 def _runtime(repo: Repo, kind: FileKind) -> list[Artifact]:

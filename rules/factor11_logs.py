@@ -10,7 +10,7 @@ import libcst as cst
 from tfa_lint.model import Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
-from ._processes import (
+from .facts.processes import (
     APP_CONSTRUCTORS,
     FOREVER_METHODS,
     ProcessFacts,
@@ -20,11 +20,11 @@ from ._processes import (
     long_running_reason,
     traits,
 )
-from ._cst import callee_name, find_all, string_value
-from ._modules import ModuleGraphFacts, service_modules
-from ._projects import COLLECTORS as PROJECT_COLLECTORS
-from ._projects import Project, application_reason, projects
-from ._secrets import is_secret_name, name_words, secret_head
+from .facts.cst_nodes import callee_name, find_all, string_value
+from .facts.modules import ModuleGraphFacts, service_modules
+from .facts.projects import COLLECTORS as PROJECT_COLLECTORS
+from .facts.projects import Project, application_reason, projects
+from .facts.secrets import is_secret_name, name_words, secret_head
 
 _CLI_FILE_RE = re.compile(r"(^|/)(__main__|cli|cli_\w+|\w+_cli|manage|console)\.py$"
                           r"|(^|/)(cli|commands|tui|terminal|terminal_\w+|\w+_terminal|console)/"

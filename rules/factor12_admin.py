@@ -17,9 +17,9 @@ import libcst as cst
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, FactCollector, PythonRule, RepoRule
 
-from ._commandline import is_admin_command, unwrap_command
-from ._cst import callee_name, string_value
-from ._processes import APP_CONSTRUCTORS, commands, is_main_guard
+from .facts.commandline import is_admin_command, unwrap_command
+from .facts.cst_nodes import callee_name, string_value
+from .facts.processes import APP_CONSTRUCTORS, commands, is_main_guard
 
 #: Calls that change a schema or a data set (qualified names).
 _ADMIN_CALLS = {

@@ -26,8 +26,8 @@ from tfa_lint.sources import toml_text
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.requirements import RequirementsFile
 
-from ._cst import find_all, is_named
-from ._distributions import GENERATED, NAME_PREFIXES, NAME_SUFFIXES, NAMESPACE_PREFIXES, PROVIDERS, TRANSITIVE
+from .cst_nodes import find_all, is_named
+from .distributions import GENERATED, NAME_PREFIXES, NAME_SUFFIXES, NAMESPACE_PREFIXES, PROVIDERS, TRANSITIVE
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__future__", "__main__"}
 _OPTIONAL_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}

@@ -23,7 +23,7 @@ from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.procfile import Procfile
 
-from ._cst import callee_name
+from .cst_nodes import callee_name
 
 #: Web app constructors (qualified names) -> framework.
 APP_CONSTRUCTORS = {

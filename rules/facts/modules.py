@@ -21,8 +21,8 @@ import libcst as cst
 from tfa_lint.model import FileKind, Repo, path_role
 from tfa_lint.rule import FactCollector
 
-from ._cst import find_all
-from ._processes import commands, resolve_module, traits
+from .cst_nodes import find_all
+from .processes import commands, resolve_module, traits
 
 #: Calls that load a module from a file path: the modules of the loader's package are its plugins.
 _FILE_LOADERS = {"spec_from_file_location", "SourceFileLoader", "SourcelessFileLoader", "run_path", "load_source"}

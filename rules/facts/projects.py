@@ -41,8 +41,8 @@ from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.procfile import Procfile
 from tfa_lint.sources.pyproject import Pyproject
 
-from ._cst import string_value
-from ._processes import RUNNERS, Command, ProcessFacts, _words, resolve_module
+from .cst_nodes import string_value
+from .processes import RUNNERS, Command, ProcessFacts, _words, resolve_module
 
 
 class Kind(str, enum.Enum):

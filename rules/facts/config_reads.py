@@ -20,7 +20,7 @@ from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 
-from ._cst import find_all, is_named, string_value
+from .cst_nodes import find_all, is_named, string_value
 
 _GETENV = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
 _GETENV_NAMES = {"getenv", "get", "setdefault"}
