@@ -16,7 +16,7 @@ from tfa_lint.rule import ArtifactRule, Example, PythonRule, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 
-from .facts.config_reads import EnvReadFacts, documented_variables, is_env_name
+from .facts.config_reads import EnvReadFacts, documented_variables, is_committed_env_file, is_env_name
 from .facts.cst_nodes import string_value, target_name
 from .facts.secrets import (
     URL_CREDENTIALS_RE,
@@ -28,7 +28,6 @@ from .facts.secrets import (
 
 _TEXT_KINDS = (FileKind.PYTHON, FileKind.DOCKERFILE, FileKind.REQUIREMENTS, FileKind.PYPROJECT,
                FileKind.PROCFILE, FileKind.COMPOSE, FileKind.ENV)
-_EXAMPLE_ENV_RE = re.compile(r"(?i)(example|sample|template|dist|defaults?|tpl)")
 
 # Key shapes for examples, assembled so that this file itself holds no key-shaped literal.
 _OPENAI = "sk-proj-" + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + "Kp3Lw7Xa2"
@@ -38,12 +37,6 @@ _HF = "hf_" + "Vb7Kq2Lm9Xw4Rt6Zp1Nc8Hs3Jd5Gf0Ya"
 _PEM_HEAD = "-----BEGIN " + "PRIVATE KEY-----"
 _PEM_BODY = "qSWBAnprGPPfNCaMt/Tzbxzf1+yD8HuOqKphPOvOabCIhS23IPovqrVxbPYhIcwG"
 _DB_URL = "postgresql://agent:" + "Zq8rT4pLm2xW" + "@10.0.0.5/agent"
-
-
-def is_committed_env_file(path: str) -> bool:
-    """A dotenv file with real values, as opposed to a documented template."""
-    name = path.rsplit("/", 1)[-1]
-    return not _EXAMPLE_ENV_RE.search(name)
 
 
 class HardcodedProviderKey(ArtifactRule):

@@ -20,10 +20,10 @@ from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, Instruction
 from tfa_lint.sources.envfile import EnvFile
 
+from .facts.config_reads import is_committed_env_file
 from .facts.processes import ProcessFacts, commands
 from .facts.projects import COLLECTORS as PROJECT_COLLECTORS
 from .facts.projects import distribution_names
-from .factor03_config import is_committed_env_file
 
 # -- TFA0501 ---------------------------------------------------------------------------------
 

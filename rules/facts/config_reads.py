@@ -4,7 +4,8 @@
 ``os.environ.get(K)``, pydantic ``BaseSettings`` fields) and literal model names passed to LLM
 clients. ``documented_variables`` collects the names the repository tells an operator about:
 ``.env`` templates, compose ``environment`` keys and ``${VAR}`` references, Dockerfile
-``ENV``/``ARG``, and words of its READMEs.
+``ENV``/``ARG``, and words of its READMEs. ``is_committed_env_file`` tells a dotenv file with
+values from a documented template.
 """
 
 from __future__ import annotations
@@ -395,6 +396,7 @@ def _field_alias(value: cst.BaseExpression | None) -> str | None:
 _REFERENCE_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COMMENTED_ENTRY_RE = re.compile(r"(?m)^[ \t]*#[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=")
+_EXAMPLE_ENV_RE = re.compile(r"(?i)(example|sample|template|dist|defaults?|tpl)")
 
 
 def documented_variables(repo: Repo) -> set[str]:
@@ -421,6 +423,12 @@ def documented_variables(repo: Repo) -> set[str]:
         names.update(_WORD_RE.findall(readme.text))
     repo.memo["documented-variables"] = names
     return names
+
+
+def is_committed_env_file(path: str) -> bool:
+    """A dotenv file with real values, as opposed to a documented template."""
+    name = path.rsplit("/", 1)[-1]
+    return not _EXAMPLE_ENV_RE.search(name)
 
 
 def is_env_name(name: str) -> bool:
