@@ -23,9 +23,7 @@ from tfa_lint.rule import FieldPrecision, rules_in
 #: Packages of the pack that hold no rule.
 SHARED_PACKAGES = frozenset({"facts"})
 #: A rule module's name starts so: ``tfa`` + the id's digits + ``_`` + the rule's name.
-_RULE_MODULE_PREFIX = "tfa"
-#: The factor modules not split into one module per rule yet (issue 17).
-_UNSPLIT_PREFIX = "factor"
+RULE_MODULE_PREFIX = "tfa"
 
 
 def _rule_modules() -> tuple[ModuleType, ...]:
@@ -35,9 +33,7 @@ def _rule_modules() -> tuple[ModuleType, ...]:
         if package.ispkg and package.name not in SHARED_PACKAGES:
             factor = import_module(f"{__name__}.{package.name}")
             names += [f"{factor.__name__}.{module.name}" for module in pkgutil.iter_modules(factor.__path__)
-                      if not module.ispkg and module.name.startswith(_RULE_MODULE_PREFIX)]
-        elif not package.ispkg and package.name.startswith(_UNSPLIT_PREFIX):
-            names.append(f"{__name__}.{package.name}")
+                      if not module.ispkg and module.name.startswith(RULE_MODULE_PREFIX)]
     return tuple(import_module(name) for name in sorted(names, key=lambda name: name.rsplit(".", 1)[1]))
 
 
