@@ -1,5 +1,5 @@
-"""Regenerate ``rules/import_names.json``: the top-level import names that distributions install,
-where they differ from the distribution's own name.
+"""Regenerate ``rules/facts/import_names.json``: the top-level import names that distributions
+install, where they differ from the distribution's own name.
 
     python bench/import_names.py [--wheels DIR ...] [--download NAME ...] [--ranks FILE] [--out FILE]
 
@@ -37,7 +37,7 @@ from pathlib import Path, PurePosixPath
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE.parent / "rules" / "import_names.json"
+OUT = HERE.parent / "rules" / "facts" / "import_names.json"
 _STDLIB = frozenset(sys.stdlib_module_names)
 #: Top-level directories some wheels ship that are nobody's import name.
 _NOT_IMPORTS = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example", "benchmarks",

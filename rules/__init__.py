@@ -1,6 +1,10 @@
-"""The built-in rule pack: one module per factor, written against the public rule API only.
+"""The built-in rule pack: one package per factor, one module per rule, written against the
+public rule API only.
 
-Installed as ``tfa_lint.rules``. To add a rule, see CONTRIBUTING.md.
+Installed as ``tfa_lint.rules``. Each rule is the one rule class of its module,
+``<factor package>/tfaNNNN_<name>.py`` (``config/tfa0301_hardcoded_provider_key.py``); the
+registry finds the modules by walking the packages, so adding a rule is adding its file (see
+CONTRIBUTING.md). ``facts/`` holds what rules of several factors read, and no rule.
 
 Each rule's tier comes from ``field_precision.json``, which ``bench/precision.py report
 --write`` measures on the field corpus: a rule is stable (on by default, scored) only when it
@@ -9,25 +13,31 @@ does not list yet, is preview.
 """
 
 import json
+import pkgutil
+from importlib import import_module
 from importlib.resources import files
+from types import ModuleType
 
 from tfa_lint.rule import FieldPrecision, rules_in
-from tfa_lint.rules import (
-    factor01_codebase,
-    factor02_dependencies,
-    factor03_config,
-    factor04_backing_services,
-    factor05_build_release_run,
-    factor06_processes,
-    factor07_port_binding,
-    factor08_concurrency,
-    factor09_disposability,
-    factor10_parity,
-    factor11_logs,
-    factor12_admin,
-)
 
-MODULES = (factor01_codebase, factor02_dependencies, factor03_config, factor04_backing_services, factor05_build_release_run, factor06_processes, factor07_port_binding, factor08_concurrency, factor09_disposability, factor10_parity, factor11_logs, factor12_admin)
+#: Packages of the pack that hold no rule.
+SHARED_PACKAGES = frozenset({"facts"})
+#: A rule module's name starts so: ``tfa`` + the id's digits + ``_`` + the rule's name.
+RULE_MODULE_PREFIX = "tfa"
+
+
+def _rule_modules() -> tuple[ModuleType, ...]:
+    """Every rule module of the factor packages, imported, in id order (the order of their names)."""
+    names = []
+    for package in pkgutil.iter_modules(__path__):
+        if package.ispkg and package.name not in SHARED_PACKAGES:
+            factor = import_module(f"{__name__}.{package.name}")
+            names += [f"{factor.__name__}.{module.name}" for module in pkgutil.iter_modules(factor.__path__)
+                      if not module.ispkg and module.name.startswith(RULE_MODULE_PREFIX)]
+    return tuple(import_module(name) for name in sorted(names, key=lambda name: name.rsplit(".", 1)[1]))
+
+
+MODULES = _rule_modules()
 
 #: Ids of rules taken out of the pack, with why. They stay listed and are never reused.
 RETIRED: dict[str, str] = {}

@@ -12,10 +12,10 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import write_tree
 
-from rules._secrets import looks_fake
 from tfa_lint.cli import cli
 from tfa_lint.redact import PROVIDER_PATTERNS
 from tfa_lint.report import FORMATS
+from tfa_lint.rules.facts.secrets import looks_fake
 
 _ALNUM = string.ascii_letters + string.digits
 #: provider -> how its keys are spelled: (prefix, alphabet, length) parts, joined.

@@ -1,4 +1,4 @@
-"""What the repository, or each project of a monorepo, is judged to be (rules/_projects.py),
+"""What the repository, or each project of a monorepo, is judged to be (rules/facts/projects.py),
 and how the reports say it."""
 
 from __future__ import annotations

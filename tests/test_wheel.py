@@ -20,7 +20,8 @@ def test_wheel_installs_into_a_fresh_venv_and_scans(tmp_path: Path) -> None:
     wheel = next(dist.glob("tfa_lint-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "tfa_lint/rules/__init__.py" in names
-    assert "tfa_lint/rules/factor03_config.py" in names
+    assert "tfa_lint/rules/config/tfa0301_hardcoded_provider_key.py" in names
+    assert "tfa_lint/rules/facts/import_names.json" in names
     assert not any(n.startswith("rules/") for n in names)
 
     env = tmp_path / "venv"

@@ -1,0 +1,333 @@
+"""TFA0401 — Backing-service locator hardcoded in code."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+import libcst as cst
+
+from tfa_lint.model import Repo, Severity
+from tfa_lint.rule import Example, PythonRule
+
+from ..facts.backing_clients import (
+    _PLACEHOLDER_HOST_RE,
+    BackingFacts,
+    Client,
+    _shown,
+    _templated,
+    client_for,
+    service_url,
+)
+from ..facts.cst_nodes import string_value, target_name
+from ._shared import backing_reason
+
+_URL_NAME_RE = re.compile(r"(?i)(url|uri|dsn|conn(ection)?_?str(ing)?|broker|backend)")
+_NOT_DEPLOY_NAME_RE = re.compile(r"(?i)(test|example|sample|default|fallback)")  # not what a deploy uses
+_INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".localdomain", ".svc", ".cluster.local", ".home.arpa",
+                      ".corp", ".intranet")
+_ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.__getitem__"}
+_ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_ENV_TARGET_RE = re.compile(r"(?i)(^|_)env(iron(ment)?)?s?($|_)")
+
+
+def _host_of(value: str) -> str | None:
+    try:
+        parts = urlsplit(value if "://" in value else f"//{value}")
+        return parts.hostname
+    except ValueError:
+        return None
+
+
+def literal_host(value: str) -> str | None:
+    """The displayable locator when ``value`` names a host or a network URL (not a local file or
+    ``:memory:``)."""
+    value = value.strip()
+    if (not value or _templated(value) or value == ":memory:" or any(c.isspace() for c in value)
+            or value.startswith(("/", "./", "~", "file:")) or value.endswith((".db", ".sqlite"))):
+        return None
+    host = _host_of(value.split(",")[0])
+    if not host or _PLACEHOLDER_HOST_RE.match(host):
+        return None
+    return _shown(value) if "://" in value else value
+
+
+def private_host(host: str) -> bool:
+    """A local, private or internal host: localhost, any literal IP, a bare service name
+    (``ollama``, ``vllm``) or an internal domain. Public API hosts are not private."""
+    host = host.lower().strip("[]")
+    if host in ("localhost", "host.docker.internal") or host.endswith(_INTERNAL_SUFFIXES):
+        return True
+    try:
+        ipaddress.ip_address(host)
+        return True  # a literal address names one machine of one deploy
+    except ValueError:
+        return "." not in host
+
+
+class HardcodedServiceLocator(PythonRule):
+    id = "TFA0401"
+    name = "hardcoded-service-locator"
+    factor = 4
+    severity = Severity.WARNING
+    title = "Backing-service locator hardcoded in code"
+    collectors = (BackingFacts,)
+    what = """
+        A literal database, cache, broker or graph URL (`postgresql://…`, `redis://…`,
+        `amqp://…`, `mongodb+srv://…`, `neo4j://…`, `sqlite:///app.db`) passed to a client
+        (`create_engine`, `psycopg.connect`, `asyncpg.create_pool`, `Redis.from_url`,
+        `MongoClient`, `Celery(broker=…)`, `GraphDatabase.driver`…) or assigned to a `*_url`,
+        `*_uri`, `dsn`, `broker` or `backend` name; a literal `host=`/`url=` of a vector
+        store, Redis, Milvus, Weaviate or Elasticsearch client; and a literal `base_url=`,
+        `api_base=` or `azure_endpoint=` of an LLM client pointing at a local, private or
+        internal host. Not reported: the default of an environment lookup
+        (`os.getenv("REDIS_URL", "redis://localhost")`) or of a `BaseSettings` field,
+        `sqlite:///:memory:`, public API hosts, tests and examples.
+    """
+    why = """
+        A backing service is an attached resource: each deploy (a laptop, staging,
+        production) attaches its own database, queue or model server. A locator in code ties
+        every deploy to one machine, and swapping the service means editing and releasing
+        code instead of changing configuration.
+    """
+    fix = """
+        Read the locator from the environment at start-up — `create_engine(os.environ["DATABASE_URL"])`,
+        `Redis.from_url(os.environ["REDIS_URL"])`, `OpenAI(base_url=os.environ["OPENAI_BASE_URL"])` —
+        or from a `pydantic-settings` field; keep a local development value only as the
+        default of that lookup.
+    """
+    invalid = (
+        Example.of("""
+            from sqlalchemy import create_engine as make_engine
+            import redis
+
+            engine = make_engine("postgresql+psycopg://10.0.0.5:5432/agent")
+            cache = redis.Redis(host="10.0.4.12", port=6379)
+            BROKER_URL = "amqp://rabbitmq.prod.internal:5672//"
+        """, "agent/db.py", lines=(4, 5, 6)),
+        Example.of("""
+            from openai import OpenAI
+            from langchain_ollama import ChatOllama
+
+            client = OpenAI(base_url="http://localhost:11434/v1", api_key="ollama")
+            chat = ChatOllama(model="llama3.1", base_url="http://ollama:11434")
+        """, "agent/llm.py", lines=(4, 5)),
+        Example.of("""
+            from qdrant_client import QdrantClient
+
+            class Store:
+                def __init__(self):
+                    self.client = QdrantClient(url="http://192.168.1.20:6333")
+                    self.db_url = "sqlite:///./agent.db"
+        """, "agent/store.py", lines=(5, 6)),
+    )
+    valid = (
+        Example.of("""
+            import os
+
+            import redis
+            from sqlalchemy import create_engine
+
+            engine = create_engine(os.environ["DATABASE_URL"])
+            REDIS_URL = os.getenv("REDIS_URL", "redis://localhost:6379/0")
+            cache = redis.Redis.from_url(REDIS_URL)
+            memory = create_engine("sqlite:///:memory:")
+            LOCAL_BROKER_URL = "amqp://localhost:5672//"
+            broker_url = os.environ.get("BROKER_URL", LOCAL_BROKER_URL)
+        """, "agent/db.py"),
+        Example.of("""
+            from openai import OpenAI
+            from pydantic_settings import BaseSettings
+
+
+            class Settings(BaseSettings):
+                database_url: str = "postgresql://localhost:5432/agent"
+                qdrant_url: str = "http://localhost:6333"
+
+
+            client = OpenAI(base_url="https://api.openai.com/v1")
+            router = OpenAI(base_url="https://openrouter.ai/api/v1")
+        """, "agent/config.py"),
+        Example.of("""
+            import redis
+
+            cache = redis.Redis(host="localhost", port=6379)
+            DATABASE_URL = "postgresql://localhost:5432/test_agent"
+        """, "tests/conftest.py"),
+        Example.of("""
+            def create_engine(url):
+                return url
+
+
+            engine = create_engine("postgresql://db.internal/agent")
+            template = "postgresql://{user}@{host}/agent"
+            help_text = "a URL such as postgresql://host/db"
+            connection_url = "postgresql://user:password@host:5432/dbname"
+            service_environment = {"REDIS_URI": "redis://redis:6379", "POSTGRES_URI": "postgres://db:5432/agent"}
+        """, "agent/util.py"),
+        Example.of("""
+            def compose_file(image: str) -> str:
+                redis_url = "redis://cache:6379/0"
+                return f\"\"\"services:
+              worker:
+                image: {image}
+                environment:
+                  REDIS_URL: {redis_url}
+            \"\"\"
+        """, "agent_cli/scaffold.py"),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        return backing_reason(repo)
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(file)
+        self._settings_classes: list[bool] = []  # one per enclosing class: is it a BaseSettings?
+        self._functions = 0
+        self._env_defaults: set[str] = set()  # names used as the default of an environment lookup
+        self._pending: list[tuple[cst.CSTNode, str, str | None]] = []  # node, message, bound name
+        self._seen: set[int] = set()
+        # Dicts that set a process's environment (`environment = {"REDIS_URI": …}`, `env={…}`): the
+        # locator is configuration handed to another process there, which is where it belongs.
+        self._env_dicts: set[int] = set()
+        self._dicts: list[bool] = []
+        # Names only ever interpolated into f-strings (`f"DATABASE_URI: {postgres_uri}"`): the locator is
+        # text rendered into a generated file (a compose file, a manifest), not a connection this code opens.
+        self._fstring_depth = 0
+        self._target_ids: set[int] = set()
+        self._rendered: set[str] = set()
+        self._loaded: set[str] = set()
+
+    def _flag(self, node: cst.CSTNode, message: str, name: str | None = None) -> None:
+        if id(node) not in self._seen:
+            self._seen.add(id(node))
+            self._pending.append((node, message, name))
+
+    # -- where a literal stands --------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = {q for b in node.bases for q in self.qualified_names(b.value)} | {
+            self.source_of(b.value) for b in node.bases}
+        self._settings_classes.append(any(b.endswith("Settings") for b in bases))
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._settings_classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions -= 1
+
+    def _in_settings_body(self) -> bool:
+        return bool(self._settings_classes) and self._settings_classes[-1] and not self._functions
+
+    # -- literals bound to locator names ----------------------------------------------------
+    def _check_bound(self, value: cst.BaseExpression | None, name: str | None) -> None:
+        if value is None or not name or not _URL_NAME_RE.search(name) or _NOT_DEPLOY_NAME_RE.search(name):
+            return
+        literal = string_value(value)
+        shown = service_url(literal) if literal else None
+        if shown:
+            env = name.upper() if _ENV_NAME_RE.match(name.upper()) else "SERVICE_URL"
+            self._flag(value, f"Backing-service locator `{shown}` hardcoded in `{name}`: read it from the "
+                              f"environment (`os.environ[\"{env}\"]`) so each deploy attaches its own service", name)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._target_ids.update(id(t.target) for t in node.targets)
+        if self._in_settings_body():
+            return
+        for target in node.targets:
+            name = target_name(target.target)
+            if name and _ENV_TARGET_RE.search(name) and isinstance(node.value, cst.Dict):
+                self._env_dicts.add(id(node.value))
+            self._check_bound(node.value, name)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if not self._in_settings_body():
+            self._check_bound(node.value, target_name(node.target))
+
+    def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+        self._fstring_depth += 1
+
+    def leave_FormattedStringExpression(self, original_node: cst.FormattedStringExpression) -> None:
+        self._fstring_depth -= 1
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self._target_ids:
+            (self._rendered if self._fstring_depth else self._loaded).add(node.value)
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        self._dicts.append(id(node) in self._env_dicts)
+
+    def leave_Dict(self, original_node: cst.Dict) -> None:
+        self._dicts.pop()
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        if not (self._dicts and self._dicts[-1]):
+            self._check_bound(node.value, string_value(node.key))
+
+    # -- literals passed to clients ---------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        qnames = self.qualified_names(node.func)
+        self._note_env_default(node, qnames)
+        found = client_for(qnames)
+        if found:
+            self._check_client(node, *found)
+        for arg in node.args:
+            if arg.keyword is not None:
+                if _ENV_TARGET_RE.search(arg.keyword.value) and isinstance(arg.value, cst.Dict):
+                    self._env_dicts.add(id(arg.value))
+                self._check_bound(arg.value, arg.keyword.value)
+
+    def _check_client(self, node: cst.Call, ctor: str, client: Client) -> None:
+        short = ctor.rsplit(".", 1)[-1] if "." in ctor else ctor
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        for slot in (*client.urls, *client.hosts, *client.endpoints):
+            if slot == "#0":
+                arg = positional[0] if positional else None
+            else:
+                arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == slot), None)
+            literal = string_value(arg.value) if arg is not None else None
+            if arg is None or literal is None:
+                continue
+            where = f"`{short}({'' if slot == '#0' else slot + '='}…)`"
+            if slot in client.urls:
+                shown = service_url(literal)
+            elif slot in client.hosts:
+                shown = literal_host(literal)
+            else:
+                host = _host_of(literal)
+                shown = literal if host and not _templated(literal) and private_host(host) else None
+            if shown:
+                kind = "endpoint" if slot in client.endpoints else "locator"
+                family = client.family[0].upper() + client.family[1:]
+                self._flag(arg.value, f"{family} {kind} `{shown}` hardcoded in {where}: read it from the environment "
+                                      f"(e.g. `os.environ[\"{client.env}\"]`) so each deploy attaches its own service")
+
+    def _note_env_default(self, node: cst.Call, qnames: set[str]) -> None:
+        """``os.getenv("REDIS_URL", DEFAULT_REDIS_URL)``, ``config("DATABASE_URL", default=LOCAL_DB)``:
+        the named literal is a development default, which is allowed."""
+        positional = [a for a in node.args if a.keyword is None]
+        key = string_value(positional[0].value) if positional else None
+        if not (qnames & _ENV_GETTERS or (key and _ENV_NAME_RE.match(key))):
+            return
+        defaults = [a.value for a in positional[1:2]] + [a.value for a in node.args
+                                                       if a.keyword is not None and a.keyword.value == "default"]
+        self._env_defaults.update(d.value for d in defaults if isinstance(d, cst.Name))
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        # `os.environ.get("REDIS_URL") or LOCAL_REDIS_URL`
+        if isinstance(node.operator, cst.Or) and isinstance(node.right, cst.Name) and re.search(
+                r"getenv|environ", self.source_of(node.left)):
+            self._env_defaults.add(node.right.value)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self.file.role in ("test", "example"):
+            return
+        for node, message, name in self._pending:
+            if name is not None and name in self._rendered and name not in self._loaded:
+                continue  # only rendered into generated text
+            if name is None or name not in self._env_defaults:
+                self.report(node, message)

@@ -1,0 +1,191 @@
+"""TFA0803 — Process daemonizes itself or writes a PID file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tfa_lint.model import Finding, Repo, Severity, path_role
+from tfa_lint.rule import Example, RepoRule
+
+from ..facts.commandline import segments
+from ..facts.daemons import DaemonFacts
+from ..facts.processes import ProcessFacts, commands
+from ._shared import _applies
+
+
+class SelfDaemonization(RepoRule):
+    id = "TFA0803"
+    name = "self-daemonization"
+    factor = 8
+    severity = Severity.WARNING
+    title = "Process daemonizes itself or writes a PID file"
+    collectors = (DaemonFacts, ProcessFacts)
+    what = """
+        Code that detaches from its parent — `os.fork()` and `os.setsid()` in one function,
+        python-daemon's `DaemonContext`, `daemonize.Daemonize`, gunicorn `daemon = True` — or
+        writes a `*.pid` file; and declared commands (Procfile, Dockerfile `CMD`/`ENTRYPOINT`,
+        compose `command`) that run a process with `nohup`, in the background with `&`, or
+        `gunicorn --daemon`/`-D`, `celery multi`. `threading.Thread(daemon=True)` is not
+        daemonization and is not reported; neither are tests and examples.
+    """
+    why = """
+        Twelve-factor processes never daemonize or write PID files: the platform's process
+        manager (systemd, Docker, Kubernetes, the Procfile runner) starts them in the
+        foreground, watches them, restarts them and collects their output. A detached process
+        escapes all of that — the container's main process exits (or is a shell that is not
+        waiting), crashes go unnoticed, SIGTERM never reaches it and its logs are lost; a stale
+        PID file blocks the next start.
+    """
+    fix = """
+        Run the process in the foreground and let the platform supervise it: drop `nohup`,
+        `&`, `--daemon` and the fork/`DaemonContext` code, and run one process per container
+        (`CMD ["gunicorn", "agent.app:app"]`); start a second process as its own process type.
+    """
+    invalid = (
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12-slim
+                WORKDIR /app
+                COPY . .
+                CMD nohup python agent.py &
+            """,
+            "agent.py": "while True:\n    step()\n",
+        }, lines=(4,)),
+        Example.repo({
+            "Procfile": "web: gunicorn -D -b 0.0.0.0:$PORT agent.app:app\n",
+            "agent/service.py": """
+                import os
+                import sys
+
+                PID_FILE = "/var/run/agent.pid"
+
+
+                def detach():
+                    if os.fork():
+                        sys.exit(0)
+                    os.setsid()
+                    with open(PID_FILE, "w") as fh:
+                        fh.write(str(os.getpid()))
+            """,
+        }, lines=(1, 10, 11)),
+        Example.repo({
+            "docker-compose.yml": """
+                services:
+                  agent:
+                    build: .
+                    command: ["sh", "-c", "ollama serve & python -m agent.worker"]
+            """,
+            "agent/worker.py": "while True:\n    step()\n",
+        }, lines=(4,)),
+    )
+    valid = (
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12-slim
+                COPY . /app
+                CMD ["sh", "-c", "python migrate.py && exec python -m agent.worker 2>&1"]
+            """,
+            "agent/worker.py": """
+                import threading
+
+                threading.Thread(target=heartbeat, daemon=True).start()
+                while True:
+                    step()
+            """,
+        }),
+        Example.repo({
+            "Procfile": "web: gunicorn -b 0.0.0.0:$PORT agent.app:app\n",
+            "agent/app.py": """
+                import os
+                import subprocess
+
+                from flask import Flask
+
+                app = Flask(__name__)
+
+
+                def run_tool(argv):
+                    return subprocess.run(argv, preexec_fn=os.setsid, check=False)
+
+
+                def pid_of(path):
+                    with open(path.with_suffix(".pid")) as fh:
+                        return int(fh.read())
+            """,
+        }),
+        Example.repo({
+            "docker-compose.yml": """
+                services:
+                  refresher:
+                    image: agent:1.0
+                    entrypoint: "sh -c 'trap exit TERM; while true; do python -m agent.refresh; sleep 1h & wait $$!; done'"
+            """,
+            "agent/refresh.py": "refresh_index()\n",
+        }),
+        Example.repo({
+            "docker-compose.yml": """
+                services:
+                  models:
+                    image: ollama/ollama:0.5.7
+                    entrypoint: ["/bin/sh", "-c"]
+                    command:
+                      - |
+                        ollama serve &
+                        sleep 5
+                        ollama pull small-model
+                        wait
+                  agent:
+                    build: .
+                    command: ["python", "-m", "agent.worker"]
+            """,
+            "agent/worker.py": "while True:\n    step()\n",
+        }),
+        Example.repo({
+            "Procfile": "web: uvicorn agent.app:app --host 0.0.0.0 --port $PORT\n",
+            "tests/test_daemon.py": """
+                import daemon
+
+                with daemon.DaemonContext():
+                    pass
+            """,
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        return _applies(repo)
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        for fact in repo.all_facts:
+            if fact.kind in ("daemonize", "pid-file") and path_role(fact.path) in ("src", "script"):
+                yield self.finding(fact.path, fact.line, fact.column,
+                                   f"{fact.data['how'][0].upper()}{fact.data['how'][1:]}: a twelve-factor process "
+                                   "runs in the foreground and leaves supervision to the platform (Docker, "
+                                   "Kubernetes, the Procfile runner): remove it")
+        for cmd in commands(repo):
+            how = _detaches(cmd.words)
+            if how:
+                yield self.finding(cmd.path, cmd.line, 1,
+                                   f"{cmd.name} {how}: the platform can no longer supervise, signal or restart "
+                                   "it. Run one process per process type, in the foreground")
+
+
+def _detaches(words: tuple[str, ...]) -> str | None:
+    """How a command line detaches a process from its supervisor, if it does."""
+    parts = segments(words)
+    for index, segment in enumerate(parts):
+        program = segment.program
+        name = program[0].rsplit("/", 1)[-1] if program else ""
+        if any(w == "nohup" for w in segment.words[: len(segment.words) - len(program)]):
+            return f"runs `{name}` under `nohup`"
+        # `sleep 1h & wait $!`, or `server & …; wait`: the shell still waits for it (and can trap TERM),
+        # so the job stays under the container's supervision, even if the shell does not pass SIGTERM on.
+        waited = (index + 1 < len(parts) and parts[index + 1].program[:1] == ("wait",)) or any(
+            later.program == ("wait",) for later in parts[index + 1:])
+        if segment.background and not waited:
+            return f"runs `{name}` in the background with `&`"
+        if name == "gunicorn" and any(w in ("-D", "--daemon") for w in program):
+            return "runs gunicorn with `--daemon`"
+        if name == "celery" and len(program) > 1 and "multi" in program[1:3]:
+            return "runs `celery multi`, which daemonizes its workers"
+    return None

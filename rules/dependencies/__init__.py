@@ -1,0 +1,1 @@
+"""Factor II — Dependencies: declared explicitly, pinned, isolated."""

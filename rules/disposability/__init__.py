@@ -1,0 +1,1 @@
+"""Factor IX — Disposability: fast start-up, graceful shutdown on SIGTERM."""

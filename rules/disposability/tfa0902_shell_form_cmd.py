@@ -1,0 +1,115 @@
+"""TFA0902 — Shell-form CMD/ENTRYPOINT keeps SIGTERM from the process."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Iterable
+
+from tfa_lint.model import Artifact, FileKind, Finding, Severity
+from tfa_lint.rule import ArtifactRule, Example
+from tfa_lint.sources.dockerfile import Dockerfile
+
+from ..facts.commandline import is_admin_command, segments
+
+_INITS = ("tini", "dumb-init", "s6-svscan", "/init", "catatonit")
+
+
+class ShellFormCommand(ArtifactRule):
+    id = "TFA0902"
+    name = "shell-form-cmd"
+    factor = 9
+    severity = Severity.WARNING
+    title = "Shell-form CMD/ENTRYPOINT keeps SIGTERM from the process"
+    kinds = (FileKind.DOCKERFILE,)
+    runtime_only = True
+    what = """
+        A final-stage `CMD` or `ENTRYPOINT` written in shell form (`CMD python app.py`), or in
+        exec form around a shell (`["sh", "-c", "migrate && python app.py"]`), whose last
+        command is not started with `exec`. Images whose exec-form `ENTRYPOINT` is an init
+        (tini, dumb-init) are not reported, nor one-off job images whose every command is an
+        admin task (`make migrate && python migrate_data.py`): they run to completion.
+    """
+    why = """
+        The shell form runs `/bin/sh -c "…"` as PID 1. The shell does not forward SIGTERM
+        to its child, so the application never learns it should shut down and is SIGKILLed
+        when the stop grace period ends (Docker's own build check `JSONArgsRecommended`).
+    """
+    fix = """
+        Use the exec form: `CMD ["python", "-m", "agent.worker"]`. If you need shell
+        features, end the script with `exec "$@"` or prefix the command with `exec`.
+    """
+    invalid = (
+        Example.of("""
+            FROM python:3.12-slim
+            COPY . /app
+            CMD python /app/agent.py
+        """, "Dockerfile", lines=(3,)),
+        Example.of("""
+            FROM python:3.12-slim
+            ENTRYPOINT ["sh", "-c", "python migrate.py && python worker.py"]
+        """, "Dockerfile", lines=(2,)),
+    )
+    valid = (
+        Example.of("""
+            FROM python:3.12-slim
+            COPY . /app
+            CMD ["python", "/app/agent.py"]
+        """, "Dockerfile"),
+        Example.of("""
+            FROM python:3.12-slim
+            CMD exec uvicorn app:app --host 0.0.0.0 --port "$PORT"
+        """, "Dockerfile"),
+        Example.of("""
+            FROM python:3.12-slim
+            CMD ["sh", "-c", "python migrate.py && exec python worker.py"]
+        """, "Dockerfile"),
+        Example.of("""
+            FROM agent:1.4.2
+            COPY copy_sessions.py .
+            ENTRYPOINT sh -c "make migrate && python migrate_sessions.py"
+        """, "jobs/session-migration/Dockerfile"),
+    )
+
+    def check(self, artifact: Artifact) -> Iterable[Finding]:
+        assert isinstance(artifact, Dockerfile)
+        stage = artifact.final_stage
+        if stage is None:
+            return
+        entry = [i for i in stage.instructions if i.keyword == "ENTRYPOINT"][-1:]
+        if entry and entry[0].exec_form and entry[0].exec_form[0].rsplit("/", 1)[-1] in _INITS:
+            return
+        for ins in entry + [i for i in stage.instructions if i.keyword == "CMD"][-1:]:
+            args = ins.exec_form
+            if args is None:
+                script, form = ins.value, "Shell-form"
+            elif len(args) >= 3 and args[0].rsplit("/", 1)[-1] in _SHELLS and args[1] == "-c":
+                script, form = args[2], f"`{args[0]} -c`"
+            else:
+                continue
+            if _EXEC_RE.search(script):
+                continue
+            steps = segments((script,))
+            if steps and all(is_admin_command(step.words) for step in steps):
+                continue  # a one-off job (migrations) that runs to completion: nothing to stop gracefully
+            yield self.finding(
+                artifact.path, ins.line, 1,
+                f"{form} {ins.keyword} makes a shell PID 1, and it does not pass SIGTERM on; {_advice(ins.keyword, script)}")
+
+
+_SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
+_EXEC_RE = re.compile(r"(^|&&|;|\|\|)\s*exec\s")
+_SHELL_SYNTAX_RE = re.compile(r"&&|\|\||;|\||[<>`]|\$\(")
+
+
+def _advice(keyword: str, script: str) -> str:
+    if _SHELL_SYNTAX_RE.search(script):
+        return ("start the last command with `exec` (`… && exec python worker.py`) or move the steps into an "
+                'entrypoint script that ends with `exec "$@"`')
+    if "$" in script:
+        return f"keep the variables and prefix the command with `exec`: {keyword} exec {script.strip()}"
+    try:
+        return f"write it in exec form: {keyword} {json.dumps(shlex.split(script))}"
+    except ValueError:
+        return f"prefix the command with `exec`: {keyword} exec {script.strip()}"

@@ -1,0 +1,354 @@
+"""The repository's process model, shared by the factor modules.
+
+``ProcessFacts`` records, per Python file: web/worker apps, servers started by hand, service
+loops reachable from the file's entry, and SIGTERM handlers. ``commands`` reads the process
+declarations (Procfile, the final Dockerfile stage's CMD/ENTRYPOINT, compose commands).
+``traits`` joins both into the two questions most rules ask: is this repo a service, and does
+it run long-lived processes at all?
+
+Runner facts are data, checked against the library versions named beside them.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+import libcst as cst
+
+from tfa_lint.model import Artifact, FileKind, Repo, path_role
+from tfa_lint.rule import FactCollector
+from tfa_lint.sources.compose import ComposeFile
+from tfa_lint.sources.dockerfile import Dockerfile
+from tfa_lint.sources.procfile import Procfile
+
+from .cst_nodes import callee_name
+
+#: Web app constructors (qualified names) -> framework.
+APP_CONSTRUCTORS = {
+    "fastapi.FastAPI": "fastapi",
+    "flask.Flask": "flask",
+    "starlette.applications.Starlette": "starlette",
+    "quart.Quart": "quart",
+    "sanic.Sanic": "sanic",
+    "litestar.Litestar": "litestar",
+    "aiohttp.web.Application": "aiohttp",
+    "gradio.Blocks": "gradio",
+    "gradio.Interface": "gradio",
+    "gradio.ChatInterface": "gradio",
+    "mcp.server.fastmcp.FastMCP": "mcp",
+}
+#: Calls that start a server or worker and install their own SIGTERM handling
+#: (uvicorn 0.30: Server.capture_signals; aiohttp 3.9: run_app handle_signals=True;
+#: python-telegram-bot 21: run_polling stop_signals).
+SELF_HANDLING_RUNS = {"uvicorn.run", "uvicorn.Server", "aiohttp.web.run_app"}
+SELF_HANDLING_METHODS = {"run_polling", "run_webhook"}
+#: Blocking calls that serve forever with the default SIGTERM disposition. As PID 1 in a
+#: container such a process ignores SIGTERM and is SIGKILLed after the grace period.
+FOREVER_METHODS = {"serve_forever", "run_forever"}
+#: Command-line runners that own SIGTERM (graceful shutdown) -> kind of process.
+RUNNERS = {
+    "uvicorn": "web", "gunicorn": "web", "hypercorn": "web", "daphne": "web", "granian": "web",
+    "streamlit": "web", "chainlit": "web", "fastapi": "web", "litestar": "web",
+    "celery": "worker", "rq": "worker", "arq": "worker", "dramatiq": "worker", "huey_consumer": "worker",
+    "faust": "worker", "taskiq": "worker",
+}
+_PYTHON_RE = re.compile(r"^(?:.*/)?python(?:\d(?:\.\d+)?)?$")
+
+
+class ProcessFacts(FactCollector):
+    name = "processes"
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(file)
+        self._functions: list[str] = []
+        self._main_depth = 0
+        self._loops: list[dict] = []  # open while/for loops, innermost last
+        self._calls: dict[str, set[str]] = {}
+        self._pending: list[tuple[str, cst.CSTNode, str | None, dict]] = []
+        self._mentions_sigterm = False
+        self._installs_handler: cst.CSTNode | None = None
+        self._flask_apps: set[str] = set()
+
+    @property
+    def _scope(self) -> str:
+        if self._main_depth:
+            return "<main>"
+        return self._functions[-1] if self._functions else "<module>"
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node.name.value)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions.pop()
+
+    def visit_If(self, node: cst.If) -> None:
+        if is_main_guard(node):
+            self._main_depth += 1
+            self.record("main-guard", node)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        if is_main_guard(original_node):
+            self._main_depth -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self._loops.append({"node": node, "fn": len(self._functions), "exits": False,
+                            "interactive": False, "service": is_service_loop_test(node.test)})
+
+    def leave_While(self, original_node: cst.While) -> None:
+        loop = self._loops.pop()
+        if loop["service"] and not loop["exits"] and not loop["interactive"]:
+            self._pending.append(("loop", original_node, self._scope, {"how": "while loop"}))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._loops.append({"node": node, "fn": len(self._functions), "exits": False,
+                            "interactive": False, "service": False})
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._loops.pop()
+
+    def visit_Break(self, node: cst.Break) -> None:
+        if self._loops:
+            self._loops[-1]["exits"] = True
+
+    def visit_Return(self, node: cst.Return) -> None:
+        for loop in self._loops:
+            if loop["fn"] == len(self._functions):
+                loop["exits"] = True
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value == "SIGTERM":
+            self._mentions_sigterm = True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == "SIGTERM":
+            self._mentions_sigterm = True
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not isinstance(node.value, cst.Call):
+            return
+        names = self.qualified_names(node.value.func)
+        factory = callee_name(node.value.func) in ("create_app", "make_app")
+        if names & {"flask.Flask", "flask_socketio.SocketIO"} or factory:
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self._flask_apps.add(target.target.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        names = self.qualified_names(node.func)
+        callee = callee_name(node.func)
+        if callee:
+            self._calls.setdefault(self._scope, set()).add(callee)
+        if callee in ("input", "getpass") or "builtins.input" in names:
+            for loop in self._loops:
+                loop["interactive"] = True
+        if names & {"signal.signal", "signal.set_wakeup_fd", "anyio.open_signal_receiver", "aiorun.run"} or (
+                callee == "add_signal_handler"):
+            self._installs_handler = self._installs_handler or node
+        for qname in names:
+            if qname in APP_CONSTRUCTORS:
+                self.record("app", node, framework=APP_CONSTRUCTORS[qname])
+            if qname in SELF_HANDLING_RUNS:
+                self._pending.append(("server-run", node, self._scope, {"runner": qname, "handles_sigterm": True}))
+        if isinstance(node.func, cst.Attribute):
+            method = node.func.attr.value
+            receiver = node.func.value
+            if method in SELF_HANDLING_METHODS:
+                self._pending.append(("server-run", node, self._scope, {"runner": method, "handles_sigterm": True}))
+            elif method in FOREVER_METHODS:
+                self._pending.append(("server-run", node, self._scope, {"runner": method, "handles_sigterm": False}))
+            elif method == "run" and isinstance(receiver, cst.Name) and (
+                    receiver.value in self._flask_apps or receiver.value == "socketio"):
+                self._pending.append(("server-run", node, self._scope,
+                                      {"runner": f"{receiver.value}.run()", "handles_sigterm": False}))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self._mentions_sigterm and self._installs_handler is not None:
+            self.record("sigterm-handler", self._installs_handler)
+        reachable = _reachable(self._calls, {"<main>", "<module>"})
+        for kind, node, scope, data in self._pending:
+            self.record(kind, node, reachable=scope in reachable or scope in ("<main>", "<module>"),
+                        scope=scope, **data)
+
+
+def is_main_guard(node: cst.If) -> bool:
+    test = node.test
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    sides = [test.left, test.comparisons[0].comparator]
+    names = [s.value for s in sides if isinstance(s, cst.Name)]
+    strings = [s.evaluated_value for s in sides if isinstance(s, cst.SimpleString)]
+    return names == ["__name__"] and strings == ["__main__"]
+
+
+def is_service_loop_test(test: cst.BaseExpression) -> bool:
+    """``while True``/``while 1`` or a flag (``while running``, ``while not self.stop``)."""
+    if isinstance(test, cst.Name) and test.value == "True":
+        return True
+    if isinstance(test, cst.Integer) and test.value == "1":
+        return True
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    if isinstance(test, (cst.Name, cst.Attribute)):
+        name = test.value if isinstance(test, cst.Name) else test.attr.value
+        return bool(re.search(r"(?i)(running|alive|stop|shutdown|exit|active|keep_going)", name))
+    return False
+
+
+def _reachable(calls: dict[str, set[str]], roots: set[str]) -> set[str]:
+    seen = set(roots)
+    todo = list(roots)
+    while todo:
+        for callee in calls.get(todo.pop(), ()):
+            if callee not in seen:
+                seen.add(callee)
+                todo.append(callee)
+    return seen
+
+
+# -- process declarations ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Command:
+    """A process some file declares: a Procfile line, a Dockerfile CMD, a compose command."""
+
+    path: str
+    line: int
+    words: tuple[str, ...]
+    name: str  # Procfile process type, compose service, or "CMD"/"ENTRYPOINT"
+
+    @property
+    def runner(self) -> str | None:
+        """The first SIGTERM-owning runner the command starts, if any."""
+        for word in self.words:
+            base = word.rsplit("/", 1)[-1]
+            if base in RUNNERS:
+                return base
+            if base == "flask":
+                return None  # `flask run` is the development server
+        if "-m" in self.words:
+            module = self.words[self.words.index("-m") + 1] if self.words.index("-m") + 1 < len(self.words) else ""
+            if module.split(".")[0] in RUNNERS:
+                return module.split(".")[0]
+        return None
+
+    def app_targets(self) -> list[str]:
+        """Module paths a server command imports its app from (``uvicorn pkg.main:app``)."""
+        if not self.runner:
+            return []
+        return [w.split(":")[0].replace(".", "/") + ".py" for w in self.words
+                if re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*(\(\))?", w)]
+
+    def python_targets(self) -> list[str]:
+        """Module paths this command runs as ``python file.py`` or ``python -m pkg.mod``."""
+        targets: list[str] = []
+        words = list(self.words)
+        for i, word in enumerate(words):
+            if not _PYTHON_RE.match(word):
+                continue
+            rest = words[i + 1:]
+            while rest and rest[0].startswith("-") and rest[0] != "-m":
+                rest = rest[1:]
+            if len(rest) >= 2 and rest[0] == "-m":
+                mod = rest[1].replace(".", "/")
+                targets += [f"{mod}.py", f"{mod}/__main__.py"]
+            elif rest and rest[0].endswith(".py"):
+                targets.append(rest[0].lstrip("./"))
+        return targets
+
+
+def _words(command: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    if command is None:
+        return ()
+    if isinstance(command, (tuple, list)):
+        return tuple(command)
+    try:
+        return tuple(shlex.split(command))
+    except ValueError:
+        return tuple(command.split())
+
+
+def _runtime_artifacts(repo: Repo, kind: FileKind) -> list[Artifact]:
+    """Manifests of the repository's own processes: not those of its tests or examples."""
+    return [a for a in repo.artifacts(kind) if path_role(a.path) in ("src", "script")]
+
+
+def commands(repo: Repo) -> list[Command]:
+    """Every declared process of the repo, in file order."""
+    if "commands" in repo.memo:
+        return repo.memo["commands"]
+    out: list[Command] = []
+    for art in _runtime_artifacts(repo, FileKind.PROCFILE):
+        assert isinstance(art, Procfile)
+        out += [Command(art.path, p.line, _words(p.command), p.name) for p in art.processes]
+    for art in _runtime_artifacts(repo, FileKind.DOCKERFILE):
+        assert isinstance(art, Dockerfile)
+        stage = art.final_stage
+        if stage is None:
+            continue
+        entry = [i for i in stage.instructions if i.keyword == "ENTRYPOINT"][-1:]
+        cmd = [i for i in stage.instructions if i.keyword == "CMD"][-1:]
+        words: tuple[str, ...] = ()
+        for ins in entry + cmd:
+            words += _words(ins.exec_form if ins.exec_form is not None else ins.value)
+        if entry or cmd:
+            out.append(Command(art.path, (entry + cmd)[-1].line, words, "CMD"))
+    for art in _runtime_artifacts(repo, FileKind.COMPOSE):
+        assert isinstance(art, ComposeFile)
+        for svc in art.services:
+            words = _words(svc.entrypoint) + _words(svc.command)
+            if words:
+                out.append(Command(art.path, svc.command_line, words, svc.name))
+    repo.memo["commands"] = out
+    return out
+
+
+def resolve_module(repo: Repo, target: str) -> str | None:
+    """The repo's Python file a command's ``file.py`` or module path names, if any."""
+    python_files = repo.files_of(FileKind.PYTHON)
+    for path in python_files:
+        if path == target or path.endswith("/" + target):
+            return path
+    return None
+
+
+@dataclass(frozen=True)
+class Traits:
+    is_service: bool
+    is_long_running: bool
+    entry_files: frozenset[str]  # Python files declared processes run
+    app_files: frozenset[str]  # Python files declared servers import their app from
+
+
+def traits(repo: Repo) -> Traits:
+    if "traits" in repo.memo:
+        return repo.memo["traits"]
+    cmds = commands(repo)
+    runtime = [f for f in repo.all_facts if path_role(f.path) in ("src", "script")]
+    apps = any(f.kind == "app" and path_role(f.path) == "src" for f in runtime)
+    runs = any(f.kind == "server-run" and f.data.get("reachable") for f in runtime)
+    loops = any(f.kind == "loop" and f.data.get("reachable") for f in runtime)
+    exposes = any(i.keyword == "EXPOSE" for d in _runtime_artifacts(repo, FileKind.DOCKERFILE)
+                  if isinstance(d, Dockerfile) for i in d.instructions)
+    web_runner = any(c.runner and RUNNERS[c.runner] == "web" for c in cmds)
+    procfile_web = any(c.name == "web" and c.path.rsplit("/", 1)[-1].startswith("Procfile") for c in cmds)
+    is_service = apps or exposes or web_runner or procfile_web
+    entries = frozenset(p for c in cmds for t in c.python_targets() if (p := resolve_module(repo, t)))
+    result = Traits(
+        is_service=is_service,
+        is_long_running=is_service or runs or loops or any(c.runner for c in cmds) or bool(entries),
+        entry_files=entries,
+        app_files=frozenset(p for c in cmds for t in c.app_targets() if (p := resolve_module(repo, t))),
+    )
+    repo.memo["traits"] = result
+    return result
+
+
+NOT_LONG_RUNNING = ("no long-running process found (no web app, server, worker loop "
+                    "or process declaration)")
+
+
+def long_running_reason(repo: Repo) -> str | None:
+    """``applies`` helper: None for repos with long-running processes, else the reason."""
+    return None if traits(repo).is_long_running else NOT_LONG_RUNNING

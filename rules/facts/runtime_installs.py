@@ -1,0 +1,109 @@
+"""Installs and code fetches at run time: ``install_in`` reads a command line, and
+``RuntimeInstallFacts`` records the subprocess and ``pip.main`` calls that install or fetch.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+import libcst as cst
+
+from tfa_lint.rule import FactCollector
+
+#: Installs and code fetches. Non-literal parts of a command are flattened to "{}".
+_INSTALL_RE = re.compile(
+    r"\b(?P<what>(?:uv\s+)?pip3?\s+install"
+    r"|apt(?:-get)?\s+(?:-\S+\s+)*install"
+    r"|apk\s+add"
+    r"|npm\s+(?:install|i|ci)"
+    r"|git\s+(?:clone|pull))\b"
+)
+_SUBPROCESS_CALLS = {
+    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
+    "subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen",
+    "asyncio.create_subprocess_shell", "asyncio.create_subprocess_exec",
+}
+_PIP_MAIN = {"pip.main", "pip._internal.main", "pip._internal.cli.main.main"}
+#: The command runs somewhere else (a sandbox container, a remote host): not this process's release.
+_REMOTE_RE = re.compile(r"\b(docker|podman|kubectl)\s+(exec|run)\b|\bssh\s")
+#: One-off installer modules by name (what setup.py/noxfile.py/tasks.py are to path_role).
+_REPO_URL_RE = re.compile(r"://|^git@|\.git$")
+_INSTALLER_FILE_RE = re.compile(r"^(install|installer|setup|bootstrap|build)(_\w+)?\.py$")
+
+
+def _flatten(node: cst.BaseExpression) -> str | None:
+    """A command argument as text, non-literal parts as ``{}``; None when nothing is literal."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = _flatten(node.left), _flatten(node.right)
+        return None if left is None and right is None else (left or "{}") + (right or "{}")
+    if isinstance(node, cst.FormattedString):
+        return "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left, right = _flatten(node.left), _flatten(node.right)
+        return None if left is None and right is None else (left or "{}") + (right or "{}")
+    if isinstance(node, (cst.List, cst.Tuple)):
+        words = [_flatten(e.value) if isinstance(e, cst.Element) else None for e in node.elements]
+        return None if all(w is None for w in words) else " ".join(w or "{}" for w in words)
+    return None
+
+
+def install_in(command: str, *, elsewhere: bool = False) -> str | None:
+    """The install or fetch a command runs (``pip install``…), or None.
+
+    ``git clone`` counts only with a literal source (cloning what a user asked for is the
+    product, not a build step); ``git pull`` only when it runs in the process's own directory.
+    """
+    if _REMOTE_RE.search(command):
+        return None
+    for match in _INSTALL_RE.finditer(command):
+        what = " ".join(match.group("what").split())
+        if what.startswith("git clone"):
+            rest = re.split(r"&&|\|\||;|\|", command[match.end():])[0].split()
+            if not any(_REPO_URL_RE.search(w) and "{}" not in w and "$" not in w for w in rest):
+                continue
+        elif what.startswith("git pull") and (elsewhere or re.search(r"\bgit\s+-C\b", command)):
+            continue
+        elif what.startswith(("apt", "apk")):
+            # `apt install -y {package}`: a system package named only at run time is one the user or
+            # the agent asked for (a tool), not a dependency of this process.
+            rest = re.split(r"&&|\|\||;|\|", command[match.end():])[0].split()
+            if all(w == "{}" for w in rest if not w.startswith("-")):
+                continue
+        return what
+    return None
+
+
+class RuntimeInstallFacts(FactCollector):
+    """Subprocess calls and ``pip.main`` calls that install packages or fetch code."""
+
+    name = "runtime-installs"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.file.role != "src" or _INSTALLER_FILE_RE.match(posixpath.basename(self.file.path)):
+            return
+        names = self.qualified_names(node.func)
+        if names & _PIP_MAIN:
+            first = node.args[0].value if node.args else None
+            text = _flatten(first) if first is not None else None
+            if text and text.split()[:1] == ["install"]:
+                self.record("runtime-install", node, what="pip install", via=min(names & _PIP_MAIN))
+            return
+        called = names & _SUBPROCESS_CALLS
+        if not called:
+            return
+        positional = [a for a in node.args if a.keyword is None and a.star == ""]
+        if "asyncio.create_subprocess_exec" in called:
+            parts = [_flatten(a.value) for a in positional]
+            text = None if all(p is None for p in parts) else " ".join(p or "{}" for p in parts)
+        else:
+            arg = next((a.value for a in node.args if a.keyword is not None and a.keyword.value in ("args", "cmd")),
+                       positional[0].value if positional else None)
+            text = _flatten(arg) if arg is not None else None
+        elsewhere = any(a.keyword is not None and a.keyword.value == "cwd" for a in node.args)
+        what = install_in(text, elsewhere=elsewhere) if text else None
+        if what:
+            self.record("runtime-install", node, what=what, via=min(called))

@@ -1,0 +1,1 @@
+"""Factor XI — Logs: an event stream on stdout, structured, never files or prints."""

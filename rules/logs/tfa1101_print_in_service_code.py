@@ -1,0 +1,541 @@
+"""TFA1101 — print() used for operational output in service code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tfa_lint.model import Finding, Repo, Severity
+from tfa_lint.rule import Example, RepoRule
+
+from ..facts.modules import ModuleGraphFacts, service_modules
+from ..facts.prints import PrintFacts
+from ..facts.processes import ProcessFacts, long_running_reason
+
+_PRINT_MESSAGE = ("`print()` in service code has no level or structure: use a module logger "
+                  "(`logger = logging.getLogger(__name__)`; `logger.info(...)`)")
+
+
+class PrintInServiceCode(RepoRule):
+    id = "TFA1101"
+    name = "print-in-service-code"
+    factor = 11
+    severity = Severity.WARNING
+    precision = "medium"  # field trials: see docs/field-trials.md
+    title = "print() used for operational output in service code"
+    collectors = (ProcessFacts, ModuleGraphFacts, PrintFacts)
+    what = """
+        A call to the built-in `print` (not a local function of that name) in a module a
+        service runs: a module that builds a web app, starts a server or runs a service loop,
+        or that a declared process (Procfile, Dockerfile `CMD`, compose `command`) runs, and
+        every repository module those import, at start-up or inside a function, transitively.
+        Module names in strings count as imports (`Celery(include=["pkg.tasks"])`,
+        `"pkg.main:app"`, a started `"python -m pkg.job"`), and a reached module that loads
+        modules from file paths brings in its package and the plugins that import what is
+        reached. Modules nothing a service runs imports (tool scripts run in a sandbox, CI
+        helpers, tutorials, unused helpers, `archived_*` servers) are not reported, nor is a
+        repository whose only long-running code is a `while True` loop stopped with Ctrl-C.
+        When a service is declared but none of its Python modules can be found (a shell entry
+        script, an `EXPOSE` alone), every source module counts. Not reported either:
+        `if __name__ == "__main__":` blocks, command-line modules (argparse, click, typer,
+        fire; `cli.py`, `__main__.py`, `cli/`, `tui/`, `terminal_*/` packages; a module with a
+        `__main__` block that starts no server and runs no service loop), prints in the block of
+        a prompt (`input()`) or nested in it, and in the handlers of a `try` that catches
+        `EOFError` (it reads a terminal) and in the functions a Ctrl-C handler calls
+        (`SignalHandler(on_pause=self.pause)`, `signal.signal(signal.SIGINT, stop)`; not those
+        also registered for SIGTERM), functions whose job is output (`main`, `print_*`,
+        `show_*`, `render_*`…) and print replacements (a function taking print's own `sep` and
+        `end`), classes whose name or base says terminal (`ConsoleUI`, `VirtualUI(UIBase)`,
+        `PrintStyle`, `TerminalPrinter`), output the caller can silence (`if not quiet:`),
+        terminal control sequences alone (`print("\\x1b[?25h", end="")`), code that never runs
+        (`if debug and False:`, a method defined again below), a parting message to stderr in a
+        block that ends the process (`print(…, file=sys.stderr)` then `sys.exit(1)`),
+        `print(…, file=fh)` to a real file, and tests, scripts and examples (`_examples/` too)
+        and hidden tooling directories (`.github/`).
+    """
+    why = """
+        A print has no level, no logger name, no timestamp and no structure: it cannot be
+        filtered, routed or searched, and in a service it is mixed into the event stream as
+        noise. Logs are an event stream the platform collects from stdout — through logging.
+    """
+    fix = """
+        Use a module logger: `logger = logging.getLogger(__name__)` then
+        `logger.info("tool_called", extra={"tool": name})`, and configure one JSON handler on
+        stdout at start-up (see TFA1103).
+    """
+    invalid = (
+        Example.of("""
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+
+            @app.post("/chat")
+            def chat(message: str) -> dict:
+                print(f"received {message}")
+                return {"reply": message}
+        """, "app.py", lines=(8,)),
+        Example.repo({
+            "app/server.py": "from fastapi import FastAPI\n\nfrom app.review import review\n\napp = FastAPI()\n",
+            "app/review.py": """
+                async def review(plan: str, socket=None) -> str:
+                    print(f"review socket: {socket}")
+                    if socket is not None:
+                        feedback = await socket.receive_text()
+                    else:
+                        feedback = input(f"Feedback on {plan}? ")
+                    print(f"feedback: {feedback}")
+                    return feedback
+            """,
+        }, lines=(2, 7)),
+        Example.repo({
+            "svc/__init__.py": "",
+            "svc/app.py": """
+                from fastapi import FastAPI
+
+                from svc.plugins.loader import load_plugins
+
+                app = FastAPI()
+                load_plugins()
+
+
+                @app.get("/search")
+                def search(q: str, source: str = "web") -> list:
+                    from svc.retrievers import web
+
+                    return web.search(q)
+            """,
+            "svc/retrievers/__init__.py": "",
+            "svc/retrievers/web.py": """
+                def search(q: str) -> list:
+                    print(f"searching the web for {q}")
+                    return []
+            """,
+            "svc/jobs.py": """
+                from celery import Celery
+
+                queue = Celery("svc", include=["svc.reports"])
+            """,
+            "svc/reports.py": """
+                def nightly_report(rows: list) -> None:
+                    print(f"report over {len(rows)} rows")
+            """,
+            "svc/plugins/__init__.py": "",
+            "svc/plugins/loader.py": """
+                import importlib.util
+                import pathlib
+
+                import svc.jobs
+
+
+                def load_plugins() -> None:
+                    for path in pathlib.Path(__file__).parent.glob("*_plugin.py"):
+                        spec = importlib.util.spec_from_file_location(path.stem, path)
+                        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+            """,
+            "svc/plugins/weather_plugin.py": """
+                def forecast(city: str) -> str:
+                    print(f"forecast for {city}")
+                    return "sunny"
+            """,
+        }),
+        Example.repo({
+            "jobs/scheduler.py": """
+                import signal
+                import subprocess
+                import time
+
+                running = True
+
+
+                def stop(signum, frame):
+                    global running
+                    running = False
+
+
+                def main():
+                    signal.signal(signal.SIGTERM, stop)
+                    try:
+                        while running:
+                            subprocess.run("python -m jobs.ingest", shell=True)
+                            time.sleep(60)
+                    except KeyboardInterrupt:
+                        pass
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+            "jobs/ingest.py": """
+                import signal
+                import sys
+
+
+                class FeedClient:
+                    def __init__(self) -> None:
+                        signal.signal(signal.SIGINT, self.stop)
+                        signal.signal(signal.SIGTERM, self.stop)
+
+                    def stop(self, signum, frame) -> None:
+                        print("stopping the feed client")
+
+                    def fetch(self, url: str, verbose: bool = False) -> str:
+                        if verbose:
+                            print(f"fetching {url}")
+                        try:
+                            return url
+                        except KeyboardInterrupt:
+                            print("interrupted, exiting")
+                            sys.exit(0)
+            """,
+        }, lines=(11, 15, 19)),
+    )
+    valid = (
+        Example.repo({
+            "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "app/alembic/versions/0042_backfill_titles.py": """
+                from alembic import op
+
+
+                def upgrade() -> None:
+                    rows = op.get_bind().execute(SELECT_UNTITLED).fetchall()
+                    print(f"backfilling {len(rows)} titles")
+            """,
+            "hatch_build.py": """
+                from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+
+                class Hook(BuildHookInterface):
+                    def initialize(self, version, build_data):
+                        print("compiling assets")
+            """,
+        }),
+        Example.of("""
+            import logging
+
+            from fastapi import FastAPI
+
+            logger = logging.getLogger(__name__)
+            app = FastAPI()
+
+
+            @app.post("/chat")
+            def chat(message: str) -> dict:
+                logger.info("chat_received", extra={"chars": len(message)})
+                return {"reply": message}
+        """, "app.py"),
+        Example.of("""
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+
+            def print(*args):
+                app.state.log.append(args)
+
+
+            @app.post("/chat")
+            def chat(message: str) -> dict:
+                print("received", message)
+                return {"reply": message}
+
+
+            def show_banner():
+                print("agent ready")
+
+
+            if __name__ == "__main__":
+                import uvicorn
+
+                uvicorn.run(app)
+        """, "app.py"),
+        Example.repo({
+            "app/server.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "research/run_topic.py": """
+                import asyncio
+
+
+                async def research(topic: str) -> str:
+                    print(f"researching {topic}")
+                    return topic.upper()
+
+
+                async def main():
+                    print(await research("agents"))
+
+
+                if __name__ == "__main__":
+                    asyncio.run(main())
+            """,
+            "evals/qa/grader.py": """
+                def grade(question: str, answer: str) -> bool:
+                    print(f"Q: {question} A: {answer}")
+                    return bool(answer)
+            """,
+            "app/tools/confirm.py": """
+                def confirm_shell(command: str, cwd: str | None = None) -> bool:
+                    print(f"The agent wants to run: {command}")
+                    if cwd:
+                        print(f"in: {cwd}")
+                    return input("Run it? [y/N] ").strip().lower() == "y"
+            """,
+            "app/terminal_interface/commands.py": """
+                COMMANDS = {"%reset": "clear the chat", "%undo": "drop the last turn"}
+
+
+                def handle_help():
+                    for name, text in COMMANDS.items():
+                        print(f"{name:10} {text}")
+            """,
+            "app/launcher.py": """
+                import argparse
+
+
+                class HelpfulParser(argparse.ArgumentParser):
+                    pass
+
+
+                def start():
+                    args = HelpfulParser(prog="agent").parse_args()
+                    print("agent ready", args)
+            """,
+        }),
+        Example.repo({
+            "app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "agent/cli.py": """
+                import argparse
+
+
+                def run(args):
+                    print(f"answer: {args.question}")
+
+
+                if __name__ == "__main__":
+                    parser = argparse.ArgumentParser()
+                    parser.add_argument("question")
+                    run(parser.parse_args())
+            """,
+        }),
+        Example.repo({
+            "app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "agent/writer.py": """
+                class Writer:
+                    async def _emit_output(self, chunk, socket=None):
+                        if socket is not None:
+                            await socket.send_text(chunk)
+                        else:
+                            print(chunk, end="")
+            """,
+        }),
+        Example.repo({
+            "agent/server.py": """
+                from fastapi import FastAPI
+
+                from agent.runner import run
+
+                app = FastAPI()
+                app.post("/run")(run)
+            """,
+            "agent/runner.py": """
+                import logging
+
+                log = logging.getLogger(__name__)
+
+
+                def run(task: str) -> str:
+                    log.info("task_started", extra={"task": task})
+                    return task
+            """,
+            "agent/profiling.py": """
+                import functools
+                import time
+
+
+                def timed(fn):
+                    @functools.wraps(fn)
+                    def wrapper(*args, **kwargs):
+                        start = time.perf_counter()
+                        try:
+                            return fn(*args, **kwargs)
+                        finally:
+                            print(f"{fn.__name__}: {time.perf_counter() - start:.3f}s")
+                    return wrapper
+            """,
+            "sandbox_tools/editor/lib/window.py": """
+                def show_window(lines: list, first: int) -> None:
+                    for number, line in enumerate(lines, first):
+                        print(f"{number}: {line}")
+            """,
+            ".github/ci/preview_url.py": """
+                import os
+
+                print(f"preview: https://{os.environ['PR_NUMBER']}.preview.example.org")
+            """,
+            "course/lesson_3/agent.py": """
+                import asyncio
+
+
+                async def demo():
+                    print("lesson 3: two turns of a conversation")
+
+
+                asyncio.run(demo())
+            """,
+            "agent/archived_server_v1.py": """
+                from fastapi import FastAPI
+
+                app = FastAPI()
+
+
+                @app.post("/run")
+                def run(task: str) -> str:
+                    print(f"running {task}")
+                    return task
+            """,
+        }),
+        Example.repo({
+            "studio/server.py": """
+                import sys
+
+                try:
+                    from fastapi import FastAPI
+                except ImportError:
+                    print("fastapi is missing: pip install -r requirements.txt", file=sys.stderr)
+                    sys.exit(1)
+
+                from studio import adapters, runner, session, tools
+                from studio.sandbox import run_user_code
+
+                app = FastAPI()
+                tools.load("agents")
+            """,
+            "studio/tools.py": """
+                import importlib.util
+                import pathlib
+
+
+                def load(folder: str) -> list:
+                    modules = []
+                    for path in pathlib.Path(folder).glob("*/tools/*.py"):
+                        spec = importlib.util.spec_from_file_location(path.stem, path)
+                        modules.append(importlib.util.module_from_spec(spec))
+                    return modules
+            """,
+            "studio/adapters.py": """
+                class ConsoleUI:
+                    def send_message(self, message: str) -> None:
+                        print(message)
+
+
+                class StreamPrinter:
+                    def write(self, chunk: str) -> None:
+                        print(chunk, end="", flush=True)
+            """,
+            "studio/session.py": """
+                def remote_run(events, quiet: bool = False) -> None:
+                    for event in events:
+                        if not quiet:
+                            print(f"  {event}")
+                        if not quiet and event.url:
+                            print(f"live view: {event.url}")
+
+
+                def restore_terminal() -> None:
+                    print("\\033[?25h", end="", flush=True)
+                    print("\\033[0m", end="")
+                    print("\\r", end="", flush=True)
+
+
+                def chat(model) -> None:
+                    try:
+                        model.ask()
+                    except KeyboardInterrupt:
+                        print("^C (exit with ^D)")
+                    except EOFError:
+                        print("Goodbye!")
+
+
+                def dump(messages, debug: bool) -> None:
+                    if debug and False:  # disabled
+                        print(messages)
+
+
+                class Store:
+                    def add(self, key: str) -> None:
+                        print(f"adding {key}")
+
+                    def add(self, key: str) -> None:
+                        self.keys.append(key)
+            """,
+            "studio/sandbox.py": """
+                import io
+
+
+                def _safe_print(*values, secrets: dict, sep: str = " ", end: str = "\\n", flush: bool = False) -> None:
+                    buffer = io.StringIO()
+                    print(*values, sep=sep, end=end, file=buffer)
+                    print(redact(buffer.getvalue(), secrets), end="", flush=flush)
+
+
+                def run_user_code(code: str, secrets: dict) -> None:
+                    exec(code, {"print": lambda *a, **k: _safe_print(*a, secrets=secrets, **k)})
+            """,
+            "studio/runner.py": """
+                from studio.signals import InterruptHandler
+
+
+                class Runner:
+                    def pause(self) -> None:
+                        print("Paused. Press Enter to resume, Ctrl+C again to quit.")
+                        self.paused = True
+
+                    def resume(self) -> None:
+                        print("Resuming where it left off...")
+                        self.paused = False
+
+                    def run(self) -> None:
+                        handler = InterruptHandler(on_pause=self.pause, on_resume=self.resume)
+                        handler.register()
+            """,
+            "agents/_example/tools/repeat.py": """
+                from studio.session import chat
+
+
+                def repeat(text: str) -> str:
+                    print(f"repeat tool: {text}")
+                    return text
+            """,
+        }),
+        Example.repo({
+            "pairtool/__init__.py": "",
+            "pairtool/clipboard.py": """
+                import time
+
+
+                def main():
+                    try:
+                        while True:
+                            time.sleep(1)
+                    except KeyboardInterrupt:
+                        print("stopped watching the clipboard")
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+            "pairtool/models.py": """
+                def complete(model: str, attempt: int) -> None:
+                    print(f"{model} is busy, retry {attempt}")
+            """,
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        return long_running_reason(repo)
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        reached = service_modules(repo)
+        for fact in repo.facts("print-call"):
+            if reached is None or fact.path in reached:
+                yield self.finding(fact.path, fact.line, fact.column, _PRINT_MESSAGE,
+                                   end_line=fact.data["end_line"], end_column=fact.data["end_column"])

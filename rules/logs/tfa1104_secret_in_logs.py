@@ -1,0 +1,515 @@
+"""TFA1104 — Secret values sent to logs."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from tfa_lint.model import Severity
+from tfa_lint.rule import Example, PythonRule
+
+from ..facts.cst_nodes import callee_name, find_all, string_value
+from ..facts.log_sinks import _EMPTY, _argument, _short
+from ..facts.secrets import is_secret_name, name_words, secret_head
+
+_LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "trace",
+                "success", "msg"}
+_LOGGING_FUNCTIONS = {f"logging.{m}" for m in _LOG_METHODS}
+#: Calls that return a logger (stdlib, structlog, celery, project helpers named alike).
+_LOGGER_FACTORIES = {"getLogger", "get_logger", "get_task_logger", "LoggerAdapter", "wrap_logger", "getChild"}
+_LOGGER_DERIVATIONS = {"bind", "opt", "new", "patch", "contextualize"}
+_CONVENTIONAL_LOGGERS = {"logger", "log", "_logger", "_log", "LOGGER", "LOG", "_LOGGER", "_LOG"}
+#: print()/log arguments that carry no value of their own.
+_NON_VALUE_KEYWORDS = {"file", "sep", "end", "flush", "exc_info", "stack_info", "stacklevel", "level"}
+#: Calls and methods that pass their argument's text through.
+_TRANSPARENT_CALLS = {"str", "repr", "format", "ascii", "dict", "list", "tuple", "dumps", "pformat", "vars"}
+_TRANSPARENT_METHODS = {"strip", "lstrip", "rstrip", "encode", "decode", "upper", "lower", "get_secret_value",
+                        "replace", "format", "join", "copy", "items", "values", "model_dump", "dict", "to_dict"}
+#: Methods that serialize a whole object: under a secret-named key (`{"secret": lease.model_dump()}`)
+#: the object is a record about the secret; it leaks only when its own name says it is the secret.
+_SERIALIZERS = {"model_dump", "dict", "to_dict", "json", "model_dump_json", "asdict"}
+#: Names that match the secret pattern but hold a flag, a count or a masked form.
+_NOT_A_VALUE_RE = re.compile(
+    r"(?i)(^pwd$|tokens|page_?token|tiktoken|^(has|is|use|should|needs?|with|no|missing|requires?|enable|valid|masked|redacted|hashed|"
+    r"obfuscated|num|n)_|_(set|present|configured|exists|provided|missing|valid|enabled|source|status|required|"
+    r"loaded|ok|found|available|masked|redacted|preview|hint|last4|hash|hashed|fingerprint|count|expires\w*|manager|"
+    r"client|provider|store|service|backend|handler|validator|factory|helper|class|module|scopes?|arn|version|"
+    r"kind|mode|ttl|timeout|location|age|error)$|^credentials?$)")
+_GENERATED_RE = re.compile(r"^_?(generate|gen|create|new|make|issue|mint|rotate)")
+#: Calls whose result is a digest of their input, not the input: a hash of ids is no secret.
+_DIGEST_RE = re.compile(r"^(hexdigest|digest|hash|sha\d*|md5|blake2[bs]?|xxh\d*)$")
+#: A message about locks: the tokens it shows are lock-ownership ids.
+_LOCK_WORDS = frozenset({"lock", "locks", "lease", "mutex", "semaphore"})
+#: ``…_token`` kinds that are always credentials, whatever the message says.
+_CREDENTIAL_TOKEN_KINDS = frozenset({"access", "auth", "refresh", "api", "bearer", "session", "oauth", "id", "bot",
+                                     "jwt", "csrf"})
+#: A flag asking the program to show a secret (``--print-token``): the output is the point.
+_SHOW_WORDS = frozenset({"print", "show", "reveal", "display", "echo", "dump", "output", "export"})
+_SHOWN_WORDS = frozenset({"token", "key", "secret", "secrets", "password", "credential", "credentials", "apikey"})
+#: pydantic's masked types: ``str()`` of one is ``**********``.
+_MASKED_TYPES = frozenset({"SecretStr", "SecretBytes"})
+
+
+def _secret_name(name: str) -> bool:
+    return is_secret_name(name) and not _NOT_A_VALUE_RE.search(name)
+
+
+class SecretInLogs(PythonRule):
+    id = "TFA1104"
+    name = "secret-in-logs"
+    factor = 11
+    severity = Severity.ERROR
+    precision = "low"  # field trials: see docs/field-trials.md
+    security = True
+    security_severity = 6.5
+    title = "Secret values sent to logs"
+    what = """
+        A `print()`, `logging.<level>()` or `<logger>.<level>()` call (a name bound to
+        `logging.getLogger(…)`, structlog's `get_logger()`, loguru's `logger`, or conventionally
+        named `logger`/`log`) whose message, %-format or `.format` arguments, f-string fields,
+        keyword arguments or `extra` values reference a secret: a variable or attribute named
+        like one (`api_key`, `OPENAI_API_KEY`, `self.password`, `client_secret`), `os.environ`
+        as a whole, `os.environ["…_API_KEY"]`/`os.getenv("…_TOKEN")`, or `config["api_key"]`.
+        Names match on whole words and on their head (the last word, before a preposition):
+        `credential_key`, `credential_ids`, `secret_refs`, `api_key_debug_fields`,
+        `token_count_after_trim` and `cost_per_token` name no secret; `…_key` is one only as an
+        API, secret, private, access, auth, signing or encryption key; `…_token` is not one as a
+        lock, page, cancel, claims or LLM token.
+        Not reported: values wrapped in `len()`, `bool()`, `mask()`/`redact()`/`hash…()`, sliced
+        (`key[:4]`) or compared (`key is None`); counts and flags (`max_tokens`, `has_api_key`);
+        names assigned a digest (`hashlib.sha256(…).hexdigest()`); pydantic `SecretStr` values
+        (they print `**********`) unless `.get_secret_value()` is called; tokens in a message
+        about locks, or in a streamed `print(…, end="")`; `print(…, file=fh)` to a file; a
+        `print()` under a flag that asks for it (`if args.print_token:`); secrets the same file
+        generates and shows once (`secrets.token_urlsafe()`, `generate_…()`,
+        `await create_…()`) or assigns from a literal; tests.
+    """
+    why = """
+        Logs are copied to terminals, CI output, aggregators and support tickets, kept for
+        months and read by far more people than the secret store. A key written to the log
+        stream once must be treated as leaked and rotated.
+    """
+    fix = """
+        Log that the secret is present, never its value: `logger.info("openai_configured",
+        extra={"key_set": bool(api_key)})`, or a masked form such as `api_key[:4] + "…"`.
+        Remove whole-environment dumps (`print(os.environ)`).
+    """
+    invalid = (
+        Example.of("""
+            import logging
+            import os
+
+            log = logging.getLogger(__name__)
+            OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]
+
+
+            def connect(settings):
+                log.info(f"Using key {OPENAI_API_KEY}")
+                log.debug("env: %s", os.environ)
+                print("token:", os.getenv("GITHUB_TOKEN"), sep=" ")
+                logging.warning("auth failed for %s", settings.client_secret)
+        """, "agent/llm.py", lines=(9, 10, 11, 12)),
+        Example.of("""
+            import structlog
+
+
+            class Client:
+                def __init__(self, api_key: str, config: dict) -> None:
+                    self.logger = structlog.get_logger()
+                    self.logger.info("client_ready", api_key=api_key)
+                    self.logger.info("config {}".format(config["db_password"]))
+        """, "agent/client.py", lines=(7, 8)),
+        Example.of("""
+            import json
+            import logging
+
+            from pydantic import SecretStr
+
+            logger = logging.getLogger(__name__)
+
+
+            def load_or_create_key(path):
+                with open(path) as fh:
+                    return json.load(fh)["key"]
+
+
+            MASTER_ENCRYPTION_KEY = load_or_create_key("key.json")
+            print(f"Using encryption key: {MASTER_ENCRYPTION_KEY}")
+
+
+            def check_hook(request, store, verbose, api_key: SecretStr, session_token):
+                hook_token = request.headers.get("X-Hook-Token")
+                if not store.find(hook_token):
+                    logger.warning(f"no secret for hook token {hook_token}")
+                if verbose:
+                    print("token:", hook_token)
+                logger.info("lock held by session %s", session_token)
+                print(f"key {api_key.get_secret_value()}", end="")
+                logger.debug("hook", extra={"secret": hook_token.strip(), "kind": "gitlab"})
+        """, "agent/hooks.py", lines=(15, 21, 23, 24, 25, 26)),
+    )
+    valid = (
+        Example.of("""
+            import logging
+            import os
+
+            logger = logging.getLogger(__name__)
+            api_key = os.getenv("OPENAI_API_KEY")
+            logger.info("openai_configured", extra={"key_set": bool(api_key)})
+            logger.info("key prefix %s…, %d chars", api_key[:4], len(api_key))
+            logger.info(f"key missing: {api_key is None}")
+            logger.info(f"{'set' if api_key else 'missing'} / {mask(api_key)}")
+            logger.info("budget: %d", max_tokens, extra={"token_count": token_count})
+            logger.info("env vars: %s", sorted(os.environ.keys()))
+            print("HOME is", os.environ["HOME"])
+        """, "agent/config.py"),
+        Example.of("""
+            import secrets
+
+
+            def create_key(path: str) -> None:
+                api_key = secrets.token_urlsafe(32)
+                with open(path, "w") as fh:
+                    print(f"API_KEY={api_key}", file=fh)
+                print(f"Your new key (shown once): {api_key}")
+        """, "agent/keys.py"),
+        Example.of("""
+            import logging
+
+            log = logging.getLogger(__name__)
+
+
+            def list_page(cursor, next_page_token, started):
+                log.info("resuming from page token %s", cursor.pageToken)
+                log.info("next: %s", next_page_token)
+                token_age = now() - started
+                log.warning("stale session: token_age=%s", token_age)
+                try:
+                    load_encoding()
+                except Exception as token_error:
+                    log.debug("no encoding: %s", token_error)
+        """, "agent/pager.py"),
+        Example.of("""
+            def test_login(client):
+                password = "hunter2-but-longer"
+                print(client.login(password=password))
+                print(f"password was {password}")
+        """, "tests/test_login.py"),
+        Example.of("""
+            class Report:
+                def info(self, text: str) -> None:
+                    self.lines.append(text)
+
+
+            def build(report: Report, api_key: str) -> None:
+                report.info(f"key={api_key}")
+                print(f"key length {len(api_key)}")
+        """, "agent/report.py"),
+        Example.of("""
+            import structlog
+
+            log = structlog.get_logger()
+
+
+            def fill_otp(step, param_key, vault_ids, cleared_credential_ids, policy):
+                log.info("otp filled", credential_key=param_key, credential_ids=vault_ids)
+                log.info("profile detached", cleared_credential_ids=cleared_credential_ids)
+                log.info("ask card", answerable=policy.credential_card_answerable)
+                candidate_credential_keys = [k for k in step.params if k.startswith("cred_")]
+                log.info("several candidates", keys=candidate_credential_keys)
+        """, "agent/otp.py"),
+        Example.of("""
+            import logging
+
+            logger = logging.getLogger(__name__)
+            SUMMARY_TOKEN_RESERVE = 4000
+
+
+            def trim(prompt, count_tokens, cost_per_token, raw_key, debug_fields):
+                token_count_after_trim = count_tokens(prompt)
+                logger.warning("still long: %d (reserve %d, %.6f/token)", token_count_after_trim,
+                               SUMMARY_TOKEN_RESERVE, cost_per_token)
+                logger.warning("bad key", extra={"api_key_length": len(raw_key),
+                                                 "api_key_debug_fields": debug_fields})
+        """, "agent/budget.py"),
+        Example.of("""
+            import hashlib
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+
+            def diagnose(lease, store, job_ids, cancel_token, claims_token):
+                local_token = lease.local.token
+                remote_token = store.get(lease.name)
+                logger.warning("LeaseLock diagnostic: local_token=%s remote_token=%s", local_token, remote_token)
+                logger.info("cancel requested", extra={"cancel_token": cancel_token})
+                logger.error("no group id in claims token %s", claims_token)
+                request_token = hashlib.sha256(",".join(job_ids).encode()).hexdigest()
+                logger.info("dedupe key %s", request_token)
+        """, "agent/locks.py"),
+        Example.of("""
+            import argparse
+            import json
+
+
+            def stream_answer(lines):
+                for line in lines:
+                    new_token = json.loads(line).get("delta")
+                    if new_token:
+                        print(new_token, end="", flush=True)
+
+
+            def main(read_keychain):
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--print-token", action="store_true")
+                args = parser.parse_args()
+                access_token = read_keychain()["oauth"]["accessToken"]
+                if args.print_token:
+                    print(access_token)
+        """, "scripts/export_token.py"),
+        Example.of("""
+            async def create_service_token(org_id, issue_service_token, db):
+                signed = issue_service_token(org_id)
+                service_token = await db.create_service_token(org_id, token=signed)
+                print(f"Created the token for {org_id} (shown once): {service_token}")
+        """, "scripts/new_token.py"),
+        Example.of("""
+            from pydantic import BaseModel, SecretStr
+
+
+            class Settings(BaseModel):
+                api_key: SecretStr
+
+
+            def show(settings: Settings, secret_result, session_state) -> None:
+                print(f"settings: {settings.api_key}")
+                print("secret bootstrap:", secret_result.model_dump(mode="json"))
+                print("refs:", session_state.secret_refs)
+                print("kept:", {"secret": secret_lease.model_dump(mode="json")})
+        """, "examples/show_settings.py"),
+    )
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(file)
+        self._loggers: set[str] = set()  # names and attributes bound to a logger
+        self._literal: set[str] = set()  # names assigned a literal: the value is in the source already
+        self._generated: set[str] = set()  # names assigned a freshly generated secret
+        self._derived: set[str] = set()  # names assigned a digest: not the secret
+        self._masked: set[str] = set()  # names annotated SecretStr: printing one shows asterisks
+        self._shown_blocks: set[int] = set()  # bodies of `if args.print_token:`
+        self._shown_depth = 0
+        self._token_context = False  # the call's own words say its tokens are no credentials
+        self._pending: list[tuple[cst.Call, str, str | None, list[tuple[str, str | None]]]] = []
+
+    def visit_Param(self, node: cst.Param) -> None:
+        if node.annotation is not None and self._masked_annotation(node.annotation.annotation):
+            self._masked.add(node.name.value)
+
+    def _masked_annotation(self, annotation: cst.BaseExpression) -> bool:
+        return any(isinstance(n, cst.Name) and n.value in _MASKED_TYPES for n in find_all(annotation, cst.Name))
+
+    def visit_If(self, node: cst.If) -> None:
+        for name in find_all(node.test, cst.Name):
+            words = set(name_words(name.value))
+            if words & _SHOW_WORDS and words & _SHOWN_WORDS:
+                self._shown_blocks.add(id(node.body))
+                return
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if id(node) in self._shown_blocks:
+            self._shown_depth += 1
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        if id(original_node) in self._shown_blocks:
+            self._shown_depth -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._bind([t.target for t in node.targets], node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._masked_annotation(node.annotation.annotation):
+            name = node.target.attr if isinstance(node.target, cst.Attribute) else node.target
+            if isinstance(name, cst.Name):
+                self._masked.add(name.value)
+        if node.value is not None:
+            self._bind([node.target], node.value)
+
+    def _bind(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
+        names = [self.source_of(t) for t in targets if isinstance(t, (cst.Name, cst.Attribute))]
+        if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+            self._literal.update(names)
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call):
+            return
+        if _DIGEST_RE.match(callee_name(value.func) or "") or any(
+                q.startswith("hashlib.") for q in self.qualified_names(value.func)):
+            self._derived.update(names)
+        callee = value.func.attr.value if isinstance(value.func, cst.Attribute) else (
+            value.func.value if isinstance(value.func, cst.Name) else "")
+        if callee in _LOGGER_FACTORIES or (callee in _LOGGER_DERIVATIONS and isinstance(value.func, cst.Attribute)
+                                           and self._is_logger_expr(value.func.value)):
+            self._loggers.update(names)
+        qnames = self.qualified_names(value.func)
+        if _GENERATED_RE.match(callee) or any(q.startswith(("secrets.", "uuid.")) for q in qnames):
+            self._generated.update(names)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.file.role == "test":
+            return
+        names = self.qualified_names(node.func)
+        receiver: str | None = None
+        if "builtins.print" in names:
+            label = "print()"
+            target = _argument(node, None, "file")
+            if target is not None and not self.qualified_names(target) & {"sys.stdout", "sys.stderr"}:
+                return  # writing a file, not output
+        elif names & _LOGGING_FUNCTIONS:
+            label = f"{min(names & _LOGGING_FUNCTIONS)}()"
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value in _LOG_METHODS:
+            value = node.func.value
+            label = f"{_short(self.source_of(node.func), 40)}()"
+            if not self._is_logger_expr(value):
+                receiver = self.source_of(value)  # decided at the end of the module, once loggers are known
+        else:
+            return
+        if label == "print()" and self._shown_depth:
+            return  # `if args.print_token: print(token)`: showing it is what the user asked for
+        end = string_value(_argument(node, None, "end"))
+        # A streamed print (`print(chunk, end="")`) shows LLM tokens; a lock message, lock tokens.
+        self._token_context = (label == "print()" and end is not None and "\n" not in end) or bool(
+            _LOCK_WORDS & set(name_words(" ".join(_literal_text(node)))))
+        leaks: list[tuple[str, str | None]] = []
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in _NON_VALUE_KEYWORDS:
+                continue
+            forced = arg.keyword is not None and _secret_name(arg.keyword.value)
+            self._leaks(arg.value, leaks, forced)
+        self._token_context = False
+        if leaks:
+            self._pending.append((node, label, receiver, leaks))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for node, label, receiver, leaks in self._pending:
+            if receiver is not None and not self._is_logger(receiver):
+                continue
+            # Printing a freshly generated key once is how it is handed over; a literal is in the source anyway.
+            known = self._literal | self._derived | (self._generated if label == "print()" else set())
+            leaks = [(text, root) for text, root in leaks
+                     if root is None or (root not in known and root.rsplit(".", 1)[-1] not in self._masked)]
+            if not leaks:
+                continue
+            shown = ", ".join(f"`{text}`" for text in dict.fromkeys(t for t, _ in leaks[:3]))
+            self.report(node, f"`{label}` writes {shown} to the logs, where anyone who reads them can use it: "
+                              "log whether it is set (`bool(value)`) or a masked form (`value[:4] + '…'`) instead.")
+
+    def _is_logger_expr(self, expr: cst.BaseExpression) -> bool:
+        """loguru's logger, a logger factory's result (``structlog.get_logger().bind(…)``), or a bound name."""
+        if "loguru.logger" in self.qualified_names(expr):
+            return True
+        if isinstance(expr, cst.Call):
+            callee = callee_name(expr.func) or ""
+            return callee in _LOGGER_FACTORIES or (
+                callee in _LOGGER_DERIVATIONS and isinstance(expr.func, cst.Attribute)
+                and self._is_logger_expr(expr.func.value))
+        return self._is_logger(self.source_of(expr))
+
+    def _is_logger(self, source: str) -> bool:
+        bare = source.split(".", 1)[1] if source.startswith(("self.", "cls.")) else source
+        return source in self._loggers or bare in self._loggers or bare in _CONVENTIONAL_LOGGERS
+
+    def _leaks(self, expr: cst.BaseExpression, out: list[tuple[str, str | None]], forced: bool = False) -> None:
+        """Append (shown text, root name) for each secret value ``expr`` passes on."""
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            if self.qualified_names(expr) & {"os.environ"}:
+                out.append(("os.environ", None))
+            elif isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"):
+                return
+            elif forced or self._names_secret(expr.value if isinstance(expr, cst.Name) else expr.attr.value):
+                root = None if self._revealed else self.source_of(expr)
+                out.append((_short(self.source_of(expr)), root))
+        elif isinstance(expr, cst.Subscript):
+            self._subscript_leaks(expr, out, forced)
+        elif isinstance(expr, cst.Call):
+            self._call_leaks(expr, out, forced)
+        elif isinstance(expr, cst.FormattedString):
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringExpression) and not _truncates(part):
+                    self._leaks(part.expression, out, forced)
+        elif isinstance(expr, (cst.ConcatenatedString, cst.BinaryOperation, cst.BooleanOperation)):
+            self._leaks(expr.left, out, forced)
+            self._leaks(expr.right, out, forced)
+        elif isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+            for element in expr.elements:
+                self._leaks(element.value, out, forced)
+        elif isinstance(expr, cst.Dict):
+            for element in expr.elements:
+                key_forced = isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) and (
+                    _secret_name(str(element.key.evaluated_value)))
+                self._leaks(element.value, out, forced or key_forced)
+        elif isinstance(expr, cst.IfExp):
+            self._leaks(expr.body, out, forced)
+            self._leaks(expr.orelse, out, forced)
+        elif isinstance(expr, cst.UnaryOperation) and not isinstance(expr.operator, cst.Not):
+            self._leaks(expr.expression, out, forced)
+        # Comparisons, `not x`, literals and lambdas carry no secret text.
+
+    def _subscript_leaks(self, expr: cst.Subscript, out: list[tuple[str, str | None]], forced: bool) -> None:
+        if any(isinstance(e.slice, cst.Slice) for e in expr.slice):
+            return  # key[:4]
+        index = expr.slice[0].slice if len(expr.slice) == 1 else None
+        key = index.value if isinstance(index, cst.Index) else None
+        if isinstance(key, cst.SimpleString):
+            if _secret_name(str(key.evaluated_value)) or (forced and not self._is_environ(expr.value)):
+                out.append((_short(self.source_of(expr)), None))
+        elif not self._is_environ(expr.value):
+            self._leaks(expr.value, out, forced)
+
+    def _call_leaks(self, expr: cst.Call, out: list[tuple[str, str | None]], forced: bool) -> None:
+        qnames = self.qualified_names(expr.func)
+        callee = callee_name(expr.func) or ""
+        if callee in ("getenv", "get") and expr.args and isinstance(expr.args[0].value, cst.SimpleString):
+            environ = "os.getenv" in qnames or (isinstance(expr.func, cst.Attribute) and self._is_environ(expr.func.value))
+            if _secret_name(str(expr.args[0].value.evaluated_value)) or (forced and not environ):
+                out.append((_short(self.source_of(expr)), None))
+            return
+        if isinstance(expr.func, cst.Attribute) and callee == "get_secret_value":
+            self._revealed += 1  # the plain value, whatever the receiver's masked type
+            self._leaks(expr.func.value, out, forced)
+            self._revealed -= 1
+        elif isinstance(expr.func, cst.Attribute) and callee in _TRANSPARENT_METHODS:
+            self._leaks(expr.func.value, out, forced and callee not in _SERIALIZERS)
+        elif callee not in _TRANSPARENT_CALLS:
+            return  # what any other call returns (len, bool, mask, hashlib…) is not its argument
+        for arg in expr.args:
+            self._leaks(arg.value, out, forced)
+
+    def _is_environ(self, expr: cst.BaseExpression) -> bool:
+        return bool(self.qualified_names(expr) & {"os.environ"})
+
+    _revealed = 0  # inside `….get_secret_value()`
+
+    def _names_secret(self, name: str) -> bool:
+        if not _secret_name(name):
+            return False
+        if self._token_context and secret_head(name) == "token":
+            words = name_words(name)
+            return len(words) > 1 and words[-2] in _CREDENTIAL_TOKEN_KINDS
+        return True
+
+
+def _literal_text(call: cst.Call) -> list[str]:
+    """The literal words of a call's arguments: string constants and f-strings' text parts."""
+    texts = []
+    for arg in call.args:
+        for node in find_all(arg.value, (cst.SimpleString, cst.FormattedStringText)):
+            texts.append(node.value)
+    return texts
+
+
+def _truncates(part: cst.FormattedStringExpression) -> bool:
+    """``f"{key:.4}"`` shows a prefix only."""
+    spec = "".join(_EMPTY.code_for_node(p) for p in part.format_spec or ())
+    return bool(re.search(r"\.\d", spec))

@@ -1,0 +1,1 @@
+"""Factor X — Dev/prod parity: the same backing services, server and runtime everywhere."""

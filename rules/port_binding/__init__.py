@@ -1,0 +1,1 @@
+"""Factor VII — Port binding: the service exports HTTP by binding the port it is given."""

@@ -1,0 +1,264 @@
+"""TFA0701 — Listen port hardcoded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
+from tfa_lint.rule import Example, RepoRule
+from tfa_lint.sources.dockerfile import Dockerfile
+from tfa_lint.sources.pyproject import Pyproject
+
+from ..facts.ports import PortFacts
+from ..facts.processes import Command, ProcessFacts, commands
+from ._shared import Listen, _binds_from, _dockerfile_ports, _function_file, _kind, _service_reason, listens
+
+
+def _project_scripts(repo: Repo) -> dict[str, set[str]]:
+    roots: dict[str, set[str]] = {}
+    for art in repo.artifacts(FileKind.PYPROJECT):
+        if not isinstance(art, Pyproject) or path_role(art.path) not in ("src", "script"):
+            continue
+        project = art.data.get("project") if isinstance(art.data.get("project"), dict) else {}
+        scripts = project.get("scripts") if isinstance(project.get("scripts"), dict) else {}
+        for target in scripts.values():
+            if isinstance(target, str) and ":" in target:
+                module, _, func = target.partition(":")
+                found = _function_file(repo, art.path, f"{module}.{func.split('.')[0]}")
+                if found:
+                    roots.setdefault(found[0], set()).update({found[1], "<module>"})
+    return roots
+
+
+def undeclared_listens(repo: Repo) -> list[Listen]:
+    """With no declared process: the binds reachable from the repo's own entry points."""
+    roots = _project_scripts(repo)
+    for fact in repo.facts("call-graph"):
+        if path_role(fact.path) == "src":
+            roots.setdefault(fact.path, set()).update({"<main>", "<module>"})
+    return _binds_from(repo, roots)
+
+
+def _port_env_read(repo: Repo, paths: set[str]) -> bool:
+    return any(f.path in paths for f in repo.facts("port-env-read"))
+
+
+class ListenPortHardcoded(RepoRule):
+    id = "TFA0701"
+    name = "listen-port-hardcoded"
+    factor = 7
+    severity = Severity.WARNING
+    title = "Listen port hardcoded"
+    collectors = (PortFacts, ProcessFacts)
+    what = """
+        The process a repository declares (Procfile, Dockerfile `CMD`, or its `__main__`
+        entry when nothing is declared) listens on a port written as a literal: `uvicorn.run(app,
+        port=8000)`, `app.run(port=5000)`, `demo.launch(server_port=7860)`, `HTTPServer(("", 8000), …)`;
+        a Procfile `web:` command that ignores `$PORT`; a Dockerfile `CMD` with `--port 8000` or
+        `-b 0.0.0.0:8000` in an image that `EXPOSE`s no port. Not reported: ports read from the
+        environment, settings or a variable; `gunicorn` without `--bind` (it binds `$PORT`); servers
+        left on their default outside a Procfile; the `__main__` block of a module a server command
+        imports (`uvicorn mod:app` never runs it); compose `command`s (deployment configuration).
+    """
+    why = """
+        A twelve-factor service is handed its port by the environment: Heroku, Cloud Run, Render
+        and local process managers set `PORT` and route traffic to it. A port fixed in code cannot
+        be changed without a rebuild, so two services collide, and on a platform that assigns the
+        port the process boots, listens on the wrong one and is killed for not binding in time.
+    """
+    fix = """
+        Read the port from the environment with the current value as the default:
+        `uvicorn.run(app, host="0.0.0.0", port=int(os.getenv("PORT", "8000")))`; in a Procfile
+        pass `--port $PORT` (`--bind 0.0.0.0:$PORT`, `--server.port $PORT`); in a Dockerfile use
+        `CMD exec uvicorn app:app --host 0.0.0.0 --port ${PORT:-8000}` or `EXPOSE` the port you fix.
+    """
+    invalid = (
+        Example.of("""
+            import uvicorn
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            if __name__ == "__main__":
+                uvicorn.run(app, host="0.0.0.0", port=8000)
+        """, "server.py", lines=(7,)),
+        Example.repo({
+            "Procfile": "web: uvicorn agent.api:app --host 0.0.0.0 --port 8000\nworker: python -m agent.worker\n",
+            "agent/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }, lines=(1,)),
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12-slim
+                COPY . /app
+                CMD ["python", "/app/main.py"]
+            """,
+            "main.py": """
+                import gradio as gr
+
+                from agent import respond
+
+                LISTEN_PORT = 7860
+
+                with gr.Blocks() as demo:
+                    gr.ChatInterface(respond)
+
+
+                def serve():
+                    demo.queue().launch(server_name="0.0.0.0", server_port=LISTEN_PORT)
+
+
+                serve()
+            """,
+        }, lines=(12,)),
+        Example.repo({
+            "Procfile": "web: python app.py\n",
+            "app.py": """
+                from flask import Flask
+
+                app = Flask(__name__)
+
+                if __name__ == "__main__":
+                    app.run(host="0.0.0.0")
+            """,
+        }, lines=(1,)),
+        Example.of("""
+            FROM python:3.12-slim
+            COPY . /app
+            CMD ["gunicorn", "--workers", "4", "--bind", "0.0.0.0:8000", "agent.api:app"]
+        """, "Dockerfile", lines=(3,)),
+    )
+    valid = (
+        Example.of("""
+            import os
+
+            import uvicorn
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            if __name__ == "__main__":
+                uvicorn.run(app, host="0.0.0.0", port=int(os.getenv("PORT", "8000")))
+        """, "server.py"),
+        Example.repo({
+            "Procfile": "web: gunicorn -k uvicorn.workers.UvicornWorker agent.api:app\n",
+            "Dockerfile": """
+                FROM python:3.12-slim
+                EXPOSE 8000
+                CMD ["uvicorn", "agent.api:app", "--host", "0.0.0.0", "--port", "8000"]
+            """,
+            "agent/api.py": """
+                import uvicorn
+                from fastapi import FastAPI
+
+                app = FastAPI()
+
+                if __name__ == "__main__":
+                    uvicorn.run(app, port=8000)
+            """,
+        }),
+        Example.repo({
+            "app.py": """
+                from flask import Flask
+
+                from agent.config import settings
+
+                app = Flask(__name__)
+
+
+                def main(port: int = 5000):
+                    app.run(host=settings.host, port=port)
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+            "tests/test_app.py": """
+                from app import app
+
+                app.run(port=5001)
+            """,
+            "scripts/dev_server.py": """
+                import uvicorn
+
+                uvicorn.run("agent.api:app", port=8000, reload=True)
+            """,
+        }),
+        Example.repo({
+            "Procfile": "web: streamlit run app.py --server.port $PORT --server.address 0.0.0.0\n",
+            "app.py": "import streamlit as st\n\nst.title('agent')\n",
+            "ui.py": """
+                import gradio as gr
+
+                demo = gr.Interface(fn=str.upper, inputs="text", outputs="text")
+                demo.launch(server_name="0.0.0.0")
+            """,
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        return _service_reason(repo)
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        cmds = commands(repo)
+        found: list[Finding] = []
+        for cmd in cmds:
+            found += self._check_command(repo, cmd)
+        if not cmds:
+            found += [self._in_code(listen) for listen in undeclared_listens(repo) if isinstance(listen.port, int)]
+        seen: set[tuple[str, int, int]] = set()
+        for finding in found:
+            if (finding.path, finding.line, finding.column) not in seen:
+                seen.add((finding.path, finding.line, finding.column))
+                yield finding
+
+    def _check_command(self, repo: Repo, cmd: Command) -> list[Finding]:
+        kind = _kind(repo, cmd)
+        procfile_web = kind is FileKind.PROCFILE and cmd.name == "web"
+        mentions_port = any("PORT" in w for w in cmd.words)
+        out = []
+        for listen in listens(repo, cmd):
+            if listen.in_code:
+                if isinstance(listen.port, int):
+                    out.append(self._in_code(listen))
+                elif (procfile_web and listen.port is None and not mentions_port
+                      and not _port_env_read(repo, {listen.path})):
+                    default = f" (its default, {listen.default_port})" if listen.default_port else ""
+                    out.append(self.finding(
+                        cmd.path, cmd.line, 1,
+                        f"The Procfile `web` process runs `{listen.source}` ({listen.path}:{listen.line}) without a "
+                        f"port, so it listens on a fixed port{default} instead of the `$PORT` the platform assigns: "
+                        f'pass `{listen.port_keyword or "port"}=int(os.environ["PORT"])`'))
+            elif procfile_web and not mentions_port and (
+                    isinstance(listen.port, int) or (listen.port is None and not listen.reads_port)):
+                fixed = listen.port if isinstance(listen.port, int) else f"its default {listen.default_port}"
+                out.append(self.finding(
+                    cmd.path, cmd.line, 1,
+                    f"The Procfile `web` process listens on port {fixed} instead of the `$PORT` the platform "
+                    f"assigns: pass `{_port_hint(listen)}`"))
+            elif kind is FileKind.DOCKERFILE and isinstance(listen.port, int):
+                art = repo.artifact(cmd.path)
+                # With an EXPOSE the port is the image's declared contract (a mismatch is TFA0703's).
+                if isinstance(art, Dockerfile) and not _dockerfile_ports(art)[2]:
+                    out.append(self.finding(
+                        cmd.path, cmd.line, 1,
+                        f"The image's {cmd.name} fixes the listen port to {listen.port} and declares no port: read "
+                        f"it from the environment (`{_port_hint(listen)}`, in shell form with `exec`) or declare "
+                        f"`EXPOSE {listen.port}`"))
+        return out
+
+    def _in_code(self, listen: Listen) -> Finding:
+        line, column = listen.port_at or (listen.line, listen.column)
+        read = f'int(os.getenv("PORT", "{listen.port}"))'
+        fix = f"`{listen.port_keyword}={read}`" if listen.port_keyword else f"`{read}` in the address"
+        return self.finding(listen.path, line, column,
+                            f"`{listen.source}` listens on hardcoded port {listen.port}: read it from the "
+                            f"environment, e.g. {fix}")
+
+
+def _port_hint(listen: Listen) -> str:
+    if listen.runner in ("gunicorn", "hypercorn"):
+        return "--bind 0.0.0.0:$PORT"
+    if listen.runner == "streamlit":
+        return "--server.port $PORT"
+    return "--port $PORT"

@@ -1,0 +1,1 @@
+"""Factor VI — Processes: stateless, share-nothing; state lives in backing services."""
