@@ -39,6 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from source_run import tfa_lint_from  # noqa: E402
 from synthetic import generate  # noqa: E402
 
 PY = sys.executable
@@ -154,8 +155,7 @@ def old_tfa(work: Path, rev: str, root: Path, jobs: str) -> list[str]:
     checkout = work / f"tfa-lint-{rev}"
     subprocess.run(["git", "-C", str(HERE.parent), "worktree", "add", "--detach", str(checkout), rev],
                    check=True, capture_output=True)
-    code = f"import sys; sys.path.insert(0, {str(checkout)!r}); from tfa_lint.cli import main; sys.argv[0] = 'tfa-lint'; main()"
-    return [PY, "-c", code, str(root), "--no-cache", "--jobs", jobs]
+    return tfa_lint_from(checkout, str(root), "--no-cache", "--jobs", jobs)
 
 
 def touch(path: Path, n: int) -> None:

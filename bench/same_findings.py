@@ -19,15 +19,16 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PY = sys.executable
+sys.path.insert(0, str(HERE))
+
+from source_run import tfa_lint_from  # noqa: E402
+
 Key = tuple[str, str, int, int, str]
 
 
 def _scan(source: Path, repo: Path, jobs: int, select: str | None) -> dict:
-    code = (f"import sys; sys.path.insert(0, {str(source)!r}); from tfa_lint.cli import main; "
-            "sys.argv[0] = 'tfa-lint'; main()")
-    args = [PY, "-c", code, str(repo), "--root", str(repo), "--preview", "--no-cache", "--jobs", str(jobs),
-            "--format", "json", "--exit-zero"]
+    args = tfa_lint_from(source, str(repo), "--root", str(repo), "--preview", "--no-cache", "--jobs", str(jobs),
+                         "--format", "json", "--exit-zero")
     if select:
         args += ["--select", select]
     proc = subprocess.run(args, capture_output=True, text=True, check=False)
