@@ -39,6 +39,25 @@ def test_invalid_example_fires(rule: type[Rule], example: Example, tmp_path: Pat
     assert hits, f"{rule.id} did not fire on {dict(example.files)}; applicability: {result.applicability[rule.id]}"
     if example.lines:
         assert sorted({f.line for f in hits}) == sorted(example.lines), hits
+    if example.columns:
+        assert sorted((f.line, f.column) for f in hits) == sorted(zip(example.lines, example.columns)), hits
+    if example.message:
+        assert all(example.message in f.message for f in hits), (example.message, [f.message for f in hits])
+
+
+def test_an_example_can_pin_message_and_columns(tmp_path: Path) -> None:
+    """The pins above are checked, not decorative: a wrong column or message fails."""
+    rule = RULES["TFA0301"]
+    code = 'from openai import OpenAI\nclient = OpenAI(api_key="sk-proj-' + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + '")\n'
+    for example, holds in ((Example.of(code, lines=(2,), columns=(26,), message="Hardcoded OpenAI API key"), True),
+                           (Example.of(code, lines=(2,), columns=(1,)), False),
+                           (Example.of(code, message="no such words"), False)):
+        try:
+            test_invalid_example_fires(rule, example, tmp_path / str(len(example.message)) / str(example.columns))
+        except AssertionError:
+            assert not holds, example
+        else:
+            assert holds, example
 
 
 @pytest.mark.parametrize(("rule", "example"), list(_cases("valid")))

@@ -83,19 +83,33 @@ class Example:
     """A small repository on which a rule must (``invalid``) or must not (``valid``) fire.
 
     ``files`` maps relative paths to contents; a plain string is a one-file repo at ``path``.
-    ``lines`` optionally pins the 1-based lines where an invalid example must fire.
+    An invalid example may pin, as Fixit's ``expected_message`` and ``range`` do:
+
+    * ``lines``: the 1-based lines where the rule must fire;
+    * ``columns``: with ``lines``, the 1-based column (characters) of the finding on each of
+      those lines, in the same order;
+    * ``message``: a substring every finding's message must hold.
     """
 
     files: Mapping[str, str]
     lines: tuple[int, ...] = ()
+    columns: tuple[int, ...] = ()
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        if self.columns and len(self.columns) != len(self.lines):
+            raise RuleError(f"an example pins {len(self.columns)} column(s) for {len(self.lines)} line(s)")
 
     @classmethod
-    def of(cls, code: str, path: str = "app.py", *, lines: tuple[int, ...] = ()) -> Example:
-        return cls.repo({path: code}, lines=lines)
+    def of(cls, code: str, path: str = "app.py", *, lines: tuple[int, ...] = (), columns: tuple[int, ...] = (),
+           message: str = "") -> Example:
+        return cls.repo({path: code}, lines=lines, columns=columns, message=message)
 
     @classmethod
-    def repo(cls, files: Mapping[str, str], *, lines: tuple[int, ...] = ()) -> Example:
-        return cls(files={p: textwrap.dedent(t).lstrip("\n") for p, t in files.items()}, lines=lines)
+    def repo(cls, files: Mapping[str, str], *, lines: tuple[int, ...] = (), columns: tuple[int, ...] = (),
+             message: str = "") -> Example:
+        return cls(files={p: textwrap.dedent(t).lstrip("\n") for p, t in files.items()}, lines=lines,
+                   columns=columns, message=message)
 
     @property
     def primary(self) -> tuple[str, str]:
