@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -13,9 +14,18 @@ from pathlib import Path
 from conftest import REPO_ROOT
 
 
+#: What a source checkout may hold besides its sources; a build must never see them.
+_NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "venv", "build", "dist", "*.egg-info", ".tfa-lint-cache",
+                                     "__pycache__", ".pytest_cache", ".hypothesis")
+
+
 def test_wheel_installs_into_a_fresh_venv_and_scans(tmp_path: Path) -> None:
+    # Built from a copy: setuptools writes build/ beside the sources, and a build/lib left there
+    # by an earlier build would ship modules deleted since (and the test must not write into
+    # the checkout anyway).
+    source = Path(shutil.copytree(REPO_ROOT, tmp_path / "source", ignore=_NOT_SOURCE))
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO_ROOT), "--no-deps", "--no-build-isolation",
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
                     "--no-index", "-q", "-w", str(dist)], check=True, cwd=tmp_path)
     wheel = next(dist.glob("tfa_lint-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
