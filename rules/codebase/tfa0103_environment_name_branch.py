@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
-import libcst as cst
-
 from tfa_lint.model import Severity
-from tfa_lint.rule import Example, PythonRule
+from tfa_lint.rule import AstRule, Example
 
-from ..facts.cst_nodes import string_value
+from ..facts.ast_nodes import callee_name, string_value, target_name
+from ..facts.ast_source import call_arguments, source, string_tokens
 
 _ENV_VARS = {"ENV", "ENVIRONMENT", "APP_ENV", "APP_ENVIRONMENT", "STAGE", "APP_STAGE", "DEPLOY_ENV",
              "DEPLOYMENT_ENV", "DEPLOYMENT_ENVIRONMENT", "PYTHON_ENV", "FLASK_ENV", "DJANGO_ENV", "RUN_ENV",
@@ -51,7 +51,7 @@ _MODEL_RE = re.compile(r"^[\w./:@-]{2,}$")
 _BIND_ADDRESSES = {"0.0.0.0", "127.0.0.1", "::"}
 
 
-class EnvironmentNameBranch(PythonRule):
+class EnvironmentNameBranch(AstRule):
     id = "TFA0103"
     name = "environment-name-branch"
     factor = 1
@@ -152,28 +152,37 @@ class EnvironmentNameBranch(PythonRule):
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
         self._elifs: set[int] = set()  # elif clauses of a reported branch
+        self._source = source(file.text)
 
-    def visit_If(self, node: cst.If) -> None:
+    def _elif(self, node: ast.If) -> ast.If | None:
+        """The ``elif`` clause of ``node`` (ast nests it in ``orelse`` as it does ``else: if``)."""
+        if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+            clause = node.orelse[0]
+            start = self._source.offset(clause.lineno, clause.col_offset)
+            if self._source.text.startswith("elif", start):
+                return clause
+        return None
+
+    def visit_If(self, node: ast.If) -> None:
         if id(node) in self._elifs:
             return
-        orelse = node.orelse.body if isinstance(node.orelse, cst.Else) else node.orelse
-        if self._check(node.test, node.body, orelse) and isinstance(node.orelse, cst.If):
-            chain: cst.BaseSuite | cst.If | cst.Else | None = node.orelse
-            while isinstance(chain, cst.If):
+        chain = self._elif(node)
+        if self._check(node.test, node.body, [chain] if chain is not None else node.orelse) and chain is not None:
+            while chain is not None:
                 self._elifs.add(id(chain))
-                chain = chain.orelse
+                chain = self._elif(chain)
 
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        self._check(node.test, node.body, node.orelse)
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self._check(node.test, [node.body], [node.orelse])
 
-    def _check(self, test: cst.BaseExpression, body: cst.CSTNode, orelse: cst.CSTNode | None) -> bool:
+    def _check(self, test: ast.expr, body: list[ast.AST], orelse: list[ast.AST]) -> bool:
         if self.file.role in ("test", "example"):
             return False
         shown = self._env_test(test)
         if shown is None:
             return False
         chosen = self._choices(body)
-        other = self._choices(orelse) if orelse is not None else set()
+        other = self._choices(orelse)
         if chosen == other or not chosen | other:
             return False
         kinds = sorted({kind for kind, _ in chosen ^ other})
@@ -183,51 +192,51 @@ class EnvironmentNameBranch(PythonRule):
         return True
 
     # -- the test ----------------------------------------------------------------------------
-    def _env_test(self, test: cst.BaseExpression) -> str | None:
-        """The comparison's source when ``test`` compares the environment name with a literal."""
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            return self._env_test(test.expression)
-        if isinstance(test, cst.BooleanOperation):
-            return self._env_test(test.left) or self._env_test(test.right)
-        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+    def _env_test(self, test: ast.expr) -> str | None:
+        """The comparison's source (with its parentheses) when ``test`` compares the environment
+        name with a literal."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return self._env_test(test.operand)
+        if isinstance(test, ast.BoolOp):
+            return next((shown for value in test.values if (shown := self._env_test(value))), None)
+        if not isinstance(test, ast.Compare) or len(test.ops) != 1:
             return None
-        target = test.comparisons[0]
-        if not isinstance(target.operator, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
+        if not isinstance(test.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
             return None
-        for read, literal in ((test.left, target.comparator), (target.comparator, test.left)):
+        comparator = test.comparators[0]
+        for read, literal in ((test.left, comparator), (comparator, test.left)):
             if self._is_env_read(read) and _names_environment(literal):
-                return self.source_of(test)
+                return self._source.segment_with_parens(test)
         return None
 
-    def _is_env_read(self, expr: cst.BaseExpression) -> bool:
-        while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
-               and expr.func.attr.value in _NORMALISERS and not expr.args):
+    def _is_env_read(self, expr: ast.expr) -> bool:
+        while (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+               and expr.func.attr in _NORMALISERS and not expr.args and not expr.keywords):
             expr = expr.func.value  # os.getenv("ENV", "dev").lower()
-        if isinstance(expr, cst.Call) and self.qualified_names(expr.func) & _ENV_READERS and expr.args:
-            return string_value(expr.args[0].value) in _ENV_VARS
-        if isinstance(expr, cst.Subscript) and "os.environ" in self.qualified_names(expr.value):
-            index = expr.slice[0].slice if len(expr.slice) == 1 else None
-            return isinstance(index, cst.Index) and string_value(index.value) in _ENV_VARS
-        if isinstance(expr, cst.Name):
-            return expr.value.lower() in _ENV_NAMES
-        if isinstance(expr, cst.Attribute):
-            return expr.attr.value.lower() in _ENV_NAMES
+        if isinstance(expr, ast.Call) and self.qualified_names(expr.func) & _ENV_READERS and (
+                expr.args or expr.keywords):
+            return string_value(call_arguments(expr)[0][2]) in _ENV_VARS
+        if isinstance(expr, ast.Subscript) and "os.environ" in self.qualified_names(expr.value):
+            return string_value(expr.slice) in _ENV_VARS
+        if isinstance(expr, ast.Name):
+            return expr.id.lower() in _ENV_NAMES
+        if isinstance(expr, ast.Attribute):
+            return expr.attr.lower() in _ENV_NAMES
         return False
 
     # -- the branches ------------------------------------------------------------------------
-    def _choices(self, node: cst.CSTNode) -> set[tuple[str, str]]:
+    def _choices(self, nodes: list[ast.AST]) -> set[tuple[str, str]]:
         """What a branch selects: literal URLs, hosts and model names, and client constructors."""
         found: set[tuple[str, str]] = set()
-        self._walk(node, None, found)
+        for node in nodes:
+            self._walk(node, None, found)
         return found
 
-    def _walk(self, node: cst.CSTNode, context: str | None, found: set[tuple[str, str]]) -> None:
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+    def _walk(self, node: ast.AST, context: str | None, found: set[tuple[str, str]]) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             return  # definitions do not run in the branch
-        if isinstance(node, cst.Call):
-            callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else (
-                node.func.value if isinstance(node.func, cst.Name) else "")
-            if callee in _TOGGLE_CALLS:
+        if isinstance(node, ast.Call):
+            if callee_name(node.func) in _TOGGLE_CALLS:
                 return
             names = self.qualified_names(node.func) & CLIENT_CONSTRUCTORS
             if names:
@@ -237,33 +246,63 @@ class EnvironmentNameBranch(PythonRule):
             if _TOGGLE_RE.search(name):
                 return
             context = name
-        value = string_value(node) if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else None
-        if value is not None:
-            kind = _literal_kind(value, context)
-            if kind:
-                found.add((kind, value))
+        if isinstance(node, ast.Constant):
+            value = string_value(node)
+            if value is not None:
+                self._literal(value, context, found)
             return
-        for child in node.children:
+        if isinstance(node, ast.JoinedStr):
+            # libcst looked into an f-string's fields, and at the plain strings written beside it.
+            for _, part in string_tokens(self._source, node):
+                if isinstance(part, str):
+                    self._literal(part, context, found)
+            for value in node.values:
+                if isinstance(value, ast.FormattedValue):
+                    self._walk(value, context, found)
+            return
+        if isinstance(node, ast.FormattedValue):
+            self._walk(node.value, context, found)
+            if node.format_spec is not None:  # a spec's text is no literal; its fields are code
+                for value in node.format_spec.values:
+                    if isinstance(value, ast.FormattedValue):
+                        self._walk(value, context, found)
+            return
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):  # each entry binds its value to its key
+                self._walk_entry(key, value, context, found)
+            return
+        for child in ast.iter_child_nodes(node):
             self._walk(child, context, found)
 
+    def _walk_entry(self, key: ast.expr | None, value: ast.expr, context: str | None,
+                    found: set[tuple[str, str]]) -> None:
+        if key is None:  # **mapping
+            self._walk(value, context, found)
+            return
+        name = string_value(key)
+        if name is not None:
+            if _TOGGLE_RE.search(name):
+                return
+            context = name
+        self._walk(key, context, found)
+        self._walk(value, context, found)
 
-def _bound_name(node: cst.CSTNode) -> str | None:
-    """The name a node binds its value to: assignment target, keyword, dict key or env var."""
-    target: cst.BaseExpression | None = None
-    if isinstance(node, cst.Assign) and node.targets:
-        target = node.targets[-1].target
-    elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-        target = node.target
-    elif isinstance(node, cst.Arg) and node.keyword is not None:
-        return node.keyword.value
-    elif isinstance(node, cst.DictElement):
-        return string_value(node.key)
-    if isinstance(target, cst.Name):
-        return target.value
-    if isinstance(target, cst.Attribute):
-        return target.attr.value
-    if isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
-        return string_value(target.slice[0].slice.value)  # os.environ["OPENAI_BASE_URL"] = ...
+    @staticmethod
+    def _literal(value: str, context: str | None, found: set[tuple[str, str]]) -> None:
+        kind = _literal_kind(value, context)
+        if kind:
+            found.add((kind, value))
+
+
+def _bound_name(node: ast.AST) -> str | None:
+    """The name a node binds its value to: assignment target, keyword or env var (a dict key:
+    see ``_walk_entry``)."""
+    if isinstance(node, ast.Assign):
+        return target_name(node.targets[-1])  # os.environ["OPENAI_BASE_URL"] = ...
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        return target_name(node.target)
+    if isinstance(node, ast.keyword):
+        return node.arg
     return None
 
 
@@ -283,10 +322,8 @@ def _describe(kinds: list[str]) -> str:
     return " and ".join(words[k] for k in kinds)
 
 
-
-
-def _names_environment(node: cst.BaseExpression) -> bool:
-    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
-        return any(_names_environment(e.value) for e in node.elements)
+def _names_environment(node: ast.expr) -> bool:
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return any(_names_environment(e.value if isinstance(e, ast.Starred) else e) for e in node.elts)
     value = string_value(node)
     return value is not None and value.lower() in _ENV_VALUES

@@ -9,24 +9,24 @@ nothing is installed or imported.
 
 from __future__ import annotations
 
+import ast
 import configparser
 import functools
 import re
 import sys
 from dataclasses import dataclass, replace
 
-import libcst as cst
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from tfa_lint.model import FileKind, Repo, path_role
-from tfa_lint.positions import FastPositionProvider
-from tfa_lint.rule import FactCollector
+from tfa_lint.rule import AstCollector
 from tfa_lint.sources import toml_text
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.requirements import RequirementsFile
 
-from .cst_nodes import find_all, is_named
+from .ast_nodes import find_all, is_named
+from .ast_source import Source, names_in, simple_string, source
 from .distributions import GENERATED, NAME_PREFIXES, NAME_SUFFIXES, NAMESPACE_PREFIXES, PROVIDERS, TRANSITIVE
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__future__", "__main__"}
@@ -37,107 +37,101 @@ _PLATFORM_ATTRS = {("sys", "platform"), ("platform", "system"), ("os", "name"), 
 _PLATFORM_FLAG_RE = re.compile(r"(?i)^_?(is|on|running_on)_?(win(dows|32)?|mac(os)?|darwin|linux|posix|osx)$")
 
 
-class ImportFacts(FactCollector):
+class ImportFacts(AstCollector):
     """Absolute imports of non-stdlib modules ("import" facts) and literal ``setup()``
     requirement lists ("setup-requires" facts). An import is ``optional`` inside
     try/except ImportError, ``if TYPE_CHECKING:`` or a branch on the operating system, and
     ``lazy`` inside a function body (deferred until the feature runs)."""
 
     name = "imports"
-    METADATA_DEPENDENCIES = (FastPositionProvider,)
 
-    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(file)
-        self._optional = 0  # inside try/except ImportError, `if TYPE_CHECKING:` or an OS branch
-        self._functions = 0  # inside a def
+    def _optional(self, node: ast.AST) -> bool:
+        """Anywhere in a ``try`` statement with a handler of ImportError (its handlers, ``else``
+        and ``finally`` included), or in an ``if`` (or ``elif``) statement on ``TYPE_CHECKING``
+        or the operating system (its ``else`` included)."""
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, ast.Try) and any(_catches_import_error(h) for h in ancestor.handlers):
+                return True
+            if isinstance(ancestor, ast.If) and (_is_type_checking(ancestor.test) or _is_platform_test(ancestor.test)):
+                return True
+        return False
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions += 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._functions -= 1
-
-    def visit_Try(self, node: cst.Try) -> None:
-        if any(_catches_import_error(h) for h in node.handlers):
-            self._optional += 1
-
-    def leave_Try(self, original_node: cst.Try) -> None:
-        if any(_catches_import_error(h) for h in original_node.handlers):
-            self._optional -= 1
-
-    def visit_If(self, node: cst.If) -> None:
-        if _is_type_checking(node.test) or _is_platform_test(node.test):
-            self._optional += 1
-
-    def leave_If(self, original_node: cst.If) -> None:
-        if _is_type_checking(original_node.test) or _is_platform_test(original_node.test):
-            self._optional -= 1
-
-    def visit_Import(self, node: cst.Import) -> None:
+    def visit_Import(self, node: ast.Import) -> None:
+        src = source(self.file.text)
         for alias in node.names:
-            self._record(self.source_of(alias.name), node)
+            self._record(_AS_RE.sub("", src.segment(alias)), node)
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None:
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level or node.module is None:
             return
-        self._record(self.source_of(node.module), node)
+        src = source(self.file.text)
+        written = _FROM_RE.match(src.text, src.offset(node.lineno, node.col_offset))
+        self._record(written.group(1) if written else node.module, node)
 
-    def _record(self, dotted: str, node: cst.CSTNode) -> None:
+    def _record(self, dotted: str, node: ast.AST) -> None:
         if dotted.split(".")[0] in _STDLIB:
             return
-        self.record("import", node, module=dotted, optional=self._optional > 0, lazy=self._functions > 0)
+        self.record("import", node, module=dotted, optional=self._optional(node),
+                    lazy=not self.semantic.at_module_level(node))
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         if not is_named(node.func, "setup"):
             return
-        for arg in node.args:
-            if arg.keyword is None or arg.keyword.value not in ("install_requires", "extras_require"):
+        src = source(self.file.text)
+        for keyword in node.keywords:
+            if keyword.arg not in ("install_requires", "extras_require"):
                 continue
-            strings = _string_list(arg.value) if arg.keyword.value == "install_requires" else _string_dict(arg.value)
+            strings = (_string_list(src, keyword.value) if keyword.arg == "install_requires"
+                       else _string_dict(src, keyword.value))
             self.record("setup-requires", node, requirements=strings if strings is not None else [],
                         dynamic=strings is None)
 
 
-def _catches_import_error(handler: cst.ExceptHandler) -> bool:
+#: A module's name as written (libcst's code for it), which keeps any space around its dots:
+#: an alias without its ``as`` name, and what stands between ``from`` and ``import``.
+_AS_RE = re.compile(r"(?:\s|\\\r?\n)+as(?:\s|\\\r?\n)+\w+\Z")
+_FROM_RE = re.compile(r"from(?:\s|\\\r?\n)+(.*?)(?:\s|\\\r?\n)+import\b", re.DOTALL)
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
     if handler.type is None:
         return True
-    names = {n.value for n in find_all(handler.type, cst.Name)}
-    return bool(names & _OPTIONAL_IMPORT_ERRORS)
+    return bool(names_in(handler.type) & _OPTIONAL_IMPORT_ERRORS)
 
 
-def _is_type_checking(test: cst.BaseExpression) -> bool:
+def _is_type_checking(test: ast.expr) -> bool:
     return is_named(test, "TYPE_CHECKING")
 
 
-def _is_platform_test(test: cst.BaseExpression) -> bool:
+def _is_platform_test(test: ast.expr) -> bool:
     """An `if` (or `elif`) on the operating system: such branches import per-platform packages
     that manifests declare with markers, or that come with the platform."""
-    for node in find_all(test, (cst.Attribute, cst.Name)):
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and (
-                node.value.value, node.attr.value) in _PLATFORM_ATTRS:
+    for node in find_all(test, ast.Attribute):
+        if isinstance(node.value, ast.Name) and (node.value.id, node.attr) in _PLATFORM_ATTRS:
             return True
-        if isinstance(node, cst.Name) and _PLATFORM_FLAG_RE.match(node.value):
-            return True
-    return False
+    return any(_PLATFORM_FLAG_RE.match(name) for name in names_in(test))
 
 
-def _string_list(node: cst.BaseExpression) -> list[str] | None:
-    if not isinstance(node, (cst.List, cst.Tuple)):
+def _string_list(src: Source, node: ast.expr) -> list[str] | None:
+    """The strings of a literal list or tuple, each one plain literal (``*"ab"`` counts as ``"ab"``,
+    as libcst's starred element did)."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
         return None
     out = []
-    for element in node.elements:
-        if not isinstance(element.value, cst.SimpleString):
+    for element in node.elts:
+        value = simple_string(src, element.value if isinstance(element, ast.Starred) else element)
+        if value is None:
             return None
-        out.append(element.value.evaluated_value)
+        out.append(value)
     return out
 
 
-def _string_dict(node: cst.BaseExpression) -> list[str] | None:
-    if not isinstance(node, cst.Dict):
+def _string_dict(src: Source, node: ast.expr) -> list[str] | None:
+    if not isinstance(node, ast.Dict):
         return None
     out: list[str] = []
-    for element in node.elements:
-        values = _string_list(element.value) if isinstance(element, cst.DictElement) else None
+    for key, value in zip(node.keys, node.values):
+        values = _string_list(src, value) if key is not None else None  # None: `**mapping`
         if values is None:
             return None
         out += values

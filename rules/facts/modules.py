@@ -12,16 +12,24 @@ those a declared process runs.
 
 from __future__ import annotations
 
+import ast
 import posixpath
 import re
 import sys
 
-import libcst as cst
-
 from tfa_lint.model import FileKind, Repo, path_role
-from tfa_lint.rule import FactCollector
+from tfa_lint.rule import AstCollector
 
-from .cst_nodes import find_all
+from .ast_nodes import callee_name, find_all
+from .ast_source import (
+    call_arguments,
+    fstring_part,
+    is_format_spec,
+    names_in,
+    simple_string,
+    source,
+    string_tokens,
+)
 from .processes import commands, resolve_module, traits
 
 #: Calls that load a module from a file path: the modules of the loader's package are its plugins.
@@ -35,7 +43,7 @@ _RETIRED_RE = re.compile(r"(?i)(^|/)(archived?|attic|deprecated|obsolete|unused)
 _STDLIB = frozenset(sys.stdlib_module_names)
 
 
-class ModuleGraphFacts(FactCollector):
+class ModuleGraphFacts(AstCollector):
     """One "module-graph" fact per Python file: what it imports, and how it loads plugins."""
 
     name = "module-graph"
@@ -46,67 +54,78 @@ class ModuleGraphFacts(FactCollector):
         self._relative: set[str] = set()  # repository paths without the .py suffix
         self._loads_files = False
         self._interrupted: list[int] = []  # lines of loops inside `try: … except KeyboardInterrupt`
+        self._source = source(file.text)
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            self._imports.add(_dotted(alias.name))
+            self._imports.add(alias.name)
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        module = _dotted(node.module) if node.module is not None else ""
-        names = [] if isinstance(node.names, cst.ImportStar) else [_dotted(a.name) for a in node.names]
-        if node.relative:
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        names = [a.name for a in node.names if a.name != "*"]
+        if node.level:
             base = posixpath.dirname(self.file.path)
-            for _ in range(len(node.relative) - 1):
+            for _ in range(node.level - 1):
                 base = posixpath.dirname(base)
             prefix = posixpath.join(base, module.replace(".", "/")) if module else base
             self._relative.update([prefix, *(posixpath.join(prefix, n) for n in names)])
         elif module:
             self._imports.update([module, *(f"{module}.{n}" for n in names)])
 
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        callee = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    def visit_Call(self, node: ast.Call) -> None:
+        callee = callee_name(node.func) or ""
         if callee in _FILE_LOADERS:
             self._loads_files = True
-        elif callee in _IMPORT_CALLS and node.args and isinstance(node.args[0].value, cst.SimpleString):
-            value = node.args[0].value.evaluated_value
+        elif callee in _IMPORT_CALLS:
+            arguments = call_arguments(node)
+            value = simple_string(self._source, arguments[0][2]) if arguments else None
             if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][\w.]*", value):
                 self._imports.add(value)
 
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        raw = node.value
-        if len(raw) > 300 or not ("." in raw or ":" in raw or "python" in raw):
-            return
-        value = node.evaluated_value
-        if not isinstance(value, str):
-            return
-        if _DOTTED_RE.fullmatch(value):
-            self._imports.add(value.split(":")[0])
-        elif _SCRIPT_RE.fullmatch(value):
-            self._imports.add(value.removeprefix("./")[:-3].replace("/", "."))
-        elif "python" in value:  # a command line the process starts: `python -m pkg.job`, `python job.py`
-            self._imports.update(m.group(1) or m.group(2).replace("/", ".") for m in _COMMAND_RE.finditer(value))
+    def _plain_strings(self, node: ast.Constant | ast.JoinedStr) -> None:
+        """Module names in each plain string literal (libcst's ``SimpleString``: the parts of an
+        implicit concatenation one by one)."""
+        segment_hint = self._source.segment(node)
+        if not ("." in segment_hint or ":" in segment_hint or "python" in segment_hint):
+            return  # no token of it can name a module
+        for raw, value in string_tokens(self._source, node):
+            if len(raw) > 300 or not ("." in raw or ":" in raw or "python" in raw):
+                continue
+            if not isinstance(value, str):
+                continue
+            if _DOTTED_RE.fullmatch(value):
+                self._imports.add(value.split(":")[0])
+            elif _SCRIPT_RE.fullmatch(value):
+                self._imports.add(value.removeprefix("./")[:-3].replace("/", "."))
+            elif "python" in value:  # a command line the process starts: `python -m pkg.job`, `python job.py`
+                self._imports.update(m.group(1) or m.group(2).replace("/", ".") for m in _COMMAND_RE.finditer(value))
 
-    def visit_Try(self, node: cst.Try) -> None:
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, (str, bytes)) and not fstring_part(self.semantic, node):
+            self._plain_strings(node)
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        if not is_format_spec(self.semantic, node):
+            self._plain_strings(node)
+
+    def visit_Try(self, node: ast.Try) -> None:
         if any(_catches(h, "KeyboardInterrupt") for h in node.handlers):
-            self._interrupted += [self.position(w)[0] for w in find_all(node.body, cst.While)
-                                  if _forever(w.test)]
+            self._interrupted += [self.position(w)[0] for statement in node.body
+                                  for w in find_all(statement, ast.While) if _forever(w.test)]
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, node: ast.Module) -> None:
         self.record("module-graph", None, imports=sorted(self._imports), relative=sorted(self._relative),
                     loads_files=self._loads_files, interrupted_loops=self._interrupted)
 
 
-def _dotted(node: cst.BaseExpression) -> str:
-    return cst.helpers.get_full_name_for_node(node) or ""
+def _forever(test: ast.expr) -> bool:
+    """``True`` or ``1``."""
+    return isinstance(test, ast.Constant) and (test.value is True or (type(test.value) is int and test.value == 1))
 
 
-def _forever(test: cst.BaseExpression) -> bool:
-    return (isinstance(test, cst.Name) and test.value == "True") or (isinstance(test, cst.Integer) and test.value == "1")
-
-
-def _catches(handler: cst.ExceptHandler, name: str) -> bool:
-    return handler.type is not None and any(n.value == name for n in find_all(handler.type, cst.Name))
+def _catches(handler: ast.ExceptHandler, name: str) -> bool:
+    """The handler names ``name``, alone, in a tuple or as an attribute (``errors.Interrupt``)."""
+    return handler.type is not None and name in names_in(handler.type)
 
 
 class _Index:

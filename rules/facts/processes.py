@@ -11,19 +11,18 @@ Runner facts are data, checked against the library versions named beside them.
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 from dataclasses import dataclass
 
-import libcst as cst
-
 from tfa_lint.model import Artifact, FileKind, Repo, path_role
-from tfa_lint.rule import FactCollector
+from tfa_lint.rule import AstCollector
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.procfile import Procfile
 
-from .cst_nodes import callee_name
+from .ast_nodes import callee_name
 
 #: Web app constructors (qualified names) -> framework.
 APP_CONSTRUCTORS = {
@@ -55,144 +54,233 @@ RUNNERS = {
     "faust": "worker", "taskiq": "worker",
 }
 _PYTHON_RE = re.compile(r"^(?:.*/)?python(?:\d(?:\.\d+)?)?$")
+#: Loop flags of a service: ``while running``, ``while not self.stop``.
+_SERVICE_FLAG_RE = re.compile(r"(?i)(running|alive|stop|shutdown|exit|active|keep_going)")
 
 
-class ProcessFacts(FactCollector):
+class ProcessFacts(AstCollector):
     name = "processes"
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._functions: list[str] = []
-        self._main_depth = 0
         self._loops: list[dict] = []  # open while/for loops, innermost last
         self._calls: dict[str, set[str]] = {}
-        self._pending: list[tuple[str, cst.CSTNode, str | None, dict]] = []
+        self._pending: list[tuple[str, ast.AST, str | None, dict]] = []
         self._mentions_sigterm = False
-        self._installs_handler: cst.CSTNode | None = None
+        self._installs_handler: ast.AST | None = None
         self._flask_apps: set[str] = set()
 
-    @property
-    def _scope(self) -> str:
-        if self._main_depth:
-            return "<main>"
-        return self._functions[-1] if self._functions else "<module>"
+    def _before(self, node: ast.AST, other: ast.AST) -> bool:
+        return self.position(node)[:2] < self.position(other)[:2]
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node.name.value)
+    def _scope(self, node: ast.AST) -> str:
+        """``<main>`` anywhere in an ``if __name__ == "__main__":`` statement (its test, body or
+        ``else``), else the name of the innermost ``def`` around ``node`` (its decorators and
+        defaults included), else ``<module>``."""
+        function = None
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, ast.If) and is_main_guard(ancestor):
+                return "<main>"
+            if function is None and isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                function = ancestor.name
+        return function or "<module>"
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._functions.pop()
-
-    def visit_If(self, node: cst.If) -> None:
+    def visit_If(self, node: ast.If) -> None:
         if is_main_guard(node):
-            self._main_depth += 1
             self.record("main-guard", node)
 
-    def leave_If(self, original_node: cst.If) -> None:
-        if is_main_guard(original_node):
-            self._main_depth -= 1
-
-    def visit_While(self, node: cst.While) -> None:
-        self._loops.append({"node": node, "fn": len(self._functions), "exits": False,
+    def visit_While(self, node: ast.While) -> None:
+        self._loops.append({"node": node, "fn": self.semantic.enclosing_function(node), "exits": False,
                             "interactive": False, "service": is_service_loop_test(node.test)})
 
-    def leave_While(self, original_node: cst.While) -> None:
+    def leave_While(self, node: ast.While) -> None:
         loop = self._loops.pop()
         if loop["service"] and not loop["exits"] and not loop["interactive"]:
-            self._pending.append(("loop", original_node, self._scope, {"how": "while loop"}))
+            self._pending.append(("loop", node, self._scope(node), {"how": "while loop"}))
 
-    def visit_For(self, node: cst.For) -> None:
-        self._loops.append({"node": node, "fn": len(self._functions), "exits": False,
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self._loops.append({"node": node, "fn": self.semantic.enclosing_function(node), "exits": False,
                             "interactive": False, "service": False})
 
-    def leave_For(self, original_node: cst.For) -> None:
+    def leave_For(self, node: ast.For | ast.AsyncFor) -> None:
         self._loops.pop()
 
-    def visit_Break(self, node: cst.Break) -> None:
+    visit_AsyncFor = visit_For
+    leave_AsyncFor = leave_For
+
+    def visit_Break(self, node: ast.Break) -> None:
         if self._loops:
             self._loops[-1]["exits"] = True
 
-    def visit_Return(self, node: cst.Return) -> None:
+    def visit_Return(self, node: ast.Return) -> None:
+        function = self.semantic.enclosing_function(node)
         for loop in self._loops:
-            if loop["fn"] == len(self._functions):
+            if loop["fn"] is function:
                 loop["exits"] = True
 
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        if node.attr.value == "SIGTERM":
+    # -- SIGTERM named anywhere: every identifier libcst held as a Name node --------------
+    def _mentions(self, *names: str | None) -> None:
+        if "SIGTERM" in names:
             self._mentions_sigterm = True
 
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == "SIGTERM":
-            self._mentions_sigterm = True
+    def visit_Name(self, node: ast.Name) -> None:
+        self._mentions(node.id)
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if not isinstance(node.value, cst.Call):
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self._mentions(node.attr)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        self._mentions(node.name)
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self._mentions(node.arg)
+
+    def visit_keyword(self, node: ast.keyword) -> None:
+        self._mentions(node.arg)
+
+    def visit_alias(self, node: ast.alias) -> None:
+        self._mentions(*node.name.split("."), node.asname)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self._mentions(*(node.module or "").split("."))
+
+    def visit_Global(self, node: ast.Global | ast.Nonlocal) -> None:
+        self._mentions(*node.names)
+
+    visit_Nonlocal = visit_Global
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self._mentions(node.name)
+
+    def visit_MatchAs(self, node: ast.MatchAs | ast.MatchStar) -> None:
+        self._mentions(node.name)
+
+    visit_MatchStar = visit_MatchAs
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self._mentions(node.rest)
+
+    def visit_MatchClass(self, node: ast.MatchClass) -> None:
+        self._mentions(*node.kwd_attrs)
+
+    # -- apps and servers ------------------------------------------------------------------
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if not isinstance(node.value, ast.Call):
             return
         names = self.qualified_names(node.value.func)
         factory = callee_name(node.value.func) in ("create_app", "make_app")
         if names & {"flask.Flask", "flask_socketio.SocketIO"} or factory:
             for target in node.targets:
-                if isinstance(target.target, cst.Name):
-                    self._flask_apps.add(target.target.value)
+                if isinstance(target, ast.Name):
+                    self._flask_apps.add(target.id)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         names = self.qualified_names(node.func)
         callee = callee_name(node.func)
+        scope = self._scope(node)
         if callee:
-            self._calls.setdefault(self._scope, set()).add(callee)
+            self._calls.setdefault(scope, set()).add(callee)
         if callee in ("input", "getpass") or "builtins.input" in names:
             for loop in self._loops:
                 loop["interactive"] = True
-        if names & {"signal.signal", "signal.set_wakeup_fd", "anyio.open_signal_receiver", "aiorun.run"} or (
-                callee == "add_signal_handler"):
-            self._installs_handler = self._installs_handler or node
+        installs = names & {"signal.signal", "signal.set_wakeup_fd", "anyio.open_signal_receiver", "aiorun.run"} or (
+            callee == "add_signal_handler")
+        if installs and (self._installs_handler is None or self._before(node, self._installs_handler)):
+            self._installs_handler = node  # the first in source order
         for qname in names:
             if qname in APP_CONSTRUCTORS:
                 self.record("app", node, framework=APP_CONSTRUCTORS[qname])
             if qname in SELF_HANDLING_RUNS:
-                self._pending.append(("server-run", node, self._scope, {"runner": qname, "handles_sigterm": True}))
-        if isinstance(node.func, cst.Attribute):
-            method = node.func.attr.value
+                self._pending.append(("server-run", node, scope, {"runner": qname, "handles_sigterm": True}))
+        if isinstance(node.func, ast.Attribute):
+            method = node.func.attr
             receiver = node.func.value
             if method in SELF_HANDLING_METHODS:
-                self._pending.append(("server-run", node, self._scope, {"runner": method, "handles_sigterm": True}))
+                self._pending.append(("server-run", node, scope, {"runner": method, "handles_sigterm": True}))
             elif method in FOREVER_METHODS:
-                self._pending.append(("server-run", node, self._scope, {"runner": method, "handles_sigterm": False}))
-            elif method == "run" and isinstance(receiver, cst.Name) and (
-                    receiver.value in self._flask_apps or receiver.value == "socketio"):
-                self._pending.append(("server-run", node, self._scope,
-                                      {"runner": f"{receiver.value}.run()", "handles_sigterm": False}))
+                self._pending.append(("server-run", node, scope, {"runner": method, "handles_sigterm": False}))
+            elif method == "run" and isinstance(receiver, ast.Name) and (
+                    receiver.id in self._flask_apps or receiver.id == "socketio"):
+                self._pending.append(("server-run", node, scope,
+                                      {"runner": f"{receiver.id}.run()", "handles_sigterm": False}))
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, node: ast.Module) -> None:
+        # In source order, as libcst's walk met them: ast's walks a function's decorators and
+        # defaults after its body, and a call's keywords after its starred arguments.
+        self.facts.sort(key=lambda fact: (fact.line, fact.column))
         if self._mentions_sigterm and self._installs_handler is not None:
             self.record("sigterm-handler", self._installs_handler)
         reachable = _reachable(self._calls, {"<main>", "<module>"})
-        for kind, node, scope, data in self._pending:
-            self.record(kind, node, reachable=scope in reachable or scope in ("<main>", "<module>"),
+        for kind, found, scope, data in sorted(self._pending, key=self._met):
+            self.record(kind, found, reachable=scope in reachable or scope in ("<main>", "<module>"),
                         scope=scope, **data)
 
+    def _met(self, pending: tuple[str, ast.AST, str | None, dict]) -> tuple[int, int]:
+        """When a walk in source order meets a pending fact: a call where it starts, a loop
+        once all of it is read (where it ends)."""
+        line, column, end_line, end_column = self.position(pending[1])
+        return (end_line, end_column) if pending[0] == "loop" else (line, column)
 
-def is_main_guard(node: cst.If) -> bool:
+
+def is_main_guard(node: ast.If) -> bool:
+    """``if __name__ == "__main__":``, either way round and with any one comparison operator.
+
+    Also answers for a libcst ``If`` (told by its class, without importing libcst), for the
+    visitors that still run on libcst and import it from here; that half goes once they move."""
+    if not isinstance(node, ast.AST):
+        return _is_main_guard_cst(node)
     test = node.test
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
         return False
-    sides = [test.left, test.comparisons[0].comparator]
-    names = [s.value for s in sides if isinstance(s, cst.Name)]
-    strings = [s.evaluated_value for s in sides if isinstance(s, cst.SimpleString)]
+    sides = [test.left, test.comparators[0]]
+    names = [s.id for s in sides if isinstance(s, ast.Name)]
+    strings = [s.value for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, (str, bytes))]
     return names == ["__name__"] and strings == ["__main__"]
 
 
-def is_service_loop_test(test: cst.BaseExpression) -> bool:
-    """``while True``/``while 1`` or a flag (``while running``, ``while not self.stop``)."""
-    if isinstance(test, cst.Name) and test.value == "True":
+def is_service_loop_test(test: ast.expr) -> bool:
+    """``while True``/``while 1`` or a flag (``while running``, ``while not self.stop``).
+
+    Also answers for a libcst expression, as :func:`is_main_guard` does."""
+    if not isinstance(test, ast.AST):
+        return _is_service_loop_test_cst(test)
+    if isinstance(test, ast.Constant) and (test.value is True or (type(test.value) is int and test.value == 1)):
         return True
-    if isinstance(test, cst.Integer) and test.value == "1":
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if isinstance(test, (ast.Name, ast.Attribute)):
+        name = test.id if isinstance(test, ast.Name) else test.attr
+        return bool(_SERVICE_FLAG_RE.search(name))
+    return False
+
+
+# -- the libcst halves, for the visitors not moved yet (no libcst import: told by class name) --
+def _cst_is(node: object, *names: str) -> bool:
+    return type(node).__name__ in names and type(node).__module__.startswith("libcst")
+
+
+def _is_main_guard_cst(node) -> bool:  # type: ignore[no-untyped-def]
+    test = node.test
+    if not _cst_is(test, "Comparison") or len(test.comparisons) != 1:
+        return False
+    sides = [test.left, test.comparisons[0].comparator]
+    names = [s.value for s in sides if _cst_is(s, "Name")]
+    strings = [s.evaluated_value for s in sides if _cst_is(s, "SimpleString")]
+    return names == ["__name__"] and strings == ["__main__"]
+
+
+def _is_service_loop_test_cst(test) -> bool:  # type: ignore[no-untyped-def]
+    if _cst_is(test, "Name") and test.value == "True":
         return True
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+    if _cst_is(test, "Integer") and test.value == "1":
+        return True
+    if _cst_is(test, "UnaryOperation") and _cst_is(test.operator, "Not"):
         test = test.expression
-    if isinstance(test, (cst.Name, cst.Attribute)):
-        name = test.value if isinstance(test, cst.Name) else test.attr.value
-        return bool(re.search(r"(?i)(running|alive|stop|shutdown|exit|active|keep_going)", name))
+    if _cst_is(test, "Name", "Attribute"):
+        name = test.value if _cst_is(test, "Name") else test.attr.value
+        return bool(_SERVICE_FLAG_RE.search(name))
     return False
 
 

@@ -24,6 +24,7 @@ reports show.
 
 from __future__ import annotations
 
+import ast
 import configparser
 import enum
 import functools
@@ -32,16 +33,22 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import libcst as cst
-
 from tfa_lint.model import FileKind, ProjectKind, Repo, path_role
-from tfa_lint.rule import FactCollector
+from tfa_lint.rule import AstCollector
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.procfile import Procfile
 from tfa_lint.sources.pyproject import Pyproject
 
-from .cst_nodes import string_value
+from .ast_nodes import string_value
+from .ast_source import (
+    Source,
+    concatenated,
+    fstring_part,
+    is_format_spec,
+    source,
+    string_tokens,
+)
 from .processes import RUNNERS, Command, ProcessFacts, _words, resolve_module
 
 
@@ -68,7 +75,7 @@ _REQUIREMENTS_NAME_RE = re.compile(r"^[\w./-]*requirements[\w.-]*\.(txt|in)$")
 _CONSOLE_SCRIPT_RE = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)\s*=\s*[\w.]+(:[\w.]+)?\s*$")
 
 
-class ProjectFacts(FactCollector):
+class ProjectFacts(AstCollector):
     """What a ``setup.py`` publishes: its ``setup()`` keywords, console scripts, and the
     requirement files it reads (``install_requires=read("requirements.txt")``)."""
 
@@ -78,45 +85,62 @@ class ProjectFacts(FactCollector):
         super().__init__(file)
         self._on = posixpath.basename(file.path) == "setup.py"
         self._reads: list[str] = []
-        self._setup: cst.Call | None = None
+        self._setup: ast.Call | None = None
         self._keywords: list[str] = []
         self._scripts: list[str] = []
 
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if self._on:
-            value = string_value(node)
-            if value and _REQUIREMENTS_NAME_RE.match(value):
+    def _plain_strings(self, node: ast.Constant | ast.JoinedStr) -> None:
+        """Each plain string literal, the parts of an implicit concatenation one by one."""
+        for _, value in string_tokens(source(self.file.text), node):
+            if isinstance(value, str) and value and _REQUIREMENTS_NAME_RE.match(value):
                 self._reads.append(value)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if self._on and isinstance(node.value, str) and not fstring_part(self.semantic, node):
+            self._plain_strings(node)
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        if self._on and not is_format_spec(self.semantic, node):
+            self._plain_strings(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
         if not self._on or self._setup is not None:
             return
         if not self.qualified_names(node.func) & {"setuptools.setup", "distutils.core.setup"}:
             return
         self._setup = node
-        self._keywords = [a.keyword.value for a in node.args if a.keyword is not None]
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "entry_points":
-                for string in _strings(arg.value):
+        self._keywords = [k.arg for k in node.keywords if k.arg is not None]
+        for keyword in node.keywords:
+            if keyword.arg == "entry_points":
+                for string in _strings(source(self.file.text), keyword.value):
                     if (match := _CONSOLE_SCRIPT_RE.match(string)) and ":" in string:
                         self._scripts.append(match.group(1))
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, node: ast.Module) -> None:
         if self._setup is not None:
-            name = next((string_value(a.value) for a in self._setup.args
-                         if a.keyword is not None and a.keyword.value == "name"), None)
+            name = next((string_value(k.value) for k in self._setup.keywords if k.arg == "name"), None)
             self.record("setup-call", self._setup, keywords=sorted(set(self._keywords)), name=name or "",
                         scripts=sorted(set(self._scripts)), reads=sorted(set(self._reads)))
 
 
-def _strings(node: cst.CSTNode) -> Iterable[str]:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = string_value(node)
-        if value is not None:
-            yield value
-        return
-    for child in node.children:
-        yield from _strings(child)
+def _strings(src: Source, node: ast.AST) -> Iterable[str]:
+    """Every string literal in ``node`` (an implicit concatenation is one string), and those in
+    the replacement fields of an f-string written alone, as libcst's children showed them."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Constant):
+            if isinstance(current.value, str):
+                yield current.value
+        elif isinstance(current, ast.JoinedStr):
+            if not concatenated(src, current):
+                stack.extend(v for v in current.values if isinstance(v, ast.FormattedValue))
+        elif isinstance(current, ast.FormattedValue):
+            stack.append(current.value)
+            if current.format_spec is not None:
+                stack.extend(v for v in current.format_spec.values if isinstance(v, ast.FormattedValue))
+        else:
+            stack.extend(ast.iter_child_nodes(current))
 
 
 #: What a rule that asks about projects must list in its ``collectors``.

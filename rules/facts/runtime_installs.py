@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
+import ast
 import posixpath
 import re
 
-import libcst as cst
+from tfa_lint.rule import AstCollector
 
-from tfa_lint.rule import FactCollector
+from .ast_source import Source, call_arguments, fstring_text, literal_tokens, source
 
 #: Installs and code fetches. Non-literal parts of a command are flattened to "{}".
 _INSTALL_RE = re.compile(
@@ -32,21 +33,25 @@ _REPO_URL_RE = re.compile(r"://|^git@|\.git$")
 _INSTALLER_FILE_RE = re.compile(r"^(install|installer|setup|bootstrap|build)(_\w+)?\.py$")
 
 
-def _flatten(node: cst.BaseExpression) -> str | None:
+def _flatten(src: Source, node: ast.expr) -> str | None:
     """A command argument as text, non-literal parts as ``{}``; None when nothing is literal."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = _flatten(node.left), _flatten(node.right)
+    if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))):
+        # Each literal as libcst read it (an f-string's text as written), joined from the right
+        # as libcst nested an implicit concatenation: a part with no text of its own is "{}".
+        parts = [(value if isinstance(value, str) else None) if value is not None else fstring_text(raw)
+                 for raw, value in literal_tokens(src, node)]
+        if not parts:  # an f-string the tokenizer could not split: its own parts
+            return "".join(v.value if isinstance(v, ast.Constant) else "{}"
+                           for v in node.values) if isinstance(node, ast.JoinedStr) else None
+        text = parts[-1]
+        for left in reversed(parts[:-1]):
+            text = None if left is None and text is None else (left or "{}") + (text or "{}")
+        return text
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _flatten(src, node.left), _flatten(src, node.right)
         return None if left is None and right is None else (left or "{}") + (right or "{}")
-    if isinstance(node, cst.FormattedString):
-        return "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts)
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        left, right = _flatten(node.left), _flatten(node.right)
-        return None if left is None and right is None else (left or "{}") + (right or "{}")
-    if isinstance(node, (cst.List, cst.Tuple)):
-        words = [_flatten(e.value) if isinstance(e, cst.Element) else None for e in node.elements]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        words = [_flatten(src, e) if not isinstance(e, ast.Starred) else None for e in node.elts]
         return None if all(w is None for w in words) else " ".join(w or "{}" for w in words)
     return None
 
@@ -77,33 +82,38 @@ def install_in(command: str, *, elsewhere: bool = False) -> str | None:
     return None
 
 
-class RuntimeInstallFacts(FactCollector):
+class RuntimeInstallFacts(AstCollector):
     """Subprocess calls and ``pip.main`` calls that install packages or fetch code."""
 
     name = "runtime-installs"
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         if self.file.role != "src" or _INSTALLER_FILE_RE.match(posixpath.basename(self.file.path)):
             return
         names = self.qualified_names(node.func)
+        src = source(self.file.text)
+        arguments = call_arguments(node)
         if names & _PIP_MAIN:
-            first = node.args[0].value if node.args else None
-            text = _flatten(first) if first is not None else None
+            first = arguments[0][2] if arguments else None
+            text = _flatten(src, first) if first is not None else None
             if text and text.split()[:1] == ["install"]:
                 self.record("runtime-install", node, what="pip install", via=min(names & _PIP_MAIN))
             return
         called = names & _SUBPROCESS_CALLS
         if not called:
             return
-        positional = [a for a in node.args if a.keyword is None and a.star == ""]
+        positional = [value for keyword, star, value in arguments if keyword is None and star == ""]
         if "asyncio.create_subprocess_exec" in called:
-            parts = [_flatten(a.value) for a in positional]
+            parts = [_flatten(src, value) for value in positional]
             text = None if all(p is None for p in parts) else " ".join(p or "{}" for p in parts)
         else:
-            arg = next((a.value for a in node.args if a.keyword is not None and a.keyword.value in ("args", "cmd")),
-                       positional[0].value if positional else None)
-            text = _flatten(arg) if arg is not None else None
-        elsewhere = any(a.keyword is not None and a.keyword.value == "cwd" for a in node.args)
+            arg = next((k.value for k in node.keywords if k.arg in ("args", "cmd")),
+                       positional[0] if positional else None)
+            text = _flatten(src, arg) if arg is not None else None
+        elsewhere = any(k.arg == "cwd" for k in node.keywords)
         what = install_in(text, elsewhere=elsewhere) if text else None
         if what:
             self.record("runtime-install", node, what=what, via=min(called))
+
+    def leave_Module(self, node: ast.Module) -> None:
+        self.facts.sort(key=lambda fact: (fact.line, fact.column))  # source order, as libcst met the calls
