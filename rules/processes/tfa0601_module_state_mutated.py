@@ -117,7 +117,8 @@ def _is_lookup_of(node: ast.AST, container: str | None) -> bool:
 
 
 def _constant_name(node: ast.AST) -> str | None:
-    """``True``, ``False`` and ``None``: names in libcst, as the reads below still count them."""
+    """``True``, ``False`` and ``None``: names in libcst, so a value's reads count them (a value
+    of a handle and ``None`` is no handle alone)."""
     if isinstance(node, ast.Constant) and (node.value is None or node.value is True or node.value is False):
         return str(node.value)
     return None
@@ -1130,8 +1131,6 @@ def _all_names(nodes: Iterable[ast.AST]) -> set[str]:
             names.add(node.id)
         elif isinstance(node, ast.Attribute):
             stack.append(node.value)
-        elif (constant := _constant_name(node)) is not None:
-            names.add(constant)
         else:
             if isinstance(node, (ast.keyword, ast.arg)) and node.arg is not None:
                 names.add(node.arg)
