@@ -12,6 +12,7 @@ from tfa_lint.rules.processes._shared import (
     is_main_guard,
     is_service_loop_test,
     is_single_literal,
+    source_segment,
 )
 
 LITERALS = ['"a"', "'a' 'b'", "f'x{y}'", "f'a' 'b'", "'a' f'{b}'", "b'x'", "rb'x' b'y'", '("a"\n "b")',
@@ -50,3 +51,12 @@ def test_main_guard_reads_any_comparison_operator(code: str, expected: bool) -> 
     ("running", True), ("not self.stop_event", True), ("not True", False), ("self.queue", False), ("x > 1", False)])
 def test_service_loop_test(code: str, expected: bool) -> None:
     assert is_service_loop_test(ast.parse(code, mode="eval").body) is expected
+
+
+def test_source_segment_is_ast_get_source_segment() -> None:
+    text = ('x = "é" "ü"\r\ny = (\r  f(a,\n    "b")\x0c)\n# \u2028 not a line break for the tokenizer\n'
+            'z = {\n  "k": [1,\n 2]}\nw = 1')
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        if hasattr(node, "lineno"):
+            assert source_segment(text, node) == ast.get_source_segment(text, node), ast.dump(node)

@@ -4,6 +4,7 @@ the few ``ast`` answers that must match what the rules read from libcst's nodes 
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 import tokenize
@@ -20,15 +21,35 @@ from ..facts.processes import (
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # Python 3.12+
 _FSTRING_END = getattr(tokenize, "FSTRING_END", None)
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+@functools.lru_cache(maxsize=4)
+def _lines(text: str) -> list[str]:
+    """The file's lines as the tokenizer counts them (at \\r\\n, \\r and \\n only), ends kept."""
+    return _LINE_RE.findall(text)
+
+
+def source_segment(text: str, node: ast.AST) -> str | None:
+    """``ast.get_source_segment``, without splitting the whole file again on every call (it did,
+    and that was most of these rules' time)."""
+    end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+    if end_line is None or end_col is None or not hasattr(node, "lineno"):
+        return None
+    lines = _lines(text)
+    line, col = node.lineno - 1, node.col_offset  # type: ignore[attr-defined]
+    if end_line - 1 == line:
+        return lines[line].encode()[col:end_col].decode()
+    first = lines[line].encode()[col:].decode()
+    last = lines[end_line - 1].encode()[:end_col].decode()
+    return "".join([first, *lines[line + 1:end_line - 1], last])
 
 
 def is_single_literal(node: ast.AST, text: str) -> bool:
     """One string token, as libcst's ``SimpleString`` or ``FormattedString``: ast joins an implicit
     concatenation (``"a" "b"``, libcst's ``ConcatenatedString``) into one node. A node the rule made
     itself (a library's default path) has no position and counts as one."""
-    if not hasattr(node, "lineno"):
-        return True
-    segment = ast.get_source_segment(text, node)
+    segment = source_segment(text, node)
     if segment is None:
         return True
     count = depth = 0
@@ -49,7 +70,7 @@ def is_single_literal(node: ast.AST, text: str) -> bool:
 def fstring_text(node: ast.JoinedStr, text: str) -> str:
     """An f-string's literal parts as written (libcst's ``FormattedStringText``: escapes and
     ``{{`` left as they are) with ``{}`` for each replacement field."""
-    segment = ast.get_source_segment(text, node) or ""
+    segment = source_segment(text, node) or ""
     body = segment[len(re.match(r"[rRbBfFuU]*", segment).group()):]  # type: ignore[union-attr]
     quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
     body = body[len(quote):len(body) - len(quote)]

@@ -13,7 +13,7 @@ from tfa_lint.rule import AstRule, Example
 
 from ..facts.ast_nodes import callee_name
 from ..facts.processes import ProcessFacts, long_running_reason
-from ._shared import is_single_literal
+from ._shared import is_single_literal, source_segment
 
 _CONTAINER_CALLS = {
     "builtins.dict", "builtins.list", "builtins.set", "collections.defaultdict", "collections.OrderedDict",
@@ -805,7 +805,7 @@ class ModuleStateMutated(AstRule):
         return False
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        decorators = " ".join(self.source_of(d) for d in node.decorator_list)
+        decorators = " ".join(source_segment(self.file.text, d) or "" for d in node.decorator_list)
         args = node.args
         params = {a.arg for a in (*args.args, *args.posonlyargs, *args.kwonlyargs)}
         for star in (args.vararg, args.kwarg):
@@ -954,7 +954,7 @@ class ModuleStateMutated(AstRule):
             self._mark_target(node.target)
             self._store(frame, node.target, node, [node.value] if node.value is not None else [])
         elif (isinstance(node.target, ast.Name) and frame is None and self._at_top(node)
-              and _RESOURCE_ANNOTATION_RE.search(self.source_of(node.annotation))):
+              and _RESOURCE_ANNOTATION_RE.search(source_segment(self.file.text, node.annotation) or "")):
             self._resources.add(node.target.id)
         else:
             self._flow(frame, node.target, node.value)
