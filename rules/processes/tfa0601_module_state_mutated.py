@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import libcst as cst
-
 from tfa_lint.model import Repo, Severity
-from tfa_lint.rule import Example, PythonRule
+from tfa_lint.rule import AstRule, Example
 
-from ..facts.cst_nodes import callee_name
+from ..facts.ast_nodes import callee_name
 from ..facts.processes import ProcessFacts, long_running_reason
+from ._shared import is_single_literal, source_segment
 
 _CONTAINER_CALLS = {
     "builtins.dict", "builtins.list", "builtins.set", "collections.defaultdict", "collections.OrderedDict",
@@ -61,46 +61,67 @@ _HANDLE_CALLS = frozenset({"create_task", "ensure_future", "run_coroutine_thread
                            "Process", "Timer", "start_soon", "spawn"})
 #: Clock readings: an entry holding one is a timestamp (a throttle, a TTL, a start time).
 _CLOCK_CALLS = frozenset({"time", "monotonic", "perf_counter", "time_ns", "monotonic_ns", "now", "utcnow"})
+#: The nodes whose ``value`` field libcst's ``Return`` reading looked through.
+_VALUE_FIELD = (ast.Attribute, ast.Subscript, ast.NamedExpr, ast.Yield, ast.DictComp)
 
 
-def _fills_template(target: cst.Subscript) -> bool:
+def _fills_template(target: ast.Subscript, text: str) -> bool:
     """``SPEC["parameters"]["enum"] = …``: a fixed slot of a non-state container overwritten
     per call (a template), unlike ``sessions[sid] = …`` or ``STATE["user"] = …``."""
-    node: cst.BaseExpression = target
-    while isinstance(node, cst.Subscript):
-        index = node.slice[0].slice if len(node.slice) == 1 else None
-        if not (isinstance(index, cst.Index) and isinstance(index.value, (cst.SimpleString, cst.Integer))):
+    node: ast.expr = target
+    while isinstance(node, ast.Subscript):
+        index = node.slice
+        if not (isinstance(index, ast.Constant) and (
+                type(index.value) is int
+                or (isinstance(index.value, (str, bytes)) and is_single_literal(index, text)))):
             return False
         node = node.value
-    return isinstance(node, cst.Name) and not _STATE_NAME_RE.search(node.value)
+    return isinstance(node, ast.Name) and not _STATE_NAME_RE.search(node.id)
 
 
-def _entry_path(expr: cst.BaseExpression) -> tuple[cst.BaseExpression, int, list[cst.CSTNode]]:
+def _call_args(node: ast.Call) -> list[ast.expr]:
+    """A call's argument values in source order, as libcst's ``Call.args`` lists them:
+    positional, ``*args``, ``name=value`` and ``**kwargs`` alike (stars and names left off)."""
+    if not node.keywords:
+        return [a.value if isinstance(a, ast.Starred) else a for a in node.args]
+    ordered = sorted([*node.args, *node.keywords], key=lambda a: (a.lineno, a.col_offset))
+    return [a.value if isinstance(a, (ast.Starred, ast.keyword)) else a for a in ordered]
+
+
+def _entry_path(expr: ast.expr) -> tuple[ast.expr, int, list[ast.expr]]:
     """``C[k].items``, ``C.setdefault(k, [])`` → (``C``, how deep into it, the key expressions)."""
     depth, keys = 0, []
     while True:
-        if isinstance(expr, cst.Subscript):
-            keys += [s.slice for s in expr.slice]
+        if isinstance(expr, ast.Subscript):
+            keys.append(expr.slice)
             expr = expr.value
-        elif isinstance(expr, cst.Attribute):
+        elif isinstance(expr, ast.Attribute):
             expr = expr.value
-        elif (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
-              and expr.func.attr.value in _ENTRY_METHODS):
-            keys += [a.value for a in expr.args[:1]]
+        elif (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+              and expr.func.attr in _ENTRY_METHODS):
+            keys += _call_args(expr)[:1]
             expr = expr.func.value
         else:
             return expr, depth, keys
         depth += 1
 
 
-def _is_lookup_of(node: cst.CSTNode, container: str | None) -> bool:
+def _is_lookup_of(node: ast.AST, container: str | None) -> bool:
     """``C[k]`` or ``C.get(k, 0)``: reading the container's own entry."""
     if container is None:
         return False
-    if isinstance(node, cst.Subscript):
-        return isinstance(node.value, cst.Name) and node.value.value == container
-    return (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get"
-            and isinstance(node.func.value, cst.Name) and node.func.value.value == container)
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.value, ast.Name) and node.value.id == container
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == container)
+
+
+def _constant_name(node: ast.AST) -> str | None:
+    """``True``, ``False`` and ``None``: names in libcst, so a value's reads count them (a value
+    of a handle and ``None`` is no handle alone)."""
+    if isinstance(node, ast.Constant) and (node.value is None or node.value is True or node.value is False):
+        return str(node.value)
+    return None
 
 
 @dataclass
@@ -112,29 +133,29 @@ class _Value:
     handle: bool = False
 
 
-def _read(nodes: Iterable[cst.CSTNode | None], container: str | None = None) -> _Value:
+def _read(nodes: Iterable[ast.AST | None], container: str | None = None) -> _Value:
     value = _Value()
-    stack = [n.value if isinstance(n, cst.Arg) else n for n in nodes if n is not None]
+    stack = [n for n in nodes if n is not None]
     for node in stack:
-        if isinstance(node, cst.Call) and callee_name(node.func) in _HANDLE_CALLS:
+        if isinstance(node, ast.Call) and callee_name(node.func) in _HANDLE_CALLS:
             value.handle = True
     while stack:
         node = stack.pop()
         if _is_lookup_of(node, container):
             value.self_ref = True
             continue
-        if isinstance(node, cst.Name):
-            value.names.add(node.value)
-        elif isinstance(node, cst.Attribute):
+        if isinstance(node, ast.Name):
+            value.names.add(node.id)
+        elif isinstance(node, (ast.Attribute, ast.keyword)):  # a keyword's name is no read
             stack.append(node.value)
-        elif isinstance(node, cst.Arg):
-            stack.append(node.value)
-        elif isinstance(node, (cst.Lambda, cst.FunctionDef)):
+        elif isinstance(node, ast.Lambda):
             continue
+        elif (constant := _constant_name(node)) is not None:
+            value.names.add(constant)
         else:
-            if isinstance(node, cst.Call) and callee_name(node.func) in _CLOCK_CALLS:
+            if isinstance(node, ast.Call) and callee_name(node.func) in _CLOCK_CALLS:
                 value.clock = True
-            stack.extend(node.children)
+            stack.extend(ast.iter_child_nodes(node))
     return value
 
 
@@ -153,8 +174,8 @@ class _Frame:
     returned: set[str] = field(default_factory=set)  # module names the function returns
     callees: set[str] = field(default_factory=set)  # bare names it calls or passes on (callbacks)
     lookups: set[str] = field(default_factory=set)  # module containers it reads by key or tests membership of
-    flows: list[tuple[set[str], cst.CSTNode]] = field(default_factory=list)  # local targets <- value
-    aliases: dict[str, tuple[str, list[cst.CSTNode]]] = field(default_factory=dict)  # local -> container, keys
+    flows: list[tuple[set[str], ast.AST]] = field(default_factory=list)  # local targets <- value
+    aliases: dict[str, tuple[str, list[ast.AST]]] = field(default_factory=dict)  # local -> container, keys
     tainted: set[str] = field(default_factory=set)  # names holding request input
     clocks: set[str] = field(default_factory=set)
     handles: set[str] = field(default_factory=set)
@@ -166,9 +187,9 @@ class _Event:
     out only for the few events in functions that serve requests."""
     name: str
     frame: _Frame
-    node: cst.CSTNode
-    key_nodes: list[cst.CSTNode] = field(default_factory=list)
-    value_nodes: list[cst.CSTNode] = field(default_factory=list)
+    node: ast.AST
+    key_nodes: list[ast.AST] = field(default_factory=list)
+    value_nodes: list[ast.AST] = field(default_factory=list)
     depth: int = 1  # 1: an entry or element of the container; more: inside an entry (it grows)
     keyed: bool = False  # stored under a key (`C[k] = v`, `C.setdefault(k, v)`, `S.add(k)`), not appended
     rebinding: bool = False
@@ -183,7 +204,7 @@ class _Event:
         return _read(self.value_nodes, None if self.rebinding else self.name)
 
 
-class ModuleStateMutated(PythonRule):
+class ModuleStateMutated(AstRule):
     id = "TFA0601"
     name = "module-state-mutated"
     factor = 6
@@ -728,11 +749,10 @@ class ModuleStateMutated(PythonRule):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._frames: list[_Frame] = []
+        self._frames: dict[ast.AST, _Frame] = {}  # function node -> its frame
         self._all_frames: list[_Frame] = []
-        self._class_depth = 0
-        self._containers: dict[str, cst.CSTNode] = {}
-        self._module_names: dict[str, cst.CSTNode] = {}
+        self._containers: dict[str, ast.AST] = {}
+        self._module_names: dict[str, ast.AST] = {}
         self._events: list[_Event] = []
         self._bounded: set[str] = set()
         self._init_calls: set[str] = set()
@@ -744,261 +764,283 @@ class ModuleStateMutated(PythonRule):
         self._proxies: set[str] = set()  # local names of request proxies (`from flask import request`)
 
     # -- scopes -------------------------------------------------------------------------------
-    def _is_handler(self, node: cst.FunctionDef) -> bool:
-        for decorator in node.decorators:
-            func = decorator.decorator
-            func = func.func if isinstance(func, cst.Call) else func
-            if isinstance(func, cst.Attribute) and func.attr.value in _HANDLER_DECORATORS:
+    def _frame(self, node: ast.AST) -> _Frame | None:
+        """The frame of the innermost function around ``node``, its decorators, defaults and
+        annotations included (they were visited inside it)."""
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return self._frames.get(ancestor)
+        return None
+
+    def _at_top(self, statement: ast.stmt) -> bool:
+        """A statement outside every function and class body."""
+        return self.semantic.enclosing_function(statement) is None and self.semantic.enclosing_class(statement) is None
+
+    def _is_handler(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        for decorator in node.decorator_list:
+            func = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(func, ast.Attribute) and func.attr in _HANDLER_DECORATORS:
                 return True
-            if (isinstance(func, cst.Name) and func.value in _HANDLER_DECORATOR_LAST
+            if (isinstance(func, ast.Name) and func.id in _HANDLER_DECORATOR_LAST
                     and self.qualified_names(func) & _HANDLER_DECORATOR_NAMES):
                 return True
         return False
 
-    @staticmethod
-    def _is_connection_handler(node: cst.FunctionDef) -> bool:
+    def _is_connection_handler(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """``@app.websocket(…)``, ``@sio.on("connect")``, ``@sio.event async def disconnect(sid)``."""
-        for decorator in node.decorators:
-            call = decorator.decorator
-            func = call.func if isinstance(call, cst.Call) else call
-            if not isinstance(func, cst.Attribute):
+        for call in node.decorator_list:
+            func = call.func if isinstance(call, ast.Call) else call
+            if not isinstance(func, ast.Attribute):
                 continue
-            if func.attr.value in _CONNECTION_DECORATORS:
+            if func.attr in _CONNECTION_DECORATORS:
                 return True
-            if func.attr.value in ("on", "event"):
-                event = node.name.value
-                if isinstance(call, cst.Call) and call.args and isinstance(call.args[0].value, cst.SimpleString):
-                    event = call.args[0].value.evaluated_value
+            if func.attr in ("on", "event"):
+                event: object = node.name
+                first = _call_args(call)[:1] if isinstance(call, ast.Call) else []
+                if (first and isinstance(first[0], ast.Constant) and isinstance(first[0].value, (str, bytes))
+                        and is_single_literal(first[0], self.file.text)):
+                    event = first[0].value
                 if event in _CONNECTION_EVENTS:
                     return True
         return False
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        decorators = " ".join(self.source_of(d.decorator) for d in node.decorators)
-        params = {p.name.value for p in (*node.params.params, *node.params.posonly_params, *node.params.kwonly_params)}
-        for star in (node.params.star_arg, node.params.star_kwarg):
-            if isinstance(star, cst.Param):
-                params.add(star.name.value)
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        decorators = " ".join(source_segment(self.file.text, d) or "" for d in node.decorator_list)
+        args = node.args
+        params = {a.arg for a in (*args.args, *args.posonlyargs, *args.kwonlyargs)}
+        for star in (args.vararg, args.kwarg):
+            if star is not None:
+                params.add(star.arg)
         params -= {"self", "cls"}
         init_decorator = bool(_INIT_DECORATOR_RE.search(decorators))
         handler = not init_decorator and self._is_handler(node)
-        parent = self._frames[-1] if self._frames else None
+        parent = self._frame(node)
         # A route named `register` or `load_file`, or defined inside a set-up function, still runs per request.
-        init = init_decorator or (not handler and (bool(_INIT_NAME_RE.search(node.name.value))
+        init = init_decorator or (not handler and (bool(_INIT_NAME_RE.search(node.name))
                                                    or (parent is not None and parent.init_time)))
         connection = (handler and self._is_connection_handler(node)) or (parent is not None and parent.connection)
-        frame = _Frame(node.name.value, params, init, parent=parent,
-                       top_level=parent is None and not self._class_depth, handler=handler, connection=connection)
-        self._frames.append(frame)
+        frame = _Frame(node.name, params, init, parent=parent,
+                       top_level=parent is None and self.semantic.enclosing_class(node) is None, handler=handler,
+                       connection=connection)
+        self._frames[node] = frame
         self._all_frames.append(frame)
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._frames.pop()
+    visit_AsyncFunctionDef = visit_FunctionDef
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._class_depth += 1
+    def visit_Global(self, node: ast.Global) -> None:
+        frame = self._frame(node)
+        if frame is not None:
+            frame.globals.update(node.names)
 
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._class_depth -= 1
-
-    def visit_Global(self, node: cst.Global) -> None:
-        if self._frames:
-            self._frames[-1].globals.update(n.name.value for n in node.names)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if not self._frames or node.value is None:
+    def visit_Return(self, node: ast.Return) -> None:
+        frame = self._frame(node)
+        if frame is None or node.value is None:
             return
-        if isinstance(node.value, cst.Name) and node.value.value in self._frames[-1].params:
-            self._frames[-1].returns_param = True
+        if isinstance(node.value, ast.Name) and node.value.id in frame.params:
+            frame.returns_param = True
         # `return [SPEC]`, `return SPEC`: the container is a template rebuilt on every call.
         value = node.value
-        items = value.elements if isinstance(value, (cst.List, cst.Tuple)) else [value]
-        for item in items:
-            expr = getattr(item, "value", item)
-            if isinstance(expr, cst.Name):
-                self._frames[-1].returned.add(expr.value)
+        if isinstance(value, (ast.List, ast.Tuple)):
+            exprs = [e.value if isinstance(e, ast.Starred) else e for e in value.elts]
+        else:
+            # As libcst read it, through its `value` field: `return C[k]` counts `C`, and a bare
+            # `return SPEC` nothing (a Name's value is its text).
+            exprs = [value.value] if isinstance(value, _VALUE_FIELD) else []
+        for expr in exprs:
+            if isinstance(expr, ast.Name):
+                frame.returned.add(expr.id)
 
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        if self._frames and isinstance(node.left, cst.Name) and any(
-                isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons):
-            self._frames[-1].none_checked.add(node.left.value)
-        if self._frames:
-            for c in node.comparisons:
-                if isinstance(c.operator, (cst.In, cst.NotIn)) and isinstance(c.comparator, cst.Name):
-                    self._frames[-1].lookups.add(c.comparator.value)
-        for side in (node.left, *(c.comparator for c in node.comparisons)):
-            if (isinstance(side, cst.Call) and isinstance(side.func, cst.Name) and side.func.value == "len"
-                    and side.args and isinstance(side.args[0].value, cst.Name)):
-                self._bounded.add(side.args[0].value.value)
+    def visit_Compare(self, node: ast.Compare) -> None:
+        frame = self._frame(node)
+        if frame is not None and isinstance(node.left, ast.Name) and any(
+                isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
+            frame.none_checked.add(node.left.id)
+        if frame is not None:
+            for op, comparator in zip(node.ops, node.comparators):
+                if isinstance(op, (ast.In, ast.NotIn)) and isinstance(comparator, ast.Name):
+                    frame.lookups.add(comparator.id)
+        for side in (node.left, *node.comparators):
+            if isinstance(side, ast.Call) and isinstance(side.func, ast.Name) and side.func.id == "len":
+                first = _call_args(side)[:1]
+                if first and isinstance(first[0], ast.Name):
+                    self._bounded.add(first[0].id)
 
-    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
-        if self._frames and isinstance(node.operator, cst.Not) and isinstance(node.expression, cst.Name):
-            self._frames[-1].none_checked.add(node.expression.value)
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
+        if isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Name):
+            frame = self._frame(node)
+            if frame is not None:
+                frame.none_checked.add(node.operand.id)
 
-    def visit_Subscript(self, node: cst.Subscript) -> None:
-        if self._frames and id(node) not in self._targets and isinstance(node.value, cst.Name):
-            self._frames[-1].lookups.add(node.value.value)
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if id(node) not in self._targets and isinstance(node.value, ast.Name):
+            frame = self._frame(node)
+            if frame is not None:
+                frame.lookups.add(node.value.id)
 
     # -- definitions, data flow and writes --------------------------------------------------------
-    def _is_global(self, name: cst.Name) -> bool:
-        return name.value in self.qualified_names(name)
+    def _is_global(self, name: ast.Name) -> bool:
+        return name.id in self.qualified_names(name)
 
-    def _defines(self, target: cst.BaseExpression, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
-        if self._frames or self._class_depth or not isinstance(target, cst.Name):
+    def _defines(self, frame: _Frame | None, target: ast.expr, value: ast.expr | None, node: ast.stmt) -> None:
+        if frame is not None or not isinstance(target, ast.Name) or not self._at_top(node):
             return
-        self._module_names.setdefault(target.value, node)
+        self._module_names.setdefault(target.id, node)
         if value is not None and self._is_container(value):
-            self._containers.setdefault(target.value, node)
+            self._containers.setdefault(target.id, node)
 
-    def _is_container(self, value: cst.BaseExpression) -> bool:
-        if isinstance(value, (cst.Dict, cst.List, cst.Set)):
+    def _is_container(self, value: ast.expr) -> bool:
+        if isinstance(value, (ast.Dict, ast.List, ast.Set)):
             return True
-        if isinstance(value, cst.Call):
+        if isinstance(value, ast.Call):
             names = self.qualified_names(value.func)
             if names & _CONTAINER_CALLS:
-                return not any(a.keyword is not None and a.keyword.value == "maxlen" for a in value.args)
+                return not any(k.arg == "maxlen" for k in value.keywords)
         return False
 
-    def _flow(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+    def _flow(self, frame: _Frame | None, target: ast.expr, value: ast.expr | None) -> None:
         """Local ``target = value``: the target holds what the value reads; an entry of a module
         container becomes an alias of it."""
-        if not self._frames or value is None:
+        if frame is None or value is None:
             return
-        frame = self._frames[-1]
-        targets = {n.value for n in _names_in_target(target)}
+        targets = {n.id for n in _names_in_target(target)}
         if not targets:
             return
         frame.flows.append((targets, value))
-        if isinstance(target, cst.Name) and target.value not in frame.globals:
+        if isinstance(target, ast.Name) and target.id not in frame.globals:
             base, depth, keys = _entry_path(value)
-            if depth and isinstance(base, cst.Name) and self._is_global(base):
-                frame.aliases[target.value] = (base.value, keys)
+            if depth and isinstance(base, ast.Name) and self._is_global(base):
+                frame.aliases[target.id] = (base.id, keys)
 
-    def _store(self, target: cst.BaseExpression, node: cst.CSTNode, values: Iterable[cst.CSTNode], *,
-               extra_keys: Iterable[cst.CSTNode] = (), growth: int = 0, augmented: bool = False,
+    def _store(self, frame: _Frame | None, target: ast.expr, node: ast.AST, values: Iterable[ast.AST], *,
+               extra_keys: Iterable[ast.AST] = (), growth: int = 0, augmented: bool = False,
                keyed: bool = False) -> None:
         """A write into what ``target`` names: ``C[k] = v``, ``C[k].items.append(v)``, ``alias.x = v``.
         ``growth`` is 1 when the write changes ``target`` in place rather than replacing it."""
-        if not self._frames:
+        if frame is None:
             return
-        frame = self._frames[-1]
         base, depth, keys = _entry_path(target)
-        if not isinstance(base, cst.Name):
+        if not isinstance(base, ast.Name):
             return
-        key_nodes = [*keys, *extra_keys]
-        if base.value in frame.aliases and base.value not in frame.globals:
-            name, alias_keys = frame.aliases[base.value]
+        key_nodes: list[ast.AST] = [*keys, *extra_keys]
+        if base.id in frame.aliases and base.id not in frame.globals:
+            name, alias_keys = frame.aliases[base.id]
             key_nodes += alias_keys
             depth += 1
         elif self._is_global(base):
-            name = base.value
+            name = base.id
         else:
             return
         self._events.append(_Event(name, frame, node, key_nodes, list(values), depth + growth, augmented=augmented,
                                    keyed=keyed or bool(keys)))
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for t in node.targets:
-            self._defines(t.target, node.value, node)
-            if isinstance(t.target, (cst.Subscript, cst.Attribute)):
-                self._mark_target(t.target)
-                if isinstance(t.target, cst.Subscript) and _fills_template(t.target):
+    def visit_Assign(self, node: ast.Assign) -> None:
+        frame = self._frame(node)
+        for target in node.targets:
+            self._defines(frame, target, node.value, node)
+            if isinstance(target, (ast.Subscript, ast.Attribute)):
+                self._mark_target(target)
+                if isinstance(target, ast.Subscript) and _fills_template(target, self.file.text):
                     continue
-                self._store(t.target, node, [node.value])
-            elif isinstance(t.target, cst.Name) and self._frames and t.target.value in self._frames[-1].globals:
-                self._events.append(_Event(t.target.value, self._frames[-1], node, value_nodes=[node.value],
-                                           rebinding=True))
+                self._store(frame, target, node, [node.value])
+            elif isinstance(target, ast.Name) and frame is not None and target.id in frame.globals:
+                self._events.append(_Event(target.id, frame, node, value_nodes=[node.value], rebinding=True))
             else:
-                self._flow(t.target, node.value)
+                self._flow(frame, target, node.value)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._defines(node.target, node.value, node)
-        if isinstance(node.target, cst.Subscript):
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        frame = self._frame(node)
+        self._defines(frame, node.target, node.value, node)
+        if isinstance(node.target, ast.Subscript):
             self._mark_target(node.target)
-            self._store(node.target, node, [node.value] if node.value is not None else [])
-        elif (isinstance(node.target, cst.Name) and not self._frames and not self._class_depth
-              and _RESOURCE_ANNOTATION_RE.search(self.source_of(node.annotation.annotation))):
-            self._resources.add(node.target.value)
+            self._store(frame, node.target, node, [node.value] if node.value is not None else [])
+        elif (isinstance(node.target, ast.Name) and frame is None and self._at_top(node)
+              and _RESOURCE_ANNOTATION_RE.search(source_segment(self.file.text, node.annotation) or "")):
+            self._resources.add(node.target.id)
         else:
-            self._flow(node.target, node.value)
+            self._flow(frame, node.target, node.value)
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, (cst.Subscript, cst.Attribute)):
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        frame = self._frame(node)
+        if isinstance(node.target, (ast.Subscript, ast.Attribute)):
             self._mark_target(node.target)
-            self._store(node.target, node, [node.value], growth=1, augmented=True)
-        elif isinstance(node.target, cst.Name) and self._frames and node.target.value in self._frames[-1].globals:
-            self._events.append(_Event(node.target.value, self._frames[-1], node, value_nodes=[node.value],
+            self._store(frame, node.target, node, [node.value], growth=1, augmented=True)
+        elif isinstance(node.target, ast.Name) and frame is not None and node.target.id in frame.globals:
+            self._events.append(_Event(node.target.id, frame, node, value_nodes=[node.value],
                                        rebinding=True, augmented=True))
-        elif isinstance(node.target, cst.Name) and self._frames:
-            self._frames[-1].flows.append(({node.target.value}, node.value))
+        elif isinstance(node.target, ast.Name) and frame is not None:
+            frame.flows.append(({node.target.id}, node.value))
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        module = node.module
-        proxies = _REQUEST_PROXIES.get(module.value) if isinstance(module, cst.Name) else None
-        if proxies and not isinstance(node.names, cst.ImportStar):
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module  # libcst's Name: one part, relative or not (`from .flask import request` too)
+        proxies = _REQUEST_PROXIES.get(module) if module is not None and "." not in module else None
+        if proxies:
             for alias in node.names:
-                if isinstance(alias.name, cst.Name) and alias.name.value in proxies:
-                    self._proxies.add(alias.asname.name.value if alias.asname else alias.name.value)
+                if alias.name in proxies:
+                    self._proxies.add(alias.asname or alias.name)
 
-    def visit_Del(self, node: cst.Del) -> None:
-        if isinstance(node.target, cst.Subscript):
-            self._removes(node.target)
+    def visit_Delete(self, node: ast.Delete) -> None:
+        # libcst read `del a[k], b[k]` as one tuple target, and let it be.
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):
+            self._removes(self._frame(node), node.targets[0])
 
-    def _removes(self, target: cst.BaseExpression) -> None:
+    def _removes(self, frame: _Frame | None, target: ast.expr) -> None:
         base = _entry_path(target)[0]
-        if self._frames and self._frames[-1].connection and isinstance(base, cst.Name):
-            self._released.add(base.value)
+        if frame is not None and frame.connection and isinstance(base, ast.Name):
+            self._released.add(base.id)
 
-    def visit_For(self, node: cst.For) -> None:
-        self._flow(node.target, node.iter)
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self._flow(self._frame(node), node.target, node.iter)
 
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._flow(node.asname.name, node.item)
+    visit_AsyncFor = visit_For
 
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._flow(node.target, node.value)
+    def visit_withitem(self, node: ast.withitem) -> None:
+        if node.optional_vars is not None:
+            self._flow(self._frame(node), node.optional_vars, node.context_expr)
 
-    def _mark_target(self, target: cst.BaseExpression) -> None:
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._flow(self._frame(node), node.target, node.value)
+
+    def _mark_target(self, target: ast.expr) -> None:
         node = target
-        while isinstance(node, (cst.Subscript, cst.Attribute)):
+        while isinstance(node, (ast.Subscript, ast.Attribute)):
             self._targets.add(id(node))
             node = node.value
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        frame = self._frames[-1] if self._frames else None
+        frame = self._frame(node)
         callee = callee_name(func)
-        if isinstance(func, cst.Name):
+        if isinstance(func, ast.Name):
             if frame is None:
-                self._init_calls.add(func.value)
+                self._init_calls.add(func.id)
             else:
-                frame.callees.add(func.value)
-        passed = {a.value.value for a in node.args if isinstance(a.value, cst.Name)}
+                frame.callees.add(func.id)
+        args = _call_args(node)
+        passed = {a.id for a in args if isinstance(a, ast.Name)}
         if frame is not None:
             frame.callees |= passed  # callbacks: `background.add_task(run, job_id)`, `Thread(target=run)`
         if callee in _REGISTRATIONS:
             self._registered |= passed
         if callee == "add_done_callback":
-            self._task_sets |= _all_names(node.args)
-        if not isinstance(func, cst.Attribute):
+            self._task_sets |= _all_names([*node.args, *node.keywords])
+        if not isinstance(func, ast.Attribute):
             return
-        method = func.attr.value
-        if method == "popitem" and isinstance(func.value, cst.Name):
-            self._bounded.add(func.value.value)
-        if method == "get" and frame is not None and isinstance(func.value, cst.Name):
-            frame.lookups.add(func.value.value)
+        method = func.attr
+        if method == "popitem" and isinstance(func.value, ast.Name):
+            self._bounded.add(func.value.id)
+        if method == "get" and frame is not None and isinstance(func.value, ast.Name):
+            frame.lookups.add(func.value.id)
         if method in _REMOVING_METHODS:
-            self._removes(func.value)
+            self._removes(frame, func.value)
         if method in _STORING_METHODS:
             keyed = method in _KEYED_METHODS
-            keys = [a.value for a in node.args[:1]] if keyed else []
-            values = node.args[1:] if keyed else node.args
+            keys = args[:1] if keyed else []
+            values = args[1:] if keyed else args
             if method == "add":  # a set's element is its own key
-                keys = [a.value for a in node.args]
-            self._store(func.value, node, values, extra_keys=keys, growth=1, keyed=keyed or method == "add")
+                keys = args
+            self._store(frame, func.value, node, values, extra_keys=keys, growth=1, keyed=keyed or method == "add")
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, module: ast.Module) -> None:
         if self.file.role != "src" or not self._events:
             return
         reached = self._reached()
@@ -1068,37 +1110,40 @@ class ModuleStateMutated(PythonRule):
         return reached
 
 
-def _is_empty(node: cst.CSTNode) -> bool:
+def _is_empty(node: ast.AST) -> bool:
     """``[]``, ``{}``, ``set()``, ``list()``, ``defaultdict(list)``…: a slot, not data yet."""
-    if isinstance(node, cst.Arg):
-        node = node.value
-    if isinstance(node, (cst.List, cst.Dict, cst.Set, cst.Tuple)):
-        return not node.elements
-    return isinstance(node, cst.Call) and callee_name(node.func) in _EMPTY_CALLS and not (
-        node.args and callee_name(node.func) != "defaultdict")
+    if isinstance(node, (ast.List, ast.Set, ast.Tuple)):
+        return not node.elts
+    if isinstance(node, ast.Dict):
+        return not node.keys
+    return isinstance(node, ast.Call) and callee_name(node.func) in _EMPTY_CALLS and not (
+        (node.args or node.keywords) and callee_name(node.func) != "defaultdict")
 
 
-def _all_names(nodes: Iterable[cst.CSTNode]) -> set[str]:
-    """Every name read in the nodes, lambdas included: ``S.discard``, ``lambda t: S.remove(t)``."""
+def _all_names(nodes: Iterable[ast.AST]) -> set[str]:
+    """Every name read in the nodes, lambdas included: ``S.discard``, ``lambda t: S.remove(t)``.
+    As libcst's nodes held them, that is with keyword names and lambda parameters."""
     names: set[str] = set()
     stack = list(nodes)
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Name):
-            names.add(node.value)
-        elif isinstance(node, cst.Attribute):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
             stack.append(node.value)
         else:
-            stack.extend(node.children)
+            if isinstance(node, (ast.keyword, ast.arg)) and node.arg is not None:
+                names.add(node.arg)
+            stack.extend(ast.iter_child_nodes(node))
     return names
 
 
-def _names_in_target(target: cst.BaseExpression) -> list[cst.Name]:
-    if isinstance(target, cst.Name):
+def _names_in_target(target: ast.expr) -> list[ast.Name]:
+    if isinstance(target, ast.Name):
         return [target]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for e in target.elements for n in _names_in_target(e.value)]
-    if isinstance(target, cst.StarredElement):
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for e in target.elts for n in _names_in_target(e)]
+    if isinstance(target, ast.Starred):
         return _names_in_target(target.value)
     return []
 

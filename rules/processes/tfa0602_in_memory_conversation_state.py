@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import ast
 import re
-
-import libcst as cst
 
 from tfa_lint.model import Repo, Severity
 from tfa_lint.rule import Example
@@ -40,7 +39,7 @@ _PERSISTENT_RE = re.compile(r"(Postgres|Redis|Mongo|SQL|Sql|Sqlite|Dynamo|Firest
 _BACKED_BY = {"chat_memory", "chat_store"}
 
 
-def _in_memory_kind(names: set[str]) -> tuple[str, str] | None:
+def _in_memory_kind(names: frozenset[str]) -> tuple[str, str] | None:
     """(qualified name, kind) of the in-memory store a call constructs, if any."""
     for name in sorted(names):
         base = next((name[: -len(f)] for f in _FACTORIES if name.endswith(f)), name)
@@ -201,32 +200,33 @@ class InMemoryConversationState(_ConsoleAware):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._stores: list[tuple[cst.Call, str, str]] = []  # (call, qualified name, kind)
+        self._stores: list[tuple[ast.Call, str, str]] = []  # (call, qualified name, kind)
         self._vector_names: dict[str, int] = {}  # module name -> index into _stores
         self._written: set[str] = set()  # vector store names a function adds to
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if self._depth == 0 and isinstance(node.value, cst.Call):
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if self.semantic.at_module_level(node) and isinstance(node.value, ast.Call):
             found = _in_memory_kind(self.qualified_names(node.value.func))
             if found and found[1] == "vector store":
                 for target in node.targets:
-                    if isinstance(target.target, cst.Name):
-                        self._vector_names[target.target.value] = len(self._stores)
+                    if isinstance(target, ast.Name):
+                        self._vector_names[target.id] = len(self._stores)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         names = self.qualified_names(node.func)
         self._note_call(node, names)
         func = node.func
-        if (self._depth and isinstance(func, cst.Attribute) and func.attr.value in _VECTOR_WRITES
-                and isinstance(func.value, cst.Name)):
-            self._written.add(func.value.value)
-        if self._depth:
+        in_function = self._in_function(node)
+        if (in_function and isinstance(func, ast.Attribute) and func.attr in _VECTOR_WRITES
+                and isinstance(func.value, ast.Name)):
+            self._written.add(func.value.id)
+        if in_function:
             return
         found = _in_memory_kind(names)
-        if found and not any(a.keyword is not None and a.keyword.value in _BACKED_BY for a in node.args):
+        if found and not any(k.arg in _BACKED_BY for k in node.keywords):
             self._stores.append((node, *found))
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, module: ast.Module) -> None:
         if self._skipped or _PERSISTENT_RE.search(self.file.text):
             return
         written = {self._vector_names[n] for n in self._written if n in self._vector_names}

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import re
-
-import libcst as cst
 
 from tfa_lint.model import Repo, Severity
 from tfa_lint.rule import Example
 
 from ..facts.processes import ProcessFacts, long_running_reason
-from ._shared import _ConsoleAware
+from ._shared import _ConsoleAware, fstring_text, is_single_literal
 
 _STATE_PATH_RE = re.compile(r"(?i)(^|[/_.\-{}\s])(memory|memories|histor(y|ies)|sessions?|conversations?|chats?|"
                             r"states?|threads?|checkpoints?)([/_.\-{}\s]|$)")
@@ -30,12 +29,12 @@ def _writes(mode: str) -> bool:
     return any(c in mode for c in "wax+")
 
 
-def _arg(node: cst.Call, position: int, *keywords: str) -> cst.BaseExpression | None:
-    for a in node.args:
-        if a.keyword is not None and a.keyword.value in keywords:
-            return a.value
-    positional = [a for a in node.args if a.keyword is None and a.star == ""]
-    return positional[position].value if len(positional) > position else None
+def _arg(node: ast.Call, position: int, *keywords: str) -> ast.expr | None:
+    for k in node.keywords:
+        if k.arg in keywords:
+            return k.value
+    positional = [a for a in node.args if not isinstance(a, ast.Starred)]
+    return positional[position] if len(positional) > position else None
 
 
 class LocalFilesystemState(_ConsoleAware):
@@ -190,20 +189,20 @@ class LocalFilesystemState(_ConsoleAware):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._constants: dict[str, cst.BaseExpression] = {}
+        self._constants: dict[str, ast.expr] = {}
         # (call, path expression or None for the library's default, what, path must name state)
-        self._candidates: list[tuple[cst.Call, cst.BaseExpression | None, str, bool]] = []
-        self._sqlite: list[tuple[cst.Call, cst.BaseExpression]] = []
+        self._candidates: list[tuple[ast.Call, ast.expr | None, str, bool]] = []
+        self._sqlite: list[tuple[ast.Call, ast.expr]] = []
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if self._depth == 0 and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-            self._constants.setdefault(node.targets[0].target.value, node.value)
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if self.semantic.at_module_level(node) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            self._constants.setdefault(node.targets[0].id, node.value)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         names = self.qualified_names(node.func)
         self._note_call(node, names)
         func = node.func
-        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        method = func.attr if isinstance(func, ast.Attribute) else None
         if names & _SQLITE_CONNECT:
             path = _arg(node, 0, "database")
             if path is not None:
@@ -212,10 +211,10 @@ class LocalFilesystemState(_ConsoleAware):
             self._candidates.append((node, _arg(node, 0, "conn_string"), "a SqliteSaver checkpointer", False))
         elif names & _SQLITE_SAVERS:
             inner = _arg(node, 0, "conn")
-            if isinstance(inner, cst.Call) and self.qualified_names(inner.func) & _SQLITE_CONNECT:
+            if isinstance(inner, ast.Call) and self.qualified_names(inner.func) & _SQLITE_CONNECT:
                 self._candidates.append((node, _arg(inner, 0, "database"), "a SqliteSaver checkpointer", False))
         elif "chromadb.PersistentClient" in names:
-            self._candidates.append((node, _arg(node, 0, "path") or cst.SimpleString('"./chroma"'),
+            self._candidates.append((node, _arg(node, 0, "path") or ast.Constant("./chroma"),
                                      "a Chroma PersistentClient", False))
         elif any(n.startswith(_CHROMA) for n in names):
             path = _arg(node, 99, "persist_directory")
@@ -230,50 +229,56 @@ class LocalFilesystemState(_ConsoleAware):
         elif method == "save_local" and _arg(node, 0, "folder_path") is not None:
             self._candidates.append((node, _arg(node, 0, "folder_path"), "a FAISS index saved", False))
         elif method == "persist" and self._is_storage_context(func.value):  # type: ignore[union-attr]
-            path = _arg(node, 0, "persist_dir") or cst.SimpleString('"./storage"')
+            path = _arg(node, 0, "persist_dir") or ast.Constant("./storage")
             self._candidates.append((node, path, "a LlamaIndex storage context persisted", False))
         elif "builtins.open" in names:
             mode = _arg(node, 1, "mode")
-            if isinstance(mode, cst.SimpleString) and _writes(str(mode.evaluated_value)):
+            if (isinstance(mode, ast.Constant) and isinstance(mode.value, (str, bytes))
+                    and is_single_literal(mode, self.file.text) and _writes(str(mode.value))):
                 self._candidates.append((node, _arg(node, 0, "file"), "a file written", True))
-        elif method in ("write_text", "write_bytes") and isinstance(func.value, cst.Call):  # type: ignore[union-attr]
+        elif method in ("write_text", "write_bytes") and isinstance(func.value, ast.Call):  # type: ignore[union-attr]
             inner = func.value  # type: ignore[union-attr]
             if self.qualified_names(inner.func) & {"pathlib.Path", "pathlib.PurePath"}:
                 self._candidates.append((node, inner, "a file written", True))
 
     @staticmethod
-    def _is_storage_context(receiver: cst.BaseExpression) -> bool:
-        name = receiver.attr.value if isinstance(receiver, cst.Attribute) else getattr(receiver, "value", None)
+    def _is_storage_context(receiver: ast.expr) -> bool:
+        name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", None)
         return name == "storage_context"
 
-    def _path(self, node: cst.BaseExpression | None, depth: int = 0) -> str | None:
+    def _path(self, node: ast.expr | None, depth: int = 0) -> str | None:
         """A path as text when it is built from literals and module constants ("{}" for
-        interpolated values); None when any part comes from elsewhere (env, config, a call)."""
+        interpolated values); None when any part comes from elsewhere (env, config, a call).
+        Only a single literal counts: libcst read an implicit concatenation as no path."""
         if node is None or depth > 8:
             return None
-        if isinstance(node, cst.SimpleString):
-            value = node.evaluated_value
-            return value if isinstance(value, str) else None
-        if isinstance(node, cst.FormattedString):
-            return "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts)
-        if isinstance(node, cst.Name):
-            if node.value == "__file__":
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and is_single_literal(node, self.file.text):
+                return node.value
+            return None
+        if isinstance(node, ast.JoinedStr):
+            return fstring_text(node, self.file.text) if is_single_literal(node, self.file.text) else None
+        if isinstance(node, ast.Name):
+            if node.id == "__file__":
                 return "."
-            const = self._constants.get(node.value)
+            const = self._constants.get(node.id)
             return self._path(const, depth + 1) if const is not None and const is not node else None
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Divide, cst.Add)):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
             left, right = self._path(node.left, depth + 1), self._path(node.right, depth + 1)
             if left is None or right is None:
                 return None
-            return f"{left}/{right}" if isinstance(node.operator, cst.Divide) else left + right
-        if isinstance(node, cst.Attribute) and node.attr.value in ("parent", "stem"):
+            return f"{left}/{right}" if isinstance(node.op, ast.Div) else left + right
+        if isinstance(node, ast.Attribute) and node.attr in ("parent", "stem"):
             return self._path(node.value, depth + 1)
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in ("resolve", "absolute", "expanduser"):
+            if isinstance(func, ast.Attribute) and func.attr in ("resolve", "absolute", "expanduser"):
                 return self._path(func.value, depth + 1)
             if self.qualified_names(func) & _PATH_CALLS:
-                parts = [self._path(a.value, depth + 1) for a in node.args if a.keyword is None]
+                # libcst's arguments without a name: positional, then ``*args``, then ``**kwargs``.
+                unnamed = [a.value if isinstance(a, ast.Starred) else a for a in node.args]
+                unnamed += [k.value for k in node.keywords if k.arg is None]
+                parts = [self._path(a, depth + 1) for a in unnamed]
                 return None if not parts or any(p is None for p in parts) else "/".join(parts)  # type: ignore[arg-type]
         return None
 
@@ -283,7 +288,7 @@ class LocalFilesystemState(_ConsoleAware):
             return False  # from the environment or config: perhaps a mounted volume
         return path not in _MEMORY_PATHS and not path.startswith(("/tmp", "/var/tmp", "/dev/", "file::memory"))
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, module: ast.Module) -> None:
         if self._skipped:
             return
         writes_sql = bool(_SQL_WRITE_RE.search(self.file.text))
