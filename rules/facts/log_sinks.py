@@ -1,16 +1,18 @@
 """Where a module sends its logs: files or the process's streams (``LogSinkFacts``), with the
-argument helpers TFA1104 reads log calls with too.
+argument and source helpers the other log modules (``PrintFacts``, ``LoggingFacts``, TFA1104)
+read calls and literals with too.
 """
 
 from __future__ import annotations
 
+import ast
+import io
 import re
+import tokenize
+from collections.abc import Iterator
+from typing import NamedTuple
 
-import libcst as cst
-
-from tfa_lint.rule import FactCollector
-
-from .processes import is_main_guard
+from tfa_lint.rule import AstCollector
 
 _FILE_HANDLERS = {"logging.FileHandler", "logging.handlers.RotatingFileHandler",
                   "logging.handlers.TimedRotatingFileHandler", "logging.handlers.WatchedFileHandler",
@@ -24,43 +26,25 @@ _STD_STREAMS = {"-", "/dev/stdout", "/dev/stderr", "/proc/self/fd/1", "/proc/sel
 _LOGURU_FILE_OPTIONS = {"rotation", "retention", "compression"}
 _PATHISH_RE = re.compile(r"(?i)(file|path|log_?dir|\.log\b)")
 _GUNICORN_CONFIG_RE = re.compile(r"(?i)(^|/)gunicorn[\w.-]*\.py$")
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-class LogSinkFacts(FactCollector):
+class LogSinkFacts(AstCollector):
     """Where a module sends its logs: files (``file-log``) or the process's streams (``stream-log``)."""
 
     name = "log-sinks"
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._params: list[dict[str, cst.BaseExpression | None]] = []  # per enclosing function: name -> default
-        self._optional = 0  # enclosing `if`/conditional expressions: a file sink there is opt-in
-        self._loguru_files: list[tuple[cst.CSTNode, str]] = []
+        self.source = Source(file.text)
+        self._loguru_files: list[tuple[ast.AST, str]] = []
         self._loguru_removed = False
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        params = node.params
-        self._params.append({p.name.value: p.default for p in (*params.posonly_params, *params.params,
-                                                               *params.kwonly_params)})
+    def source_of(self, node: ast.AST) -> str:
+        """The node's code as libcst's ``code_for_node`` gave it (its grouping parentheses too)."""
+        return self.source.code(node, self.semantic.parent(node))
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._params.pop()
-
-    def visit_If(self, node: cst.If) -> None:
-        if _opt_in_test(node):
-            self._optional += 1
-
-    def leave_If(self, original_node: cst.If) -> None:
-        if _opt_in_test(original_node):
-            self._optional -= 1
-
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        self._optional += 1
-
-    def leave_IfExp(self, original_node: cst.IfExp) -> None:
-        self._optional -= 1
-
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         names = self.qualified_names(node.func)
         target = _argument(node, 0, "filename")
         if names & _FILE_HANDLERS and target is not None:
@@ -77,102 +61,441 @@ class LogSinkFacts(FactCollector):
                 self.record("stream-log", node)  # basicConfig's own handler writes to stderr
         elif "loguru.logger.add" in names:
             self._loguru_sink(node)
-        elif "loguru.logger.remove" in names and (not node.args or self.source_of(node.args[0].value) == "0"):
-            self._loguru_removed = True
+        elif "loguru.logger.remove" in names:
+            args = call_arguments(node)
+            if not args or self.source_of(args[0].value) == "0":
+                self._loguru_removed = True
         elif names & _STRUCTLOG_FACTORIES:
             sink = _argument(node, 0, "file")
             if sink is None or self._is_std_stream(sink):
                 self.record("stream-log", node)
-            elif isinstance(sink, cst.Call) and ("builtins.open" in self.qualified_names(sink.func) or (
-                    isinstance(sink.func, cst.Attribute) and sink.func.attr.value == "open")):
+            elif isinstance(sink, ast.Call) and ("builtins.open" in self.qualified_names(sink.func) or (
+                    isinstance(sink.func, ast.Attribute) and sink.func.attr == "open")):
                 self._file(node, f"`{_short(min(names & _STRUCTLOG_FACTORIES))}(file=open(…))`", sink)
 
-    def visit_DictElement(self, node: cst.DictElement) -> None:
+    def visit_Dict(self, node: ast.Dict) -> None:
         # dictConfig: {"class": "logging.handlers.RotatingFileHandler", "filename": ...}
-        if not (isinstance(node.key, cst.SimpleString) and isinstance(node.value, cst.SimpleString)):
-            return
-        key, value = node.key.evaluated_value, node.value.evaluated_value
-        if key == "class" and value in _FILE_HANDLERS and not self._optional:
-            self.record("file-log", node, how=f"dictConfig handler class `{value}`", target="")
-        elif (key == "class" and value in _STREAM_HANDLERS) or (key == "stream" and value in _STD_STREAMS):
-            self.record("stream-log", node)
+        for key, value in zip(node.keys, node.values):
+            if not (isinstance(key, ast.Constant) and key.value in ("class", "stream")
+                    and isinstance(value, ast.Constant) and isinstance(value.value, str)):
+                continue
+            if key.value == "class" and value.value in _FILE_HANDLERS:
+                if self._plain(key, value) and not self._optional(node):
+                    self.record("file-log", self.source.code_span(key, node),
+                                how=f"dictConfig handler class `{value.value}`", target="")
+            elif ((key.value == "class" and value.value in _STREAM_HANDLERS)
+                  or (key.value == "stream" and value.value in _STD_STREAMS)) and self._plain(key, value):
+                self.record("stream-log", self.source.code_span(key, node))  # where libcst's DictElement began
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         # gunicorn.conf.py: accesslog = "/var/log/gunicorn/access.log"
-        if self._params or not _GUNICORN_CONFIG_RE.search(self.file.path):
+        if not _GUNICORN_CONFIG_RE.search(self.file.path) or self._function(node) is not None:
             return
-        if not isinstance(node.value, cst.SimpleString) or node.value.evaluated_value in _STD_STREAMS:
+        value = node.value
+        if not isinstance(value, ast.Constant) or not isinstance(value.value, (str, bytes)) or (
+                value.value in _STD_STREAMS or not self._plain(value)):
             return
         for target in node.targets:
-            if isinstance(target.target, cst.Name) and target.target.value in ("accesslog", "errorlog"):
-                self.record("file-log", node, how=f"gunicorn `{target.target.value}`",
-                            target=str(node.value.evaluated_value),
-                            advice=f'Set `{target.target.value} = "-"` so gunicorn writes to the process\'s stream.')
+            if isinstance(target, ast.Name) and target.id in ("accesslog", "errorlog"):
+                self.record("file-log", node, how=f"gunicorn `{target.id}`", target=str(value.value),
+                            advice=f'Set `{target.id} = "-"` so gunicorn writes to the process\'s stream.')
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, node: ast.Module) -> None:
         # Unless the module removes loguru's default handler, its logs still reach stderr.
         if not self._loguru_removed:
             return
-        for node, target in self._loguru_files:
-            self.record("file-log", node, how="loguru `logger.add(…)`", target=target)
+        for call, target in self._loguru_files:
+            self.record("file-log", call, how="loguru `logger.add(…)`", target=target)
 
-    def _loguru_sink(self, node: cst.Call) -> None:
-        if not node.args or node.args[0].keyword is not None:
+    def _loguru_sink(self, node: ast.Call) -> None:
+        args = call_arguments(node)
+        if not args or args[0].keyword is not None:
             return
-        sink = node.args[0].value
-        if isinstance(sink, cst.Lambda) or self._is_std_stream(sink) or (
-                isinstance(sink, cst.Name) and sink.value == "print"):
+        sink = args[0].value
+        if isinstance(sink, ast.Lambda) or self._is_std_stream(sink) or (
+                isinstance(sink, ast.Name) and sink.id == "print"):
             self.record("stream-log", node)
             return
-        options = {a.keyword.value for a in node.args if a.keyword is not None}
-        literal = isinstance(sink, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString))
-        path = isinstance(sink, cst.BinaryOperation) and isinstance(sink.operator, cst.Divide) or (
-            isinstance(sink, cst.Call) and self.qualified_names(sink.func) & {"pathlib.Path", "os.path.join"})
-        named = isinstance(sink, (cst.Name, cst.Attribute)) and (
+        options = {a.keyword for a in args if a.keyword is not None}
+        literal = isinstance(sink, ast.JoinedStr) or (
+            isinstance(sink, ast.Constant) and isinstance(sink.value, (str, bytes)))
+        path = isinstance(sink, ast.BinOp) and isinstance(sink.op, ast.Div) or (
+            isinstance(sink, ast.Call) and self.qualified_names(sink.func) & {"pathlib.Path", "os.path.join"})
+        named = isinstance(sink, (ast.Name, ast.Attribute)) and (
             bool(_PATHISH_RE.search(self.source_of(sink))) or bool(options & _LOGURU_FILE_OPTIONS))
-        if (literal or path or named) and not self._optional and not self._caller_decides(sink):
+        if (literal or path or named) and not self._optional(node) and not self._caller_decides(node, sink):
             self._loguru_files.append((node, _short(self.source_of(sink))))
 
-    def _file(self, node: cst.Call, how: str, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.SimpleString) and target.evaluated_value in _STD_STREAMS:
+    def _file(self, node: ast.Call, how: str, target: ast.expr) -> None:
+        if self._plain_string(target) in _STD_STREAMS:
             self.record("stream-log", node)
-        elif not self._optional and not self._caller_decides(target):
+        elif not self._optional(node) and not self._caller_decides(node, target):
             self.record("file-log", node, how=how, target=_short(self.source_of(target)))
 
-    def _caller_decides(self, target: cst.BaseExpression) -> bool:
-        """A path parameter without a file default: the caller chooses whether to log to a file."""
-        if not self._params or not isinstance(target, cst.Name) or target.value not in self._params[-1]:
-            return False
-        return not isinstance(self._params[-1][target.value], (cst.SimpleString, cst.FormattedString))
+    def _function(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The innermost ``def`` around ``node``, its decorators, parameters and annotations
+        included, lambdas skipped: where the libcst version kept its parameter stack."""
+        return next((a for a in self.semantic.ancestors(node) if isinstance(a, _FUNCTIONS)), None)
 
-    def _is_std_stream(self, node: cst.BaseExpression) -> bool:
+    def _optional(self, node: ast.AST) -> bool:
+        """Inside an `if` (test, body or else) or a conditional expression: a file sink there is opt-in."""
+        return any(isinstance(a, ast.IfExp) or (isinstance(a, ast.If) and self._opt_in_test(a))
+                   for a in self.semantic.ancestors(node))
+
+    def _opt_in_test(self, node: ast.If) -> bool:
+        """An `if` that makes what it guards optional — not the `__main__` guard, not `if not logger.handlers:`."""
+        return not is_main_guard(node.test) and not re.search(r"(?i)handlers", self.source_of(node.test))
+
+    def _caller_decides(self, node: ast.AST, target: ast.expr) -> bool:
+        """A path parameter without a file default: the caller chooses whether to log to a file."""
+        function = self._function(node)
+        if function is None or not isinstance(target, ast.Name):
+            return False
+        params = function.args
+        positional = [*params.posonlyargs, *params.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(params.defaults)) + list(params.defaults)
+        for param, default in (*zip(positional, defaults), *zip(params.kwonlyargs, params.kw_defaults)):
+            if param.arg == target.id:
+                # A file default: one string literal (not an implicit concatenation), or one f-string.
+                plain = isinstance(default, (ast.Constant, ast.JoinedStr)) and (
+                    isinstance(default, ast.JoinedStr) or isinstance(default.value, (str, bytes))) and (
+                    len(self.source.literal_pieces(default)) == 1)
+                return not plain
+        return False
+
+    def _is_std_stream(self, node: ast.expr) -> bool:
         if self.qualified_names(node) & {"sys.stdout", "sys.stderr"}:
             return True
-        return isinstance(node, cst.SimpleString) and node.evaluated_value in _STD_STREAMS
+        return self._plain_string(node) in _STD_STREAMS
+
+    def _plain_string(self, node: ast.AST) -> str | bytes | None:
+        return self.source.plain_string(node)
+
+    def _plain(self, *nodes: ast.AST) -> bool:
+        return all(self.source.plain_string(n) is not None for n in nodes)
 
 
-def _opt_in_test(node: cst.If) -> bool:
-    """An `if` that makes what it guards optional — not the `__main__` guard, not `if not logger.handlers:`."""
-    return not is_main_guard(node) and not re.search(r"(?i)handlers", _EMPTY.code_for_node(node.test))
+# -- helpers the log modules share ------------------------------------------------------------
+class Arg(NamedTuple):
+    """One argument of a call as libcst lists them: in source order, keywords among them."""
+
+    keyword: str | None  # None for a positional, ``*args`` or ``**kwargs``
+    value: ast.expr  # the starred expression itself for ``*args`` and ``**kwargs``
+    star: str  # "", "*" or "**"
 
 
-_EMPTY = cst.Module([])
+def call_arguments(call: ast.Call) -> list[Arg]:
+    """A call's arguments in source order (ast keeps keywords apart, and ``f(a=1, *b)`` is legal)."""
+    args = [Arg(None, a.value, "*") if isinstance(a, ast.Starred) else Arg(None, a, "") for a in call.args]
+    keywords = [Arg(k.arg, k.value, "**" if k.arg is None else "") for k in call.keywords]
+    if not args or not keywords:
+        return args or keywords
+    nodes = [*call.args, *call.keywords]
+    order = sorted(range(len(nodes)), key=lambda i: (nodes[i].lineno, nodes[i].col_offset))
+    both = [*args, *keywords]
+    return [both[i] for i in order]
 
 
-def _argument(call: cst.Call, position: int | None, keyword: str) -> cst.BaseExpression | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
+def _argument(call: ast.Call, position: int | None, keyword: str) -> ast.expr | None:
+    for arg in call.keywords:
+        if arg.arg == keyword:
             return arg.value
-    positional = [a for a in call.args if a.keyword is None and not a.star]
+    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
     if position is not None and len(positional) > position:
-        return positional[position].value
+        return positional[position]
     return None
 
 
-def _is_none(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def is_main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"``, either way round and with any one comparison, as the libcst
+    helper these modules used read it (the semantic model's wants ``==``)."""
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return False
+    sides = (test.left, test.comparators[0])
+    names = [s.id for s in sides if isinstance(s, ast.Name)]
+    strings = [s.value for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, (str, bytes))]
+    return names == ["__name__"] and strings == ["__main__"]
+
+
+def identifiers(node: ast.AST) -> Iterator[str]:
+    """Every name in an expression as libcst spelled them with ``Name`` nodes: names, attribute
+    names, keyword argument names, lambda parameters."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            yield child.id
+        elif isinstance(child, ast.Attribute):
+            yield child.attr
+        elif isinstance(child, (ast.keyword, ast.arg)) and child.arg is not None:
+            yield child.arg  # a keyword argument's name (not `**`), a lambda's parameter
+
+
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_FSTRING_MIDDLE = getattr(tokenize, "FSTRING_MIDDLE", None)  # Python 3.12+
+_FSTRING_START = getattr(tokenize, "FSTRING_START", None)
+_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
+
+
+class Source:
+    """A file's text, split once: exact source segments (``ast.get_source_segment`` splits the
+    whole file again on every call, character by character on 3.11: milliseconds a call), and
+    what ``ast`` forgets of the literals and blocks libcst kept."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        """The lines as the parser numbers them (``\\r``, ``\\n``, ``\\r\\n``), ends kept."""
+        if self._lines is None:
+            self._lines = _LINE_RE.findall(self.text)
+        return self._lines
+
+    def segment(self, node: ast.AST) -> str:
+        """What ``ast.get_source_segment`` answers."""
+        line, end_line = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        column, end_column = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if line is None or end_line is None or column is None or end_column is None:
+            return ""
+        return self.span(line, column, end_line, end_column)
+
+    def span(self, line: int, column: int, end_line: int, end_column: int) -> str:
+        """The text from 1-based ``line``, UTF-8 byte ``column`` to ``end_line``, ``end_column``."""
+        line, end_line = line - 1, end_line - 1
+        lines = self.lines
+        if not 0 <= line <= end_line < len(lines):
+            return ""
+        if line == end_line:
+            return _cut(lines[line], column, end_column)
+        first = _cut(lines[line], column, None)
+        last = _cut(lines[end_line], 0, end_column)
+        return "".join([first, *lines[line + 1:end_line], last])
+
+    def code(self, node: ast.AST, parent: ast.AST | None) -> str:
+        """What libcst's ``code_for_node`` answered: the segment with the grouping parentheses
+        around it (``(api_key)``), not those of the call it is the one argument of."""
+        return self.segment(self.code_span(node, parent))
+
+    def code_span(self, node: ast.AST, parent: ast.AST | None) -> ast.AST:
+        """Where :meth:`code` is: ``node``'s span widened to its grouping parentheses."""
+        if getattr(node, "end_col_offset", None) is None:
+            return node
+        opens = self._around(node.lineno, node.col_offset, -1)  # type: ignore[attr-defined]
+        closes = self._around(node.end_lineno, node.end_col_offset, 1)  # type: ignore[attr-defined]
+        pairs = min(len(opens), len(closes))
+        if pairs and isinstance(parent, ast.Call) and closes[pairs - 1] == (
+                parent.end_lineno, parent.end_col_offset - 1):  # type: ignore[operator]
+            pairs -= 1  # the call's own: `f(x)`
+        if pairs <= 0:
+            return node
+        (line, column), (end_line, end_column) = opens[pairs - 1], closes[pairs - 1]
+        return ast.Pass(lineno=line, col_offset=column, end_lineno=end_line, end_col_offset=end_column + 1)
+
+    def _around(self, line: int, column: int, step: int) -> list[tuple[int, int]]:
+        """The parentheses right before (``step`` -1) or after (+1) a byte position, nearest
+        first, across whitespace, line continuations and comments: (line, byte column) each."""
+        found: list[tuple[int, int]] = []
+        lines = self.lines
+        want = b"(" if step < 0 else b")"
+        text = lines[line - 1].encode("utf-8") if 0 < line <= len(lines) else b""
+        i = column - 1 if step < 0 else column
+        while True:
+            while 0 <= i < len(text) and text[i:i + 1] in b" \t\f\r\n\\":
+                i += step
+            if 0 <= i < len(text):
+                char = text[i:i + 1]
+                if char == want:
+                    found.append((line, i))
+                    i += step
+                    continue
+                if char != b"#" or step < 0:
+                    return found
+            line += step  # past the line's end (or its comment), or before its start
+            if not 0 < line <= len(lines):
+                return found
+            text = lines[line - 1].encode("utf-8")
+            if step < 0:
+                text = _without_comment(text)
+                i = len(text) - 1
+            else:
+                i = 0
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """The 0-based character column of a UTF-8 byte offset on 1-based ``line``."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return byte_offset if text.isascii() else len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+
+    # -- literals ------------------------------------------------------------------------
+    def literal_pieces(self, node: ast.AST) -> list[tuple[str, bool, int, int]]:
+        """The string literals a literal node is written as: one, or several implicitly
+        concatenated (ast joins them into one node). Each is (its text, whether an f-string,
+        1-based line, 0-based character column); an f-string's text is empty on 3.12+."""
+        return literal_pieces(self.segment(node), node.lineno, self.column(node.lineno, node.col_offset))  # type: ignore[attr-defined]
+
+    def plain_string(self, node: ast.AST) -> str | bytes | None:
+        """The value of one string or bytes literal that is not an f-string nor implicitly
+        concatenated (libcst's ``SimpleString``), else None."""
+        if not isinstance(node, ast.Constant) or not isinstance(node.value, (str, bytes)):
+            return None
+        pieces = self.literal_pieces(node)
+        return node.value if len(pieces) == 1 and not pieces[0][1] else None
+
+    # -- blocks --------------------------------------------------------------------------
+    def indented(self, body: list[ast.stmt]) -> bool:
+        """Whether a statement list is an indented block (libcst's ``IndentedBlock``) rather
+        than a one-line suite (``if x: y``): its first statement begins its line."""
+        first = body[0]
+        line = self.lines[first.lineno - 1] if 0 < first.lineno <= len(self.lines) else ""
+        prefix = line[:first.col_offset] if line.isascii() else line.encode("utf-8")[:first.col_offset]
+        return not prefix.strip()
+
+    def is_elif(self, orelse: list[ast.stmt]) -> bool:
+        """Whether an ``if``'s ``orelse`` is an ``elif`` (for libcst a nested ``If``, no block)
+        rather than an ``else:`` block holding one ``if``."""
+        if len(orelse) != 1 or not isinstance(orelse[0], ast.If):
+            return False
+        node = orelse[0]
+        line = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else ""
+        return line.encode("utf-8")[node.col_offset:].startswith(b"elif")
+
+
+def _without_comment(line: bytes) -> bytes:
+    """A line of code without its comment."""
+    if b"#" not in line:
+        return line
+    text = line.decode("utf-8", "replace")
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                return text[:token.start[1]].encode("utf-8")
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return line
+
+
+def _cut(line: str, start: int, end: int | None) -> str:
+    if line.isascii():
+        return line[start:end]
+    return line.encode("utf-8")[start:end].decode("utf-8")
+
+
+def _tokens(source: str) -> list[tokenize.TokenInfo]:
+    """The tokens of an expression's source, parenthesized so that its lines join into one."""
+    try:
+        return list(tokenize.generate_tokens(io.StringIO("(" + source + ")").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return []
+
+
+def _is_fstring_token(text: str) -> bool:
+    """A whole f-string as one STRING token (Python < 3.12)."""
+    prefix = text[:len(text) - len(text.lstrip("rRbBuUfF"))]
+    return "f" in prefix.lower()
+
+
+def literal_pieces(source: str, line: int, column: int) -> list[tuple[str, bool, int, int]]:
+    """See :meth:`Source.literal_pieces`: ``source`` is a literal's segment, which starts at
+    1-based ``line``, 0-based character ``column``."""
+    pieces = []
+    depth = 0  # inside an f-string (3.12+ tokenizes its parts)
+    for token in _tokens(source):
+        row, col = token.start
+        where = (line + row - 1, column + col - 1 if row == 1 else col)
+        if token.type == _FSTRING_START:
+            if depth == 0:
+                pieces.append(("", True, *where))
+            depth += 1
+        elif token.type == _FSTRING_END:
+            depth -= 1
+        elif token.type == tokenize.STRING and depth == 0:
+            pieces.append((token.string, _is_fstring_token(token.string), *where))
+    return pieces
+
+
+def string_texts(source: str) -> list[str]:
+    """The literal text in an expression's source as libcst's ``SimpleString`` and
+    ``FormattedStringText`` nodes hold it, in source order: each string literal whole (prefix,
+    quotes, escapes as written), and the text parts of f-strings and of their format specs."""
+    texts: list[str] = []
+    for token in _tokens(source):
+        if token.type == tokenize.STRING:
+            if _is_fstring_token(token.string):
+                _fstring_texts(token.string, texts)
+            else:
+                texts.append(token.string)
+        elif token.type == _FSTRING_MIDDLE:
+            texts.append(token.string)
+    return texts
+
+
+def _fstring_texts(token: str, texts: list[str]) -> None:
+    """The text parts of one f-string token (Python < 3.12), and the literals in its fields."""
+    start = len(token) - len(token.lstrip("rRbBuUfF"))
+    quote = token[start:start + 3] if token[start:start + 3] in ('"""', "'''") else token[start]
+    body = token[start + len(quote):len(token) - len(quote)]
+    _fstring_body(body, 0, texts, spec=False)
+
+
+def _fstring_body(body: str, i: int, texts: list[str], spec: bool) -> int:
+    """Scan literal text from ``i`` up to the end (or, in a format spec, its closing brace);
+    return where it stopped."""
+    start = i
+    while i < len(body):
+        char = body[i]
+        if char == "{":
+            if not spec and body.startswith("{{", i):
+                i += 2
+                continue
+            if i > start:
+                texts.append(body[start:i])
+            i = start = _fstring_field(body, i + 1, texts)
+            continue
+        if char == "}":
+            if spec:
+                break
+            if body.startswith("}}", i):
+                i += 2
+                continue
+        i += 1
+    if i > start:
+        texts.append(body[start:i])
+    return i
+
+
+def _fstring_field(body: str, i: int, texts: list[str]) -> int:
+    """Scan a replacement field from just after its ``{``; return the index after its ``}``."""
+    depth = 0
+    start = i
+    while i < len(body):
+        char = body[i]
+        if char in "'\"":
+            quote = body[i:i + 3] if body[i:i + 3] in ('"""', "'''") else char
+            close = body.find(quote, i + len(quote))
+            i = len(body) if close == -1 else close + len(quote)
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and (char == ":" or (char == "!" and not body.startswith("!=", i))):
+            break
+        i += 1
+    texts.extend(string_texts(body[start:i]))
+    if body.startswith("!", i):
+        i += 2  # the conversion, !r, !s or !a
+    if body.startswith(":", i):
+        i = _fstring_body(body, i + 1, texts, spec=True)
+    return i + 1

@@ -4,16 +4,16 @@ a conversation with the user (``PrintFacts``).
 
 from __future__ import annotations
 
+import ast
 import re
-from collections.abc import Sequence
-
-import libcst as cst
 
 from tfa_lint.model import path_role
-from tfa_lint.rule import FactCollector
+from tfa_lint.rule import AstCollector
+from tfa_lint.semantic import full_name
 
-from .cst_nodes import find_all, string_value
-from .processes import APP_CONSTRUCTORS, FOREVER_METHODS, is_main_guard, is_service_loop_test
+from .ast_nodes import string_value
+from .log_sinks import Source, identifiers, is_main_guard
+from .processes import APP_CONSTRUCTORS, FOREVER_METHODS
 
 _CLI_FILE_RE = re.compile(r"(^|/)(__main__|cli|cli_\w+|\w+_cli|manage|console)\.py$"
                           r"|(^|/)(cli|commands|tui|terminal|terminal_\w+|\w+_terminal|console)/"
@@ -33,9 +33,10 @@ _SIGNAL_CALL_RE = re.compile(r"(?i)signal|interrupt")
 _EXITS = {"sys.exit", "builtins.exit", "builtins.quit", "os._exit"}
 #: Terminal control sequences: CSI (`\x1b[?25h`), OSC, and two-character escapes.
 _ESCAPES_RE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-class PrintFacts(FactCollector):
+class PrintFacts(AstCollector):
     """Calls of the built-in ``print`` that are not a command-line program's output or part
     of a conversation with the user ("print-call" facts); TFA1101 keeps those a service runs."""
 
@@ -43,171 +44,210 @@ class PrintFacts(FactCollector):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
+        self.source = Source(file.text)
         parts = file.path.split("/")
         # `_examples/` is an examples directory too; `.github/` and other hidden trees are tooling.
         self._runtime = file.role == "src" and path_role("/".join(p.lstrip("_") or p for p in parts)) == "src" and (
             not any(p.startswith(".") for p in parts[:-1]))
-        self._functions: list[str] = []
-        self._main_depth = 0
         self._cli = bool(_CLI_FILE_RE.search(file.path))
         self._has_main_guard = False
         self._serves = False  # starts a server or runs a service loop
-        self._blocks: list[cst.IndentedBlock] = []  # enclosing statement blocks, innermost last
         self._prompting: set[int] = set()  # ids of blocks that ask the user for input
         #: each candidate, with the ids of its enclosing blocks and the names of its enclosing functions
-        self._prints: list[tuple[cst.Call, set[int], tuple[str, ...]]] = []
-        self._suites: list[cst.BaseSuite] = []  # every enclosing suite, one-line ones too, innermost last
-        self._not_logging: set[int] = set()  # ids of suites whose prints are not logging (see _silence)
+        self._prints: list[tuple[ast.Call, set[int], tuple[str, ...]]] = []
         self._dead: set[int] = set()  # ids of function definitions a later one of the same name replaces
-        self._outside = 0  # depth of definitions whose prints are never service logging
         self._interrupt_handlers: set[str] = set()  # functions a signal handler calls on Ctrl-C
         self._sigterm_handlers: set[str] = set()  # functions called on SIGTERM: a service's shutdown
 
-    def visit_While(self, node: cst.While) -> None:
-        if is_service_loop_test(node.test):
+    def source_of(self, node: ast.AST) -> str:
+        """The node's code as libcst's ``code_for_node`` gave it (its grouping parentheses too)."""
+        return self.source.code(node, self.semantic.parent(node))
+
+    def visit_While(self, node: ast.While) -> None:
+        if _is_service_loop_test(node.test):
             self._serves = True
 
-    def visit_Module(self, node: cst.Module) -> None:
+    def visit_Module(self, node: ast.Module) -> None:
         self._find_replaced(node.body)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node.name.value)
-        for decorator in node.decorators:
-            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-            if isinstance(expr, cst.Attribute) and expr.attr.value in ("command", "group", "callback"):
-                self._functions.append("<cli>")
-        if id(node) in self._dead or _is_print_shim(node):
-            self._outside += 1  # never runs; or a print replacement that passes print's own sep/end on
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._note_cli_decorators(node)
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        while self._functions and self._functions.pop() == "<cli>":
-            pass
-        if id(original_node) in self._dead or _is_print_shim(original_node):
-            self._outside -= 1
+    visit_AsyncFunctionDef = visit_FunctionDef
 
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._blocks.append(node)
-        self._suites.append(node)
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        self._blocks.pop()
-        self._suites.pop()
-
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self._suites.append(node)
-
-    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
-        self._suites.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._note_cli_decorators(node)
         for base in node.bases:
-            if self.qualified_names(base.value) & _CLI_MARKERS:
+            if self.qualified_names(_unstarred(base)) & _CLI_MARKERS:
                 self._cli = True  # a customised argparse parser
-        if isinstance(node.body, cst.IndentedBlock):
-            self._find_replaced(node.body.body)
-        if _is_terminal_class(node):
-            self._outside += 1  # a UI adapter or printer: printing is its job
+        self._find_replaced(node.body)
 
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        if _is_terminal_class(original_node):
-            self._outside -= 1
+    def _note_cli_decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        for decorator in node.decorator_list:
+            expr = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if self.qualified_names(expr) & _CLI_MARKERS:
+                self._cli = True
 
-    def _find_replaced(self, body: Sequence[cst.BaseStatement]) -> None:
+    def _find_replaced(self, body: list[ast.stmt]) -> None:
         """Undecorated methods (or functions) defined again, undecorated, later in the same body."""
-        defined: dict[str, cst.FunctionDef] = {}
+        defined: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         for statement in body:
-            if isinstance(statement, cst.FunctionDef) and not statement.decorators:
-                earlier = defined.get(statement.name.value)
+            if isinstance(statement, _FUNCTIONS) and not statement.decorator_list:
+                earlier = defined.get(statement.name)
                 if earlier is not None:
                     self._dead.add(id(earlier))
-                defined[statement.name.value] = statement
+                defined[statement.name] = statement
 
-    def visit_Try(self, node: cst.Try) -> None:
-        # Catching EOFError: the try reads a terminal; its handlers answer the person there.
-        if any(_catches(h, "EOFError") for h in node.handlers):
-            self._not_logging.update(id(h.body) for h in node.handlers)
-
-    def visit_If(self, node: cst.If) -> None:
-        if is_main_guard(node):
-            self._main_depth += 1
+    def visit_If(self, node: ast.If) -> None:
+        if is_main_guard(node.test):
             self._has_main_guard = True
-        if _never(node.test) or _silenced_by_flag(node.test):
-            self._not_logging.add(id(node.body))
 
-    def leave_If(self, original_node: cst.If) -> None:
-        if is_main_guard(original_node):
-            self._main_depth -= 1
-
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         self._note_signal_handlers(node)
         names = self.qualified_names(node.func)
         if names & _CLI_MARKERS:
             self._cli = True
-        if names & _PROMPTS and self._blocks:
-            self._prompting.add(id(self._blocks[-1]))
+        if names & _PROMPTS:
+            blocks = [id(body) for body, indented in self._suites(node) if indented]
+            if blocks:
+                self._prompting.add(blocks[0])
         if names & APP_CONSTRUCTORS.keys() or (
-                isinstance(node.func, cst.Attribute) and node.func.attr.value in FOREVER_METHODS):
+                isinstance(node.func, ast.Attribute) and node.func.attr in FOREVER_METHODS):
             self._serves = True
-        if "builtins.print" not in names or not self._runtime or self._main_depth or self._outside:
+        if "builtins.print" not in names or not self._runtime or self._under_main_guard(node) or self._outside(node):
             return
-        if "<cli>" in self._functions or any(_OUTPUT_FUNC_RE.match(f) for f in self._functions):
+        functions = self._functions(node)
+        if "<cli>" in functions or any(_OUTPUT_FUNC_RE.match(f) for f in functions):
             return
-        if any(id(suite) in self._not_logging for suite in self._suites) or _only_escapes(node):
+        if self._not_logging(node) or _only_escapes(node):
             return
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "file":
-                target = self.source_of(arg.value)
+        suites = self._suites(node)
+        for keyword in node.keywords:
+            if keyword.arg == "file":
+                target = self.source_of(keyword.value)
                 if target not in ("sys.stdout", "sys.stderr"):
                     return
-                if target == "sys.stderr" and any(self._exits(suite) for suite in self._suites):
+                if target == "sys.stderr" and any(self._exits(body) for body, _ in suites):
                     return  # the parting message of a process that is about to exit (logging may not exist yet)
-        self._prints.append((node, {id(b) for b in self._blocks}, tuple(self._functions)))
+        self._prints.append((node, {id(body) for body, indented in suites if indented}, functions))
 
-    def _note_signal_handlers(self, node: cst.Call) -> None:
+    # -- where a call sits -------------------------------------------------------------------
+    def _suites(self, node: ast.AST) -> list[tuple[list[ast.stmt], bool]]:
+        """The statement blocks around ``node``, innermost first, each with whether it is
+        indented (libcst's ``IndentedBlock``) or a one-line suite: not the module's body, nor
+        an ``elif``'s place in the ``if`` before it."""
+        suites = []
+        child: ast.AST = node
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, (ast.stmt, ast.ExceptHandler, ast.match_case)):
+                for field in ("body", "orelse", "finalbody"):
+                    body = getattr(ancestor, field, None)
+                    if body and any(s is child for s in body):
+                        if not (field == "orelse" and isinstance(ancestor, ast.If) and self.source.is_elif(body)):
+                            suites.append((body, self.source.indented(body)))
+                        break
+            child = ancestor
+        return suites
+
+    def _functions(self, node: ast.AST) -> tuple[str, ...]:
+        """The names of the definitions around ``node``, outermost first, each followed by
+        ``<cli>`` for each decorator that makes it a command (``@app.command()``)."""
+        functions: list[str] = []
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, _FUNCTIONS):
+                cli = []
+                for decorator in ancestor.decorator_list:
+                    expr = decorator.func if isinstance(decorator, ast.Call) else decorator
+                    if isinstance(expr, ast.Attribute) and expr.attr in ("command", "group", "callback"):
+                        cli.append("<cli>")
+                functions[:0] = [ancestor.name, *cli]
+        return tuple(functions)
+
+    def _under_main_guard(self, node: ast.AST) -> bool:
+        """Anywhere in an ``if __name__ == "__main__":`` statement, its ``else`` too."""
+        return any(isinstance(a, ast.If) and is_main_guard(a.test) for a in self.semantic.ancestors(node))
+
+    def _outside(self, node: ast.AST) -> bool:
+        """Inside a definition whose prints are never service logging: a function a later one
+        replaces, a print replacement that passes print's own sep/end on, a UI adapter or
+        printer class (printing is its job)."""
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, _FUNCTIONS) and (id(ancestor) in self._dead or _is_print_shim(ancestor)):
+                return True
+            if isinstance(ancestor, ast.ClassDef) and _is_terminal_class(ancestor):
+                return True
+        return False
+
+    def _not_logging(self, node: ast.AST) -> bool:
+        """In the body of an ``if`` that is never true or that a quiet flag turns off, or in a
+        handler of a ``try`` that catches EOFError (it reads a terminal; its handlers answer
+        the person there)."""
+        child: ast.AST = node
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, ast.If) and any(s is child for s in ancestor.body):
+                if _never(ancestor.test) or _silenced_by_flag(ancestor.test):
+                    return True
+            elif isinstance(ancestor, ast.ExceptHandler) and any(s is child for s in ancestor.body):
+                handled = self.semantic.parent(ancestor)
+                if isinstance(handled, ast.Try) and any(_catches(h, "EOFError") for h in handled.handlers):
+                    return True
+            child = ancestor
+        return False
+
+    def _note_signal_handlers(self, node: ast.Call) -> None:
         """``SignalHandler(on_pause=self.pause)``, ``signal.signal(signal.SIGINT, stop)``: the
         functions handed to a signal or interrupt handling call; those of a call naming SIGTERM
         stop a service."""
         func = node.func
-        callee = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if not _SIGNAL_CALL_RE.search(callee):
             return
-        handlers = {a.value.attr.value if isinstance(a.value, cst.Attribute) else a.value.value
-                    for a in node.args if isinstance(a.value, (cst.Name, cst.Attribute))}
+        values = [_unstarred(a) for a in node.args] + [k.value for k in node.keywords]
+        handlers = {v.attr if isinstance(v, ast.Attribute) else v.id
+                    for v in values if isinstance(v, (ast.Name, ast.Attribute))}
         target = self._sigterm_handlers if "SIGTERM" in self.source_of(node) else self._interrupt_handlers
         target.update(handlers)
 
-    def _exits(self, suite: cst.BaseSuite) -> bool:
-        """Whether ``suite`` ends by ending the process: ``sys.exit()``, ``exit()``, ``raise SystemExit``."""
-        body = suite.body
+    def _exits(self, body: list[ast.stmt]) -> bool:
+        """Whether a block ends by ending the process: ``sys.exit()``, ``exit()``, ``raise SystemExit``."""
         last = body[-1] if body else None
-        if isinstance(last, cst.SimpleStatementLine):
-            last = last.body[-1] if last.body else None
-        if isinstance(last, cst.Raise) and last.exc is not None:
-            exc = last.exc.func if isinstance(last.exc, cst.Call) else last.exc
-            return isinstance(exc, cst.Name) and exc.value == "SystemExit"
-        return (isinstance(last, cst.Expr) and isinstance(last.value, cst.Call)
+        if isinstance(last, ast.Raise) and last.exc is not None:
+            exc = last.exc.func if isinstance(last.exc, ast.Call) else last.exc
+            return isinstance(exc, ast.Name) and exc.id == "SystemExit"
+        return (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
                 and bool(self.qualified_names(last.value.func) & _EXITS))
 
-    def visit_Decorator(self, node: cst.Decorator) -> None:
-        expr = node.decorator.func if isinstance(node.decorator, cst.Call) else node.decorator
-        if self.qualified_names(expr) & _CLI_MARKERS:
-            self._cli = True
-
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, node: ast.Module) -> None:
         if self._cli or (self._has_main_guard and not self._serves):
             return  # a command-line program: print is its user interface
         # Ctrl-C reaches a person at a terminal: what its handlers print (pause, resume) is for them.
         interrupt = self._interrupt_handlers - self._sigterm_handlers
-        for node, blocks, functions in self._prints:
+        for call, blocks, functions in self._prints:
             # A print in the block of a prompt, or nested in it, is part of a conversation with the user.
             if not blocks & self._prompting and not interrupt.intersection(functions):
-                _, _, end_line, end_column = self.position(node)
-                self.record("print-call", node, end_line=end_line, end_column=end_column)
+                _, _, end_line, end_column = self.position(call)
+                self.record("print-call", call, end_line=end_line, end_column=end_column)
 
 
-def _is_print_shim(node: cst.FunctionDef) -> bool:
+def _unstarred(node: ast.expr) -> ast.expr:
+    return node.value if isinstance(node, ast.Starred) else node
+
+
+def _is_service_loop_test(test: ast.expr) -> bool:
+    """``while True``/``while 1`` or a flag (``while running``, ``while not self.stop``)."""
+    if isinstance(test, ast.Constant) and (test.value is True or (type(test.value) is int and test.value == 1)):
+        return True
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if isinstance(test, (ast.Name, ast.Attribute)):
+        name = test.id if isinstance(test, ast.Name) else test.attr
+        return bool(re.search(r"(?i)(running|alive|stop|shutdown|exit|active|keep_going)", name))
+    return False
+
+
+def _is_print_shim(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """A function taking print's own ``sep`` and ``end``: a print replacement, not a log call."""
-    names = {p.name.value for p in (*node.params.params, *node.params.kwonly_params)}
+    names = {p.arg for p in (*node.args.args, *node.args.kwonlyargs)}
     return {"sep", "end"} <= names
 
 
@@ -215,43 +255,41 @@ def _name_words(name: str) -> set[str]:
     return {w.lower() for w in _NAME_WORDS_RE.findall(name)}
 
 
-def _is_terminal_class(node: cst.ClassDef) -> bool:
+def _is_terminal_class(node: ast.ClassDef) -> bool:
     """``ConsoleUI``, ``TerminalPrinter``, ``VirtualUI(UIBase)``: the class is the terminal output."""
-    names = [node.name.value] + [cst.helpers.get_full_name_for_node(b.value) or "" for b in node.bases]
+    names = [node.name] + [full_name(_unstarred(b)) or "" for b in node.bases]
     return any(_name_words(n.rsplit(".", 1)[-1]) & _UI_WORDS for n in names)
 
 
-def _catches(handler: cst.ExceptHandler, name: str) -> bool:
-    return handler.type is not None and any(n.value == name for n in find_all(handler.type, cst.Name))
+def _catches(handler: ast.ExceptHandler, name: str) -> bool:
+    return handler.type is not None and name in identifiers(handler.type)
 
 
-def _never(test: cst.BaseExpression) -> bool:
+def _never(test: ast.expr) -> bool:
     """A test that is always false: ``False``, ``0``, ``… and False`` (a disabled branch)."""
-    if isinstance(test, cst.Name):
-        return test.value == "False"
-    if isinstance(test, cst.Integer):
-        return test.value == "0"
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        return _never(test.left) or _never(test.right)
+    if isinstance(test, ast.Constant):
+        return test.value is False or (type(test.value) is int and test.value == 0)
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_never(value) for value in test.values)
     return False
 
 
-def _silenced_by_flag(test: cst.BaseExpression) -> bool:
+def _silenced_by_flag(test: ast.expr) -> bool:
     """``not quiet``, ``not self.silent and shown``: output the caller can switch off, so it is
     meant for a person."""
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        return _silenced_by_flag(test.left) or _silenced_by_flag(test.right)
-    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_silenced_by_flag(value) for value in test.values)
+    if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)):
         return False
-    flag = test.expression
-    name = flag.value if isinstance(flag, cst.Name) else flag.attr.value if isinstance(flag, cst.Attribute) else ""
+    flag = test.operand
+    name = flag.id if isinstance(flag, ast.Name) else flag.attr if isinstance(flag, ast.Attribute) else ""
     return bool(_QUIET_RE.search(name))
 
 
-def _only_escapes(node: cst.Call) -> bool:
+def _only_escapes(node: ast.Call) -> bool:
     """``print("\\x1b[?25h", end="")``, ``print("\\r", end="")``: terminal control (cursor,
     colours, modes), not a message."""
-    texts = [string_value(a.value) for a in node.args if a.keyword is None]
+    texts = [string_value(a) for a in node.args] + [None for k in node.keywords if k.arg is None]  # **kwargs
     if not texts or any(t is None for t in texts):
         return False
     joined = "".join(t for t in texts if t is not None)

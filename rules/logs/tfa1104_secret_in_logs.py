@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
-import libcst as cst
-
 from tfa_lint.model import Severity
-from tfa_lint.rule import Example, PythonRule
+from tfa_lint.rule import AstRule, Example
 
-from ..facts.cst_nodes import callee_name, find_all, string_value
-from ..facts.log_sinks import _EMPTY, _argument, _short
+from ..facts.ast_nodes import callee_name, string_value
+from ..facts.log_sinks import (
+    Arg,
+    Source,
+    _argument,
+    _short,
+    call_arguments,
+    identifiers,
+    string_texts,
+)
 from ..facts.secrets import is_secret_name, name_words, secret_head
 
 _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "trace",
@@ -55,7 +62,7 @@ def _secret_name(name: str) -> bool:
     return is_secret_name(name) and not _NOT_A_VALUE_RE.search(name)
 
 
-class SecretInLogs(PythonRule):
+class SecretInLogs(AstRule):
     id = "TFA1104"
     name = "secret-in-logs"
     factor = 11
@@ -293,70 +300,56 @@ class SecretInLogs(PythonRule):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
+        self.source = Source(file.text)
         self._loggers: set[str] = set()  # names and attributes bound to a logger
         self._literal: set[str] = set()  # names assigned a literal: the value is in the source already
         self._generated: set[str] = set()  # names assigned a freshly generated secret
         self._derived: set[str] = set()  # names assigned a digest: not the secret
         self._masked: set[str] = set()  # names annotated SecretStr: printing one shows asterisks
-        self._shown_blocks: set[int] = set()  # bodies of `if args.print_token:`
-        self._shown_depth = 0
         self._token_context = False  # the call's own words say its tokens are no credentials
-        self._pending: list[tuple[cst.Call, str, str | None, list[tuple[str, str | None]]]] = []
+        self._pending: list[tuple[ast.Call, str, str | None, list[tuple[str, str | None]]]] = []
 
-    def visit_Param(self, node: cst.Param) -> None:
-        if node.annotation is not None and self._masked_annotation(node.annotation.annotation):
-            self._masked.add(node.name.value)
+    def source_of(self, node: ast.AST) -> str:
+        """The node's code as libcst's ``code_for_node`` gave it (its grouping parentheses too)."""
+        return self.source.code(node, self.semantic.parent(node))
 
-    def _masked_annotation(self, annotation: cst.BaseExpression) -> bool:
-        return any(isinstance(n, cst.Name) and n.value in _MASKED_TYPES for n in find_all(annotation, cst.Name))
+    def visit_arg(self, node: ast.arg) -> None:
+        if node.annotation is not None and _masked_annotation(node.annotation):
+            self._masked.add(node.arg)
 
-    def visit_If(self, node: cst.If) -> None:
-        for name in find_all(node.test, cst.Name):
-            words = set(name_words(name.value))
-            if words & _SHOW_WORDS and words & _SHOWN_WORDS:
-                self._shown_blocks.add(id(node.body))
-                return
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self._bind(node.targets, node.value)
 
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        if id(node) in self._shown_blocks:
-            self._shown_depth += 1
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        if id(original_node) in self._shown_blocks:
-            self._shown_depth -= 1
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self._bind([t.target for t in node.targets], node.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if self._masked_annotation(node.annotation.annotation):
-            name = node.target.attr if isinstance(node.target, cst.Attribute) else node.target
-            if isinstance(name, cst.Name):
-                self._masked.add(name.value)
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if _masked_annotation(node.annotation):
+            target = node.target
+            name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else None
+            if name is not None:
+                self._masked.add(name)
         if node.value is not None:
             self._bind([node.target], node.value)
 
-    def _bind(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
-        names = [self.source_of(t) for t in targets if isinstance(t, (cst.Name, cst.Attribute))]
-        if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
-            self._literal.update(names)
-        if isinstance(value, cst.Await):
-            value = value.expression
-        if not isinstance(value, cst.Call):
+    def _bind(self, targets: list[ast.expr], value: ast.expr) -> None:
+        names = [self.source_of(t) for t in targets if isinstance(t, (ast.Name, ast.Attribute))]
+        if (isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes))) or (
+                isinstance(value, ast.JoinedStr) and len(self.source.literal_pieces(value)) > 1):
+            self._literal.update(names)  # a string literal, or one concatenated with f-strings
+        if isinstance(value, ast.Await):
+            value = value.value
+        if not isinstance(value, ast.Call):
             return
         if _DIGEST_RE.match(callee_name(value.func) or "") or any(
                 q.startswith("hashlib.") for q in self.qualified_names(value.func)):
             self._derived.update(names)
-        callee = value.func.attr.value if isinstance(value.func, cst.Attribute) else (
-            value.func.value if isinstance(value.func, cst.Name) else "")
-        if callee in _LOGGER_FACTORIES or (callee in _LOGGER_DERIVATIONS and isinstance(value.func, cst.Attribute)
+        callee = callee_name(value.func) or ""
+        if callee in _LOGGER_FACTORIES or (callee in _LOGGER_DERIVATIONS and isinstance(value.func, ast.Attribute)
                                            and self._is_logger_expr(value.func.value)):
             self._loggers.update(names)
         qnames = self.qualified_names(value.func)
         if _GENERATED_RE.match(callee) or any(q.startswith(("secrets.", "uuid.")) for q in qnames):
             self._generated.update(names)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         if self.file.role == "test":
             return
         names = self.qualified_names(node.func)
@@ -368,31 +361,45 @@ class SecretInLogs(PythonRule):
                 return  # writing a file, not output
         elif names & _LOGGING_FUNCTIONS:
             label = f"{min(names & _LOGGING_FUNCTIONS)}()"
-        elif isinstance(node.func, cst.Attribute) and node.func.attr.value in _LOG_METHODS:
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in _LOG_METHODS:
             value = node.func.value
             label = f"{_short(self.source_of(node.func), 40)}()"
             if not self._is_logger_expr(value):
                 receiver = self.source_of(value)  # decided at the end of the module, once loggers are known
         else:
             return
-        if label == "print()" and self._shown_depth:
+        if label == "print()" and self._shown(node):
             return  # `if args.print_token: print(token)`: showing it is what the user asked for
+        args = call_arguments(node)
         end = string_value(_argument(node, None, "end"))
         # A streamed print (`print(chunk, end="")`) shows LLM tokens; a lock message, lock tokens.
         self._token_context = (label == "print()" and end is not None and "\n" not in end) or bool(
-            _LOCK_WORDS & set(name_words(" ".join(_literal_text(node)))))
+            _LOCK_WORDS & set(name_words(" ".join(self._literal_text(args)))))
         leaks: list[tuple[str, str | None]] = []
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value in _NON_VALUE_KEYWORDS:
+        for arg in args:
+            if arg.keyword is not None and arg.keyword in _NON_VALUE_KEYWORDS:
                 continue
-            forced = arg.keyword is not None and _secret_name(arg.keyword.value)
+            forced = arg.keyword is not None and _secret_name(arg.keyword)
             self._leaks(arg.value, leaks, forced)
         self._token_context = False
         if leaks:
             self._pending.append((node, label, receiver, leaks))
 
-    def leave_Module(self, original_node: cst.Module) -> None:
-        for node, label, receiver, leaks in self._pending:
+    def _shown(self, node: ast.AST) -> bool:
+        """In the (indented) body of an ``if`` whose flag asks to show a secret (``if args.print_token:``)."""
+        child: ast.AST = node
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, ast.If) and any(s is child for s in ancestor.body) and (
+                    self.source.indented(ancestor.body)):
+                for name in identifiers(ancestor.test):
+                    words = set(name_words(name))
+                    if words & _SHOW_WORDS and words & _SHOWN_WORDS:
+                        return True
+            child = ancestor
+        return False
+
+    def leave_Module(self, node: ast.Module) -> None:
+        for call, label, receiver, leaks in self._pending:
             if receiver is not None and not self._is_logger(receiver):
                 continue
             # Printing a freshly generated key once is how it is handed over; a literal is in the source anyway.
@@ -402,17 +409,17 @@ class SecretInLogs(PythonRule):
             if not leaks:
                 continue
             shown = ", ".join(f"`{text}`" for text in dict.fromkeys(t for t, _ in leaks[:3]))
-            self.report(node, f"`{label}` writes {shown} to the logs, where anyone who reads them can use it: "
+            self.report(call, f"`{label}` writes {shown} to the logs, where anyone who reads them can use it: "
                               "log whether it is set (`bool(value)`) or a masked form (`value[:4] + '…'`) instead.")
 
-    def _is_logger_expr(self, expr: cst.BaseExpression) -> bool:
+    def _is_logger_expr(self, expr: ast.expr) -> bool:
         """loguru's logger, a logger factory's result (``structlog.get_logger().bind(…)``), or a bound name."""
         if "loguru.logger" in self.qualified_names(expr):
             return True
-        if isinstance(expr, cst.Call):
+        if isinstance(expr, ast.Call):
             callee = callee_name(expr.func) or ""
             return callee in _LOGGER_FACTORIES or (
-                callee in _LOGGER_DERIVATIONS and isinstance(expr.func, cst.Attribute)
+                callee in _LOGGER_DERIVATIONS and isinstance(expr.func, ast.Attribute)
                 and self._is_logger_expr(expr.func.value))
         return self._is_logger(self.source_of(expr))
 
@@ -420,73 +427,79 @@ class SecretInLogs(PythonRule):
         bare = source.split(".", 1)[1] if source.startswith(("self.", "cls.")) else source
         return source in self._loggers or bare in self._loggers or bare in _CONVENTIONAL_LOGGERS
 
-    def _leaks(self, expr: cst.BaseExpression, out: list[tuple[str, str | None]], forced: bool = False) -> None:
+    def _leaks(self, expr: ast.expr, out: list[tuple[str, str | None]], forced: bool = False) -> None:
         """Append (shown text, root name) for each secret value ``expr`` passes on."""
-        if isinstance(expr, (cst.Name, cst.Attribute)):
+        if isinstance(expr, (ast.Name, ast.Attribute)):
             if self.qualified_names(expr) & {"os.environ"}:
                 out.append(("os.environ", None))
-            elif isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"):
-                return
-            elif forced or self._names_secret(expr.value if isinstance(expr, cst.Name) else expr.attr.value):
+            elif forced or self._names_secret(expr.id if isinstance(expr, ast.Name) else expr.attr):
                 root = None if self._revealed else self.source_of(expr)
                 out.append((_short(self.source_of(expr)), root))
-        elif isinstance(expr, cst.Subscript):
+        elif isinstance(expr, ast.Subscript):
             self._subscript_leaks(expr, out, forced)
-        elif isinstance(expr, cst.Call):
+        elif isinstance(expr, ast.Call):
             self._call_leaks(expr, out, forced)
-        elif isinstance(expr, cst.FormattedString):
-            for part in expr.parts:
-                if isinstance(part, cst.FormattedStringExpression) and not _truncates(part):
-                    self._leaks(part.expression, out, forced)
-        elif isinstance(expr, (cst.ConcatenatedString, cst.BinaryOperation, cst.BooleanOperation)):
+        elif isinstance(expr, ast.JoinedStr):  # f-strings, with any strings concatenated to them
+            for part in expr.values:
+                if isinstance(part, ast.FormattedValue) and not _truncates(part):
+                    self._leaks(part.value, out, forced)
+        elif isinstance(expr, ast.BinOp):
             self._leaks(expr.left, out, forced)
             self._leaks(expr.right, out, forced)
-        elif isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-            for element in expr.elements:
-                self._leaks(element.value, out, forced)
-        elif isinstance(expr, cst.Dict):
-            for element in expr.elements:
-                key_forced = isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) and (
-                    _secret_name(str(element.key.evaluated_value)))
-                self._leaks(element.value, out, forced or key_forced)
-        elif isinstance(expr, cst.IfExp):
+        elif isinstance(expr, ast.BoolOp):
+            for value in expr.values:
+                self._leaks(value, out, forced)
+        elif isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+            for element in expr.elts:
+                self._leaks(element.value if isinstance(element, ast.Starred) else element, out, forced)
+        elif isinstance(expr, ast.Dict):
+            for key, value in zip(expr.keys, expr.values):
+                key_forced = key is not None and (
+                    (text := self.source.plain_string(key)) is not None and _secret_name(str(text)))
+                self._leaks(value, out, forced or key_forced)
+        elif isinstance(expr, ast.IfExp):
             self._leaks(expr.body, out, forced)
             self._leaks(expr.orelse, out, forced)
-        elif isinstance(expr, cst.UnaryOperation) and not isinstance(expr.operator, cst.Not):
-            self._leaks(expr.expression, out, forced)
-        # Comparisons, `not x`, literals and lambdas carry no secret text.
+        elif isinstance(expr, ast.UnaryOp) and not isinstance(expr.op, ast.Not):
+            self._leaks(expr.operand, out, forced)
+        # Comparisons, `not x`, literals (None, True, False too) and lambdas carry no secret text.
 
-    def _subscript_leaks(self, expr: cst.Subscript, out: list[tuple[str, str | None]], forced: bool) -> None:
-        if any(isinstance(e.slice, cst.Slice) for e in expr.slice):
+    def _subscript_leaks(self, expr: ast.Subscript, out: list[tuple[str, str | None]], forced: bool) -> None:
+        index = expr.slice
+        if isinstance(index, ast.Slice) or (isinstance(index, ast.Tuple) and any(
+                isinstance(e, ast.Slice) for e in index.elts)):
             return  # key[:4]
-        index = expr.slice[0].slice if len(expr.slice) == 1 else None
-        key = index.value if isinstance(index, cst.Index) else None
-        if isinstance(key, cst.SimpleString):
-            if _secret_name(str(key.evaluated_value)) or (forced and not self._is_environ(expr.value)):
+        if isinstance(index, ast.Tuple) and len(index.elts) == 1 and not self.source.segment(index).startswith("("):
+            index = index.elts[0]  # `d["key",]`: for libcst one subscript element, not a tuple
+        key = self.source.plain_string(index)
+        if key is not None:
+            if _secret_name(str(key)) or (forced and not self._is_environ(expr.value)):
                 out.append((_short(self.source_of(expr)), None))
         elif not self._is_environ(expr.value):
             self._leaks(expr.value, out, forced)
 
-    def _call_leaks(self, expr: cst.Call, out: list[tuple[str, str | None]], forced: bool) -> None:
+    def _call_leaks(self, expr: ast.Call, out: list[tuple[str, str | None]], forced: bool) -> None:
         qnames = self.qualified_names(expr.func)
         callee = callee_name(expr.func) or ""
-        if callee in ("getenv", "get") and expr.args and isinstance(expr.args[0].value, cst.SimpleString):
-            environ = "os.getenv" in qnames or (isinstance(expr.func, cst.Attribute) and self._is_environ(expr.func.value))
-            if _secret_name(str(expr.args[0].value.evaluated_value)) or (forced and not environ):
+        args = call_arguments(expr)
+        key = self.source.plain_string(args[0].value) if callee in ("getenv", "get") and args else None
+        if key is not None:
+            environ = "os.getenv" in qnames or (isinstance(expr.func, ast.Attribute) and self._is_environ(expr.func.value))
+            if _secret_name(str(key)) or (forced and not environ):
                 out.append((_short(self.source_of(expr)), None))
             return
-        if isinstance(expr.func, cst.Attribute) and callee == "get_secret_value":
+        if isinstance(expr.func, ast.Attribute) and callee == "get_secret_value":
             self._revealed += 1  # the plain value, whatever the receiver's masked type
             self._leaks(expr.func.value, out, forced)
             self._revealed -= 1
-        elif isinstance(expr.func, cst.Attribute) and callee in _TRANSPARENT_METHODS:
+        elif isinstance(expr.func, ast.Attribute) and callee in _TRANSPARENT_METHODS:
             self._leaks(expr.func.value, out, forced and callee not in _SERIALIZERS)
         elif callee not in _TRANSPARENT_CALLS:
             return  # what any other call returns (len, bool, mask, hashlib…) is not its argument
-        for arg in expr.args:
+        for arg in args:
             self._leaks(arg.value, out, forced)
 
-    def _is_environ(self, expr: cst.BaseExpression) -> bool:
+    def _is_environ(self, expr: ast.expr) -> bool:
         return bool(self.qualified_names(expr) & {"os.environ"})
 
     _revealed = 0  # inside `….get_secret_value()`
@@ -499,17 +512,22 @@ class SecretInLogs(PythonRule):
             return len(words) > 1 and words[-2] in _CREDENTIAL_TOKEN_KINDS
         return True
 
+    def _literal_text(self, args: list[Arg]) -> list[str]:
+        """The literal words of a call's arguments, as written: string constants and f-strings' text parts."""
+        texts = []
+        for arg in args:
+            if any(isinstance(n, (ast.Constant, ast.JoinedStr)) for n in ast.walk(arg.value)):
+                texts.extend(string_texts(self.source_of(arg.value)))
+        return texts
 
-def _literal_text(call: cst.Call) -> list[str]:
-    """The literal words of a call's arguments: string constants and f-strings' text parts."""
-    texts = []
-    for arg in call.args:
-        for node in find_all(arg.value, (cst.SimpleString, cst.FormattedStringText)):
-            texts.append(node.value)
-    return texts
+
+def _masked_annotation(annotation: ast.expr) -> bool:
+    return any(name in _MASKED_TYPES for name in identifiers(annotation))
 
 
-def _truncates(part: cst.FormattedStringExpression) -> bool:
+def _truncates(part: ast.FormattedValue) -> bool:
     """``f"{key:.4}"`` shows a prefix only."""
-    spec = "".join(_EMPTY.code_for_node(p) for p in part.format_spec or ())
-    return bool(re.search(r"\.\d", spec))
+    spec = part.format_spec
+    text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in spec.values) if isinstance(
+        spec, ast.JoinedStr) else ""
+    return bool(re.search(r"\.\d", text))
