@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 import re
-
-import libcst as cst
 
 from tfa_lint.model import Severity
 from tfa_lint.redact import redact
-from tfa_lint.rule import Example, PythonRule
+from tfa_lint.rule import AstRule, Example
 
-from ..facts.cst_nodes import string_value, target_name
+from ..facts.ast_nodes import string_value, target_name
+from ..facts.config_reads import call_arguments
 from ..facts.secrets import is_secret_name, plausible_secret, provider_tokens
 
 
-class SecretNamedLiteral(PythonRule):
+class SecretNamedLiteral(AstRule):
     id = "TFA0302"
     name = "secret-named-literal"
     factor = 3
@@ -140,7 +140,7 @@ class SecretNamedLiteral(PythonRule):
         """, "agent/telemetry.py"),
     )
 
-    def _check(self, node: cst.BaseExpression, name: str, *, default_of: str | None = None) -> None:
+    def _check(self, node: ast.expr, name: str, *, default_of: str | None = None) -> None:
         if self.file.role == "test" or not is_secret_name(name):
             return
         value = string_value(node)
@@ -154,29 +154,33 @@ class SecretNamedLiteral(PythonRule):
             self.report(node, f"Hardcoded secret `{redact(value)}` in `{name}`: read it from the environment "
                               f"(e.g. `os.environ[\"{env}\"]`) and rotate it")
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            name = target_name(target.target)
+            name = target_name(target)
             if name:
                 self._check(node.value, name)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         name = target_name(node.target)
         if name and node.value is not None:
             self._check(node.value, name)
 
-    def visit_DictElement(self, node: cst.DictElement) -> None:
-        key = string_value(node.key)
-        if key:
-            self._check(node.value, key)
+    def visit_Dict(self, node: ast.Dict) -> None:
+        for key, value in zip(node.keys, node.values):  # a key of None is `**mapping`
+            name = string_value(key)
+            if name:
+                self._check(value, name)
 
-    def visit_Call(self, node: cst.Call) -> None:
-        for arg in node.args:
-            if arg.keyword is not None:
-                self._check(arg.value, arg.keyword.value)
+    def visit_Call(self, node: ast.Call) -> None:
+        for keyword in node.keywords:
+            if keyword.arg is not None:
+                self._check(keyword.value, keyword.arg)
         qnames = self.qualified_names(node.func)
         getter = qnames & {"os.getenv", "os.environ.get", "os.environ.setdefault"}
-        if getter and len(node.args) >= 2:
-            key = string_value(node.args[0].value)
+        if not getter:
+            return
+        arguments = call_arguments(node)  # in source order, keywords included: `os.getenv("X", default="…")`
+        if len(arguments) >= 2:
+            key = string_value(arguments[0][1])
             if key:
-                self._check(node.args[1].value, key, default_of=min(getter))
+                self._check(arguments[1][1], key, default_of=min(getter))

@@ -10,18 +10,17 @@ values from a documented template.
 
 from __future__ import annotations
 
+import ast
 import re
-from collections.abc import Iterator, Sequence
-
-import libcst as cst
+from collections.abc import Callable, Iterator
 
 from tfa_lint.model import FileKind, Repo
-from tfa_lint.rule import FactCollector, PythonFile
+from tfa_lint.rule import AstCollector, PythonFile
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 
-from .cst_nodes import find_all, is_named, string_value
+from .ast_nodes import callee_name, find_all, is_named, string_value
 
 _GETENV = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
 _GETENV_NAMES = {"getenv", "get", "setdefault"}
@@ -31,6 +30,8 @@ _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Client constructors and calls whose ``model=`` picks the LLM (qualified-name suffixes).
 LLM_CALL_SUFFIXES = (".chat.completions.create", ".chat.completions.parse", ".responses.create",
                      ".messages.create", ".beta.chat.completions.parse")
+#: The last names of those suffixes: a callee whose source can end with one ends with one of these.
+_LLM_CALL_LAST = {suffix.rsplit(".", 1)[1] for suffix in LLM_CALL_SUFFIXES}
 LLM_CALLS = {
     "openai.OpenAI", "openai.AsyncOpenAI", "openai.AzureOpenAI", "openai.AsyncAzureOpenAI",
     "langchain_openai.ChatOpenAI", "langchain_openai.AzureChatOpenAI", "langchain_anthropic.ChatAnthropic",
@@ -48,9 +49,31 @@ _NONE_BREAKING = {"builtins.int", "builtins.float", "builtins.len", "json.loads"
 _CREDENTIAL_KEYWORD_RE = re.compile(r"(?i)(api_?key|token|secret|password)$")
 #: What a branch calls when it only warns: `log.warning(…)`, `warnings.warn(…)`, `print(…)`.
 _WARN_CALLS = ("warning", "warn", "error", "critical", "exception", "print")
+#: How the parser splits lines (``ast``'s ``_splitlines_no_ff``): form feeds do not end one.
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+#: A call's argument in source order: (keyword, value, the node it starts at).
+Argument = tuple[str | None, ast.expr, ast.AST]
 
 
-class EnvReadFacts(FactCollector):
+def call_arguments(call: ast.Call) -> list[Argument]:
+    """A call's arguments in source order, as libcst's ``Call.args`` lists them: (keyword,
+    value, node). The keyword is None for a positional argument and for ``*args`` and
+    ``**kwargs``, whose value is what they unpack; the node is the ``ast.keyword`` of a keyword
+    argument (it starts at the keyword's name), else the argument itself."""
+    arguments: list[Argument] = [(None, a.value if isinstance(a, ast.Starred) else a, a) for a in call.args]
+    keywords: list[Argument] = [(k.arg, k.value, k) for k in call.keywords]
+    if arguments and keywords and isinstance(call.args[-1], ast.Starred):
+        # `f(a=1, *rest)`: a starred argument may follow keywords; ast lists it with the positionals.
+        return sorted(arguments + keywords, key=lambda a: (a[2].lineno, a[2].col_offset))  # type: ignore[attr-defined]
+    return arguments + keywords
+
+
+def _is_or(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or)
+
+
+class EnvReadFacts(AstCollector):
     """"env-read" facts (name, required), "env-write" facts (name: the program sets the variable
     itself) and "model-literal" facts (value).
 
@@ -60,6 +83,9 @@ class EnvReadFacts(FactCollector):
     it was assigned to, later in the same block), a use that breaks on None
     (``os.getenv("X").split()``, ``int(os.getenv("X"))``, ``os.getenv("X") + …``), or a client's
     credential keyword (``api_key=os.getenv("X")``).
+
+    Reads under ``if __name__ == "__main__":`` (a manual harness, not the service) are not
+    recorded; the semantic model says where that guard is.
     """
 
     name = "env-reads"
@@ -74,253 +100,287 @@ class EnvReadFacts(FactCollector):
         self._env_copies: set[str] = set()  # names bound to a copy of os.environ (`env = os.environ.copy()`)
         self._chained: set[int] = set()  # `or` operations already seen as part of a longer chain
         self._alternatives: dict[int, list[str]] = {}  # getenv call -> the other names its `or` chain reads
-        self._function: cst.FunctionDef | None = None  # the module-level function being visited
-        self._depth = 0  # function and class bodies around the current node
         self._in_function: dict[int, str] = {}  # index in self.facts -> module-level function holding that read
         self._calls_outside_main: set[str] = set()  # plain names called outside the `__main__` block
         self._calls_in_main: set[str] = set()
-        self._main_depth = 0  # inside `if __name__ == "__main__":` (a manual harness, not the service)
+        self._lines: list[str] | None = None
+
+    def source_of(self, node: ast.AST) -> str:
+        """The text :meth:`AstCollector.source_of` gives (``ast.get_source_segment``'s), with the
+        file split into lines once rather than on every call."""
+        if self._lines is None:
+            self._lines = _LINE_RE.findall(self.file.text)
+        lines, first, last = self._lines, node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+        if first == last:
+            return lines[first].encode()[node.col_offset:node.end_col_offset].decode()  # type: ignore[attr-defined]
+        return "".join([lines[first].encode()[node.col_offset:].decode(), *lines[first + 1:last],  # type: ignore[attr-defined]
+                        lines[last].encode()[:node.end_col_offset].decode()])  # type: ignore[attr-defined]
 
     # Parents are visited before their children, so these mark a getenv call before visit_Call sees it.
-    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
         # `os.getenv("X") or "default"`: every operand of an `or` chain but the last has a fallback.
-        if isinstance(node.operator, cst.Or):
-            left = node.left
-            nested = isinstance(left, cst.BooleanOperation) and isinstance(left.operator, cst.Or)
-            self._mark_optional(left.right if nested else left)  # type: ignore[attr-defined]
-            if id(node) not in self._chained:  # the outermost `or` of a chain: its reads are alternatives
-                operands = []
-                while isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
-                    self._chained.add(id(node))
-                    operands.append(node.right)
-                    node = node.left  # type: ignore[assignment]
-                operands.append(node)
-                reads = [(o, self._key(o)) for o in operands if isinstance(o, cst.Call)]
-                names = sorted({key for _, key in reads if key})
-                if len(names) > 1:  # `os.getenv("NEW") or os.getenv("OLD")`
-                    for call, key in reads:
-                        if key:
-                            self._alternatives[id(call)] = [n for n in names if n != key]
+        # (ast keeps `a or b or c` in one node; a parenthesized `(a or b) or c` nests, and its
+        # inner chain's last operand has the outer chain's fallback.)
+        if not _is_or(node):
+            return
+        for operand in node.values[:-1]:
+            self._mark_optional(operand.values[-1] if _is_or(operand) else operand)  # type: ignore[attr-defined]
+        if id(node) not in self._chained:  # the outermost `or` of a chain: its reads are alternatives
+            operands: list[ast.expr] = []
+            current: ast.expr = node
+            while _is_or(current):
+                self._chained.add(id(current))
+                operands.extend(reversed(current.values[1:]))  # type: ignore[attr-defined]
+                current = current.values[0]  # type: ignore[attr-defined]
+            operands.append(current)
+            reads = [(o, self._key(o)) for o in operands if isinstance(o, ast.Call)]
+            names = sorted({key for _, key in reads if key})
+            if len(names) > 1:  # `os.getenv("NEW") or os.getenv("OLD")`
+                for call, key in reads:
+                    if key:
+                        self._alternatives[id(call)] = [n for n in names if n != key]
 
-    def _key(self, call: cst.Call) -> str | None:
+    def _key(self, call: ast.Call) -> str | None:
         """The variable a getenv-like call reads, when it is one with a literal name."""
-        if (call.args and call.args[0].keyword is None and _call_name(call.func) in _GETENV_NAMES
+        arguments = call_arguments(call)
+        if (arguments and arguments[0][0] is None and callee_name(call.func) in _GETENV_NAMES
                 and self.qualified_names(call.func) & _GETENV):
-            return string_value(call.args[0].value)
+            return string_value(arguments[0][1])
         return None
 
-    def visit_Comparison(self, node: cst.Comparison) -> None:
+    def visit_Compare(self, node: ast.Compare) -> None:
         if id(node) in self._enforced:
             return
-        if any(isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons):
+        if any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
             self._mark_optional(node.left, presence=True)  # `os.getenv("X") is not None`
-        for c in node.comparisons:
+        for op, comparator in zip(node.ops, node.comparators):
             key = string_value(node.left)
-            if key and isinstance(c.operator, (cst.In, cst.NotIn)) and "os.environ" in self.qualified_names(
-                    c.comparator):
+            if key and isinstance(op, (ast.In, ast.NotIn)) and "os.environ" in self.qualified_names(comparator):
                 self.record("env-read", node, name=key, required=False, presence=True)  # `"X" in os.environ`
 
-    def visit_If(self, node: cst.If) -> None:
+    def visit_If(self, node: ast.If) -> None:
+        self._mark_blocks(node)
         # `if not os.getenv("X"): raise …` (or a warning that X is unset) requires X.
         if _raises(node.body) or (_negative_test(node.test) and any(
-                _warns_about(node.body, self._key(call), self.source_of) for call in find_all(node.test, cst.Call))):
-            tested = find_all(node.test, (cst.Call, cst.Comparison))
+                _warns_about(node.body, self._key(call), self.source_of) for call in find_all(node.test, ast.Call))):
+            tested = find_all(node.test, (ast.Call, ast.Compare))
             self._enforced.update(id(n) for n in tested)
             self._needed.update(id(n) for n in tested)
             return
-        for call in find_all(node.test, cst.Call):  # `if flag and os.getenv("X"):` guards the reads of X
-            self._mark_optional(call, presence=True)  # type: ignore[arg-type]
+        for call in find_all(node.test, ast.Call):  # `if flag and os.getenv("X"):` guards the reads of X
+            self._mark_optional(call, presence=True)
 
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        for call in find_all(node.test, cst.Call):
-            self._mark_optional(call, presence=True)  # type: ignore[arg-type]
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        for call in find_all(node.test, ast.Call):
+            self._mark_optional(call, presence=True)
 
-    def visit_Module(self, node: cst.Module) -> None:
-        self._mark_checked(node.body)
+    # Every block of statements: libcst's `visit_Module` and `visit_IndentedBlock`. (A block on
+    # its header's line holds no `if`, so _mark_checked finds nothing in it either way.)
+    def _mark_blocks(self, node: ast.AST) -> None:
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block:
+                self._mark_checked(block)
 
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._mark_checked(node.body)
+    visit_Module = visit_FunctionDef = visit_AsyncFunctionDef = visit_For = visit_AsyncFor = _mark_blocks
+    visit_While = visit_With = visit_AsyncWith = visit_Try = visit_ExceptHandler = visit_match_case = _mark_blocks
+    visit_TryStar = _mark_blocks
 
     # Uses that break on None: they make a read without default required.
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        if isinstance(node.value, cst.Call):  # `os.getenv("X").split(",")`
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.value, ast.Call):  # `os.getenv("X").split(",")`
             self._needed.add(id(node.value))
 
-    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+    def visit_BinOp(self, node: ast.BinOp) -> None:
         for side in (node.left, node.right):  # `os.getenv("X") + "/v1"`
-            if isinstance(side, cst.Call):
+            if isinstance(side, ast.Call):
                 self._needed.add(id(side))
 
-    def _mark_consumed(self, node: cst.Call) -> None:
-        for arg in node.args:
-            if not isinstance(arg.value, cst.Call):
+    def _mark_consumed(self, node: ast.Call, arguments: list[Argument]) -> None:
+        for index, (keyword, value, _) in enumerate(arguments):
+            if not isinstance(value, ast.Call):
                 continue
-            if arg.keyword is not None and _CREDENTIAL_KEYWORD_RE.search(arg.keyword.value):
-                self._needed.add(id(arg.value))  # `Client(api_key=os.getenv("X"))`: the client's credential
-            elif arg is node.args[0] and arg.keyword is None and self.qualified_names(node.func) & _NONE_BREAKING:
-                self._needed.add(id(arg.value))  # `int(os.getenv("X"))`
+            if keyword is not None and _CREDENTIAL_KEYWORD_RE.search(keyword):
+                self._needed.add(id(value))  # `Client(api_key=os.getenv("X"))`: the client's credential
+            elif index == 0 and keyword is None and self.qualified_names(node.func) & _NONE_BREAKING:
+                self._needed.add(id(value))  # `int(os.getenv("X"))`
 
-    def _mark_optional(self, expr: cst.BaseExpression, presence: bool = False) -> None:
-        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
-            expr = expr.expression
-        if isinstance(expr, cst.Call) and id(expr) not in self._enforced:
+    def _mark_optional(self, expr: ast.expr, presence: bool = False) -> None:
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not):
+            expr = expr.operand
+        if isinstance(expr, ast.Call) and id(expr) not in self._enforced:
             self._optional_calls.add(id(expr))
             if presence:
                 self._presence_calls.add(id(expr))
 
-    def _mark_checked(self, body: Sequence[cst.BaseStatement]) -> None:
+    def _mark_checked(self, body: list[ast.stmt]) -> None:
         """`x = os.getenv("X")` (or `x = given or os.getenv("X")`), then, later in the same block, the
         first `if` that tests `x`: when its unset branch raises, or only warns naming X, X is required;
         when that branch assigns `x` a fallback, or the `if` only uses `x` when set, it is not."""
-        tests: list[tuple[int, cst.If, set[str]]] | None = None  # the block's `if`s and what they test
+        tests: list[tuple[int, ast.If, set[str]]] | None = None  # the block's `if`s and what they test
         for index, statement in enumerate(body):
-            if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-                    and isinstance(statement.body[0], (cst.Assign, cst.AnnAssign))):
+            if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or _shares_line(body, index):
                 continue
-            assign = statement.body[0]
-            value = assign.value
-            while isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
-                value = value.right
-            if not isinstance(value, cst.Call) or isinstance(assign, cst.Assign) and len(assign.targets) != 1:
+            value = statement.value
+            while _is_or(value):
+                value = value.values[-1]  # type: ignore[union-attr]
+            if not isinstance(value, ast.Call) or isinstance(statement, ast.Assign) and len(statement.targets) != 1:
                 continue
             key = self._key(value)
             if not key:
                 continue
-            target = self.source_of(assign.targets[0].target if isinstance(assign, cst.Assign) else assign.target)
+            target = self.source_of(statement.targets[0] if isinstance(statement, ast.Assign) else statement.target)
             if tests is None:
-                tests = [(i, s, {self.source_of(n) for n in find_all(s.test, (cst.Name, cst.Attribute))})
-                         for i, s in enumerate(body) if isinstance(s, cst.If)]
+                tests = [(i, s, self._tested(s.test)) for i, s in enumerate(body) if isinstance(s, ast.If)]
             for position, following, tested in tests:
                 if position <= index or target not in tested:
                     continue
                 negative = _negative_test(following.test, target, self.source_of)
                 if negative:
                     unset = following.body
-                elif isinstance(following.orelse, cst.Else):
-                    unset = following.orelse.body
+                elif following.orelse and not self._is_elif(following.orelse):
+                    unset = following.orelse
                 else:
                     break
-                falls_back = any(self.source_of(t.target) == target for t in find_all(unset, cst.AssignTarget))
+                falls_back = any(self.source_of(t) == target for s in unset for a in find_all(s, ast.Assign)
+                                 for t in a.targets)
                 if not falls_back and (_raises(unset) or (negative and _warns_about(unset, key, self.source_of))):
                     self._needed.add(id(value))
                 break
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._written.add(id(node.target))
-        target = node.target
-        if (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name)
-                and target.value.value in self._env_copies and len(target.slice) == 1
-                and isinstance(target.slice[0].slice, cst.Index)):
-            key = string_value(target.slice[0].slice.value)
-            if key:  # `env = os.environ.copy(); env["X"] = …`: the program sets X for a child process
-                self.record("env-write", node, name=key)
+    def _tested(self, test: ast.expr) -> set[str]:
+        """The code of each name and attribute in an ``if`` test, and the bare names libcst sees
+        there as well (an attribute's name, a keyword argument's, a lambda parameter's)."""
+        tested: set[str] = set()
+        for node in find_all(test, (ast.Name, ast.Attribute, ast.keyword, ast.arg)):
+            if isinstance(node, ast.keyword):
+                if node.arg is not None:
+                    tested.add(node.arg)
+            elif isinstance(node, ast.arg):
+                tested.add(node.arg)
+            else:
+                tested.add(self.source_of(node))
+                if isinstance(node, ast.Attribute):
+                    tested.add(node.attr)
+        return tested
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def _is_elif(self, orelse: list[ast.stmt]) -> bool:
+        """An ``elif`` (not an ``else:`` block holding an ``if``; ast tells them apart only by the text)."""
+        return len(orelse) == 1 and isinstance(orelse[0], ast.If) and self.source_of(orelse[0]).startswith("elif")
+
+    def visit_Assign(self, node: ast.Assign) -> None:
         value = node.value
-        if isinstance(value, cst.Call) and _call_name(value.func) in ("copy", "dict") and (
-                "os.environ.copy" in self.qualified_names(value.func)
-                or (is_named(value.func, "dict") and value.args
-                    and "os.environ" in self.qualified_names(value.args[0].value))):
-            self._env_copies.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+        if isinstance(value, ast.Call) and callee_name(value.func) in ("copy", "dict"):
+            arguments = call_arguments(value)
+            if "os.environ.copy" in self.qualified_names(value.func) or (
+                    is_named(value.func, "dict") and arguments and "os.environ" in self.qualified_names(arguments[0][1])):
+                self._env_copies.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        for target in node.targets:  # libcst's visit_AssignTarget
+            self._written.add(id(target))
+            if (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+                    and target.value.id in self._env_copies):
+                key = string_value(target.slice)
+                if key:  # `env = os.environ.copy(); env["X"] = …`: the program sets X for a child process
+                    self.record("env-write", target, name=key)
 
-    def visit_Dict(self, node: cst.Dict) -> None:
+    def visit_Dict(self, node: ast.Dict) -> None:
         # `{**os.environ, "X": …}`: an environment the program builds for a child process, X set.
-        if not any(isinstance(e, cst.StarredDictElement) and "os.environ" in self.qualified_names(e.value)
-                   for e in node.elements):
+        if not any(key is None and "os.environ" in self.qualified_names(value)
+                   for key, value in zip(node.keys, node.values)):
             return
-        for element in node.elements:
-            if isinstance(element, cst.DictElement):
-                key = string_value(element.key)
-                if key:
-                    self.record("env-write", element, name=key)
+        for key in node.keys:
+            name = string_value(key)
+            if name:
+                self.record("env-write", key, name=name)  # type: ignore[arg-type]
 
-    def visit_If_body(self, node: cst.If) -> None:
-        if _compares_name(node.test) and "__main__" in self.source_of(node.test):
-            self._main_depth += 1
-
-    def leave_If_body(self, node: cst.If) -> None:
-        if _compares_name(node.test) and "__main__" in self.source_of(node.test):
-            self._main_depth -= 1
-
-    def visit_Subscript(self, node: cst.Subscript) -> None:
-        if isinstance(node.value, cst.Call):  # `os.getenv("X")[0]` breaks on None
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if isinstance(node.value, ast.Call):  # `os.getenv("X")[0]` breaks on None
             self._needed.add(id(node.value))
             return
-        if self._main_depth or len(node.slice) != 1 or "os.environ" not in self.qualified_names(node.value):
+        if "os.environ" not in self.qualified_names(node.value):
             return
-        index = node.slice[0].slice
-        key = string_value(index.value) if isinstance(index, cst.Index) else None
-        if key:
+        key = string_value(node.slice)
+        if key and not self.semantic.under_main_guard(node):
             if id(node) in self._written:
                 self.record("env-write", node, name=key)  # `os.environ["X"] = …`: the program sets X itself
             else:
                 self._record_read(node, key, required=True)
 
-    def _record_read(self, node: cst.CSTNode, key: str, **data: object) -> None:
+    def _record_read(self, node: ast.AST, key: str, **data: object) -> None:
         alternatives = self._alternatives.get(id(node))
         if alternatives:
             data["alternatives"] = alternatives
-        if self._function is not None and data.get("required"):
-            self._in_function[len(self.facts)] = self._function.name.value
+        if data.get("required"):
+            function = self._module_function(node)
+            if function is not None:
+                self._in_function[len(self.facts)] = function
         self.record("env-read", node, name=key, **data)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self._depth == 0 and not self._main_depth and not node.decorators:
-            self._function = node
-        self._depth += 1
+    def _module_function(self, node: ast.AST) -> str | None:
+        """The undecorated module-level function (outside any class and the ``__main__`` block)
+        that holds ``node``, decorators, defaults and annotations included."""
+        outermost = None
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                outermost = ancestor
+        if (isinstance(outermost, (ast.FunctionDef, ast.AsyncFunctionDef)) and not outermost.decorator_list
+                and not self.semantic.under_main_guard(outermost)):
+            return outermost.name
+        return None
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._depth -= 1
-        if original_node is self._function:
-            self._function = None
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._depth -= 1
-
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, node: ast.Module) -> None:
         # A module-level function that only the module's own `__main__` harness calls is a manual
         # helper: the reads in it are not the service's contract.
         for index, function in self._in_function.items():
             if function in self._calls_in_main and function not in self._calls_outside_main:
                 self.facts[index].data["required"] = False
+        # In source order, as libcst's walk recorded them: ast's visits a conditional expression's
+        # test before its body and a function's decorators after its body, and the rules take the
+        # first read of a variable on a line as where it is read.
+        self.facts.sort(key=lambda fact: (fact.line, fact.column))
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Name):
-            (self._calls_in_main if self._main_depth else self._calls_outside_main).add(node.func.value)
+    def visit_Call(self, node: ast.Call) -> None:
+        in_main: bool | None = None  # under `if __name__ == "__main__":`, asked only when it matters
+        if isinstance(node.func, ast.Name):
+            in_main = self.semantic.under_main_guard(node)
+            (self._calls_in_main if in_main else self._calls_outside_main).add(node.func.id)
         names = self.qualified_names(node.func)
-        self._mark_consumed(node)
-        if names & _GETENV and node.args and node.args[0].keyword is None and not self._main_depth:
-            if len(node.args) > 1 and isinstance(node.args[1].value, cst.Call):
-                self._optional_calls.add(id(node.args[1].value))  # `os.getenv("NEW", os.getenv("OLD"))`
-            key = string_value(node.args[0].value)
+        arguments = call_arguments(node)
+        self._mark_consumed(node, arguments)
+        if names & _GETENV and arguments and arguments[0][0] is None and not (
+                self.semantic.under_main_guard(node) if in_main is None else in_main):
+            if len(arguments) > 1 and isinstance(arguments[1][1], ast.Call):
+                self._optional_calls.add(id(arguments[1][1]))  # `os.getenv("NEW", os.getenv("OLD"))`
+            key = string_value(arguments[0][1])
             if key:
-                self._record_read(node, key, required=(len(node.args) == 1 and id(node) in self._needed
+                self._record_read(node, key, required=(len(arguments) == 1 and id(node) in self._needed
                                                        and id(node) not in self._optional_calls),
                                   presence=id(node) in self._presence_calls)
-        elif "os.putenv" in names and node.args:
-            key = string_value(node.args[0].value)
+        elif "os.putenv" in names and arguments:
+            key = string_value(arguments[0][1])
             if key:
                 self.record("env-write", node, name=key)
         elif "os.environ.update" in names:
-            for arg in node.args:
-                if arg.keyword is not None:
-                    self.record("env-write", arg, name=arg.keyword.value)
-                elif isinstance(arg.value, cst.Dict):
-                    for element in arg.value.elements:
-                        key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+            for keyword, value, where in arguments:
+                if keyword is not None:
+                    self.record("env-write", where, name=keyword)
+                elif isinstance(value, ast.Dict):
+                    for element in value.keys:
+                        key = string_value(element)
                         if key:
-                            self.record("env-write", element, name=key)
+                            self.record("env-write", element, name=key)  # type: ignore[arg-type]
         if names & LLM_CALLS or any(n.endswith(LLM_CALL_SUFFIXES) for n in names) or (
-                isinstance(node.func, cst.Attribute) and self.source_of(node.func).endswith(LLM_CALL_SUFFIXES)):
-            for arg in node.args:
-                if arg.keyword is not None and arg.keyword.value in _MODEL_KWARGS:
-                    value = string_value(arg.value)
-                    if value:
-                        self.record("model-literal", arg, value=value)
+                isinstance(node.func, ast.Attribute) and node.func.attr in _LLM_CALL_LAST
+                and self.source_of(node.func).endswith(LLM_CALL_SUFFIXES)):
+            for keyword, value, where in arguments:
+                if keyword is not None and keyword in _MODEL_KWARGS:
+                    literal = string_value(value)
+                    if literal:
+                        self.record("model-literal", where, value=literal)
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._depth += 1
-        if not any(self.qualified_names(base.value) & SETTINGS_BASES for base in node.bases):
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._mark_blocks(node)
+        if not any(self.qualified_names(_unstarred(base)) & SETTINGS_BASES for base in node.bases):
             return
         if _is_command_line(node):
             return  # its fields come as command-line flags (pydantic-settings' CLI), not as variables
@@ -333,61 +393,76 @@ class EnvReadFacts(FactCollector):
                         required=_field_required(small.value), settings=True)
 
 
+def _unstarred(node: ast.expr) -> ast.expr:
+    return node.value if isinstance(node, ast.Starred) else node
 
 
-def settings_fields(node: cst.ClassDef) -> Iterator[tuple[cst.AnnAssign, str]]:
+def _shares_line(body: list[ast.stmt], index: int) -> bool:
+    """Whether ``body[index]`` shares its line with another statement (``a = 1; b = 2``): libcst
+    holds those in one ``SimpleStatementLine``, which the checks above pass over."""
+    statement = body[index]
+    return ((index > 0 and body[index - 1].end_lineno == statement.lineno)
+            or (index + 1 < len(body) and body[index + 1].lineno == statement.end_lineno))
+
+
+def settings_fields(node: ast.ClassDef) -> Iterator[tuple[ast.AnnAssign, str]]:
     """Each annotated field of a class body (``name: type [= value]``) and its name."""
-    for statement in node.body.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                    yield small, small.target.value
+    for statement in node.body:
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            yield statement, statement.target.id
 
 
-def env_prefix(node: cst.ClassDef) -> str:
+def _in_body(node: ast.ClassDef, types: type | tuple[type, ...]) -> list:
+    """Every node of ``types`` in a class's body (not its bases, keywords or decorators)."""
+    return [found for statement in node.body for found in find_all(statement, types)]
+
+
+def env_prefix(node: ast.ClassDef) -> str:
     """A settings class's ``env_prefix``: ``model_config = SettingsConfigDict(env_prefix=…)`` or
     ``{"env_prefix": …}``, or pydantic v1's inner ``class Config``. Upper-cased, as env names are."""
-    for arg in find_all(node.body, cst.Arg):
-        if arg.keyword is not None and arg.keyword.value == "env_prefix":
-            return (string_value(arg.value) or "").upper()
-    for element in find_all(node.body, cst.DictElement):
-        if isinstance(element.key, cst.SimpleString) and string_value(element.key) == "env_prefix":
-            return (string_value(element.value) or "").upper()
-    for assign in find_all(node.body, cst.Assign):
-        target = assign.targets[0].target if len(assign.targets) == 1 else None
-        if isinstance(target, cst.Name) and target.value == "env_prefix":
+    for keyword in _in_body(node, ast.keyword):
+        if keyword.arg == "env_prefix":
+            return (string_value(keyword.value) or "").upper()
+    for mapping in _in_body(node, ast.Dict):
+        for key, value in zip(mapping.keys, mapping.values):
+            if string_value(key) == "env_prefix":
+                return (string_value(value) or "").upper()
+    for assign in _in_body(node, ast.Assign):
+        target = assign.targets[0] if len(assign.targets) == 1 else None
+        if isinstance(target, ast.Name) and target.id == "env_prefix":
             return (string_value(assign.value) or "").upper()
     return ""
 
 
-def _is_command_line(node: cst.ClassDef) -> bool:
+def _is_command_line(node: ast.ClassDef) -> bool:
     """A settings class configured as a command line: a ``cli_…`` class keyword
     (``class Run(BaseSettings, cli_parse_args=True)``) or ``model_config`` setting."""
-    if any(k.keyword is not None and k.keyword.value.startswith("cli_") for k in node.keywords):
+    if any(k.arg is not None and k.arg.startswith("cli_") for k in node.keywords):
         return True
-    for arg in find_all(node.body, cst.Arg):
-        if arg.keyword is not None and arg.keyword.value.startswith("cli_"):
+    for keyword in _in_body(node, ast.keyword):
+        if keyword.arg is not None and keyword.arg.startswith("cli_"):
             return True
-    return any(isinstance(e.key, cst.SimpleString) and (string_value(e.key) or "").startswith("cli_")
-               for e in find_all(node.body, cst.DictElement))
+    return any((string_value(key) or "").startswith("cli_") for mapping in _in_body(node, ast.Dict)
+               for key in mapping.keys)
 
 
-def _field_required(value: cst.BaseExpression | None) -> bool:
+def _field_required(value: ast.expr | None) -> bool:
     if value is None:
         return True
-    if isinstance(value, cst.Call) and is_named(value.func, "Field"):
-        positional = [a for a in value.args if a.keyword is None]
-        has_default = any(a.keyword is not None and a.keyword.value in ("default", "default_factory")
-                          for a in value.args)
-        return not has_default and (not positional or isinstance(positional[0].value, cst.Ellipsis))
+    if isinstance(value, ast.Call) and is_named(value.func, "Field"):
+        arguments = call_arguments(value)
+        positional = [v for keyword, v, _ in arguments if keyword is None]
+        has_default = any(keyword in ("default", "default_factory") for keyword, _, _ in arguments)
+        return not has_default and (not positional or (isinstance(positional[0], ast.Constant)
+                                                       and positional[0].value is Ellipsis))
     return False
 
 
-def _field_alias(value: cst.BaseExpression | None) -> str | None:
-    if isinstance(value, cst.Call):
-        for arg in value.args:
-            if arg.keyword is not None and arg.keyword.value in ("alias", "validation_alias", "env"):
-                return string_value(arg.value)
+def _field_alias(value: ast.expr | None) -> str | None:
+    if isinstance(value, ast.Call):
+        for keyword in value.keywords:
+            if keyword.arg in ("alias", "validation_alias", "env"):
+                return string_value(keyword.value)
     return None
 
 
@@ -435,52 +510,32 @@ def is_env_name(name: str) -> bool:
     return bool(_ENV_NAME_RE.match(name))
 
 
-def _negative_test(test: cst.BaseExpression, target: str | None = None, source_of=None) -> bool:
+def _negative_test(test: ast.expr, target: str | None = None, source_of: Callable[[ast.AST], str] | None = None) -> bool:
     """Whether ``test`` is true when the value is unset: ``not x``, ``x is None``, ``x == ""``, or
     such a test first in an ``or`` chain (``not x or other``). With ``target``, ``x`` must be it."""
-    while isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
-        test = test.left
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        subject = test.expression
-    elif (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-          and ((isinstance(test.comparisons[0].operator, cst.Is) and is_named(test.comparisons[0].comparator, "None"))
-               or (isinstance(test.comparisons[0].operator, cst.Equal)
-                   and string_value(test.comparisons[0].comparator) == ""))):
+    while _is_or(test):
+        test = test.values[0]  # type: ignore[attr-defined]
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        subject = test.operand
+    elif (isinstance(test, ast.Compare) and len(test.ops) == 1
+          and ((isinstance(test.ops[0], ast.Is) and isinstance(test.comparators[0], ast.Constant)
+                and test.comparators[0].value is None)
+               or (isinstance(test.ops[0], ast.Eq) and string_value(test.comparators[0]) == ""))):
         subject = test.left
     else:
         return False
-    return target is None or source_of(subject) == target
+    return target is None or source_of(subject) == target  # type: ignore[misc]
 
 
-def _raises(body: cst.BaseSuite) -> bool:
+def _raises(body: list[ast.stmt]) -> bool:
     """A branch with a ``raise`` of its own (not one nested in a further condition)."""
-    lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
-    return any(isinstance(small, cst.Raise) for line in lines
-               if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) for small in line.body)
+    return any(isinstance(statement, ast.Raise) for statement in body)
 
 
-def _warns_about(body: cst.BaseSuite, key: str | None, source_of) -> bool:
+def _warns_about(body: list[ast.stmt], key: str | None, source_of: Callable[[ast.AST], str]) -> bool:
     """A branch made only of warning, logging or print calls whose text names the variable ``key``."""
     if not key:
         return False
-    if isinstance(body, cst.SimpleStatementSuite):
-        smalls = list(body.body)
-    else:
-        lines = body.body  # type: ignore[attr-defined]
-        if not all(isinstance(line, cst.SimpleStatementLine) for line in lines):
-            return False
-        smalls = [small for line in lines for small in line.body]
-    return bool(smalls) and all(isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
-                                and _call_name(small.value.func) in _WARN_CALLS for small in smalls) and any(
-        key in source_of(small) for small in smalls)
-
-
-def _call_name(func: cst.BaseExpression) -> str:
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else ""
-
-
-def _compares_name(test: cst.BaseExpression) -> bool:
-    """``__name__ == …``: the start of a main guard."""
-    return isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == "__name__"
+    return bool(body) and all(isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
+                              and callee_name(statement.value.func) in _WARN_CALLS for statement in body) and any(
+        key in source_of(statement) for statement in body)

@@ -4,47 +4,46 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
-import libcst as cst
-
-from tfa_lint.rule import FactCollector
+from tfa_lint.rule import AstCollector, PythonFile
 
 _APP_CONSTRUCTORS = {"flask.Flask", "quart.Quart", "sanic.Sanic", "flask_socketio.SocketIO", "dash.Dash"}
 _APP_NAME_RE = re.compile(r"(?i)^(app|application|server|socketio|\w+_app)$")
 _DEBUG_KEYWORDS = {"debug", "use_reloader", "reload", "auto_reload", "dev"}
 
 
-class DevServerFacts(FactCollector):
+class DevServerFacts(AstCollector):
     """Servers started in code with a development flag, and Flask's built-in server."""
 
     name = "dev-server"
 
-    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, file: PythonFile) -> None:
         super().__init__(file)
         self._apps: dict[str, str] = {}  # variable -> constructor
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if isinstance(node.value, cst.Call):
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, ast.Call):
             names = self.qualified_names(node.value.func) & _APP_CONSTRUCTORS
             for target in node.targets:
-                if names and isinstance(target.target, cst.Name):
-                    self._apps[target.target.value] = min(names)
+                if names and isinstance(target, ast.Name):
+                    self._apps[target.id] = min(names)
 
-    def visit_Call(self, node: cst.Call) -> None:
-        flags = [a.keyword.value for a in node.args if a.keyword is not None and a.keyword.value in _DEBUG_KEYWORDS
-                 and isinstance(a.value, cst.Name) and a.value.value == "True"]
+    def visit_Call(self, node: ast.Call) -> None:
+        flags = [k.arg for k in node.keywords if k.arg in _DEBUG_KEYWORDS
+                 and isinstance(k.value, ast.Constant) and k.value.value is True]
         if "uvicorn.run" in self.qualified_names(node.func):
             if "reload" in flags:
                 self.record("dev-server-call", node, what="`uvicorn.run(..., reload=True)`")
             return
-        if not isinstance(node.func, cst.Attribute) or node.func.attr.value not in ("run", "run_server"):
+        if not isinstance(node.func, ast.Attribute) or node.func.attr not in ("run", "run_server"):
             return
         receiver = node.func.value
-        name = receiver.value if isinstance(receiver, cst.Name) else None
+        name = receiver.id if isinstance(receiver, ast.Name) else None
         if name is None or not (name in self._apps or _APP_NAME_RE.match(name)):
             return
         if flags:
-            self.record("dev-server-call", node, what=f"`{name}.{node.func.attr.value}({flags[0]}=True)`")
+            self.record("dev-server-call", node, what=f"`{name}.{node.func.attr}({flags[0]}=True)`")
         elif self._apps.get(name) == "flask.Flask":
             self.record("dev-server-call", node, what=f"Flask's development server (`{name}.run()`)")

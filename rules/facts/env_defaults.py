@@ -2,39 +2,45 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
-import libcst as cst
+from tfa_lint.rule import AstCollector
 
-from tfa_lint.rule import FactCollector
-
-from .config_reads import SETTINGS_BASES, env_prefix, settings_fields
-from .cst_nodes import string_value
+from .ast_nodes import callee_name, string_value
+from .config_reads import SETTINGS_BASES, call_arguments, env_prefix, settings_fields
 
 _URL_VAR_RE = re.compile(r"(?i)(URL|URI|DSN|HOST)$")
 
 
-class EnvDefaults(FactCollector):
+class EnvDefaults(AstCollector):
     """Defaults that code gives URL-named environment variables: ``os.getenv(K, default)``,
     ``os.environ.get(K) or default`` and pydantic ``BaseSettings`` field defaults."""
 
     name = "env-defaults"
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         key = self._lookup(node)
-        default = next((a.value for a in node.args[1:2] if a.keyword is None), None) or next(
-            (a.value for a in node.args if a.keyword is not None and a.keyword.value == "default"), None)
-        if key and string_value(default) is not None:
-            self._record(key, default)
+        if not key:
+            return
+        arguments = call_arguments(node)
+        default = next((value for keyword, value, _ in arguments[1:2] if keyword is None), None) or next(
+            (value for keyword, value, _ in arguments if keyword == "default"), None)
+        if string_value(default) is not None:
+            self._record(key, default)  # type: ignore[arg-type]
 
-    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        if isinstance(node.operator, cst.Or) and isinstance(node.left, cst.Call) and len(node.left.args) == 1:
-            key = self._lookup(node.left)
-            if key and string_value(node.right) is not None:
-                self._record(key, node.right)
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        # `os.environ.get(K) or default`. libcst nests `a or b or c` as `(a or b) or c`, where only
+        # the innermost `or` can have a call on its left; ast keeps the chain in one node.
+        left, right = node.values[0], node.values[1]
+        if isinstance(node.op, ast.Or) and isinstance(left, ast.Call) and len(call_arguments(left)) == 1:
+            key = self._lookup(left)
+            if key and string_value(right) is not None:
+                self._record(key, right)
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not any(self.qualified_names(b.value) & SETTINGS_BASES for b in node.bases):
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if not any(self.qualified_names(b.value if isinstance(b, ast.Starred) else b) & SETTINGS_BASES
+                   for b in node.bases):
             return
         prefix = env_prefix(node)
         for small, field in settings_fields(node):
@@ -43,31 +49,31 @@ class EnvDefaults(FactCollector):
                 if default is not None:
                     self._record(name if name != field else prefix + name, default)
 
-    def _lookup(self, node: cst.Call) -> str | None:
-        if not node.args or not self.qualified_names(node.func) & {"os.getenv", "os.environ.get"}:
+    def _lookup(self, node: ast.Call) -> str | None:
+        arguments = call_arguments(node)
+        if not arguments or not self.qualified_names(node.func) & {"os.getenv", "os.environ.get"}:
             return None
-        return string_value(node.args[0].value)
+        return string_value(arguments[0][1])
 
-    def _record(self, key: str, default: cst.BaseExpression) -> None:
+    def _record(self, key: str, default: ast.expr) -> None:
         key = key.upper()
         if _URL_VAR_RE.search(key):
             self.record("env-default", default, var=key, value=string_value(default))
 
 
-def _field(name: str, value: cst.BaseExpression) -> tuple[str, cst.BaseExpression | None]:
+def _field(name: str, value: ast.expr) -> tuple[str, ast.expr | None]:
     """(variable name, default literal) of a settings field: ``x: str = "…"`` or ``Field("…", alias=…)``."""
     if string_value(value) is not None:
         return name, value
-    if isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)):
-        callee = value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value
-        if callee != "Field":
+    if isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)):
+        if callee_name(value.func) != "Field":
             return name, None
         default = None
-        for arg in value.args:
-            positional = arg.keyword is None and default is None
-            if positional or (arg.keyword is not None and arg.keyword.value == "default"):
-                default = arg.value
-            elif arg.keyword is not None and arg.keyword.value in ("alias", "validation_alias") and string_value(arg.value):
-                name = string_value(arg.value) or name
+        for keyword, argument, _ in call_arguments(value):
+            positional = keyword is None and default is None
+            if positional or keyword == "default":
+                default = argument
+            elif keyword in ("alias", "validation_alias") and string_value(argument):
+                name = string_value(argument) or name
         return name, default if string_value(default) is not None else None
     return name, None
