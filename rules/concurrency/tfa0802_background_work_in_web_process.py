@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
-import libcst as cst
-
 from tfa_lint.model import Repo, Severity
-from tfa_lint.rule import Example, PythonRule
+from tfa_lint.rule import AstRule, Example
 
+from ..facts.ast_nodes import callee_name, keyword
+from ..facts.ports import CstSource, call_arguments
 from ..facts.processes import APP_CONSTRUCTORS, ProcessFacts
 from ._shared import _applies
 
@@ -25,28 +26,23 @@ _TASKS = {"asyncio.create_task", "asyncio.ensure_future"}
 
 @dataclass
 class _Start:
-    node: cst.CSTNode
+    node: ast.Call
     how: str
     runs: bool  # it runs a function (thread, process, task) rather than being the background work itself
     target: str | None = None  # that function, when it is a name of this module
 
 
-def _is_forever(test: cst.BaseExpression) -> bool:
+def _is_forever(source: str, test: ast.expr) -> bool:
     """``while True`` / ``while 1``. Flag loops (``while not self.exit_flag``) are left out: in a
     web process they are as often a per-process helper (a watchdog, a flusher) as a job runner."""
-    return (isinstance(test, cst.Name) and test.value == "True") or (
-        isinstance(test, cst.Integer) and test.value == "1")
+    return (isinstance(test, ast.Constant) and test.value is True) or source == "1"
 
 
-def _function_name(expr: cst.BaseExpression | None) -> str | None:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value
-    return None
+def _function_name(expr: ast.expr | None) -> str | None:
+    return callee_name(expr) if expr is not None else None
 
 
-class BackgroundWorkInWebProcess(PythonRule):
+class BackgroundWorkInWebProcess(AstRule):
     id = "TFA0802"
     name = "background-work-in-web-process"
     factor = 8
@@ -252,67 +248,66 @@ class BackgroundWorkInWebProcess(PythonRule):
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
         self._has_app = False
-        self._functions: list[str] = []
-        self._hooks = 0  # depth of startup/lifespan hooks we are in
-        self._handlers = 0  # depth of request/connection handlers we are in
+        self._hooks: dict[ast.AST, tuple[bool, bool]] = {}  # def -> (startup/lifespan hook, request handler)
         self._loops: dict[str, bool] = {}  # function name -> contains a service loop
         self._schedulers: set[str] = set()  # names holding a background scheduler
         self._starts: list[tuple[_Start, bool]] = []  # (start, inside a hook)
+        self._cst_source = CstSource(file)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node.name.value)
-        self._loops.setdefault(node.name.value, False)
-        decorators = " ".join(self.source_of(d.decorator) for d in node.decorators)
-        hook = node.name.value == "lifespan" or (
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._loops.setdefault(node.name, False)
+        decorators = " ".join(self.source_of(d) for d in node.decorator_list)
+        hook = node.name == "lifespan" or (
             _HOOK_DECORATOR_RE.search(decorators) is not None and (
                 "startup" in decorators or "before" in decorators or "lifespan" in decorators))
-        self._hooks += hook
-        self._handlers += _HANDLER_DECORATOR_RE.search(decorators) is not None
+        self._hooks[node] = (hook, _HANDLER_DECORATOR_RE.search(decorators) is not None)
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        decorators = " ".join(self.source_of(d.decorator) for d in original_node.decorators)
-        hook = original_node.name.value == "lifespan" or (
-            _HOOK_DECORATOR_RE.search(decorators) is not None and (
-                "startup" in decorators or "before" in decorators or "lifespan" in decorators))
-        self._hooks -= hook
-        self._handlers -= _HANDLER_DECORATOR_RE.search(decorators) is not None
-        self._functions.pop()
+    visit_AsyncFunctionDef = visit_FunctionDef
 
-    def visit_While(self, node: cst.While) -> None:
-        if self._functions and _is_forever(node.test):
-            self._loops[self._functions[-1]] = True
+    def visit_While(self, node: ast.While) -> None:
+        function = self.semantic.enclosing_function(node)
+        if function is not None and _is_forever(self.source_of(node.test), node.test):
+            self._loops[function.name] = True  # type: ignore[union-attr]
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if isinstance(node.value, cst.Call) and self._is_scheduler(node.value):
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, ast.Call) and self._is_scheduler(node.value):
             for target in node.targets:
-                self._schedulers.add(self.source_of(target.target))
+                self._schedulers.add(self._cst_source(target))
 
-    def _is_scheduler(self, call: cst.Call) -> bool:
+    def _is_scheduler(self, call: ast.Call) -> bool:
         return any(_SCHEDULER_RE.match(n) for n in self.qualified_names(call.func))
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         names = self.qualified_names(node.func)
         if names & APP_CONSTRUCTORS.keys():
             self._has_app = True
         start: _Start | None = None
         if kind := next((_THREADS[n] for n in names if n in _THREADS), None):
-            target = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "target"), None)
-            start = _Start(node, f"a {kind}", True, _function_name(target))
-        elif names & _TASKS or (isinstance(node.func, cst.Attribute) and node.func.attr.value == "create_task"):
-            coroutine = node.args[0].value if node.args else None
-            if isinstance(coroutine, cst.Call):
+            start = _Start(node, f"a {kind}", True, _function_name(keyword(node, "target")))
+        elif names & _TASKS or (isinstance(node.func, ast.Attribute) and node.func.attr == "create_task"):
+            args = call_arguments(node)
+            coroutine = args[0] if args else None
+            if isinstance(coroutine, ast.Call):
                 start = _Start(node, "an asyncio task", True, _function_name(coroutine.func))
         elif "schedule.every" in names:
             start = _Start(node, "`schedule` jobs", False)
-        elif isinstance(node.func, cst.Attribute) and node.func.attr.value in ("start", "start_in_background"):
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in ("start", "start_in_background"):
             receiver = node.func.value
-            if (isinstance(receiver, cst.Call) and self._is_scheduler(receiver)) or (
-                    self.source_of(receiver) in self._schedulers):
+            if (isinstance(receiver, ast.Call) and self._is_scheduler(receiver)) or (
+                    self._schedulers and self._cst_source(receiver) in self._schedulers):
                 start = _Start(node, "an APScheduler scheduler", False)
-        if start is not None and self.file.role == "src" and not self._handlers:
-            self._starts.append((start, self._hooks > 0))
+        if start is not None and self.file.role == "src":
+            # Inside a def (its decorators and defaults too): a startup hook's, or a request
+            # handler's, whose work ends with its request.
+            in_hook = in_handler = False
+            for ancestor in self.semantic.ancestors(node):
+                if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    hook, handler = self._hooks[ancestor]
+                    in_hook, in_handler = in_hook or hook, in_handler or handler
+            if not in_handler:
+                self._starts.append((start, in_hook))
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, node: ast.Module) -> None:
         for start, in_hook in self._starts:
             if not (self._has_app or in_hook):
                 continue  # a worker module: background loops are its job

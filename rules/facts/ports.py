@@ -8,15 +8,14 @@ Framework defaults are data, checked against the versions named beside them.
 
 from __future__ import annotations
 
+import ast
+import io
 import re
+import tokenize
 from dataclasses import dataclass
 
-import libcst as cst
-from libcst.metadata import QualifiedNameSource
-
-from tfa_lint.rule import FactCollector
-
-from .processes import is_main_guard
+from tfa_lint.rule import AstCollector
+from tfa_lint.semantic import SemanticModel, full_name
 
 
 @dataclass(frozen=True)
@@ -65,154 +64,165 @@ _CHAIN = {"queue", "integrate"}  # gradio methods that return the app: demo.queu
 _PORT_ENV_RE = re.compile(r"(?i)(^|_)PORT$")
 
 
-class PortFacts(FactCollector):
+#: What a name holds when no expression of this file gives its value.
+_PARAM = ast.Name("__param__")
+_UNKNOWN = ast.Name("__unknown__")
+
+
+class PortFacts(AstCollector):
     """Binds of listening sockets, reads of ``PORT`` from the environment, and the call graph."""
 
     name = "ports"
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._functions: list[str] = []
-        self._main_depth = 0
         self._apps: dict[str, str] = {}  # receiver source ("app", "self.app") -> constructor
-        self._values: dict[str, list[cst.BaseExpression]] = {}  # name -> every value assigned to it
-        self._binds: list[tuple[cst.Call, BindSpec, str]] = []
+        self._values: dict[str, list[ast.expr]] = {}  # name -> every value assigned to it
+        self._binds: list[tuple[ast.Call, BindSpec, str]] = []
+        self._env_reads: list[tuple[ast.AST, str]] = []
         self._calls: dict[str, set[str]] = {}
         self._imported: dict[str, set[str]] = {}
+        self._cst_source = CstSource(file)
 
-    @property
-    def _scope(self) -> str:
-        if self._main_depth:
-            return "<main>"
-        return self._functions[-1] if self._functions else "<module>"
+    def _scope(self, node: ast.AST) -> str:
+        """``<main>`` anywhere in an ``if __name__ == "__main__":`` statement, else the name of
+        the innermost ``def`` around ``node`` (its decorators and defaults included), else
+        ``<module>``: the scopes of the call graph."""
+        function: str | None = None
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, ast.If) and main_guard(ancestor.test, self.file.text):
+                return "<main>"
+            if function is None and isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                function = ancestor.name
+        return function or "<module>"
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node.name.value)
-        for param in (*node.params.params, *node.params.kwonly_params):
-            self._values.setdefault(param.name.value, []).append(cst.Name("__param__"))
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for param in (*node.args.args, *node.args.kwonlyargs):
+            self._values.setdefault(param.arg, []).append(_PARAM)
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._functions.pop()
-
-    def visit_If(self, node: cst.If) -> None:
-        if is_main_guard(node):
-            self._main_depth += 1
-
-    def leave_If(self, original_node: cst.If) -> None:
-        if is_main_guard(original_node):
-            self._main_depth -= 1
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     # Values of names, and which names hold app objects.
-    def _assigned(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
-        if isinstance(target, cst.Name):
-            self._values.setdefault(target.value, []).append(value if value is not None else cst.Name("__unknown__"))
-        if value is not None and isinstance(target, (cst.Name, cst.Attribute)):
+    def _assigned(self, target: ast.expr, value: ast.expr | None) -> None:
+        if isinstance(target, ast.Name):
+            self._values.setdefault(target.id, []).append(value if value is not None else _UNKNOWN)
+        if value is not None and isinstance(target, (ast.Name, ast.Attribute)):
             ctor = self._app_constructor(value)
             if ctor:
-                self._apps[self.source_of(target)] = ctor
+                self._apps[self._cst_source(target)] = ctor
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            self._assigned(target.target, node.value)
+            self._assigned(target, node.value)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self._assigned(node.target, node.value)
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._assigned(node.target, None)
 
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None and isinstance(node.asname.name, (cst.Name, cst.Attribute)):
-            self._assigned(node.asname.name, node.item)
+    def visit_withitem(self, node: ast.withitem) -> None:
+        if isinstance(node.optional_vars, (ast.Name, ast.Attribute)):
+            self._assigned(node.optional_vars, node.context_expr)
 
-    def _app_constructor(self, value: cst.BaseExpression) -> str | None:
-        if not isinstance(value, cst.Call):
+    def _app_constructor(self, value: ast.expr) -> str | None:
+        if not isinstance(value, ast.Call):
             return None
         for name in self.qualified_names(value.func):
             if name in RECEIVERS:
                 return name
         func = value.func
-        callee = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+        callee = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         return "flask.Flask" if callee in _FACTORIES else None
 
     # Calls: the call graph, PORT reads, and binds.
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Name):
-            self._calls.setdefault(self._scope, set()).add(func.value)
-        elif isinstance(func, cst.Attribute):
-            self._calls.setdefault(self._scope, set()).add(func.attr.value)
-        for qname in self.resolved_names(func):
-            if qname.source is QualifiedNameSource.IMPORT and "." in qname.name.strip("."):
-                self._imported.setdefault(self._scope, set()).add(qname.name)
+        scope = self._scope(node)
+        if isinstance(func, ast.Name):
+            self._calls.setdefault(scope, set()).add(func.id)
+        elif isinstance(func, ast.Attribute):
+            self._calls.setdefault(scope, set()).add(func.attr)
+        for qname in imported_names(self.semantic, func):
+            if "." in qname.strip("."):
+                self._imported.setdefault(scope, set()).add(qname)
         names = self.qualified_names(func)
-        if names & {"os.getenv", "os.environ.get", "os.environ.setdefault"} and node.args:
-            self._env_read(node.args[0].value, node)
+        args = call_arguments(node)
+        if names & {"os.getenv", "os.environ.get", "os.environ.setdefault"} and args:
+            self._env_read(args[0], node)
         for name in names:
             if name in BIND_CALLS:
-                self._binds.append((node, BIND_CALLS[name], self._scope))
+                self._binds.append((node, BIND_CALLS[name], scope))
                 return
-            if name in ADDRESS_SERVERS and node.args:
-                self._binds.append((node, BindSpec(f"{name.rsplit('.', 1)[-1]}()", None, None, False, None),
-                                    self._scope))
+            if name in ADDRESS_SERVERS and args:
+                self._binds.append((node, BindSpec(f"{name.rsplit('.', 1)[-1]}()", None, None, False, None), scope))
                 return
-        if isinstance(func, cst.Attribute) and func.attr.value in ("run", "launch"):
-            self._method_bind(node, func)
+        if isinstance(func, ast.Attribute) and func.attr in ("run", "launch"):
+            self._method_bind(node, func, scope)
 
-    def visit_Subscript(self, node: cst.Subscript) -> None:
-        if "os.environ" in self.qualified_names(node.value) and len(node.slice) == 1:
-            index = node.slice[0].slice
-            if isinstance(index, cst.Index):
-                self._env_read(index.value, node)
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if "os.environ" in self.qualified_names(node.value):
+            self._env_read(node.slice, node)
 
-    def _env_read(self, key: cst.BaseExpression, node: cst.CSTNode) -> None:
-        if isinstance(key, cst.SimpleString) and _PORT_ENV_RE.search(str(key.evaluated_value)):
-            self.record("port-env-read", node, name=str(key.evaluated_value))
+    def _env_read(self, key: ast.expr, node: ast.AST) -> None:
+        value = self._string(key)
+        if value is not None and _PORT_ENV_RE.search(value):
+            self._env_reads.append((node, value))
 
-    def _method_bind(self, node: cst.Call, func: cst.Attribute) -> None:
+    def _string(self, expr: ast.expr) -> str | None:
+        """A single string or bytes literal as ``str()`` shows it (an implicit concatenation,
+        or an f-string, is not one)."""
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes)) and one_literal(self.source_of(expr)):
+            return str(expr.value)
+        return None
+
+    def _method_bind(self, node: ast.Call, func: ast.Attribute, scope: str) -> None:
         receiver = func.value
-        while (isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute)
-               and receiver.func.attr.value in _CHAIN):
+        while (isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute)
+               and receiver.func.attr in _CHAIN):
             receiver = receiver.func.value
         ctor = self._app_constructor(receiver) or (
-            self._apps.get(self.source_of(receiver)) if isinstance(receiver, (cst.Name, cst.Attribute)) else None)
+            self._apps.get(self._cst_source(receiver))
+            if self._apps and isinstance(receiver, (ast.Name, ast.Attribute)) else None)
         if ctor:
-            if _METHOD.get(ctor, "run") == func.attr.value:
-                self._binds.append((node, RECEIVERS[ctor], self._scope))
+            if _METHOD.get(ctor, "run") == func.attr:
+                self._binds.append((node, RECEIVERS[ctor], scope))
             return
         # An app imported from elsewhere (`from web import app; app.run(port=5000)`): a server
         # for sure when it is given a port, but of unknown defaults (gradio's names are its own).
-        keywords = {a.keyword.value for a in node.args if a.keyword is not None}
-        if "server_port" in keywords and func.attr.value == "launch":
-            self._binds.append((node, RECEIVERS["gradio.Blocks"], self._scope))
+        keywords = {k.arg for k in node.keywords if k.arg is not None}
+        if "server_port" in keywords and func.attr == "launch":
+            self._binds.append((node, RECEIVERS["gradio.Blocks"], scope))
         elif "port" in keywords:
-            label = f"{self.source_of(func)}()"
-            self._binds.append((node, BindSpec(label, ("host", None), ("port", None), False, None), self._scope))
+            label = f"{self._cst_source(func)}()"
+            self._binds.append((node, BindSpec(label, ("host", None), ("port", None), False, None), scope))
 
-    def _resolve(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+    def _resolve(self, expr: ast.expr) -> ast.expr:
         """A name assigned exactly once in this file stands for its value."""
-        if isinstance(expr, cst.Name):
-            values = self._values.get(expr.value, [])
-            if len(values) == 1 and not isinstance(values[0], cst.Name):
+        if isinstance(expr, ast.Name):
+            values = self._values.get(expr.id, [])
+            if len(values) == 1 and not isinstance(values[0], ast.Name):
                 return values[0]
         return expr
 
-    def _literal(self, expr: cst.BaseExpression, kind: type) -> int | str:
+    def _literal(self, expr: ast.expr, kind: type) -> int | str:
         """The literal port or host, or "env" when the value comes from anywhere else."""
         value = self._resolve(expr)
-        if kind is int and isinstance(value, cst.Integer):
-            return int(value.evaluated_value)
-        if kind is str and isinstance(value, cst.SimpleString):
-            return str(value.evaluated_value)
+        if kind is int and isinstance(value, ast.Constant) and type(value.value) is int:
+            return value.value
+        if kind is str:
+            string = self._string(value)
+            if string is not None:
+                return string
         return "env"
 
-    def _address(self, node: cst.Call, spec: BindSpec) -> dict:
+    def _address(self, node: ast.Call, spec: BindSpec) -> dict:
         """Host and port of a bind call, with where they are written."""
         if spec.host is None and spec.port is None:  # a (host, port) tuple server
-            address = self._resolve(node.args[0].value)
-            if not (isinstance(address, cst.Tuple) and len(address.elements) == 2):
+            address = self._resolve(call_arguments(node)[0])
+            if not (isinstance(address, ast.Tuple) and len(address.elts) == 2):
                 return {"host": "env", "port": "env"}
-            host_arg, port_arg = (e.value for e in address.elements)
+            host_arg, port_arg = (e.value if isinstance(e, ast.Starred) else e for e in address.elts)
         else:
             host_arg, port_arg = _argument(node, spec.host), _argument(node, spec.port)
         data: dict = {}
@@ -223,25 +233,185 @@ class PortFacts(FactCollector):
                 data.update({f"{key}_line": line, f"{key}_column": column})
         return data
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, node: ast.Module) -> None:
+        # In source order, as a traversal of the source records them (ast keeps a def's
+        # decorators after its body, a call's keywords after its positional arguments).
+        for read, name in sorted(self._env_reads, key=lambda r: _start(r[0])):
+            self.record("port-env-read", read, name=name)
         # Resolved at the end: module constants may be assigned after the function using them.
-        for node, spec, scope in self._binds:
-            self.record("bind", node, via=spec.label, scope=scope, loopback_default=spec.loopback_default,
+        for call, spec, scope in sorted(self._binds, key=lambda b: _start(b[0])):
+            self.record("bind", call, via=spec.label, scope=scope, loopback_default=spec.loopback_default,
                         port_keyword=spec.port[0] if spec.port else None,
                         default_port=spec.default_port, host_env=spec.host_env, port_env=spec.port_env,
-                        **self._address(node, spec))
+                        **self._address(call, spec))
         self.record("call-graph", None, calls={k: sorted(v) for k, v in self._calls.items()},
                     imported={k: sorted(v) for k, v in self._imported.items()})
 
 
-def _argument(node: cst.Call, param: tuple[str, int | None] | None) -> cst.BaseExpression | None:
+def _argument(node: ast.Call, param: tuple[str, int | None] | None) -> ast.expr | None:
     if param is None:
         return None
     keyword, position = param
-    for arg in node.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    positional = [a for a in node.args if a.keyword is None and not a.star]
+    for kw in node.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    positional = [a for a in node.args if not isinstance(a, ast.Starred)]
     if position is not None and position < len(positional):
-        return positional[position].value
+        return positional[position]
     return None
+
+
+def _start(node: ast.AST) -> tuple[int, int]:
+    return node.lineno, node.col_offset  # type: ignore[attr-defined]
+
+
+# -- helpers the other ast collectors of these facts share ---------------------------------------
+def call_arguments(call: ast.Call) -> list[ast.expr]:
+    """A call's arguments in the order they are written, keyword arguments by their value and
+    ``*a``/``**kw`` by what they unpack: ``call.args`` as libcst gave it (ast splits it in two)."""
+    if not call.keywords:
+        return [a.value if isinstance(a, ast.Starred) else a for a in call.args]
+    written = sorted([*call.args, *call.keywords], key=_start)
+    return [a.value if isinstance(a, (ast.Starred, ast.keyword)) else a for a in written]
+
+
+_STRING_START = {tokenize.STRING, getattr(tokenize, "FSTRING_START", tokenize.STRING)}
+_STRING_END = getattr(tokenize, "FSTRING_END", None)
+
+
+def one_literal(source: str) -> bool:
+    """The source of a string constant or f-string is one literal, not an implicit
+    concatenation (``"a" "b.pid"``): ast joins those into one node where libcst kept a
+    ``ConcatenatedString``, which the checks written on libcst did not take for a string."""
+    if source.count("'") + source.count('"') <= 2:
+        return True  # the quotes of one literal
+    literals = depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(f"({source})").readline):
+            if token.type in _STRING_START and depth == 0:
+                literals += 1
+            if token.type == _STRING_END:
+                depth -= 1
+            elif token.type != tokenize.STRING and token.type in _STRING_START:
+                depth += 1
+    except (tokenize.TokenError, SyntaxError):
+        return True
+    return literals == 1
+
+
+class CstSource:
+    """An expression's source as libcst's ``code_for_node`` gave it, with the parentheses
+    around it: libcst made them part of the node (the receiver of ``(app).run()`` is ``(app)``,
+    and ``("x.pid")`` ends in ``)``), ast leaves them out. The checks written on libcst
+    compared and matched these texts."""
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        self._text: str = file.text
+        self._semantic: SemanticModel = file.semantic
+        self._lines: list[str] = []
+        self._tokens: list[tokenize.TokenInfo] | None = None
+        self._starts: dict[tuple[int, int], int] = {}
+        self._ends: dict[tuple[int, int], int] = {}
+
+    def __call__(self, node: ast.expr) -> str:
+        if not self._lines:
+            self._lines = re.split(r"\r\n|\r|\n", self._text)
+        span = self._parenthesized(node)
+        if span is None:
+            source = ast.get_source_segment(self._text, node) or ""
+            return re.sub(r"\r\n?", "\n", source) if "\r" in source else source
+        (line, column), (end_line, end_column) = span
+        if line == end_line:
+            return self._lines[line - 1][column:end_column]
+        # Line breaks as libcst wrote them: "\n" (what our libcst rules printed nodes with).
+        return "\n".join([self._lines[line - 1][column:], *self._lines[line:end_line - 1],
+                          self._lines[end_line - 1][:end_column]])
+
+    def _parenthesized(self, node: ast.expr) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """Where the parentheses that wrap ``node`` start and end, or None."""
+        start, end = self._position(node.lineno, node.col_offset), self._position(node.end_lineno, node.end_col_offset)
+        before = self._lines[start[0] - 1][:start[1]].rstrip(" \t\f")
+        after = self._lines[end[0] - 1][end[1]:].lstrip(" \t\f")
+        if before[-1:] not in ("(", "") or after[:1] not in (")", "", "#", "\\"):
+            return None  # what precedes or follows on the line is no parenthesis
+        self._tokenize()
+        first, last = self._starts.get(start), self._ends.get(end)
+        if first is None or last is None:
+            return None
+        tokens, wraps = self._tokens, 0
+        while (first - wraps > 0 and last + wraps + 1 < len(tokens) and tokens[first - wraps - 1].string == "("
+               and tokens[last + wraps + 1].string == ")"):
+            wraps += 1
+        parent = self._semantic.parent(node)
+        if wraps and ((isinstance(parent, ast.Call) and parent.func is not node
+                       and len(parent.args) + len(parent.keywords) == 1)
+                      or (isinstance(parent, ast.ClassDef) and len(parent.bases) + len(parent.keywords) == 1)):
+            wraps -= 1  # `f(x)`: the call's parentheses
+        if not wraps:
+            return None
+        return tokens[first - wraps].start, tokens[last + wraps].end
+
+    def _position(self, line: int, byte_column: int) -> tuple[int, int]:
+        text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+        return line, byte_column if text.isascii() else len(text.encode("utf-8")[:byte_column].decode("utf-8", "replace"))
+
+    def _tokenize(self) -> None:
+        if self._tokens is not None:
+            return
+        self._tokens = []
+        skip = {tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT}
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(self._text, newline=None).readline):
+                if token.type not in skip:
+                    self._tokens.append(token)
+        except (tokenize.TokenError, SyntaxError):
+            self._tokens = []
+        self._starts = {t.start: i for i, t in enumerate(self._tokens)}
+        self._ends = {t.end: i for i, t in enumerate(self._tokens)}
+
+
+def main_guard(test: ast.expr, text: str) -> bool:
+    """``__name__`` compared with a ``"__main__"`` literal (of ``text``, the file's source): the
+    libcst collectors' test, which took any one comparison operator (``semantic.is_main_guard``
+    takes ``==`` only) but no implicit concatenation."""
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return False
+    sides = (test.left, test.comparators[0])
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" and one_literal(ast.get_source_segment(text, s) or "")
+        for s in sides)
+
+
+def enclosing_def(semantic: SemanticModel, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The innermost ``def`` around ``node``, its decorators, defaults and annotations included,
+    as the libcst collectors counted (``semantic.enclosing_function`` is the body only, and
+    lambdas too)."""
+    for ancestor in semantic.ancestors(node):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return ancestor
+    return None
+
+
+def imported_names(semantic: SemanticModel, node: ast.AST) -> set[str]:
+    """What ``node`` resolves to through import bindings only (libcst's
+    ``QualifiedNameSource.IMPORT``): ``SemanticModel._resolve`` with the other bindings left
+    out. The model does not say where a name comes from yet, so this reads its scopes."""
+    scope = semantic._scope_of.get(node)
+    if scope is None:
+        return set()
+    referents = semantic._read_referents(node)
+    if referents is not None:
+        return {q for b in referents if b.kind == "import" for q in b.qualified_names(b.name)}
+    name = full_name(node)
+    if name is None:
+        return set()
+    bindings = []
+    prefix: str | None = name
+    while prefix:
+        if prefix in scope:
+            bindings = scope.resolve(prefix, scope)
+            break
+        cut = prefix.rfind(".")
+        prefix = None if cut == -1 else prefix[:cut]
+    own = [b for b in bindings if b.kind != "builtin" and b.node is node]
+    return {q for b in (own[:1] or bindings) if b.kind == "import" for q in b.qualified_names(name)}
