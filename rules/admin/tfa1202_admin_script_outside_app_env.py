@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import posixpath
 import re
 
-import libcst as cst
-
 from tfa_lint.model import Repo, Severity
-from tfa_lint.rule import Example, PythonRule
+from tfa_lint.rule import AstRule, Example
 
-from ..facts.admin_ops import AdminFacts
+from ..facts.admin_ops import AdminFacts, call_arguments
 from ._shared import admin_reason
 
 _SCRIPT_MODULE_RE = re.compile(r"(?i)^(migrat|ingest|seed|backfill|reindex)")
 _SYSTEM_PYTHON_RE = re.compile(r"^#!\s*(/usr/bin/|/usr/local/bin/|/bin/|/opt/homebrew/bin/|/home/|/Users/)\S*python")
 
 
-class AdminScriptOutsideEnvironment(PythonRule):
+class AdminScriptOutsideEnvironment(AstRule):
     id = "TFA1202"
     name = "admin-script-outside-app-env"
     factor = 12
@@ -108,7 +107,7 @@ class AdminScriptOutsideEnvironment(PythonRule):
         self._admin = file.role == "script" or (file.role == "src" and bool(_SCRIPT_MODULE_RE.match(stem)))
         self._up_names: set[str] = set()
 
-    def visit_Module(self, node: cst.Module) -> None:
+    def visit_Module(self, node: ast.Module) -> None:
         first = self.file.lines[0] if self.file.lines else ""
         if self._admin and _SYSTEM_PYTHON_RE.match(first):
             self.findings.append(self.finding(
@@ -117,17 +116,17 @@ class AdminScriptOutsideEnvironment(PythonRule):
                 "environment: run it as `python -m <package>.<script>` in the app's environment "
                 "(or use `#!/usr/bin/env python3`)", end_line=1, end_column=len(first) + 1))
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         # `parent_dir = os.path.dirname(os.path.dirname(__file__))` then `sys.path.append(parent_dir)`
         if self._admin and _reaches_up(self.source_of(node.value)):
-            self._up_names.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+            self._up_names.update(t.id for t in node.targets if isinstance(t, ast.Name))
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self._admin or not node.args or not self.qualified_names(node.func) & {
+    def visit_Call(self, node: ast.Call) -> None:
+        if not self._admin or not (node.args or node.keywords) or not self.qualified_names(node.func) & {
                 "sys.path.insert", "sys.path.append"}:
             return
-        value = node.args[-1].value
-        if _reaches_up(self.source_of(value)) or (isinstance(value, cst.Name) and value.value in self._up_names):
+        value = call_arguments(node)[-1][1]
+        if _reaches_up(self.source_of(value)) or (isinstance(value, ast.Name) and value.id in self._up_names):
             self.report(node, "`sys.path` edited to import the app from outside this script: install the app as a "
                               "package and run the script as `python -m <package>.<script>` in its environment")
 

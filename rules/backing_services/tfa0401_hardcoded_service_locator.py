@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import ipaddress
 import re
 from urllib.parse import urlsplit
 
-import libcst as cst
-
 from tfa_lint.model import Repo, Severity
-from tfa_lint.rule import Example, PythonRule
+from tfa_lint.rule import AstRule, Example
 
+from ..facts.ast_nodes import string_value, target_name
 from ..facts.backing_clients import (
     _PLACEHOLDER_HOST_RE,
     BackingFacts,
@@ -20,7 +20,6 @@ from ..facts.backing_clients import (
     client_for,
     service_url,
 )
-from ..facts.cst_nodes import string_value, target_name
 from ._shared import backing_reason
 
 _URL_NAME_RE = re.compile(r"(?i)(url|uri|dsn|conn(ection)?_?str(ing)?|broker|backend)")
@@ -66,7 +65,7 @@ def private_host(host: str) -> bool:
         return "." not in host
 
 
-class HardcodedServiceLocator(PythonRule):
+class HardcodedServiceLocator(AstRule):
     id = "TFA0401"
     name = "hardcoded-service-locator"
     factor = 4
@@ -184,47 +183,43 @@ class HardcodedServiceLocator(PythonRule):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._settings_classes: list[bool] = []  # one per enclosing class: is it a BaseSettings?
-        self._functions = 0
+        self._settings_classes: set[ast.ClassDef] = set()  # classes deriving from a BaseSettings
         self._env_defaults: set[str] = set()  # names used as the default of an environment lookup
-        self._pending: list[tuple[cst.CSTNode, str, str | None]] = []  # node, message, bound name
+        self._pending: list[tuple[ast.AST, str, str | None]] = []  # node, message, bound name
         self._seen: set[int] = set()
         # Dicts that set a process's environment (`environment = {"REDIS_URI": …}`, `env={…}`): the
         # locator is configuration handed to another process there, which is where it belongs.
         self._env_dicts: set[int] = set()
-        self._dicts: list[bool] = []
         # Names only ever interpolated into f-strings (`f"DATABASE_URI: {postgres_uri}"`): the locator is
         # text rendered into a generated file (a compose file, a manifest), not a connection this code opens.
+        # Every identifier counts as a use (attribute names, parameters, keywords, imports), as libcst's
+        # name nodes did, except a name assigned to directly.
         self._fstring_depth = 0
         self._target_ids: set[int] = set()
         self._rendered: set[str] = set()
         self._loaded: set[str] = set()
 
-    def _flag(self, node: cst.CSTNode, message: str, name: str | None = None) -> None:
+    def _flag(self, node: ast.AST, message: str, name: str | None = None) -> None:
         if id(node) not in self._seen:
             self._seen.add(id(node))
             self._pending.append((node, message, name))
 
     # -- where a literal stands --------------------------------------------------------------
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        bases = {q for b in node.bases for q in self.qualified_names(b.value)} | {
-            self.source_of(b.value) for b in node.bases}
-        self._settings_classes.append(any(b.endswith("Settings") for b in bases))
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._used(node.name)
+        bases = [b.value if isinstance(b, ast.Starred) else b for b in node.bases]
+        names = {q for b in bases for q in self.qualified_names(b)} | {self.source_of(b) for b in bases}
+        if any(b.endswith("Settings") for b in names):
+            self._settings_classes.add(node)
 
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._settings_classes.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions += 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._functions -= 1
-
-    def _in_settings_body(self) -> bool:
-        return bool(self._settings_classes) and self._settings_classes[-1] and not self._functions
+    def _in_settings_body(self, node: ast.stmt) -> bool:
+        """A statement of a settings class's own body (not of a method, nor of a class inside it)."""
+        if self.semantic.enclosing_function(node) is not None:
+            return False
+        return self.semantic.enclosing_class(node) in self._settings_classes
 
     # -- literals bound to locator names ----------------------------------------------------
-    def _check_bound(self, value: cst.BaseExpression | None, name: str | None) -> None:
+    def _check_bound(self, value: ast.expr | None, name: str | None) -> None:
         if value is None or not name or not _URL_NAME_RE.search(name) or _NOT_DEPLOY_NAME_RE.search(name):
             return
         literal = string_value(value)
@@ -234,63 +229,108 @@ class HardcodedServiceLocator(PythonRule):
             self._flag(value, f"Backing-service locator `{shown}` hardcoded in `{name}`: read it from the "
                               f"environment (`os.environ[\"{env}\"]`) so each deploy attaches its own service", name)
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self._target_ids.update(id(t.target) for t in node.targets)
-        if self._in_settings_body():
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self._target_ids.update(id(t) for t in node.targets)
+        if self._in_settings_body(node):
             return
         for target in node.targets:
-            name = target_name(target.target)
-            if name and _ENV_TARGET_RE.search(name) and isinstance(node.value, cst.Dict):
+            name = target_name(target)
+            if name and _ENV_TARGET_RE.search(name) and isinstance(node.value, ast.Dict):
                 self._env_dicts.add(id(node.value))
             self._check_bound(node.value, name)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if not self._in_settings_body():
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if not self._in_settings_body(node):
             self._check_bound(node.value, target_name(node.target))
 
-    def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> None:
         self._fstring_depth += 1
 
-    def leave_FormattedStringExpression(self, original_node: cst.FormattedStringExpression) -> None:
+    def leave_FormattedValue(self, node: ast.FormattedValue) -> None:
         self._fstring_depth -= 1
 
-    def visit_Name(self, node: cst.Name) -> None:
+    def _used(self, name: str | None) -> None:
+        if name:
+            (self._rendered if self._fstring_depth else self._loaded).add(name)
+
+    def visit_Name(self, node: ast.Name) -> None:
         if id(node) not in self._target_ids:
-            (self._rendered if self._fstring_depth else self._loaded).add(node.value)
+            self._used(node.id)
 
-    def visit_Dict(self, node: cst.Dict) -> None:
-        self._dicts.append(id(node) in self._env_dicts)
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self._used(node.attr)
 
-    def leave_Dict(self, original_node: cst.Dict) -> None:
-        self._dicts.pop()
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._used(node.name)
 
-    def visit_DictElement(self, node: cst.DictElement) -> None:
-        if not (self._dicts and self._dicts[-1]):
-            self._check_bound(node.value, string_value(node.key))
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self._used(node.arg)
+
+    def visit_keyword(self, node: ast.keyword) -> None:
+        self._used(node.arg)
+
+    def visit_alias(self, node: ast.alias) -> None:
+        for part in node.name.split("."):
+            self._used(part if part != "*" else None)
+        self._used(node.asname)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for part in (node.module or "").split("."):
+            self._used(part)
+
+    def visit_Global(self, node: ast.Global | ast.Nonlocal) -> None:
+        for name in node.names:
+            self._used(name)
+
+    visit_Nonlocal = visit_Global
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self._used(node.name)
+
+    def visit_MatchAs(self, node: ast.MatchAs | ast.MatchStar) -> None:
+        self._used(node.name)
+
+    visit_MatchStar = visit_MatchAs
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self._used(node.rest)
+
+    def visit_MatchClass(self, node: ast.MatchClass) -> None:
+        for name in node.kwd_attrs:
+            self._used(name)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        if id(node) in self._env_dicts:
+            return
+        for key, value in zip(node.keys, node.values):
+            if key is not None:  # not `**mapping`
+                self._check_bound(value, string_value(key))
 
     # -- literals passed to clients ---------------------------------------------------------
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         qnames = self.qualified_names(node.func)
         self._note_env_default(node, qnames)
         found = client_for(qnames)
         if found:
             self._check_client(node, *found)
-        for arg in node.args:
-            if arg.keyword is not None:
-                if _ENV_TARGET_RE.search(arg.keyword.value) and isinstance(arg.value, cst.Dict):
-                    self._env_dicts.add(id(arg.value))
-                self._check_bound(arg.value, arg.keyword.value)
+        for keyword in node.keywords:
+            if keyword.arg is not None:
+                if _ENV_TARGET_RE.search(keyword.arg) and isinstance(keyword.value, ast.Dict):
+                    self._env_dicts.add(id(keyword.value))
+                self._check_bound(keyword.value, keyword.arg)
 
-    def _check_client(self, node: cst.Call, ctor: str, client: Client) -> None:
+    def _check_client(self, node: ast.Call, ctor: str, client: Client) -> None:
         short = ctor.rsplit(".", 1)[-1] if "." in ctor else ctor
-        positional = [a for a in node.args if a.keyword is None and not a.star]
+        positional = [a for a in node.args if not isinstance(a, ast.Starred)]
         for slot in (*client.urls, *client.hosts, *client.endpoints):
             if slot == "#0":
-                arg = positional[0] if positional else None
+                value = positional[0] if positional else None
             else:
-                arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == slot), None)
-            literal = string_value(arg.value) if arg is not None else None
-            if arg is None or literal is None:
+                value = next((k.value for k in node.keywords if k.arg == slot), None)
+            literal = string_value(value)
+            if value is None or literal is None:
                 continue
             where = f"`{short}({'' if slot == '#0' else slot + '='}…)`"
             if slot in client.urls:
@@ -303,31 +343,39 @@ class HardcodedServiceLocator(PythonRule):
             if shown:
                 kind = "endpoint" if slot in client.endpoints else "locator"
                 family = client.family[0].upper() + client.family[1:]
-                self._flag(arg.value, f"{family} {kind} `{shown}` hardcoded in {where}: read it from the environment "
-                                      f"(e.g. `os.environ[\"{client.env}\"]`) so each deploy attaches its own service")
+                self._flag(value, f"{family} {kind} `{shown}` hardcoded in {where}: read it from the environment "
+                                  f"(e.g. `os.environ[\"{client.env}\"]`) so each deploy attaches its own service")
 
-    def _note_env_default(self, node: cst.Call, qnames: set[str]) -> None:
+    def _note_env_default(self, node: ast.Call, qnames: frozenset[str]) -> None:
         """``os.getenv("REDIS_URL", DEFAULT_REDIS_URL)``, ``config("DATABASE_URL", default=LOCAL_DB)``:
         the named literal is a development default, which is allowed."""
-        positional = [a for a in node.args if a.keyword is None]
-        key = string_value(positional[0].value) if positional else None
+        # Arguments without a keyword, in source order: `*args` values, then `**kwargs` ones.
+        positional = [a.value if isinstance(a, ast.Starred) else a for a in node.args] + [
+            k.value for k in node.keywords if k.arg is None]
+        key = string_value(positional[0]) if positional else None
         if not (qnames & _ENV_GETTERS or (key and _ENV_NAME_RE.match(key))):
             return
-        defaults = [a.value for a in positional[1:2]] + [a.value for a in node.args
-                                                       if a.keyword is not None and a.keyword.value == "default"]
-        self._env_defaults.update(d.value for d in defaults if isinstance(d, cst.Name))
+        defaults = positional[1:2] + [k.value for k in node.keywords if k.arg == "default"]
+        self._env_defaults.update(d.id for d in defaults if isinstance(d, ast.Name))
 
-    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        # `os.environ.get("REDIS_URL") or LOCAL_REDIS_URL`
-        if isinstance(node.operator, cst.Or) and isinstance(node.right, cst.Name) and re.search(
-                r"getenv|environ", self.source_of(node.left)):
-            self._env_defaults.add(node.right.value)
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        # `os.environ.get("REDIS_URL") or LOCAL_REDIS_URL`; `a or b or c` is (a or b) or c, each `or`
+        # read with all it follows.
+        if not isinstance(node.op, ast.Or):
+            return
+        first = node.values[0]
+        for before, right in zip(node.values, node.values[1:]):
+            if isinstance(right, ast.Name) and re.search(r"getenv|environ", self.source_of(ast.Pass(
+                    lineno=first.lineno, col_offset=first.col_offset, end_lineno=before.end_lineno,
+                    end_col_offset=before.end_col_offset))):
+                self._env_defaults.add(right.id)
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, node: ast.Module) -> None:
         if self.file.role in ("test", "example"):
             return
-        for node, message, name in self._pending:
+        for flagged, message, name in self._pending:
             if name is not None and name in self._rendered and name not in self._loaded:
                 continue  # only rendered into generated text
             if name is None or name not in self._env_defaults:
-                self.report(node, message)
+                self.report(flagged, message)
+

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from collections import defaultdict
 
-import libcst as cst
-
 from tfa_lint.model import Repo, Severity
-from tfa_lint.rule import Example, PythonRule
+from tfa_lint.rule import AstRule, Example
 
 from ..facts.backing_clients import BackingFacts, client_for
-from ..facts.cst_nodes import NestingDepth, string_value
 from ._shared import _short, backing_reason
 
 
-class ServiceChosenInCode(NestingDepth, PythonRule):
+class ServiceChosenInCode(AstRule):
     id = "TFA0403"
     name = "service-chosen-in-code"
     factor = 4
@@ -121,38 +120,42 @@ class ServiceChosenInCode(NestingDepth, PythonRule):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._constants: dict[str, str] = {}  # module-level literal constants -> their source
+        self._constants: dict[str, ast.Assign] = {}  # module-level literal constants -> their assignment
         self._assigned: dict[str, int] = defaultdict(int)  # every binding of a name, anywhere
-        self._elifs: set[int] = set()
-        self._chains: list[cst.If] = []
+        self._chains: list[ast.If] = []
         self._clients: list[tuple[int, str, str]] = []  # (line, family, constructor)
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
+        # Outside every def and class: a module's own constant.
+        top = self.semantic.enclosing_function(node) is None and self.semantic.enclosing_class(node) is None
         for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                name = target.target.value
-                self._assigned[name] += 1
+            if isinstance(target, ast.Name):
+                self._assigned[target.id] += 1
                 value = node.value
-                if not self._depth and (string_value(value) is not None or isinstance(value, cst.Integer) or (
-                        isinstance(value, cst.Name) and value.value in ("True", "False"))):
-                    self._constants[name] = self.source_of(value)
+                # a string, a number or True/False (bool is an int); not bytes, floats or None
+                if top and isinstance(value, ast.Constant) and isinstance(value.value, (str, int)):
+                    self._constants[target.id] = node
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, cst.Name):
-            self._assigned[node.target.value] += 1
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            self._assigned[node.target.id] += 1
 
-    def visit_If(self, node: cst.If) -> None:
-        if isinstance(node.orelse, cst.If):
-            self._elifs.add(id(node.orelse))
-        if id(node) not in self._elifs:
+    def visit_If(self, node: ast.If) -> None:
+        if not self._is_elif(node):
             self._chains.append(node)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def _is_elif(self, node: ast.If) -> bool:
+        """``elif`` (not an ``if`` alone in an ``else:`` block): the ``if`` it continues is at its column."""
+        parent = self.semantic.parent(node)
+        return (isinstance(parent, ast.If) and len(parent.orelse) == 1 and parent.orelse[0] is node
+                and node.col_offset == parent.col_offset)
+
+    def visit_Call(self, node: ast.Call) -> None:
         found = client_for(self.qualified_names(node.func))
         if found:
             self._clients.append((self.position(node)[0], found[1].family, _short(found[0])))
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, node: ast.Module) -> None:
         if self.file.role in ("test", "example"):
             return
         constants = {n: v for n, v in self._constants.items() if self._assigned[n] == 1}
@@ -169,23 +172,39 @@ class ServiceChosenInCode(NestingDepth, PythonRule):
             if chosen:
                 family, ctors = chosen
                 self.report(chain.test, f"The {family} ({' or '.join(sorted(ctors))}) is chosen by editing "
-                                        f"`{name} = {constants[name]}` in code: select it from configuration "
-                                        "(e.g. a URL read from the environment) so each deploy attaches its own")
+                                        f"`{name} = {self._value_code(constants[name])}` in code: select it from "
+                                        "configuration (e.g. a URL read from the environment) so each deploy "
+                                        "attaches its own")
 
-    def _constant_tested(self, chain: cst.If, constants: dict[str, str]) -> str | None:
-        test: cst.BaseExpression = chain.test
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            test = test.expression
-        sides = [test.left, *(c.comparator for c in test.comparisons)] if isinstance(test, cst.Comparison) else [test]
-        names = [s.value for s in sides if isinstance(s, cst.Name) and s.value in constants]
+    def _constant_tested(self, chain: ast.If, constants: dict[str, ast.Assign]) -> str | None:
+        test: ast.expr = chain.test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test = test.operand
+        sides = [test.left, *test.comparators] if isinstance(test, ast.Compare) else [test]
+        names = [s.id for s in sides if isinstance(s, ast.Name) and s.id in constants]
         return names[0] if names else None
 
-    def _branches(self, chain: cst.If) -> list[tuple[int, int]]:
+    def _branches(self, chain: ast.If) -> list[tuple[int, int]]:
         """(first line, last line) of each branch body of an if/elif/else chain."""
         out: list[tuple[int, int]] = []
-        node: cst.If | cst.Else | None = chain
+        node: ast.If | None = chain
         while node is not None:
-            _, _, end, _ = self.position(node.body)
-            out.append((self.position(node.body)[0], end))
-            node = node.orelse if isinstance(node, cst.If) else None
+            out.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
+            orelse = node.orelse
+            node = None
+            if orelse and isinstance(orelse[0], ast.If) and self._is_elif(orelse[0]):
+                node = orelse[0]
+            elif orelse:
+                out.append((orelse[0].lineno, orelse[-1].end_lineno or orelse[-1].lineno))
         return out
+
+    def _value_code(self, assign: ast.Assign) -> str:
+        """The assigned value as written, with the parentheses around it (libcst's code for it)."""
+        target, value = assign.targets[-1], assign.value
+        before = self._text(target.end_lineno, target.end_col_offset, value.lineno, value.col_offset)
+        after = self._text(value.end_lineno, value.end_col_offset, assign.end_lineno, assign.end_col_offset)
+        opened = re.sub(r"^(?:\s|\\\r?\n)+", "", before[before.rindex("=") + 1:])  # after `=` and its spaces
+        return opened + self.source_of(value) + after
+
+    def _text(self, line: int | None, column: int | None, end_line: int | None, end_column: int | None) -> str:
+        return self.source_of(ast.Pass(lineno=line, col_offset=column, end_lineno=end_line, end_col_offset=end_column))

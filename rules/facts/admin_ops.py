@@ -7,14 +7,17 @@ Quart 0.19, Sanic 24 and aiohttp 3.9.
 
 from __future__ import annotations
 
+import ast
+import io
 import re
+import tokenize
 
-import libcst as cst
+from tfa_lint.model import Fact
+from tfa_lint.rule import AstCollector
+from tfa_lint.semantic import SemanticModel
 
-from tfa_lint.rule import FactCollector
-
-from .cst_nodes import callee_name, string_value
-from .processes import APP_CONSTRUCTORS, is_main_guard
+from .ast_nodes import callee_name, string_value
+from .processes import APP_CONSTRUCTORS
 
 #: Calls that change a schema or a data set (qualified names).
 _ADMIN_CALLS = {
@@ -45,25 +48,32 @@ _AUTH_RE = re.compile(r"(?i)(auth|login|current_user|get_user|requires?_|permiss
                       r"oauth|verify|principal|is_admin|admin_user|credential|security|token)")
 
 
+Position = tuple[int, int, int, int]
+
+
 class _Scope:
     """What one function (or the module's top level) does that matters for admin work."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.ops: list[tuple[cst.CSTNode, str]] = []  # admin operations, found directly
-        self.ingests: list[tuple[cst.CSTNode, str]] = []  # index builds; admin only over a loaded corpus
+        self.ops: list[tuple[ast.AST, str]] = []  # admin operations, found directly
+        self.ingests: list[tuple[ast.AST, str]] = []  # index builds; admin only over a loaded corpus
         self.loads_corpus = False
         self.destructive = False
         self.calls: dict[str, set[str]] = {}  # callee short name -> qualified names
+        self.first_call: dict[str, Position] = {}  # callee short name -> where it is first called
 
 
-class AdminFacts(FactCollector):
+class AdminFacts(AstCollector):
     """Admin operations and what reaches them, startup hooks, and admin-looking routes.
 
     Facts: ``admin-op`` (every admin operation), ``admin-entry`` (a function or ``<module>``
     and the admin operations it reaches inside its file), ``startup-hook`` (a hook and the
     calls it makes), ``admin-route`` (a route to an admin-looking path, with ``authed``) and
     ``auth-guard`` (app-wide authentication).
+
+    Lists are kept in source order, the order the facts always had: the ast walk meets a
+    def's decorators after its body, and a call's keywords after its ``*args``.
     """
 
     name = "admin"
@@ -71,126 +81,135 @@ class AdminFacts(FactCollector):
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
         self._module = _Scope("<module>")
-        self._stack: list[_Scope] = [self._module]
-        self._functions: dict[str, tuple[cst.FunctionDef, _Scope]] = {}
-        self._classes = 0
-        self._main_depth = 0
+        self._scopes: dict[ast.AST, _Scope] = {}  # every def's
+        self._functions: dict[str, tuple[ast.FunctionDef | ast.AsyncFunctionDef, _Scope]] = {}
         self._hooks: set[str] = set()
         self._has_app = False
         self._web = False
-        self._routes: list[tuple[cst.FunctionDef, str]] = []
+        self._routes: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]] = []
+        self._guards: list[tuple[Position, Fact]] = []
+        self._text: _Source | None = None
 
-    @property
-    def _scope(self) -> _Scope | None:
-        """The scope admin work is attributed to; None in class bodies and ``__main__`` blocks."""
-        if self._main_depth and self._stack[-1] is self._module:
-            return None
-        if self._classes and self._stack[-1] is self._module:
-            return None
-        return self._stack[-1]
+    def _scope(self, node: ast.AST) -> _Scope | None:
+        """The scope admin work at ``node`` is attributed to: the innermost def around it (its
+        decorators and defaults included), else the module; None in a class body or an
+        ``if __name__ == "__main__":`` block (its test and ``else`` too) at the top level."""
+        top = self._module
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return self._scopes[ancestor]
+            if isinstance(ancestor, ast.ClassDef) or (isinstance(ancestor, ast.If) and _is_main_guard(ancestor.test)):
+                top = None
+        return top
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def _source(self) -> _Source:
+        if self._text is None:
+            self._text = _Source(self.file.text, self.semantic)
+        return self._text
+
+    def _guard(self, node: ast.AST, how: str, at: Position | None = None) -> None:
+        position = self.position(node)
+        self._guards.append((_order(at or position), Fact(kind="auth-guard", path=self.file.path,
+                                                          line=position[0], column=position[1], data={"how": how})))
+
+    def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            if self.source_of(alias.name).split(".")[0] in _WEB_MODULES:
+            if alias.name.split(".")[0] in _WEB_MODULES:
                 self._web = True
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.module is not None and self.source_of(node.module).split(".")[0] in _WEB_MODULES:
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module is not None and node.module.split(".")[0] in _WEB_MODULES:
             self._web = True
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._classes += 1
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._classes -= 1
-
-    def visit_If(self, node: cst.If) -> None:
-        if is_main_guard(node):
-            self._main_depth += 1
-
-    def leave_If(self, original_node: cst.If) -> None:
-        if is_main_guard(original_node):
-            self._main_depth -= 1
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        scope = _Scope(node.name.value)
-        self._stack.append(scope)
-        self._functions.setdefault(node.name.value, (node, scope))
-        if node.name.value == "lifespan":
-            self._hooks.add(node.name.value)
-        for decorator in node.decorators:
-            expr = decorator.decorator
-            func = expr.func if isinstance(expr, cst.Call) else expr
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        scope = _Scope(node.name)
+        self._scopes[node] = scope
+        self._functions.setdefault(node.name, (node, scope))
+        if node.name == "lifespan":
+            self._hooks.add(node.name)
+        # libcst met a def before its decorators: its facts go first.
+        start = self.position(node.decorator_list[0])[:2] if node.decorator_list else self.position(node)[:2]
+        at = (*start, *self.position(node)[2:])
+        for expr in node.decorator_list:
+            func = expr.func if isinstance(expr, ast.Call) else expr
             attr = callee_name(func)
-            args = expr.args if isinstance(expr, cst.Call) else ()
+            args = call_arguments(expr) if isinstance(expr, ast.Call) else []
             if attr in _STARTUP_DECORATORS or (
-                    attr == "on_event" and args and string_value(args[0].value) == "startup"):
-                self._hooks.add(node.name.value)
-            if attr in ("middleware", "before_request") and _AUTH_RE.search(self.source_of(node)):
-                self.record("auth-guard", node, how=f"{attr} {node.name.value}")
-            path = string_value(args[0].value) if args and args[0].keyword is None else None
+                    attr == "on_event" and args and string_value(args[0][1]) == "startup"):
+                self._hooks.add(node.name)
+            if attr in ("middleware", "before_request") and _AUTH_RE.search(self._source().definition(node)):
+                self._guard(node, f"{attr} {node.name}", at)
+            path = string_value(args[0][1]) if args and args[0][0] is None else None
             if path and path.startswith("/") and (attr in _ROUTE_METHODS or any(
                     q.startswith("litestar.") for q in self.qualified_names(func))):
                 self._routes.append((node, path))
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._stack.pop()
+    visit_AsyncFunctionDef = visit_FunctionDef
 
-    def visit_Attribute(self, node: cst.Attribute) -> None:
+    def visit_Attribute(self, node: ast.Attribute) -> None:
         # `Base.metadata.create_all(engine)` and `conn.run_sync(Base.metadata.create_all)`
-        scope = self._scope
-        if scope is not None and node.attr.value == "create_all" and isinstance(node.value, cst.Attribute) and (
-                node.value.attr.value == "metadata"):
-            scope.ops.append((node, self.source_of(node)))
+        if node.attr == "create_all" and isinstance(node.value, ast.Attribute) and node.value.attr == "metadata":
+            scope = self._scope(node)
+            if scope is not None:
+                scope.ops.append((node, self.source_of(node)))
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         names = self.qualified_names(node.func)
+        args = call_arguments(node)
         if names & APP_CONSTRUCTORS.keys():
             self._has_app = True
-            for arg in node.args:
-                if arg.keyword is not None and arg.keyword.value in ("lifespan", "on_startup"):
-                    self._hooks.update(_names_in(arg.value))
+            for keyword in node.keywords:
+                if keyword.arg in ("lifespan", "on_startup"):
+                    self._hooks.update(_names_in(keyword.value))
         callee = callee_name(node.func)
-        if callee == "add_middleware" and node.args and _AUTH_RE.search(self.source_of(node.args[0].value)):
-            self.record("auth-guard", node, how="middleware")
-        for arg in node.args:
-            if (arg.keyword is not None and arg.keyword.value == "dependencies"
-                    and _AUTH_RE.search(self.source_of(arg.value))):
-                self.record("auth-guard", node, how="dependencies")  # app-, router- or include-wide auth
-        if callee == "add_event_handler" and node.args and string_value(node.args[0].value) == "startup":
-            self._hooks.update(_names_in(node.args[-1].value))
-        if callee == "append" and isinstance(node.func, cst.Attribute) and isinstance(
-                node.func.value, cst.Attribute) and node.func.value.attr.value == "on_startup":
-            self._hooks.update(_names_in(node.args[0].value) if node.args else set())
-        scope = self._scope
-        if scope is None or callee is None:
+        if callee == "add_middleware" and args and _AUTH_RE.search(self.source_of(args[0][1])):
+            self._guard(node, "middleware")
+        for keyword in node.keywords:
+            if keyword.arg == "dependencies" and _AUTH_RE.search(self.source_of(keyword.value)):
+                self._guard(node, "dependencies")  # app-, router- or include-wide auth
+        if callee == "add_event_handler" and args and string_value(args[0][1]) == "startup":
+            self._hooks.update(_names_in(args[-1][1]))
+        if callee == "append" and isinstance(node.func, ast.Attribute) and isinstance(
+                node.func.value, ast.Attribute) and node.func.value.attr == "on_startup":
+            self._hooks.update(_names_in(args[0][1]) if args else set())
+        if callee is None:
+            return
+        scope = self._scope(node)
+        if scope is None:
             return
         scope.calls.setdefault(callee, set()).update(names)
+        where = _order(self.position(node))
+        if callee not in scope.first_call or where < scope.first_call[callee]:
+            scope.first_call[callee] = where
         admin = next((_ADMIN_CALLS[n] for n in sorted(names) if n in _ADMIN_CALLS), None)
-        if admin == "call_command" and not (node.args and string_value(node.args[0].value) in ("migrate", "loaddata")):
+        if admin == "call_command" and not (args and string_value(args[0][1]) in ("migrate", "loaddata")):
             admin = None
         if admin is None and _ADMIN_NAME_RE.match(callee) and not names & {"random.seed", "numpy.random.seed"}:
             admin = f"{callee}()"
-        if admin is None and self._runs_alembic(node, names):
+        if admin is None and self._runs_alembic(args, names):
             admin = "alembic upgrade"
         if admin:
             scope.ops.append((node, admin))
-        if callee in _INGEST_METHODS and isinstance(node.func, cst.Attribute):
+        if callee in _INGEST_METHODS and isinstance(node.func, ast.Attribute):
             scope.ingests.append((node, f"{self.source_of(node.func)}()"))
         if names & _DIR_CALLS or callee in _DIR_METHODS or re.search(r"[a-z](Loader|Reader)$", callee):
             scope.loads_corpus = True
         if callee in _DESTRUCTIVE_METHODS:
             scope.destructive = True
 
-    @staticmethod
-    def _runs_alembic(node: cst.Call, names: set[str]) -> bool:
-        if not any(n.startswith("subprocess.") or n == "os.system" for n in names) or not node.args:
+    def _runs_alembic(self, args: list[tuple[str | None, ast.expr]], names: frozenset[str]) -> bool:
+        if not any(n.startswith("subprocess.") or n == "os.system" for n in names) or not args:
             return False
-        words = re.findall(r"[\w-]+", AdminFacts.source_of(node.args[0].value))
+        words = re.findall(r"[\w-]+", self.source_of(args[0][1]))
         return "alembic" in words and "upgrade" in words
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, module: ast.Module) -> None:
+        self.facts.extend(fact for _, fact in sorted(self._guards, key=lambda guard: guard[0]))
         scopes = [self._module] + [s for _, s in self._functions.values()]
+        for scope in [self._module, *self._scopes.values()]:
+            scope.ops.sort(key=lambda op: _order(self.position(op[0])))
+            scope.ingests.sort(key=lambda op: _order(self.position(op[0])))
+            scope.calls = {c: scope.calls[c] for c in sorted(scope.calls, key=scope.first_call.__getitem__)}
         for scope in scopes:
             if scope.loads_corpus:
                 scope.ops += scope.ingests
@@ -210,7 +229,7 @@ class AdminFacts(FactCollector):
                         calls=[[c, sorted(q)] for c, q in sorted(scope.calls.items())])
         self._record_routes()
 
-    def _reach(self, scope: _Scope) -> list[tuple[cst.CSTNode, str]]:
+    def _reach(self, scope: _Scope) -> list[tuple[ast.AST, str]]:
         """Admin operations of ``scope`` and of the same-file functions it calls, transitively."""
         seen = {scope.name}
         todo, out = [scope], []
@@ -230,19 +249,175 @@ class AdminFacts(FactCollector):
         for node, path in self._routes:
             if not _ADMIN_ROUTE_RE.search(path):
                 continue
-            scope = self._functions.get(node.name.value, (None, None))[1]
+            scope = self._functions.get(node.name, (None, None))[1]
             admin_work = bool(scope and (self._reach(scope) or scope.destructive or scope.loads_corpus))
             if not _STRONG_ROUTE_RE.search(path) and not admin_work:
                 continue
-            authed = bool(_AUTH_RE.search(self.source_of(node.params)) or any(
-                _AUTH_RE.search(self.source_of(d.decorator)) for d in node.decorators)
-                or _AUTH_RE.search(self.source_of(node.body)))
-            self.record("admin-route", node, route=path, handler=node.name.value, authed=authed)
+            source = self._source()
+            authed = bool(_AUTH_RE.search(source.parameters(node)) or any(
+                _AUTH_RE.search(self.source_of(d)) for d in node.decorator_list)
+                or _AUTH_RE.search(source.body(node)))
+            self.record("admin-route", node, route=path, handler=node.name, authed=authed)
 
 
-def _names_in(node: cst.BaseExpression) -> set[str]:
-    if isinstance(node, cst.Name):
-        return {node.value}
-    if isinstance(node, (cst.List, cst.Tuple)):
-        return {e.value.value for e in node.elements if isinstance(e.value, cst.Name)}
+def call_arguments(call: ast.Call) -> list[tuple[str | None, ast.expr]]:
+    """A call's arguments in source order, as libcst lists them: (keyword or None, value), the
+    value of ``*args`` and ``**kwargs`` unwrapped (``f(a=1, *b)`` lists ``a`` first)."""
+    found = [(arg.lineno, arg.col_offset, None, arg.value if isinstance(arg, ast.Starred) else arg)
+             for arg in call.args]
+    found += [(k.lineno, k.col_offset, k.arg, k.value) for k in call.keywords]
+    if call.keywords and call.args:
+        found.sort(key=lambda arg: arg[:2])
+    return [(keyword, value) for _, _, keyword, value in found]
+
+
+def _order(position: Position) -> Position:
+    """A sort key putting nodes in the order a libcst walk met them: by start, an enclosing node
+    before what it encloses."""
+    line, column, end_line, end_column = position
+    return line, column, -end_line, -end_column
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """``__name__`` compared with ``"__main__"`` by any one operator, as the libcst check had it."""
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return False
+    sides = [test.left, test.comparators[0]]
+    return ([s.id for s in sides if isinstance(s, ast.Name)] == ["__name__"]
+            and [s.value for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, str)] == ["__main__"])
+
+
+def _names_in(node: ast.expr) -> set[str]:
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        values = (e.value if isinstance(e, ast.Starred) else e for e in node.elts)  # `[*hooks]` too
+        return {v.id for v in values if isinstance(v, ast.Name)}
     return set()
+
+
+class _Source:
+    """The code libcst gave for a def and for its parameters and body, comments included: the
+    comment lines above the def and at the end of its body, the one after its colon. What the
+    auth checks search; ``ast`` spans start at a node's first token and end at its last."""
+
+    def __init__(self, text: str, semantic: SemanticModel) -> None:
+        self.lines = io.StringIO(text, newline="").readlines()  # as ast counts lines: \n, \r\n, \r
+        self.semantic = semantic
+
+    def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        return "".join(self.lines[i - 1] for i in self._leading(node, first)) + "".join(
+            self.lines[first - 1:self._end(node)])
+
+    def parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+        """Between the parentheses, less a comment right after ``(`` (libcst: the def's)."""
+        header = self._header(node)
+        return self._slice(header[0], header[1]) if header else ""
+
+    def body(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+        """From the header's colon: its comment, the statements and the comments closing the block."""
+        header = self._header(node)
+        start = header[2] if header else (node.body[0].lineno, self._column(node.body[0]))
+        return self._slice(start, (self._end(node) + 1, 0))
+
+    # -- lines ---------------------------------------------------------------------------------
+    def _column(self, node: ast.AST) -> int:
+        line = self.lines[node.lineno - 1]  # type: ignore[attr-defined]
+        return len(line.encode("utf-8")[:node.col_offset].decode("utf-8", "replace"))  # type: ignore[attr-defined]
+
+    def _indent(self, node: ast.AST) -> str:
+        return self.lines[node.lineno - 1][:self._column(node)]  # type: ignore[attr-defined]
+
+    def _slice(self, start: tuple[int, int], end: tuple[int, int]) -> str:
+        """The text from (line, column) to (line, column), lines 1-based, columns 0-based."""
+        (line, column), (end_line, end_column) = start, end
+        if line == end_line:
+            return self.lines[line - 1][column:end_column]
+        return "".join([self.lines[line - 1][column:], *self.lines[line:end_line - 1],
+                        self.lines[end_line - 1][:end_column] if end_line <= len(self.lines) else ""])
+
+    def _empty(self, line: int) -> bool:
+        """A blank or comment-only line."""
+        stripped = self.lines[line - 1].strip()
+        return not stripped or stripped.startswith("#")
+
+    def _end(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+        """The def's last line: its last statement's, then the comment lines at the block's
+        indentation after it (libcst's block footer)."""
+        end = node.end_lineno or node.lineno
+        indent = self._indent(node.body[0])
+        if indent.strip():
+            return end  # `def f(): ...` on one line: no block
+        line, last = end + 1, end
+        while line <= len(self.lines) and self._empty(line):
+            if self.lines[line - 1].startswith(indent):
+                last = line
+            line += 1
+        return last
+
+    def _leading(self, node: ast.stmt, first: int) -> list[int]:
+        """The comment lines above ``node`` that libcst gave it: those after the statement before
+        it, less the comments at the indentation of a block that statement closes."""
+        gap = []
+        line = first - 1
+        while line >= 1 and self._empty(line):
+            gap.insert(0, line)
+            line -= 1
+        parent = self.semantic.parent(node)
+        siblings = next((v for _, v in ast.iter_fields(parent) if isinstance(v, list) and any(
+            n is node for n in v)), []) if parent is not None else []
+        index = next((i for i, n in enumerate(siblings) if n is node), 0)
+        if index == 0:
+            return [] if isinstance(parent, ast.Module) else gap  # libcst: the module's header
+        indent = self._closing_indent(siblings[index - 1])
+        claimed = [i for i in gap if indent is not None and self.lines[i - 1].startswith(indent)]
+        return [i for i in gap if i > claimed[-1]] if claimed else gap
+
+    def _closing_indent(self, stmt: ast.stmt) -> str | None:
+        """The indentation of the outermost indented block that ends with ``stmt``, if any."""
+        while True:
+            children = [c for c in _child_statements(stmt)]
+            if not children:
+                return None
+            last = max(children, key=lambda c: (c.lineno, c.col_offset))
+            indent = self._indent(last)
+            if indent.strip():
+                return None  # `else: x = 1`
+            if indent != self._indent(stmt):
+                return indent
+            stmt = last  # `elif`: a block of its own at the same indentation
+
+    def _header(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[int, int], ...] | None:
+        """Where the parameters start and end, and where the header's colon ends: (line, column)."""
+        lines = iter(self.lines[node.lineno - 1:])
+        depth, opened = 0, False
+        start: tuple[int, int] | None = None
+        end: tuple[int, int] | None = None
+        try:
+            for token in tokenize.generate_tokens(lambda: next(lines, "")):
+                line = node.lineno + token.start[0] - 1
+                if opened and start is None and token.type not in (tokenize.NL, tokenize.COMMENT):
+                    start = (line, token.start[1])
+                if token.type != tokenize.OP:
+                    continue
+                if token.string in ("(", "[", "{"):
+                    opened = opened or (depth == 0 and token.string == "(")  # not `[T]` type parameters
+                    depth += 1
+                elif token.string in (")", "]", "}"):
+                    depth -= 1
+                    if depth == 0 and opened and end is None:
+                        end = (line, token.start[1])
+                elif token.string == ":" and depth == 0 and start is not None and end is not None:
+                    return start, end, (line, token.end[1])
+        except (tokenize.TokenError, SyntaxError):
+            return None
+        return None
+
+
+def _child_statements(stmt: ast.stmt):  # type: ignore[no-untyped-def]
+    for child in ast.iter_child_nodes(stmt):
+        if isinstance(child, ast.stmt):
+            yield child
+        elif isinstance(child, (ast.ExceptHandler, ast.match_case)):
+            yield from child.body

@@ -8,15 +8,16 @@ openai 1.x, langchain-openai/-ollama 0.2, llama-index 0.11).
 
 from __future__ import annotations
 
+import ast
+import io
 import re
+import tokenize
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import libcst as cst
-
-from tfa_lint.rule import FactCollector
-
-from .cst_nodes import string_value
+from tfa_lint.model import Fact
+from tfa_lint.rule import AstCollector
+from tfa_lint.semantic import SemanticModel
 
 SQL, MONGO, REDIS, BROKER, GRAPH, VECTOR, SEARCH, LLM = (
     "SQL database", "MongoDB", "Redis", "message broker", "graph database", "vector store", "search engine",
@@ -161,32 +162,87 @@ def client_for(qnames: set[str]) -> tuple[str, Client] | None:
     return None
 
 
-class BackingFacts(FactCollector):
+def _enclosing_def(semantic: SemanticModel, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The innermost ``def`` or ``async def`` around ``node``, its decorators, parameters and
+    annotations included (libcst's visitors entered the def before all of them), lambdas not
+    counted: where these rules have always attributed code to a function."""
+    for ancestor in semantic.ancestors(node):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return ancestor
+    return None
+
+
+def _source_order(position: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """A sort key putting nodes in the order a libcst walk met them: by start, an enclosing node
+    before what it encloses. The ast walk visits some fields out of source order (decorators
+    after the body, keyword arguments after ``*args``, dict keys before values)."""
+    line, column, end_line, end_column = position
+    return line, column, -end_line, -end_column
+
+
+class BackingFacts(AstCollector):
     """Backing-service client constructions and service-URL literals, for applicability and TFA0402."""
 
     name = "backing"
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self._url_seen = False
-        self._functions: list[str] = []
+        self._clients: list[tuple[tuple[int, int, int, int], Fact]] = []
+        self._url: tuple[tuple[int, int, int, int], Fact] | None = None  # the first in the source
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node.name.value)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._functions.pop()
-
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         found = client_for(self.qualified_names(node.func))
         if found:
-            self.record("backing-client", node, ctor=found[0], family=found[1].family,
-                        function=self._functions[-1] if self._functions else "<module>")
+            function = _enclosing_def(self.semantic, node)
+            position = self.position(node)
+            self._clients.append((_source_order(position), Fact(
+                kind="backing-client", path=self.file.path, line=position[0], column=position[1],
+                data={"ctor": found[0], "family": found[1].family,
+                      "function": function.name if function is not None else "<module>"})))
 
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if self._url_seen:
-            return
-        value = string_value(node)
-        if value and service_url(value):
-            self._url_seen = True
-            self.record("backing-url", node)
+    def visit_Constant(self, node: ast.Constant) -> None:
+        # Literal text of an f-string is not a string literal of its own (visit_JoinedStr).
+        if isinstance(node.value, str) and "://" in node.value and not isinstance(
+                self.semantic.parent(node), ast.JoinedStr):
+            self._literals(node)
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        # `"postgresql://db/" f"{name}"`: the plain literal joined to an f-string is one of its own.
+        if not isinstance(self.semantic.parent(node), ast.FormattedValue) and any(
+                isinstance(v, ast.Constant) and "://" in v.value for v in node.values):
+            self._literals(node)
+
+    def _literals(self, node: ast.Constant | ast.JoinedStr) -> None:
+        """The service URL among the plain string literals ``node`` was joined from (ast joins
+        ``"a" "b"``; each was a string node of its own to libcst), if it comes first so far."""
+        literals = _string_literals(self.source_of(node), self.position(node))
+        if isinstance(node, ast.Constant) and "".join(value for _, value in literals) != node.value:
+            literals = [(self.position(node), node.value)]  # not where ast says it is: taken whole
+        for position, value in literals:
+            if service_url(value) and (self._url is None or _source_order(position) < self._url[0]):
+                self._url = (_source_order(position), Fact(kind="backing-url", path=self.file.path,
+                                                          line=position[0], column=position[1], data={}))
+
+    def leave_Module(self, node: ast.Module) -> None:
+        found = self._clients + ([self._url] if self._url is not None else [])
+        self.facts.extend(fact for _, fact in sorted(found, key=lambda item: item[0]))
+
+
+def _string_literals(code: str, position: tuple[int, int, int, int]) -> list[tuple[tuple[int, int, int, int], str]]:
+    """The plain (not f-) string literals in ``code``, the source of a string node at
+    ``position``, with their own positions and values."""
+    line, column = position[:2]
+    found: list[tuple[tuple[int, int, int, int], str]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(f"({code})").readline):
+            if token.type != tokenize.STRING or "f" in token.string[:token.string.index(token.string[-1])].lower():
+                continue
+            value = ast.literal_eval(token.string)
+            if not isinstance(value, str):
+                continue
+            (start_line, start_col), (end_line, end_col) = token.start, token.end
+            found.append(((line + start_line - 1, start_col + (column - 1 if start_line == 1 else 1),
+                           line + end_line - 1, end_col + (column - 1 if end_line == 1 else 1)), value))
+    except (tokenize.TokenError, SyntaxError, ValueError, IndentationError):
+        return []
+    return found
