@@ -1,4 +1,4 @@
-"""Compare tfa_lint.names.NameResolver with libcst's ScopeProvider on every Python file of a tree.
+"""Compare libcst_names.NameResolver (the oracle the ast semantic model is checked against) with libcst's ScopeProvider on every Python file of a tree.
 
     python bench/names_check.py PATH [PATH ...]
 
@@ -16,8 +16,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from tfa_lint import fastvisit
-from tfa_lint.names import _NAMED, NameResolver
+from libcst_names import _NAMED, NameResolver
 
 
 class _Collector(cst.CSTVisitor):
@@ -55,7 +54,6 @@ def differences(module: cst.Module) -> list[str]:
 
 
 def main(paths: list[str]) -> int:
-    fastvisit.install()
     files = differing = 0
     libcst_time = resolver_time = 0.0
     for root in paths:

@@ -1,4 +1,4 @@
-"""Compare tfa_lint.semantic.SemanticModel (ast) with tfa_lint.names.NameResolver (libcst) on
+"""Compare tfa_lint.semantic.SemanticModel (ast) with bench/libcst_names.py's NameResolver (libcst) on
 every Python file of a tree.
 
     python bench/semantic_check.py PATH [PATH ...]
@@ -19,7 +19,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from tfa_lint.names import NameResolver
+from libcst_names import NameResolver
 from tfa_lint.semantic import SemanticModel
 
 #: The node types both trees have.

@@ -209,3 +209,16 @@ def assert_valid_code_quality(path: Path) -> list[dict]:
     fingerprints = [issue["fingerprint"] for issue in issues]
     assert len(fingerprints) == len(set(fingerprints)), "fingerprints not unique"
     return issues
+
+
+def cst_find_all(node: cst.CSTNode, types: type | tuple[type, ...]) -> list:
+    """Every libcst node of ``types`` in ``node``'s subtree, itself included, in source order:
+    the tests that pin the ast helpers to what the rules' libcst versions saw use it."""
+    found = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, types):
+            found.append(current)
+        stack.extend(reversed(current.children))
+    return found

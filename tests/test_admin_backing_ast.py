@@ -14,7 +14,7 @@ from tfa_lint.rules.facts.backing_clients import BackingFacts
 
 from tfa_lint.analysis import analyze_file, dispatch
 from tfa_lint.model import FileKind, path_role
-from tfa_lint.rule import _EMPTY_MODULE, PythonFile, RuleSet, load_rules
+from tfa_lint.rule import PythonFile, RuleSet, load_rules
 from tfa_lint.semantic import SemanticModel
 
 DEFS = textwrap.dedent('''
@@ -72,9 +72,9 @@ def test_the_auth_checks_read_what_libcst_gave_a_def_its_parameters_and_body() -
     source, pairs = _defs(DEFS)
     squash = lambda code: re.sub(r"\s+", "", code)  # indentation is libcst's own
     for ours, theirs in pairs:
-        assert squash(source.definition(ours)) == squash(_EMPTY_MODULE.code_for_node(theirs)), ours.name
-        assert squash(source.parameters(ours)) == squash(_EMPTY_MODULE.code_for_node(theirs.params)), ours.name
-        assert squash(source.body(ours)) == squash(_EMPTY_MODULE.code_for_node(theirs.body)), ours.name
+        assert squash(source.definition(ours)) == squash(cst.Module([]).code_for_node(theirs)), ours.name
+        assert squash(source.parameters(ours)) == squash(cst.Module([]).code_for_node(theirs.params)), ours.name
+        assert squash(source.body(ours)) == squash(cst.Module([]).code_for_node(theirs.body)), ours.name
 
 
 def _facts(text: str, collector: type, path: str = "agent/app.py") -> list[tuple]:

@@ -4,6 +4,7 @@ broken rule isolated, nesting the parser accepts never exhausting the stack."""
 from __future__ import annotations
 
 import ast
+import sys
 from typing import ClassVar
 
 from tfa_lint.analysis import analyze_file, dispatch
@@ -97,4 +98,4 @@ def test_dispatch_calls_hooks_in_tree_order() -> None:
 
 def test_a_syntax_error_is_a_diagnostic() -> None:
     result = _analyze("def f(:\n", BlockingPrintInAsync)
-    assert [d.message for d in result.diagnostics] == ["Python syntax error at line 1: only text checks ran"]
+    assert [d.message for d in result.diagnostics] == [f"Python {sys.version_info.major}.{sys.version_info.minor} syntax error at line 1: only text checks ran"]

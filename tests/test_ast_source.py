@@ -7,9 +7,9 @@ import ast
 
 import libcst as cst
 import pytest
+from conftest import cst_find_all
 
 from tfa_lint.rules.facts import ast_source
-from tfa_lint.rules.facts.cst_nodes import find_all
 
 LITERALS = [
     '"a"', "'a.b'", 'b"x"', 'r"\\d"', '"""doc"""', '"a" "b"', '("a"  # note\n   "b:c")', '"" "pip"',
@@ -25,7 +25,7 @@ def _expression(code: str) -> tuple[ast_source.Source, ast.expr, cst.BaseExpress
 @pytest.mark.parametrize("code", LITERALS)
 def test_a_literal_reads_as_libcst_simple_strings(code: str) -> None:
     src, tree, node = _expression(code)
-    plain = [(s.value, s.evaluated_value) for s in find_all(node, cst.SimpleString)]
+    plain = [(s.value, s.evaluated_value) for s in cst_find_all(node, cst.SimpleString)]
     assert ast_source.string_tokens(src, tree) == plain
     assert ast_source.concatenated(src, tree) == isinstance(node, cst.ConcatenatedString)
     assert ast_source.simple_string(src, tree) == (node.evaluated_value if isinstance(node, cst.SimpleString) else None)
@@ -59,7 +59,7 @@ def test_call_arguments_in_source_order() -> None:
 
 def test_names_are_the_identifiers_libcst_held_as_names() -> None:
     code = "(errors.Interrupt, make(flag=1), lambda p: q)"
-    names = {n.value for n in find_all(cst.parse_expression(code), cst.Name)}
+    names = {n.value for n in cst_find_all(cst.parse_expression(code), cst.Name)}
     assert ast_source.names_in(ast.parse(code, mode="eval").body) == names
 
 

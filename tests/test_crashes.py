@@ -3,6 +3,7 @@ the other rules' findings still reported, and never half a report."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import signal
@@ -12,7 +13,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import libcst as cst
 import pytest
 from click.testing import CliRunner
 from conftest import write_tree
@@ -21,18 +21,18 @@ from tfa_lint import parallel
 from tfa_lint.cli import cli
 from tfa_lint.discover import discover
 from tfa_lint.model import Severity
-from tfa_lint.rule import Example, PythonRule, RuleSet, load_rules
+from tfa_lint.rule import AstRule, Example, RuleSet, load_rules
 
 #: Shaped like an OpenAI key (not a real one): a crashing rule's message must not carry it.
 LEAKY = "sk-proj-" + "Zq7" * 14
 
 CRASHING_PLUGIN = f'''
-import libcst as cst
+import ast
 from tfa_lint.model import Severity
-from tfa_lint.rule import Example, PythonRule
+from tfa_lint.rule import Example, AstRule
 
 
-class CrashesOnCalls(PythonRule):
+class CrashesOnCalls(AstRule):
     id = "TFA0898"
     name = "crashes-on-calls"
     factor = 8
@@ -44,7 +44,7 @@ class CrashesOnCalls(PythonRule):
     invalid = (Example.of("f()\\n", "app.py"),)
     valid = (Example.of("x = 1\\n", "app.py"),)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         raise RuntimeError("bad state near {LEAKY}")
 '''
 
@@ -120,7 +120,7 @@ def test_an_interrupted_scan_exits_128_plus_the_signal_and_writes_no_report(tmp_
     assert b"interrupted" in err and b"Traceback" not in err
 
 
-class MisbehavesOnMarkers(PythonRule):
+class MisbehavesOnMarkers(AstRule):
     """Reports every ``print()``; kills its own process at ``die_here()``, loops at
     ``spin_here()``, and loops deaf to the alarm (as native code would) at ``stuck_here()``."""
 
@@ -133,8 +133,8 @@ class MisbehavesOnMarkers(PythonRule):
     invalid = (Example.of("print(1)\n"),)
     valid = (Example.of("x = 1\n"),)
 
-    def visit_Call(self, node: cst.Call) -> None:
-        name = node.func.value if isinstance(node.func, cst.Name) else ""
+    def visit_Call(self, node: ast.Call) -> None:
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
         if name == "print":
             self.report(node, "print")
         elif name == "die_here":

@@ -27,7 +27,7 @@ from tfa_lint.report import ReportOptions, renderers
 from tfa_lint.rule import RuleSet, load_rules
 from tfa_lint.score import score
 from tfa_lint.sources import SourceError, decode, parse_artifact
-from tfa_lint.sources.python import parse_python
+from tfa_lint.sources.python import parse_tree
 from tfa_lint.suppress import parse_suppressions
 
 EXAMPLES = int(os.environ.get("TFA_FUZZ_EXAMPLES", "40"))
@@ -85,7 +85,7 @@ def test_parsers_return_a_model_or_a_reason(kind: FileKind) -> None:
     @given(text=inputs(kind))
     def check(text: str) -> None:
         try:
-            artifact = parse_artifact(kind, "fuzzed", text) if kind is not FileKind.PYTHON else parse_python(text)
+            artifact = parse_artifact(kind, "fuzzed", text) if kind is not FileKind.PYTHON else parse_tree(text)
         except SourceError as exc:
             assert str(exc) and "\n" not in str(exc)
             return

@@ -10,11 +10,11 @@ import textwrap
 
 import libcst as cst
 import pytest
+from conftest import cst_find_all
 
 from tfa_lint.analysis import dispatch
 from tfa_lint.model import path_role
 from tfa_lint.rule import PythonFile
-from tfa_lint.rules.facts.cst_nodes import find_all
 from tfa_lint.rules.facts.log_sinks import LogSinkFacts, Source, call_arguments, string_texts
 from tfa_lint.rules.facts.logging_setup import LoggingFacts
 from tfa_lint.rules.facts.prints import PrintFacts
@@ -37,7 +37,7 @@ def _facts(collector: type, text: str, path: str = "app/main.py") -> list[tuple]
     'f"{ {\'k\': 1}[\'k\'] }"', 'f"{x!s:{width}}"',
 ])
 def test_string_texts_are_libcsts_literal_nodes(source: str) -> None:
-    expected = [n.value for n in find_all(cst.parse_expression(source), (cst.SimpleString, cst.FormattedStringText))]
+    expected = [n.value for n in cst_find_all(cst.parse_expression(source), (cst.SimpleString, cst.FormattedStringText))]
     assert string_texts(source) == expected
 
 
@@ -70,7 +70,7 @@ def test_code_keeps_grouping_parentheses_as_libcst_did(text: str, expected: str)
     node = next(n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == "x")
     assert Source(text).code(node, semantic.parent(node)) == expected
     module = cst.parse_module(text)
-    name = next(n for n in find_all(module, cst.Name) if n.value == "x")
+    name = next(n for n in cst_find_all(module, cst.Name) if n.value == "x")
     assert module.code_for_node(name) == expected
 
 

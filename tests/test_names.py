@@ -1,4 +1,4 @@
-"""tfa_lint.names.NameResolver answers as libcst's ScopeProvider does, node by node."""
+"""bench/libcst_names.py's NameResolver answers as libcst's ScopeProvider does, node by node."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import QualifiedNameSource
 
-from tfa_lint.names import NameResolver
+from libcst_names import NameResolver
 
 from conftest import SCOPE_EDGES, python_corpus
 from names_check import differences

@@ -7,8 +7,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import scan_tree, write_tree
 
+from tfa_lint.cli import cli
 from tfa_lint.rule import RuleError, load_rules
 
 PLUGIN = '''
@@ -85,3 +87,39 @@ def test_rule_metadata_for_sarif_is_validated(attrs: dict, message: str) -> None
     base = namespace["NoTodoInProcfile"]
     with pytest.raises(RuleError, match=message):
         type("Broken", (base,), {**attrs, "id": "TFA0898"})
+
+
+LIBCST_PLUGIN = '''
+from tfa_lint.rule import PythonRule
+'''
+
+
+def test_a_plugin_written_for_the_libcst_engine_is_told_what_replaces_it(tmp_path: Path, monkeypatch, tree) -> None:
+    """``PythonRule`` and ``FactCollector`` went with the libcst engine (0.2): a plugin that
+    still imports one stops the run with one line saying which plugin, and what to use."""
+    write_tree(tmp_path / "site", {
+        "old_rules/__init__.py": LIBCST_PLUGIN,
+        "old_rules-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: old-rules\nVersion: 1.0\n",
+        "old_rules-1.0.dist-info/entry_points.txt": "[tfa_lint.rules]\nold = old_rules\n",
+    })
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    load_rules.cache_clear()
+    try:
+        with pytest.raises(RuleError, match=r"plugin old \(old_rules\) failed to load: .*subclass AstRule"):
+            load_rules()
+        result = CliRunner().invoke(cli, [str(tree({"app.py": "x = 1\n"}))])
+        assert result.exit_code == 2
+        assert "subclass AstRule" in result.stderr and "Traceback" not in result.output
+    finally:
+        load_rules.cache_clear()
+        sys.modules.pop("old_rules", None)
+
+
+def test_the_removed_classes_name_their_replacements() -> None:
+    import tfa_lint.rule as rule
+
+    for removed, replacement in (("PythonRule", "AstRule"), ("FactCollector", "AstCollector")):
+        with pytest.raises(ImportError, match=f"subclass {replacement}"):
+            getattr(rule, removed)
+    with pytest.raises(AttributeError):
+        rule.NoSuchThing  # noqa: B018

@@ -1,4 +1,4 @@
-"""tfa_lint.semantic.SemanticModel (on ``ast``) answers as tfa_lint.names.NameResolver (libcst's
+"""tfa_lint.semantic.SemanticModel (on ``ast``) answers as bench/libcst_names.py's NameResolver (libcst's
 scope analysis, which the rules were written against) does, node by node; and the context it
 gives rules."""
 

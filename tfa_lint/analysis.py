@@ -1,8 +1,8 @@
 """The map's unit: everything one file contributes, computed from its path, kind and bytes.
 
 ``analyze_file`` parses the file once and runs every per-file rule on it — the Python rules
-and fact collectors on ``ast`` in one shared walk over one semantic model (:func:`dispatch`),
-those not moved yet in one batched libcst traversal — and returns findings, facts, the parsed
+and fact collectors on ``ast`` in one shared walk over one semantic model (:func:`dispatch`) —
+and returns findings, facts, the parsed
 manifest and the suppression directives. It is a pure function of its arguments, which is
 what lets :mod:`tfa_lint.parallel` run it in other processes and cache it by content hash.
 """
@@ -14,17 +14,12 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import libcst as cst
-
-from tfa_lint import fastvisit
 from tfa_lint.model import Artifact, Diagnostic, Fact, FileKind, Finding, path_role
-from tfa_lint.rule import AstCollector, AstRule, PythonFile, Rule, RuleSet
+from tfa_lint.rule import PythonFile, Rule, RuleSet
 from tfa_lint.semantic import SemanticModel
 from tfa_lint.sources import SourceError, decode, parse_artifact
-from tfa_lint.sources.python import parse_python, parse_tree
+from tfa_lint.sources.python import parse_tree
 from tfa_lint.suppress import Suppression, parse_suppressions
-
-fastvisit.install()
 
 
 @dataclass
@@ -90,51 +85,23 @@ def _guarded(rule_cls: type[Rule], rel: str, result: FileResult, run) -> None:
 
 
 def _run_python(rel: str, text: str, rules: RuleSet, result: FileResult) -> None:
-    on_ast = [c for c in (*rules.python, *rules.collectors) if issubclass(c, (AstRule, AstCollector))]
-    on_cst = [c for c in (*rules.python, *rules.collectors) if not issubclass(c, (AstRule, AstCollector))]
-    if not on_ast and not on_cst:
+    classes = [*rules.python, *rules.collectors]
+    if not classes:
         return
-    role = path_role(rel)
-    if on_ast:
-        try:
-            tree = parse_tree(text)
-            semantic = SemanticModel(tree, text)
-        except SourceError as exc:
-            result.diagnostics.append(Diagnostic(rel, f"{exc}: only text checks ran", skipped=False))
-            return
-        except RecursionError:
-            result.diagnostics.append(Diagnostic(rel, "nested too deeply to analyse: only text checks ran",
-                                                 skipped=False))
-            return
-        file = PythonFile(path=rel, text=text, role=role, tree=tree, semantic=semantic)
-        visitors = [c(file) for c in on_ast]
-        for visitor, exc in dispatch(tree, visitors):
-            _report_crash(rel, visitor, exc, result)
-        _collect(visitors, result)
-    if on_cst:
-        _run_cst(rel, text, role, on_cst, result)
-
-
-def _run_cst(rel: str, text: str, role: str, classes: list[type], result: FileResult) -> None:
-    """The rules and collectors still written against libcst, in one batched traversal."""
     try:
-        module = parse_python(text)
+        tree = parse_tree(text)
+        semantic = SemanticModel(tree, text)
     except SourceError as exc:
         result.diagnostics.append(Diagnostic(rel, f"{exc}: only text checks ran", skipped=False))
         return
-    file = PythonFile(path=rel, text=text, role=role, module=module)
+    except RecursionError:
+        result.diagnostics.append(Diagnostic(rel, "nested too deeply to analyse: only text checks ran",
+                                             skipped=False))
+        return
+    file = PythonFile(path=rel, text=text, role=path_role(rel), tree=tree, semantic=semantic)
     visitors = [c(file) for c in classes]
-    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    try:
-        wrapper.visit_batched(visitors)
-    except (Exception, RecursionError):
-        # Find the culprit: run each visitor alone so the others still report.
-        visitors = [type(v)(file) for v in visitors]
-        for visitor in visitors:
-            try:
-                cst.MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([visitor])
-            except (Exception, RecursionError) as exc:
-                _report_crash(rel, visitor, exc, result)
+    for visitor, exc in dispatch(tree, visitors):
+        _report_crash(rel, visitor, exc, result)
     _collect(visitors, result)
 
 

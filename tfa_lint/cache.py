@@ -2,7 +2,7 @@
 change since the last run is not parsed again.
 
 An entry is keyed by the SHA-256 of the file's content, its path and kind, and a *salt*
-made of the tool version, the Python and libcst versions, the source code of the tool and
+made of the tool version, the Python version (its parser decides), the source code of the tool and
 of every rule module in use, and the ids of the selected rules (select/ignore are the only
 configuration a per-file result depends on; everything else is applied after the map).
 
@@ -30,7 +30,6 @@ import os
 import platform
 import secrets
 from collections.abc import Iterable
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,7 @@ def code_salt(rule_modules: Iterable[str], rule_ids: Iterable[str]) -> str:
     The tool's own source is hashed, not only its version, so an edited rule never serves a
     stale result (a development checkout keeps one version number for many changes)."""
     digest = hashlib.sha256()
-    for part in (__version__, platform.python_version(), version("libcst"), *sorted(rule_ids)):
+    for part in (__version__, platform.python_version(), *sorted(rule_ids)):
         digest.update(part.encode() + b"\0")
     files = {p for d in _TOOL_SOURCES if d.is_dir() for p in d.rglob("*.py")}
     files |= {Path(m) for m in rule_modules}

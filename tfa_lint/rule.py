@@ -6,15 +6,16 @@ must not fire (the style of Fixit's ``LintRule``). There are three kinds of chec
 * :class:`AstRule` — a visitor of CPython's ``ast``, asking the file's one
   :class:`~tfa_lint.semantic.SemanticModel` for names and context. Every ast rule of a run
   shares one walk per file, so a rule only declares the nodes it cares about.
-* :class:`PythonRule` — a libcst visitor, for the rules not moved to ``ast`` yet; all of a
-  run's share one batched libcst traversal, and libcst parses a file only when one runs.
 * :class:`ArtifactRule` — a function over one parsed artifact (Dockerfile, requirements file,
   Procfile, compose file, ``.env`` file, pyproject, or any file's text).
 * :class:`RepoRule` — a function over the whole repository's *facts* and parsed manifests,
   for the checks that join several files.
 
-Per-file facts come from :class:`FactCollector` visitors that a repo rule names in
-``collectors``; they run in the same batched traversal as the Python rules.
+Per-file facts come from :class:`AstCollector` visitors that a rule names in ``collectors``;
+they run in the same walk as the Python rules.
+
+``PythonRule`` and ``FactCollector``, the libcst visitors of versions before 0.2, are gone:
+see :data:`_REMOVED`.
 
 Rules see only this module and :mod:`tfa_lint.model`; never the engine.
 """
@@ -31,9 +32,6 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any, ClassVar
 
-import libcst as cst
-from libcst.metadata import QualifiedName
-
 from tfa_lint.model import (
     FACTOR_NAMES,
     Artifact,
@@ -44,8 +42,6 @@ from tfa_lint.model import (
     Severity,
     path_role,
 )
-from tfa_lint.names import NameResolver
-from tfa_lint.positions import FastPositionProvider, unpack
 from tfa_lint.redact import redact_known_keys
 from tfa_lint.semantic import SemanticModel
 
@@ -54,9 +50,7 @@ __all__ = [
     "AstCollector",
     "AstRule",
     "Example",
-    "FactCollector",
     "PythonFile",
-    "PythonRule",
     "RepoRule",
     "Rule",
     "RuleError",
@@ -184,7 +178,7 @@ class Rule:
     invalid: ClassVar[tuple[Example, ...]]
     valid: ClassVar[tuple[Example, ...]]
     #: Fact collectors whose output this rule (or its ``applies``) reads.
-    collectors: ClassVar[tuple[type[FactCollector] | type[AstCollector], ...]] = ()
+    collectors: ClassVar[tuple[type[AstCollector], ...]] = ()
     #: Findings that show a security problem. Such a rule also sets ``security_severity``.
     security: ClassVar[bool] = False
     #: A score in (0, 10] that GitHub code scanning shows as low (< 4), medium (< 7), high (< 9)
@@ -313,107 +307,18 @@ def _fence_lang(path: str) -> str:
 
 @dataclass(frozen=True)
 class PythonFile:
-    """What a Python visitor knows about the file it visits: ``tree`` and its ``semantic``
-    model for :class:`AstRule`; ``module`` (libcst) for the rules not moved to ``ast`` yet."""
+    """What a Python visitor knows about the file it visits: its ``tree`` and the one
+    ``semantic`` model every rule of the run shares."""
 
     path: str
     text: str
     role: str  # see tfa_lint.model.path_role
-    module: cst.Module = field(default_factory=lambda: cst.Module([]), repr=False, compare=False)
     tree: ast.Module = field(default_factory=lambda: ast.Module(body=[], type_ignores=[]), repr=False, compare=False)
     semantic: SemanticModel | None = field(default=None, repr=False, compare=False)
 
     @property
     def lines(self) -> list[str]:
         return self.text.splitlines()
-
-    @functools.cached_property
-    def names(self) -> NameResolver:
-        """Qualified names in this module, built on the first question: files no rule asks
-        about are never scope-analysed."""
-        return NameResolver(self.module)
-
-
-_EMPTY_MODULE = cst.Module([])
-
-
-@functools.cache
-def _visitor_method_names(cls: type) -> tuple[str, ...]:
-    """The ``visit_*`` and ``leave_*`` methods of a visitor class, minus libcst's no-op stubs."""
-    return tuple(sorted(
-        name for name in dir(cls)
-        if name.startswith(("visit_", "leave_")) and callable(getattr(cls, name))
-        and not getattr(getattr(cls, name), "_is_no_op", False)))
-
-
-class _PositionedVisitor(cst.BatchableCSTVisitor):
-    """Shared by rules and collectors: positions of nodes, and qualified names."""
-
-    METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = (FastPositionProvider,)
-
-    def __init__(self, file: PythonFile) -> None:
-        super().__init__()
-        self.file = file
-
-    def get_visitors(self) -> dict[str, Any]:
-        """libcst's version inspects every member of the instance, per file: measured at a
-        fifth of the whole run. The names depend on the class only."""
-        return {name: getattr(self, name) for name in _visitor_method_names(type(self))}
-
-    def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        """1-based line and column of the node's start and end."""
-        line, column, end_line, end_column = unpack(self.get_metadata(FastPositionProvider, node))
-        return line, column + 1, end_line, end_column + 1
-
-    def resolved_names(self, node: cst.CSTNode) -> set[QualifiedName]:
-        """What ``node`` resolves to, with where each name comes from (import, builtin, local):
-        libcst's ``QualifiedNameProvider`` answer, from :class:`tfa_lint.names.NameResolver`."""
-        return self.file.names.qualified_names(node)
-
-    def qualified_names(self, node: cst.CSTNode) -> frozenset[str]:
-        """What ``node`` resolves to (``openai.OpenAI``, ``builtins.print``), through aliases and
-        local shadows."""
-        return self.file.names.names(node)
-
-    @staticmethod
-    def source_of(node: cst.CSTNode) -> str:
-        """The code a node was parsed from."""
-        return _EMPTY_MODULE.code_for_node(node)
-
-
-class PythonRule(Rule, _PositionedVisitor):
-    """A rule that visits a Python file's CST. Declare ``visit_<Node>`` methods and call
-    :meth:`report`. Request extra metadata providers in ``METADATA_DEPENDENCIES``."""
-
-    _abstract = True
-    kinds: ClassVar[tuple[FileKind, ...]] = (FileKind.PYTHON,)
-
-    def __init__(self, file: PythonFile) -> None:
-        _PositionedVisitor.__init__(self, file)
-        self.findings: list[Finding] = []
-
-    def report(self, node: cst.CSTNode, message: str) -> None:
-        line, col, end_line, end_col = self.position(node)
-        self.findings.append(self.finding(self.file.path, line, col, message,
-                                          end_line=end_line, end_column=end_col))
-
-
-class FactCollector(_PositionedVisitor):
-    """A visitor that records small, JSON-like facts about a Python file for repo rules.
-
-    Subclasses set ``name`` (unique) and call :meth:`record`. Facts must be plain data
-    (str, int, bool, lists and dicts of them): they are what the engine keeps per file.
-    """
-
-    name: ClassVar[str]
-
-    def __init__(self, file: PythonFile) -> None:
-        super().__init__(file)
-        self.facts: list[Fact] = []
-
-    def record(self, kind: str, node: cst.CSTNode | None = None, **data: Any) -> None:
-        line, col = (self.position(node)[:2] if node is not None else (1, 1))
-        self.facts.append(Fact(kind=kind, path=self.file.path, line=line, column=col, data=data))
 
 
 class _AstVisitor:
@@ -459,8 +364,12 @@ class AstRule(Rule, _AstVisitor):
 
 
 class AstCollector(_AstVisitor):
-    """A visitor on ``ast`` that records small, JSON-like facts for repo rules (see
-    :class:`FactCollector`). Subclasses set ``name`` (unique) and call :meth:`record`."""
+    """A visitor on ``ast`` that records small, JSON-like facts about a Python file for the
+    rules that name it in ``collectors``.
+
+    Subclasses set ``name`` (unique) and call :meth:`record`. Facts must be plain data (str,
+    int, bool, lists and dicts of them): they are what the engine keeps, and caches, per file.
+    """
 
     name: ClassVar[str]
 
@@ -531,7 +440,11 @@ def load_rules(*, plugins: bool = True) -> dict[str, type[Rule]]:
             add(rule, module.__name__)
     if plugins:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            loaded = ep.load()
+            try:
+                loaded = ep.load()
+            except Exception as exc:  # the plugin's own code: say whose it is, in one line
+                raise RuleError(f"the rules plugin {ep.name} ({ep.value}) failed to load: "
+                                f"{type(exc).__name__}: {exc}") from exc
             classes = list(rules_in(loaded)) if isinstance(loaded, ModuleType) else [loaded]
             for rule in classes:
                 add(rule, f"entry point {ep.name}")
@@ -542,7 +455,7 @@ def load_rules(*, plugins: bool = True) -> dict[str, type[Rule]]:
 class RuleSet:
     """The rules of one run, split by kind, in id order."""
 
-    python: list[type[PythonRule] | type[AstRule]] = field(default_factory=list)
+    python: list[type[AstRule]] = field(default_factory=list)
     artifact: list[type[ArtifactRule]] = field(default_factory=list)
     repo: list[type[RepoRule]] = field(default_factory=list)
 
@@ -552,14 +465,14 @@ class RuleSet:
         for rule in sorted(rules, key=lambda r: r.id):
             if rule._meta:
                 continue  # the engine reports these itself
-            if issubclass(rule, (PythonRule, AstRule)):
+            if issubclass(rule, AstRule):
                 out.python.append(rule)
             elif issubclass(rule, ArtifactRule):
                 out.artifact.append(rule)
             elif issubclass(rule, RepoRule):
                 out.repo.append(rule)
             else:
-                raise RuleError(f"{rule.id} is neither a PythonRule, an ArtifactRule nor a RepoRule")
+                raise RuleError(f"{rule.id} is neither an AstRule, an ArtifactRule nor a RepoRule")
         return out
 
     @property
@@ -567,10 +480,27 @@ class RuleSet:
         return sorted([*self.python, *self.artifact, *self.repo], key=lambda r: r.id)
 
     @property
-    def collectors(self) -> list[type[FactCollector] | type[AstCollector]]:
+    def collectors(self) -> list[type[AstCollector]]:
         """Every collector a selected rule asks for, each once, in a stable order."""
-        seen: dict[str, type[FactCollector] | type[AstCollector]] = {}
+        seen: dict[str, type[AstCollector]] = {}
         for rule in self.all:
             for collector in rule.collectors:
                 seen.setdefault(collector.name, collector)
         return [seen[k] for k in sorted(seen)]
+
+
+#: The classes of the libcst engine, removed in 0.2, and what replaces each. A plugin that
+#: imports one fails with this message instead of a bare "cannot import name".
+_REMOVED = {
+    "PythonRule": "AstRule",
+    "FactCollector": "AstCollector",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REMOVED:
+        raise ImportError(
+            f"tfa_lint.rule.{name} (a libcst visitor) was removed in tfa-lint 0.2: subclass "
+            f"{_REMOVED[name]}, whose visit_<Node> methods take CPython ast nodes and ask "
+            f"self.semantic for names and context (see CONTRIBUTING.md)")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,5 +1,4 @@
-"""Small ``ast`` helpers the rules share: the counterparts of :mod:`.cst_nodes` for rules on
-``ast``. Context (the enclosing function, import time, the ``__main__`` guard) is not here:
+"""Small ``ast`` helpers the rules share. Context (the enclosing function, import time, the ``__main__`` guard) is not here:
 ask the file's semantic model (``self.semantic``)."""
 
 from __future__ import annotations

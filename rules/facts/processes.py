@@ -225,12 +225,7 @@ class ProcessFacts(AstCollector):
 
 
 def is_main_guard(node: ast.If) -> bool:
-    """``if __name__ == "__main__":``, either way round and with any one comparison operator.
-
-    Also answers for a libcst ``If`` (told by its class, without importing libcst), for the
-    visitors that still run on libcst and import it from here; that half goes once they move."""
-    if not isinstance(node, ast.AST):
-        return _is_main_guard_cst(node)
+    """``if __name__ == "__main__":``, either way round and with any one comparison operator."""
     test = node.test
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
         return False
@@ -241,45 +236,13 @@ def is_main_guard(node: ast.If) -> bool:
 
 
 def is_service_loop_test(test: ast.expr) -> bool:
-    """``while True``/``while 1`` or a flag (``while running``, ``while not self.stop``).
-
-    Also answers for a libcst expression, as :func:`is_main_guard` does."""
-    if not isinstance(test, ast.AST):
-        return _is_service_loop_test_cst(test)
+    """``while True``/``while 1`` or a flag (``while running``, ``while not self.stop``)."""
     if isinstance(test, ast.Constant) and (test.value is True or (type(test.value) is int and test.value == 1)):
         return True
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test = test.operand
     if isinstance(test, (ast.Name, ast.Attribute)):
         name = test.id if isinstance(test, ast.Name) else test.attr
-        return bool(_SERVICE_FLAG_RE.search(name))
-    return False
-
-
-# -- the libcst halves, for the visitors not moved yet (no libcst import: told by class name) --
-def _cst_is(node: object, *names: str) -> bool:
-    return type(node).__name__ in names and type(node).__module__.startswith("libcst")
-
-
-def _is_main_guard_cst(node) -> bool:  # type: ignore[no-untyped-def]
-    test = node.test
-    if not _cst_is(test, "Comparison") or len(test.comparisons) != 1:
-        return False
-    sides = [test.left, test.comparisons[0].comparator]
-    names = [s.value for s in sides if _cst_is(s, "Name")]
-    strings = [s.evaluated_value for s in sides if _cst_is(s, "SimpleString")]
-    return names == ["__name__"] and strings == ["__main__"]
-
-
-def _is_service_loop_test_cst(test) -> bool:  # type: ignore[no-untyped-def]
-    if _cst_is(test, "Name") and test.value == "True":
-        return True
-    if _cst_is(test, "Integer") and test.value == "1":
-        return True
-    if _cst_is(test, "UnaryOperation") and _cst_is(test.operator, "Not"):
-        test = test.expression
-    if _cst_is(test, "Name", "Attribute"):
-        name = test.value if _cst_is(test, "Name") else test.attr.value
         return bool(_SERVICE_FLAG_RE.search(name))
     return False
 

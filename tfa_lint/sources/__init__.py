@@ -45,7 +45,7 @@ def decode(data: bytes, kind: FileKind) -> str:
 
 def parse_artifact(kind: FileKind, path: str, text: str) -> Artifact:
     """The typed model of a non-Python file. Python files stay plain text here: the engine
-    parses them with libcst for the visitors."""
+    parses them with ``ast`` for the visitors."""
     parser = _parsers().get(kind)
     if parser is None:
         return Artifact(path=path, kind=kind, text=text)

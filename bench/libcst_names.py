@@ -1,5 +1,7 @@
 """Qualified names (``os.environ.get``, ``builtins.print``), as libcst's scope analysis gives them,
-for a third of its cost.
+for a third of its cost: the oracle the ast engine's :class:`tfa_lint.semantic.SemanticModel` is
+checked against (tests/test_semantic.py, ``bench/semantic_check.py``). The rules ran on it
+until the engine moved to ``ast``; it lives in bench/ since, as the reference only.
 
 Rules ask what a callee, a subscripted value or a base class resolves to. libcst answers with
 ``ScopeProvider``: a pass of ``ExpressionContextProvider`` to tell stores from loads, then a
