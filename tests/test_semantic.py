@@ -87,3 +87,40 @@ def test_columns_count_characters_not_bytes(line: str, code: str, expected: int)
     model = SemanticModel(tree, source)
     node = next(n for n in ast.walk(tree) if ast.get_source_segment(source, n) == code)
     assert model.position(node)[1] == expected + (0 if line.startswith("\t") else 4)
+
+
+#: Line breaks only the parser's: a form feed, \x1c-\x1e, \x85 and \u2028/\u2029 inside a string
+#: or a comment end no line for ast (str.splitlines would break there and shift every column).
+ODD_BREAKS = ('x = "a\x0cb\u2028c"; print("é", x)\r\n# \x85 \u2029 comment\rif x:\n'
+              '    y = f"{x!r:>{len(x)}}" + "\x1c"\n\x0cz = (1 +\n     2)\n')
+
+
+def test_source_is_get_source_segment_on_every_node() -> None:
+    tree = ast.parse(ODD_BREAKS)
+    model = SemanticModel(tree, ODD_BREAKS)
+    nodes = [n for n in ast.walk(tree) if hasattr(n, "end_col_offset")]
+    assert len(nodes) > 20
+    for node in nodes:
+        assert model.source(node) == (ast.get_source_segment(ODD_BREAKS, node) or ""), ast.dump(node)
+
+
+def test_columns_after_breaks_the_parser_does_not_count() -> None:
+    tree = ast.parse(ODD_BREAKS)
+    model = SemanticModel(tree, ODD_BREAKS)
+    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "print")
+    # Line 1, after a form feed and a \u2028 inside the string: characters, not bytes.
+    assert model.position(call)[:2] == (1, 1 + ODD_BREAKS.index("print"))
+    binop = next(n for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.left, ast.Constant))
+    assert model.position(binop) == (5, 7, 6, 7)  # "\x0cz = (1 +": after the form feed
+
+
+def test_imported_names_only_through_imports() -> None:
+    source = ("import requests\nfrom os import environ as env\nget = requests.get\nprint(1)\n"
+              "requests.get('u'); env.get('K'); get('v')\n")
+    tree = ast.parse(source)
+    model = SemanticModel(tree, source)
+    calls = {ast.get_source_segment(source, n.func): n.func for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    assert model.imported_names(calls["requests.get"]) == {"requests.get"}
+    assert model.imported_names(calls["env.get"]) == {"os.environ.get"}
+    assert model.imported_names(calls["get"]) == frozenset() and model.qualified_names(calls["get"]) == {"get"}
+    assert model.imported_names(calls["print"]) == frozenset() and model.qualified_names(calls["print"]) == {"builtins.print"}

@@ -344,7 +344,7 @@ class _AstVisitor:
 
     def source_of(self, node: ast.AST) -> str:
         """The code a node was parsed from."""
-        return ast.get_source_segment(self.file.text, node) or ""
+        return self.semantic.source(node)
 
 
 class AstRule(Rule, _AstVisitor):

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import io
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
@@ -526,8 +527,10 @@ class SemanticModel:
         self._reads = walker.reads
         self._parent = walker.parent
         self._names: dict[ast.AST, frozenset[str]] = {}
-        self._lines = text.splitlines()
-        self._ascii: dict[int, bool] = {}
+        # Lines as the parser counts them: only \n, \r\n and \r end one (str.splitlines also
+        # breaks at \f, \v, \x1c-\x1e, \x85, \u2028 and \u2029, which a string may hold).
+        self.lines: list[str] = io.StringIO(text, newline="").readlines()
+        self._encoded: dict[int, bytes] = {}
 
     # -- names ---------------------------------------------------------------------------
     def qualified_names(self, node: ast.AST) -> frozenset[str]:
@@ -546,14 +549,38 @@ class SemanticModel:
     def resolves_to(self, node: ast.AST, *names: str) -> bool:
         return not self.qualified_names(node).isdisjoint(names)
 
-    def _resolve(self, node: ast.AST) -> set[str]:
+    def imported_names(self, node: ast.AST) -> frozenset[str]:
+        """What ``node`` resolves to through import bindings only (libcst's
+        ``QualifiedNameSource.IMPORT``): ``requests.get`` after ``import requests``; nothing for
+        a name bound by an assignment, a parameter, a def or the builtins."""
+        return frozenset(self._resolve(node, only="import"))
+
+    def _resolve(self, node: ast.AST, only: str | None = None) -> set[str]:
+        return {q for binding, name in self._referents(node) if only is None or binding.kind == only
+                for q in binding.qualified_names(name)}
+
+    def _referents(self, node: ast.AST) -> list[tuple[Binding, str]]:
+        """The bindings ``node``'s answer comes from, each with the dotted name to qualify."""
         scope = self._scope_of.get(node)
         if scope is None:
-            return set()
+            return []
         referents = self._read_referents(node)
         if referents is not None:  # a read: what it refers to at that point
-            return {q for binding in referents for q in binding.qualified_names(binding.name)}
-        return self._named_in_scope(node, scope)
+            return [(binding, binding.name) for binding in referents]
+        # Not a read: the node's dotted name, resolved through its longest bound prefix.
+        name = full_name(node)
+        if name is None:
+            return []
+        bindings: list[Binding] = []
+        prefix: str | None = name
+        while prefix:
+            if prefix in scope:
+                bindings = scope.resolve(prefix, scope)
+                break
+            cut = prefix.rfind(".")
+            prefix = None if cut == -1 else prefix[:cut]
+        own = [binding for binding in bindings if binding.kind != "builtin" and binding.node is node]
+        return [(binding, name) for binding in (own[:1] or bindings)]
 
     def _read_referents(self, node: ast.AST) -> list[Binding] | None:
         head = node
@@ -578,25 +605,6 @@ class SemanticModel:
         if not earlier and bindings and scope.parent is not scope:
             earlier = scope.parent.resolve(name, scope)  # type: ignore[union-attr]
         return earlier
-
-    @staticmethod
-    def _named_in_scope(node: ast.AST, scope: Scope) -> set[str]:
-        """Not a read: the node's dotted name, resolved through its longest bound prefix."""
-        name = full_name(node)
-        if name is None:
-            return set()
-        bindings: list[Binding] = []
-        prefix: str | None = name
-        while prefix:
-            if prefix in scope:
-                bindings = scope.resolve(prefix, scope)
-                break
-            cut = prefix.rfind(".")
-            prefix = None if cut == -1 else prefix[:cut]
-        for binding in bindings:
-            if binding.kind != "builtin" and binding.node is node:
-                return binding.qualified_names(name)
-        return {q for binding in bindings for q in binding.qualified_names(name)}
 
     # -- where a node sits ---------------------------------------------------------------
     def parent(self, node: ast.AST) -> ast.AST | None:
@@ -656,16 +664,33 @@ class SemanticModel:
         return current
 
     # -- positions -----------------------------------------------------------------------
+    def _line_bytes(self, line: int) -> bytes:
+        encoded = self._encoded.get(line)
+        if encoded is None:
+            encoded = self._encoded[line] = self.lines[line - 1].encode("utf-8")
+        return encoded
+
     def column(self, line: int, byte_offset: int) -> int:
         """The 0-based character column of ``ast``'s UTF-8 byte offset on 1-based ``line``."""
-        if not 1 <= line <= len(self._lines):
+        if not 1 <= line <= len(self.lines):
             return byte_offset
-        is_ascii = self._ascii.get(line)
-        if is_ascii is None:
-            is_ascii = self._ascii[line] = self._lines[line - 1].isascii()
-        if is_ascii:
+        text = self.lines[line - 1]
+        if text.isascii():
             return byte_offset
-        return len(self._lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+        return len(self._line_bytes(line)[:byte_offset].decode("utf-8", "replace"))
+
+    def source(self, node: ast.AST) -> str:
+        """The code ``node`` was parsed from: ``ast.get_source_segment``, which splits the whole
+        file on every call, from the lines split once."""
+        line, end_line = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if None in (line, end_line, start, end) or not 1 <= line <= end_line <= len(self.lines):
+            return ""
+        if line == end_line:
+            return self._line_bytes(line)[start:end].decode("utf-8", "replace")
+        first = self._line_bytes(line)[start:].decode("utf-8", "replace")
+        last = self._line_bytes(end_line)[:end].decode("utf-8", "replace")
+        return first + "".join(self.lines[line:end_line - 1]) + last
 
     def position(self, node: ast.AST) -> tuple[int, int, int, int]:
         """1-based line and column (characters) of the node's start and end."""

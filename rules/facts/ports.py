@@ -15,7 +15,7 @@ import tokenize
 from dataclasses import dataclass
 
 from tfa_lint.rule import AstCollector
-from tfa_lint.semantic import SemanticModel, full_name
+from tfa_lint.semantic import SemanticModel
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ class PortFacts(AstCollector):
             self._calls.setdefault(scope, set()).add(func.id)
         elif isinstance(func, ast.Attribute):
             self._calls.setdefault(scope, set()).add(func.attr)
-        for qname in imported_names(self.semantic, func):
+        for qname in self.semantic.imported_names(func):
             if "." in qname.strip("."):
                 self._imported.setdefault(scope, set()).add(qname)
         names = self.qualified_names(func)
@@ -390,28 +390,3 @@ def enclosing_def(semantic: SemanticModel, node: ast.AST) -> ast.FunctionDef | a
         if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return ancestor
     return None
-
-
-def imported_names(semantic: SemanticModel, node: ast.AST) -> set[str]:
-    """What ``node`` resolves to through import bindings only (libcst's
-    ``QualifiedNameSource.IMPORT``): ``SemanticModel._resolve`` with the other bindings left
-    out. The model does not say where a name comes from yet, so this reads its scopes."""
-    scope = semantic._scope_of.get(node)
-    if scope is None:
-        return set()
-    referents = semantic._read_referents(node)
-    if referents is not None:
-        return {q for b in referents if b.kind == "import" for q in b.qualified_names(b.name)}
-    name = full_name(node)
-    if name is None:
-        return set()
-    bindings = []
-    prefix: str | None = name
-    while prefix:
-        if prefix in scope:
-            bindings = scope.resolve(prefix, scope)
-            break
-        cut = prefix.rfind(".")
-        prefix = None if cut == -1 else prefix[:cut]
-    own = [b for b in bindings if b.kind != "builtin" and b.node is node]
-    return {q for b in (own[:1] or bindings) if b.kind == "import" for q in b.qualified_names(name)}
