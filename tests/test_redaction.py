@@ -8,7 +8,7 @@ from rules_secrets import planted_secrets
 
 from tfa_lint.cli import cli
 from tfa_lint.report import FORMATS
-from tfa_lint.redact import PROVIDER_PATTERNS, redact
+from tfa_lint.redact import PROVIDER_PATTERNS, find_keys, redact
 
 BAD = REPO_ROOT / "examples" / "bad-agent"
 
@@ -36,3 +36,21 @@ def test_no_format_prints_a_planted_secret(tmp_path) -> None:
     CliRunner().invoke(cli, [str(BAD), "--write-baseline", str(baseline)])
     for secret in secrets:
         assert secret not in baseline.read_text(), ("baseline", redact(secret))
+
+
+def test_find_keys_finds_what_finditer_finds() -> None:
+    """The fast search drops each pattern's leading ``\\b`` and checks it itself: the matches
+    must be the same, at the start of the text, after word characters (Unicode ones too), in
+    runs of candidates and overlapping ones."""
+    key = "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt9Xa2pL"
+    samples = [
+        f"sk-proj-{key}", f"xsk-proj-{key}", f"ésk-{key} sk-{key}", f"_sk-{key}", f"-sk-{key}",
+        f"ask-sk-{key}", f"sk-sk-{key}", f"tasksk-{key}sk-{key}", f"ghp_{key}ghp_{key} ghp_{key}",
+        f"AKIA{key.upper()[:16]} xAKIA{key.upper()[:16]}", f"hf_{key}\nhf_{key}", "sk-short", "",
+        f"key='sk-ant-api03-{key * 3}' # ok", f"rk_live_{key} ark_live_{key}", f"SG.{key[:22]}.{key}{key[:5]}",
+        f"1xai-{key * 2} (xai-{key * 2})", f"-----BEGIN PRIVATE KEY-----\n{key}",
+    ]
+    for text in samples + ["\n".join(samples), " ".join(samples)]:
+        for name, pattern in PROVIDER_PATTERNS:
+            expected = [(m.span(), m.group(0)) for m in pattern.finditer(text)]
+            assert [(m.span(), m.group(0)) for m in find_keys(pattern, text)] == expected, (name, text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 #: (provider, pattern). Earlier patterns win where two overlap (OpenRouter before OpenAI).
 PROVIDER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -28,6 +29,35 @@ PROVIDER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+#: Each pattern without its leading ``\b``, so that it starts with a literal: the regex engine
+#: then jumps from one occurrence of the literal to the next, where ``\b`` made it try a match
+#: at every position of the text (all 17 over deer-flow's 24 MB of text: 6.1 s, against 0.3 s).
+_UNANCHORED: dict[re.Pattern[str], re.Pattern[str]] = {
+    pattern: re.compile(pattern.pattern.removeprefix(r"\b")) for _, pattern in PROVIDER_PATTERNS}
+_WORD_CHAR = re.compile(r"\w")
+
+
+def find_keys(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern of :data:`PROVIDER_PATTERNS`: the same matches.
+
+    The leading ``\b`` is checked on each candidate instead of by the regex engine; a
+    candidate that fails it is searched again from its next character, which is where the
+    engine would have gone on trying. Every pattern's first character is a word character, so
+    ``\b`` there means: at the start of the text, or after a non-word character."""
+    fast = _UNANCHORED.get(pattern)
+    if fast is None or fast.pattern == pattern.pattern:
+        yield from pattern.finditer(text)
+        return
+    position = 0
+    while (match := fast.search(text, position)) is not None:
+        start = match.start()
+        if start and _WORD_CHAR.match(text, start - 1):
+            position = start + 1
+            continue
+        yield match
+        position = match.end()
+
+
 def redact(secret: str) -> str:
     """A recognisable but useless form of ``secret``: ``sk-p…9Xa2``.
 
@@ -50,5 +80,9 @@ def redact_known_keys(text: str) -> str:
     examples, so no output — not even a rule's help — carries a full key that a secret
     scanner (or a reader) would take for a real one."""
     for _, pattern in PROVIDER_PATTERNS:
-        text = pattern.sub(lambda m: redact(m.group(0)), text)
+        pieces, last = [], 0
+        for match in find_keys(pattern, text):
+            pieces += [text[last:match.start()], redact(match.group(0))]
+            last = match.end()
+        text = "".join(pieces) + text[last:] if pieces else text
     return text

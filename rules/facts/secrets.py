@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tfa_lint.redact import PROVIDER_PATTERNS
+from tfa_lint.redact import PROVIDER_PATTERNS, find_keys
 
 _PREFIX_RE = re.compile(r"^(sk-ant-(?:api|admin)\d\d-|sk-or-v1-|sk-(?:proj-|svcacct-|admin-|None-)?|hf_|gsk_|AIza|"
                         r"AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|[sr]k_live_|lsv2_(?:pt|sk)_|tvly-|r8_|"
@@ -223,7 +223,7 @@ def provider_tokens(text: str) -> Iterator[TokenHit]:
     """Provider-format tokens in ``text`` that do not look like placeholders or fakes."""
     taken: list[tuple[int, int]] = []
     for provider, pattern in PROVIDER_PATTERNS:
-        for match in pattern.finditer(text):
+        for match in find_keys(pattern, text):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):
                 continue
