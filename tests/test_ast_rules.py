@@ -96,6 +96,59 @@ def test_dispatch_calls_hooks_in_tree_order() -> None:
     assert seen == ["f", "a", "g", "b", ")", "c", ")", "d"]
 
 
+def _every_hook(seen: list) -> object:
+    """A visitor with a visit_ and leave_ hook for every ast class, recording each call."""
+    names = {cls.__name__ for cls in _ast_classes()}
+    hooks = {f"{kind}_{name}": (lambda kind: lambda self, node: seen.append((kind, node)))(kind)
+             for name in names for kind in ("visit", "leave")}
+    return type("EveryHook", (), hooks)()
+
+
+def _ast_classes() -> list[type]:
+    found, todo = [], [ast.AST]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def _reference_walk(node: ast.AST, out: list) -> None:
+    out.append(("visit", node))
+    for child in ast.iter_child_nodes(node):
+        _reference_walk(child, out)
+    out.append(("leave", node))
+
+
+def test_dispatch_meets_every_node_as_iter_child_nodes_orders_them() -> None:
+    """With a hook on every class, the walk is the recursive one over ``ast.iter_child_nodes``,
+    call for call; with none on the singletons (``Load``, ``Add`` …) it is that walk without
+    them, which it skips for speed."""
+    source = ("@d(x)\nasync def f(a: int = 1, *b, c, **k) -> T:\n    x += -a if b and c else not k\n"
+              "    return [y async for y in z if y < 2 <= q] or {1: {*s}, **t}\n"
+              "class C(B, m=M):\n    v: int = f'{a!r:>{w}}'\n    del v[0], w.x\n"
+              "match p:\n    case [1, *r] | {'k': _, **kw} if r: pass\n"
+              "try:\n    import a.b as c\nexcept* E as e:\n    raise X from e\nfinally:\n    lambda q=1: (yield)\n")
+    tree = ast.parse(source)
+    expected: list = []
+    _reference_walk(tree, expected)
+    seen: list = []
+    assert dispatch(tree, [_every_hook(seen)]) == []
+    assert seen == expected
+
+    leaf = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+    seen_names: list = []
+
+    class AllButSingletons:
+        pass
+
+    for cls in _ast_classes():
+        if not issubclass(cls, leaf):
+            setattr(AllButSingletons, f"visit_{cls.__name__}", lambda self, node: seen_names.append(node))
+    assert dispatch(tree, [AllButSingletons()]) == []
+    assert seen_names == [node for kind, node in expected if kind == "visit" and not isinstance(node, leaf)]
+
+
 def test_a_syntax_error_is_a_diagnostic() -> None:
     result = _analyze("def f(:\n", BlockingPrintInAsync)
     assert [d.message for d in result.diagnostics] == [f"Python {sys.version_info.major}.{sys.version_info.minor} syntax error at line 1: only text checks ran"]

@@ -130,39 +130,65 @@ def _hooks(cls: type) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(hooks))
 
 
+#: Fields that hold only childless singletons (``Load``, ``Add``, ``Eq`` …): a walk for visitors
+#: that hook none of those classes need not push them, a third of all nodes.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+_LEAF_TYPES = frozenset(
+    cls.__name__ for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+    for cls in base.__subclasses__())
+
+
+@functools.cache
+def _child_fields(cls: type, leaves: bool) -> tuple[str, ...]:
+    """The fields of an ``ast`` class that may hold nodes, last first (the order they go on the
+    walk's stack), without the singleton fields unless ``leaves``."""
+    return tuple(f for f in reversed(cls._fields) if leaves or f not in _LEAF_FIELDS)
+
+
 def dispatch(tree: ast.AST, visitors: list) -> list[tuple[object, BaseException]]:
     """One walk of ``tree`` calling every visitor's ``visit_<Node>`` on the way down and
-    ``leave_<Node>`` on the way up, in the visitors' order. The walk keeps its own stack, so no
-    nesting the parser accepts can exhaust Python's. A visitor that raises is dropped from the
-    rest of the walk and returned with its exception; the others go on."""
+    ``leave_<Node>`` on the way up, in the visitors' order; children in ``ast.iter_child_nodes``
+    order. The walk keeps its own stack, so no nesting the parser accepts can exhaust Python's.
+    A visitor that raises is dropped from the rest of the walk and returned with its exception;
+    the others go on."""
     enter: dict[str, list[tuple[int, Callable]]] = {}
     leave: dict[str, list[tuple[int, Callable]]] = {}
     for index, visitor in enumerate(visitors):
         for kind, node_type in _hooks(type(visitor)):
             table = enter if kind == "visit" else leave
             table.setdefault(node_type, []).append((index, getattr(visitor, f"{kind}_{node_type}")))
+    leaves = not _LEAF_TYPES.isdisjoint(enter) or not _LEAF_TYPES.isdisjoint(leave)
     failed: dict[int, BaseException] = {}
 
-    def call(hooks: list[tuple[int, Callable]], node: ast.AST) -> None:
-        for index, hook in hooks:
-            if index not in failed:
-                try:
-                    hook(node)
-                except Exception as exc:  # a broken rule must not take the others down
-                    failed[index] = exc
-
-    stack: list[tuple[ast.AST, bool]] = [(tree, True)]
+    # An entry is a node to enter, or a 1-tuple holding a node to leave.
+    stack: list = [tree]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, entering = stack.pop()
-        name = type(node).__name__
-        if not entering:
-            call(leave[name], node)
-            continue
-        hooks = enter.get(name)
-        if hooks:
-            call(hooks, node)
-        if name in leave:
-            stack.append((node, False))
-        children = list(ast.iter_child_nodes(node))
-        stack.extend((child, True) for child in reversed(children))
+        node = pop()
+        if type(node) is tuple:
+            node = node[0]
+            hooks = leave[type(node).__name__]
+        else:
+            cls = type(node)
+            name = cls.__name__
+            if name in leave:
+                push((node,))
+            for field in _child_fields(cls, leaves):
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    for child in reversed(value):
+                        if isinstance(child, ast.AST):
+                            push(child)
+                elif isinstance(value, ast.AST):
+                    push(value)
+            hooks = enter.get(name)
+            if not hooks:
+                continue
+        for index, hook in hooks:
+            if failed and index in failed:
+                continue
+            try:
+                hook(node)
+            except Exception as exc:  # a broken rule must not take the others down
+                failed[index] = exc
     return [(visitors[index], exc) for index, exc in failed.items()]
