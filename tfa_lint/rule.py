@@ -333,6 +333,9 @@ class _AstVisitor:
     def __init__(self, file: PythonFile) -> None:
         self.file = file
         self.semantic: SemanticModel = file.semantic  # type: ignore[assignment]
+        # The model's own method, bound once: rules ask it of nearly every call they meet
+        # (2.5 million times over deer-flow's 1,201 files), so a forwarding call counts.
+        self.qualified_names = self.semantic.qualified_names  # type: ignore[method-assign]
 
     def position(self, node: ast.AST) -> tuple[int, int, int, int]:
         """1-based line and column (characters) of the node's start and end."""

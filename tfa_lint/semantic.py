@@ -527,6 +527,7 @@ class SemanticModel:
         self._reads = walker.reads
         self._parent = walker.parent
         self._names: dict[ast.AST, frozenset[str]] = {}
+        self._imported: dict[ast.AST, frozenset[str]] = {}
         # Lines as the parser counts them: only \n, \r\n and \r end one (str.splitlines also
         # breaks at \f, \v, \x1c-\x1e, \x85, \u2028 and \u2029, which a string may hold).
         self.lines: list[str] = io.StringIO(text, newline="").readlines()
@@ -553,7 +554,10 @@ class SemanticModel:
         """What ``node`` resolves to through import bindings only (libcst's
         ``QualifiedNameSource.IMPORT``): ``requests.get`` after ``import requests``; nothing for
         a name bound by an assignment, a parameter, a def or the builtins."""
-        return frozenset(self._resolve(node, only="import"))
+        answer = self._imported.get(node)
+        if answer is None:
+            answer = self._imported[node] = frozenset(self._resolve(node, only="import"))
+        return answer
 
     def _resolve(self, node: ast.AST, only: str | None = None) -> set[str]:
         return {q for binding, name in self._referents(node) if only is None or binding.kind == only
