@@ -8,6 +8,7 @@ rules receive.
 from __future__ import annotations
 
 import enum
+import functools
 import posixpath
 import re
 from collections.abc import Iterator
@@ -175,6 +176,7 @@ _SCRIPT_DIRS = {"scripts", "script", "bin"}
 _BENCHMARK_FILE_RE = re.compile(r"(^bench(mark)?_|_bench(mark)?\.py$)")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked tens of times per file, by discovery, rules and scoring
 def path_role(path: str) -> str:
     """``test``, ``example``, ``script`` or ``src`` — from the path alone.
 
