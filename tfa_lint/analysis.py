@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from tfa_lint.model import Artifact, Diagnostic, Fact, FileKind, Finding, path_role
 from tfa_lint.rule import PythonFile, Rule, RuleSet
-from tfa_lint.semantic import SemanticModel
+from tfa_lint.semantic import LEAF_FIELDS, SemanticModel
 from tfa_lint.sources import SourceError, decode, parse_artifact
 from tfa_lint.sources.python import parse_tree
 from tfa_lint.suppress import Suppression, parse_suppressions
@@ -130,9 +130,8 @@ def _hooks(cls: type) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(hooks))
 
 
-#: Fields that hold only childless singletons (``Load``, ``Add``, ``Eq`` …): a walk for visitors
-#: that hook none of those classes need not push them, a third of all nodes.
-_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+#: The classes of those singletons (``semantic.LEAF_FIELDS`` holds them): a walk for visitors
+#: that hook none of them need not push them, a third of all nodes.
 _LEAF_TYPES = frozenset(
     cls.__name__ for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
     for cls in base.__subclasses__())
@@ -142,7 +141,7 @@ _LEAF_TYPES = frozenset(
 def _child_fields(cls: type, leaves: bool) -> tuple[str, ...]:
     """The fields of an ``ast`` class that may hold nodes, last first (the order they go on the
     walk's stack), without the singleton fields unless ``leaves``."""
-    return tuple(f for f in reversed(cls._fields) if leaves or f not in _LEAF_FIELDS)
+    return tuple(f for f in reversed(cls._fields) if leaves or f not in LEAF_FIELDS)
 
 
 def dispatch(tree: ast.AST, visitors: list) -> list[tuple[object, BaseException]]:

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import io
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 #: Node types whose qualified names can be asked (``get_full_name_for_node``'s).
@@ -237,6 +238,20 @@ def _stored_names(target: ast.expr, into: set[ast.Name]) -> None:
         _stored_names(target.value, into)
 
 
+#: Fields that hold only childless singletons (``Load``, ``Add``, ``Eq`` …): nothing is asked
+#: of those, and they are a third of a tree's nodes.
+LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+
+
+@functools.cache
+def child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of an ``ast`` class that may hold nodes worth a walk, in order."""
+    return tuple(f for f in cls._fields if f not in LEAF_FIELDS)
+
+
+#: The walker's method for each node class, looked up once per class instead of once per node.
+_HANDLERS: dict[type, Callable[[_Walker, ast.AST], None]] = {}
+
 #: A name read: its scope, that scope's assignment count then, and the outermost attribute
 #: around it (``a.b.c`` for the ``a`` in it).
 _Read = tuple[Scope, int, ast.Attribute | None]
@@ -257,11 +272,11 @@ class _Walker:
         self._top: list[ast.Attribute | None] = [None]
 
     def visit(self, node: ast.AST) -> None:
-        method = getattr(self, f"visit_{type(node).__name__}", None)
-        if method is not None:
-            method(node)
-        else:
-            self.generic(node)
+        cls = type(node)
+        handler = _HANDLERS.get(cls)
+        if handler is None:
+            handler = _HANDLERS[cls] = getattr(_Walker, f"visit_{cls.__name__}", _Walker.generic)
+        handler(self, node)
 
     def children(self, node: ast.AST, *names: str) -> None:
         for name in names:
@@ -282,7 +297,7 @@ class _Walker:
     def generic(self, node: ast.AST) -> None:
         if isinstance(node, QUERYABLE):
             self.scope_of[node] = self.scope
-        for name in node._fields:
+        for name in child_fields(type(node)):
             value = getattr(node, name, None)
             if isinstance(value, list):
                 for child in value:
