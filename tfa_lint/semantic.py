@@ -75,6 +75,11 @@ class Scope:
     count: int = 0  # assignment-like statements seen so far
     #: ``global``/``nonlocal`` names: the scope their bindings go to.
     overwrites: dict[str, Scope] = field(default_factory=dict)
+    #: Answers of ``in`` and :meth:`resolve`, kept: both are asked only once the walk has made
+    #: every binding, and the same few names (``self``, ``os``, ``logger``) are asked again and
+    #: again of the same scopes.
+    _known: dict[str, bool] = field(default_factory=dict, repr=False)
+    _resolved: dict[tuple[str, int], list[Binding]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         parent_prefix = self.parent.name_prefix if self.parent is not None else ""
@@ -112,6 +117,12 @@ class Scope:
         return parent  # type: ignore[return-value]
 
     def __contains__(self, name: str) -> bool:
+        known = self._known.get(name)
+        if known is None:
+            known = self._known[name] = self._contains(name)
+        return known
+
+    def _contains(self, name: str) -> bool:
         if self.kind == "builtins":
             return hasattr(builtins, name)
         if self.kind != "module" and name in self.overwrites:
@@ -122,6 +133,13 @@ class Scope:
 
     def resolve(self, name: str, from_scope: Scope) -> list[Binding]:
         """The bindings ``name`` refers to, seen from ``from_scope``."""
+        key = (name, id(from_scope))
+        resolved = self._resolved.get(key)
+        if resolved is None:
+            resolved = self._resolved[key] = self._resolve(name, from_scope)
+        return resolved
+
+    def _resolve(self, name: str, from_scope: Scope) -> list[Binding]:
         if self.kind == "builtins":
             if not self.bindings.get(name) and hasattr(builtins, name):
                 self.bindings[name].append(Binding(name, self, ast.Module(body=[], type_ignores=[]), -1, "builtin"))
