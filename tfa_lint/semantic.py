@@ -53,7 +53,6 @@ class Binding:
     node: ast.AST
     index: int  # the scope's assignment count when it was made: what a read can see
     kind: str = "local"  # local, import or builtin
-
     def qualified_names(self, full_name: str) -> set[str]:
         if self.kind == "builtin":
             return {f"builtins.{self.name}"}
@@ -572,7 +571,8 @@ class SemanticModel:
         local shadows; empty for a node that names nothing."""
         answer = self._names.get(node)
         if answer is None:
-            answer = self._names[node] = frozenset(self._resolve(node))
+            self._resolve(node)
+            answer = self._names[node]
         return answer
 
     def qualified_name(self, node: ast.AST) -> str | None:
@@ -589,12 +589,21 @@ class SemanticModel:
         a name bound by an assignment, a parameter, a def or the builtins."""
         answer = self._imported.get(node)
         if answer is None:
-            answer = self._imported[node] = frozenset(self._resolve(node, only="import"))
+            self._resolve(node)
+            answer = self._imported[node]
         return answer
 
-    def _resolve(self, node: ast.AST, only: str | None = None) -> set[str]:
-        return {q for binding, name in self._referents(node) if only is None or binding.kind == only
-                for q in binding.qualified_names(name)}
+    def _resolve(self, node: ast.AST) -> None:
+        """Both answers for ``node`` at once, kept: rules ask one or the other of most calls."""
+        everything: set[str] = set()
+        imported: set[str] = set()
+        for binding, name in self._referents(node):
+            names = binding.qualified_names(name)
+            everything |= names
+            if binding.kind == "import":
+                imported |= names
+        self._names[node] = frozenset(everything)
+        self._imported[node] = frozenset(imported)
 
     def _referents(self, node: ast.AST) -> list[tuple[Binding, str]]:
         """The bindings ``node``'s answer comes from, each with the dotted name to qualify."""
