@@ -65,7 +65,7 @@ def _defs(text: str):
     module.visit(Defs())
     ours = sorted((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))),
                   key=lambda n: (n.lineno, n.col_offset))
-    return _Source(text, SemanticModel(tree, text)), list(zip(ours, found, strict=True))
+    return _Source(SemanticModel(tree, text)), list(zip(ours, found, strict=True))
 
 
 def test_the_auth_checks_read_what_libcst_gave_a_def_its_parameters_and_body() -> None:

@@ -15,9 +15,10 @@ from tfa_lint.analysis import dispatch
 from tfa_lint.model import path_role
 from tfa_lint.rule import PythonFile
 from tfa_lint.rules.concurrency.tfa0802_background_work_in_web_process import BackgroundWorkInWebProcess
+from tfa_lint.rules.facts.ast_source import one_literal
 from tfa_lint.rules.facts.daemons import DaemonFacts
 from tfa_lint.rules.facts.import_time_work import ImportTimeWork
-from tfa_lint.rules.facts.ports import CstSource, PortFacts, call_arguments, one_literal
+from tfa_lint.rules.facts.ports import CstSource, PortFacts, call_arguments
 from tfa_lint.semantic import SemanticModel
 
 

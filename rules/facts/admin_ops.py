@@ -8,7 +8,6 @@ Quart 0.19, Sanic 24 and aiohttp 3.9.
 from __future__ import annotations
 
 import ast
-import io
 import re
 import tokenize
 
@@ -104,7 +103,7 @@ class AdminFacts(AstCollector):
 
     def _source(self) -> _Source:
         if self._text is None:
-            self._text = _Source(self.file.text, self.semantic)
+            self._text = _Source(self.semantic)
         return self._text
 
     def _guard(self, node: ast.AST, how: str, at: Position | None = None) -> None:
@@ -301,8 +300,8 @@ class _Source:
     comment lines above the def and at the end of its body, the one after its colon. What the
     auth checks search; ``ast`` spans start at a node's first token and end at its last."""
 
-    def __init__(self, text: str, semantic: SemanticModel) -> None:
-        self.lines = io.StringIO(text, newline="").readlines()  # as ast counts lines: \n, \r\n, \r
+    def __init__(self, semantic: SemanticModel) -> None:
+        self.lines = semantic.lines
         self.semantic = semantic
 
     def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:

@@ -96,6 +96,30 @@ def concatenated(src: Source, node: ast.Constant | ast.JoinedStr) -> bool:
     return len(literal_tokens(src, node)) > 1
 
 
+_LITERAL_START = {tokenize.STRING, getattr(tokenize, "FSTRING_START", tokenize.STRING)}
+_LITERAL_END = getattr(tokenize, "FSTRING_END", None)
+
+
+def one_literal(source: str) -> bool:
+    """The source of a string constant or f-string is one literal, not an implicit
+    concatenation (``"a" "b.pid"``): ast joins those into one node where libcst kept a
+    ``ConcatenatedString``, which the checks written on libcst did not take for a string."""
+    if source.count("'") + source.count('"') <= 2:
+        return True  # the quotes of one literal
+    literals = depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(f"({source})").readline):
+            if token.type in _LITERAL_START and depth == 0:
+                literals += 1
+            if token.type == _LITERAL_END:
+                depth -= 1
+            elif token.type != tokenize.STRING and token.type in _LITERAL_START:
+                depth += 1
+    except (tokenize.TokenError, SyntaxError):
+        return True
+    return literals == 1
+
+
 def literal_tokens(src: Source, node: ast.Constant | ast.JoinedStr) -> list[tuple[str, str | bytes | None]]:
     """Every string literal a string expression was written as, in order, as (token text,
     value): plain ones with their value, f-strings with None (see :func:`fstring_text`)."""

@@ -49,8 +49,6 @@ _NONE_BREAKING = {"builtins.int", "builtins.float", "builtins.len", "json.loads"
 _CREDENTIAL_KEYWORD_RE = re.compile(r"(?i)(api_?key|token|secret|password)$")
 #: What a branch calls when it only warns: `log.warning(…)`, `warnings.warn(…)`, `print(…)`.
 _WARN_CALLS = ("warning", "warn", "error", "critical", "exception", "print")
-#: How the parser splits lines (``ast``'s ``_splitlines_no_ff``): form feeds do not end one.
-_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 #: A call's argument in source order: (keyword, value, the node it starts at).
 Argument = tuple[str | None, ast.expr, ast.AST]
@@ -103,18 +101,6 @@ class EnvReadFacts(AstCollector):
         self._in_function: dict[int, str] = {}  # index in self.facts -> module-level function holding that read
         self._calls_outside_main: set[str] = set()  # plain names called outside the `__main__` block
         self._calls_in_main: set[str] = set()
-        self._lines: list[str] | None = None
-
-    def source_of(self, node: ast.AST) -> str:
-        """The text :meth:`AstCollector.source_of` gives (``ast.get_source_segment``'s), with the
-        file split into lines once rather than on every call."""
-        if self._lines is None:
-            self._lines = _LINE_RE.findall(self.file.text)
-        lines, first, last = self._lines, node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
-        if first == last:
-            return lines[first].encode()[node.col_offset:node.end_col_offset].decode()  # type: ignore[attr-defined]
-        return "".join([lines[first].encode()[node.col_offset:].decode(), *lines[first + 1:last],  # type: ignore[attr-defined]
-                        lines[last].encode()[:node.end_col_offset].decode()])  # type: ignore[attr-defined]
 
     # Parents are visited before their children, so these mark a getenv call before visit_Call sees it.
     def visit_BoolOp(self, node: ast.BoolOp) -> None:

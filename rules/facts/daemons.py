@@ -7,7 +7,8 @@ import re
 
 from tfa_lint.rule import AstCollector
 
-from .ports import CstSource, call_arguments, enclosing_def, one_literal
+from .ast_source import one_literal
+from .ports import CstSource, call_arguments, enclosing_def
 
 _PID_RE = re.compile(r"\.pid['\"]?$")
 _DAEMON_CALLS = {"daemon.DaemonContext": "daemon.DaemonContext", "daemon.runner.DaemonRunner": "daemon.runner",

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from tfa_lint.rule import AstCollector
+from tfa_lint.semantic import SemanticModel
 
 _FILE_HANDLERS = {"logging.FileHandler", "logging.handlers.RotatingFileHandler",
                   "logging.handlers.TimedRotatingFileHandler", "logging.handlers.WatchedFileHandler",
@@ -36,7 +37,7 @@ class LogSinkFacts(AstCollector):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self.source = Source(file.text)
+        self.source = Source(self.semantic)
         self._loguru_files: list[tuple[ast.AST, str]] = []
         self._loguru_removed = False
 
@@ -238,47 +239,27 @@ def identifiers(node: ast.AST) -> Iterator[str]:
             yield child.arg  # a keyword argument's name (not `**`), a lambda's parameter
 
 
-_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _FSTRING_MIDDLE = getattr(tokenize, "FSTRING_MIDDLE", None)  # Python 3.12+
 _FSTRING_START = getattr(tokenize, "FSTRING_START", None)
 _FSTRING_END = getattr(tokenize, "FSTRING_END", None)
 
 
 class Source:
-    """A file's text, split once: exact source segments (``ast.get_source_segment`` splits the
-    whole file again on every call, character by character on 3.11: milliseconds a call), and
-    what ``ast`` forgets of the literals and blocks libcst kept."""
+    """What ``ast`` forgets of the literals and blocks libcst kept, read from the file's lines as
+    its semantic model split them."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._lines: list[str] | None = None
-
-    @property
-    def lines(self) -> list[str]:
-        """The lines as the parser numbers them (``\\r``, ``\\n``, ``\\r\\n``), ends kept."""
-        if self._lines is None:
-            self._lines = _LINE_RE.findall(self.text)
-        return self._lines
+    def __init__(self, semantic: SemanticModel) -> None:
+        self.semantic = semantic
+        self.lines = semantic.lines
 
     def segment(self, node: ast.AST) -> str:
         """What ``ast.get_source_segment`` answers."""
-        line, end_line = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
-        column, end_column = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
-        if line is None or end_line is None or column is None or end_column is None:
-            return ""
-        return self.span(line, column, end_line, end_column)
+        return self.semantic.source(node)
 
     def span(self, line: int, column: int, end_line: int, end_column: int) -> str:
         """The text from 1-based ``line``, UTF-8 byte ``column`` to ``end_line``, ``end_column``."""
-        line, end_line = line - 1, end_line - 1
-        lines = self.lines
-        if not 0 <= line <= end_line < len(lines):
-            return ""
-        if line == end_line:
-            return _cut(lines[line], column, end_column)
-        first = _cut(lines[line], column, None)
-        last = _cut(lines[end_line], 0, end_column)
-        return "".join([first, *lines[line + 1:end_line], last])
+        return self.semantic.source(ast.Pass(lineno=line, col_offset=column, end_lineno=end_line,
+                                             end_col_offset=end_column))
 
     def code(self, node: ast.AST, parent: ast.AST | None) -> str:
         """What libcst's ``code_for_node`` answered: the segment with the grouping parentheses
@@ -329,17 +310,12 @@ class Source:
             else:
                 i = 0
 
-    def column(self, line: int, byte_offset: int) -> int:
-        """The 0-based character column of a UTF-8 byte offset on 1-based ``line``."""
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return byte_offset if text.isascii() else len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
-
     # -- literals ------------------------------------------------------------------------
     def literal_pieces(self, node: ast.AST) -> list[tuple[str, bool, int, int]]:
         """The string literals a literal node is written as: one, or several implicitly
         concatenated (ast joins them into one node). Each is (its text, whether an f-string,
         1-based line, 0-based character column); an f-string's text is empty on 3.12+."""
-        return literal_pieces(self.segment(node), node.lineno, self.column(node.lineno, node.col_offset))  # type: ignore[attr-defined]
+        return literal_pieces(self.segment(node), node.lineno, self.semantic.column(node.lineno, node.col_offset))  # type: ignore[attr-defined]
 
     def plain_string(self, node: ast.AST) -> str | bytes | None:
         """The value of one string or bytes literal that is not an f-string nor implicitly
@@ -380,12 +356,6 @@ def _without_comment(line: bytes) -> bytes:
     except (tokenize.TokenError, SyntaxError):
         pass
     return line
-
-
-def _cut(line: str, start: int, end: int | None) -> str:
-    if line.isascii():
-        return line[start:end]
-    return line.encode("utf-8")[start:end].decode("utf-8")
 
 
 def _tokens(source: str) -> list[tokenize.TokenInfo]:

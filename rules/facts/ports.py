@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from tfa_lint.rule import AstCollector
 from tfa_lint.semantic import SemanticModel
 
+from .ast_source import one_literal
+
 
 @dataclass(frozen=True)
 class BindSpec:
@@ -273,30 +275,6 @@ def call_arguments(call: ast.Call) -> list[ast.expr]:
         return [a.value if isinstance(a, ast.Starred) else a for a in call.args]
     written = sorted([*call.args, *call.keywords], key=_start)
     return [a.value if isinstance(a, (ast.Starred, ast.keyword)) else a for a in written]
-
-
-_STRING_START = {tokenize.STRING, getattr(tokenize, "FSTRING_START", tokenize.STRING)}
-_STRING_END = getattr(tokenize, "FSTRING_END", None)
-
-
-def one_literal(source: str) -> bool:
-    """The source of a string constant or f-string is one literal, not an implicit
-    concatenation (``"a" "b.pid"``): ast joins those into one node where libcst kept a
-    ``ConcatenatedString``, which the checks written on libcst did not take for a string."""
-    if source.count("'") + source.count('"') <= 2:
-        return True  # the quotes of one literal
-    literals = depth = 0
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(f"({source})").readline):
-            if token.type in _STRING_START and depth == 0:
-                literals += 1
-            if token.type == _STRING_END:
-                depth -= 1
-            elif token.type != tokenize.STRING and token.type in _STRING_START:
-                depth += 1
-    except (tokenize.TokenError, SyntaxError):
-        return True
-    return literals == 1
 
 
 class CstSource:

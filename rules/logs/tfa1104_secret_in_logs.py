@@ -300,7 +300,7 @@ class SecretInLogs(AstRule):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self.source = Source(file.text)
+        self.source = Source(self.semantic)
         self._loggers: set[str] = set()  # names and attributes bound to a logger
         self._literal: set[str] = set()  # names assigned a literal: the value is in the source already
         self._generated: set[str] = set()  # names assigned a freshly generated secret
