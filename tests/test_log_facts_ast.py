@@ -15,7 +15,8 @@ from conftest import cst_find_all
 from tfa_lint.analysis import dispatch
 from tfa_lint.model import path_role
 from tfa_lint.rule import PythonFile
-from tfa_lint.rules.facts.log_sinks import LogSinkFacts, Source, call_arguments, string_texts
+from tfa_lint.rules.facts.ast_source import call_arguments
+from tfa_lint.rules.facts.log_sinks import LogSinkFacts, Source, string_texts
 from tfa_lint.rules.facts.logging_setup import LoggingFacts
 from tfa_lint.rules.facts.prints import PrintFacts
 from tfa_lint.semantic import SemanticModel

@@ -18,6 +18,7 @@ import functools
 import io
 import re
 import tokenize
+from typing import NamedTuple
 
 from tfa_lint.semantic import SemanticModel
 
@@ -263,17 +264,27 @@ def names_in(node: ast.AST) -> set[str]:
     return found
 
 
-def call_arguments(call: ast.Call) -> list[tuple[str | None, str, ast.expr]]:
-    """libcst's ``Call.args``: (keyword or None, ``""``/``"*"``/``"**"``, value) in source order
-    (``f(k=1, *rest)`` puts a keyword before a starred argument)."""
-    items: list[tuple[tuple[int, int], tuple[str | None, str, ast.expr]]] = []
-    for arg in call.args:
-        if isinstance(arg, ast.Starred):
-            items.append(((arg.lineno, arg.col_offset), (None, "*", arg.value)))
-        else:
-            items.append(((arg.lineno, arg.col_offset), (None, "", arg)))
-    for kw in call.keywords:
-        items.append(((kw.lineno, kw.col_offset), (kw.arg, "" if kw.arg is not None else "**", kw.value)))
-    if call.keywords and call.args:
-        items.sort(key=lambda item: item[0])
-    return [item for _, item in items]
+class Argument(NamedTuple):
+    """One argument of a call as libcst's ``Call.args`` listed it."""
+
+    keyword: str | None  # None for a positional argument, ``*args`` and ``**kwargs``
+    star: str  # "", "*" or "**"
+    value: ast.expr  # what ``*args`` and ``**kwargs`` unpack
+    node: ast.AST  # where it starts: a keyword argument's ``ast.keyword`` (at its name), else the argument
+
+
+def call_arguments(call: ast.Call) -> list[Argument]:
+    """A call's arguments in the order they were written, as libcst's ``Call.args`` (``ast``
+    keeps positional arguments and keywords apart, and ``f(k=1, *rest)`` puts a keyword before
+    a starred argument)."""
+    positional = [Argument(None, "*", a.value, a) if isinstance(a, ast.Starred) else Argument(None, "", a, a)
+                  for a in call.args]
+    keywords = [Argument(k.arg, "" if k.arg is not None else "**", k.value, k) for k in call.keywords]
+    if positional and keywords:
+        return sorted(positional + keywords, key=lambda a: (a.node.lineno, a.node.col_offset))  # type: ignore[attr-defined]
+    return positional + keywords
+
+
+def argument_values(call: ast.Call) -> list[ast.expr]:
+    """The values of :func:`call_arguments`: what each argument passes or unpacks."""
+    return [argument.value for argument in call_arguments(call)]

@@ -10,10 +10,11 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from tfa_lint.rule import AstCollector
 from tfa_lint.semantic import SemanticModel
+
+from .ast_source import call_arguments
 
 _FILE_HANDLERS = {"logging.FileHandler", "logging.handlers.RotatingFileHandler",
                   "logging.handlers.TimedRotatingFileHandler", "logging.handlers.WatchedFileHandler",
@@ -177,26 +178,6 @@ class LogSinkFacts(AstCollector):
 
 
 # -- helpers the log modules share ------------------------------------------------------------
-class Arg(NamedTuple):
-    """One argument of a call as libcst lists them: in source order, keywords among them."""
-
-    keyword: str | None  # None for a positional, ``*args`` or ``**kwargs``
-    value: ast.expr  # the starred expression itself for ``*args`` and ``**kwargs``
-    star: str  # "", "*" or "**"
-
-
-def call_arguments(call: ast.Call) -> list[Arg]:
-    """A call's arguments in source order (ast keeps keywords apart, and ``f(a=1, *b)`` is legal)."""
-    args = [Arg(None, a.value, "*") if isinstance(a, ast.Starred) else Arg(None, a, "") for a in call.args]
-    keywords = [Arg(k.arg, k.value, "**" if k.arg is None else "") for k in call.keywords]
-    if not args or not keywords:
-        return args or keywords
-    nodes = [*call.args, *call.keywords]
-    order = sorted(range(len(nodes)), key=lambda i: (nodes[i].lineno, nodes[i].col_offset))
-    both = [*args, *keywords]
-    return [both[i] for i in order]
-
-
 def _argument(call: ast.Call, position: int | None, keyword: str) -> ast.expr | None:
     for arg in call.keywords:
         if arg.arg == keyword:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from tfa_lint.rule import AstCollector
 from tfa_lint.semantic import SemanticModel
 
-from .ast_source import one_literal
+from .ast_source import argument_values, one_literal
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class PortFacts(AstCollector):
             if "." in qname.strip("."):
                 self._imported.setdefault(scope, set()).add(qname)
         names = self.qualified_names(func)
-        args = call_arguments(node)
+        args = argument_values(node)
         if names & {"os.getenv", "os.environ.get", "os.environ.setdefault"} and args:
             self._env_read(args[0], node)
         for name in names:
@@ -221,7 +221,7 @@ class PortFacts(AstCollector):
     def _address(self, node: ast.Call, spec: BindSpec) -> dict:
         """Host and port of a bind call, with where they are written."""
         if spec.host is None and spec.port is None:  # a (host, port) tuple server
-            address = self._resolve(call_arguments(node)[0])
+            address = self._resolve(argument_values(node)[0])
             if not (isinstance(address, ast.Tuple) and len(address.elts) == 2):
                 return {"host": "env", "port": "env"}
             host_arg, port_arg = (e.value if isinstance(e, ast.Starred) else e for e in address.elts)
@@ -265,16 +265,6 @@ def _argument(node: ast.Call, param: tuple[str, int | None] | None) -> ast.expr 
 
 def _start(node: ast.AST) -> tuple[int, int]:
     return node.lineno, node.col_offset  # type: ignore[attr-defined]
-
-
-# -- helpers the other ast collectors of these facts share ---------------------------------------
-def call_arguments(call: ast.Call) -> list[ast.expr]:
-    """A call's arguments in the order they are written, keyword arguments by their value and
-    ``*a``/``**kw`` by what they unpack: ``call.args`` as libcst gave it (ast splits it in two)."""
-    if not call.keywords:
-        return [a.value if isinstance(a, ast.Starred) else a for a in call.args]
-    written = sorted([*call.args, *call.keywords], key=_start)
-    return [a.value if isinstance(a, (ast.Starred, ast.keyword)) else a for a in written]
 
 
 class CstSource:

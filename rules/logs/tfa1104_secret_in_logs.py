@@ -9,12 +9,11 @@ from tfa_lint.model import Severity
 from tfa_lint.rule import AstRule, Example
 
 from ..facts.ast_nodes import callee_name, string_value
+from ..facts.ast_source import Argument, call_arguments
 from ..facts.log_sinks import (
-    Arg,
     Source,
     _argument,
     _short,
-    call_arguments,
     identifiers,
     string_texts,
 )
@@ -512,7 +511,7 @@ class SecretInLogs(AstRule):
             return len(words) > 1 and words[-2] in _CREDENTIAL_TOKEN_KINDS
         return True
 
-    def _literal_text(self, args: list[Arg]) -> list[str]:
+    def _literal_text(self, args: list[Argument]) -> list[str]:
         """The literal words of a call's arguments, as written: string constants and f-strings' text parts."""
         texts = []
         for arg in args:
