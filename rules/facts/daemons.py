@@ -8,7 +8,7 @@ import re
 from tfa_lint.rule import AstCollector
 
 from .ast_source import argument_values, one_literal
-from .ports import CstSource, enclosing_def
+from .ports import CstSource
 
 _PID_RE = re.compile(r"\.pid['\"]?$")
 _DAEMON_CALLS = {"daemon.DaemonContext": "daemon.DaemonContext", "daemon.runner.DaemonRunner": "daemon.runner",
@@ -65,7 +65,7 @@ class DaemonFacts(AstCollector):
     def visit_Call(self, node: ast.Call) -> None:
         names = self.qualified_names(node.func)
         for name in names & {"os.fork", "os.setsid"}:
-            self._forks.setdefault(enclosing_def(self.semantic, node), {}).setdefault(name, node)
+            self._forks.setdefault(self.semantic.enclosing_def(node), {}).setdefault(name, node)
         for name in names & _DAEMON_CALLS.keys():
             self.record("daemonize", node, how=f"`{_DAEMON_CALLS[name]}` detaches the process")
         if names & {"builtins.open", "os.open"}:

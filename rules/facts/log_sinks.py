@@ -28,7 +28,6 @@ _STD_STREAMS = {"-", "/dev/stdout", "/dev/stderr", "/proc/self/fd/1", "/proc/sel
 _LOGURU_FILE_OPTIONS = {"rotation", "retention", "compression"}
 _PATHISH_RE = re.compile(r"(?i)(file|path|log_?dir|\.log\b)")
 _GUNICORN_CONFIG_RE = re.compile(r"(?i)(^|/)gunicorn[\w.-]*\.py$")
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 class LogSinkFacts(AstCollector):
@@ -91,7 +90,7 @@ class LogSinkFacts(AstCollector):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         # gunicorn.conf.py: accesslog = "/var/log/gunicorn/access.log"
-        if not _GUNICORN_CONFIG_RE.search(self.file.path) or self._function(node) is not None:
+        if not _GUNICORN_CONFIG_RE.search(self.file.path) or self.semantic.enclosing_def(node) is not None:
             return
         value = node.value
         if not isinstance(value, ast.Constant) or not isinstance(value.value, (str, bytes)) or (
@@ -134,11 +133,6 @@ class LogSinkFacts(AstCollector):
         elif not self._optional(node) and not self._caller_decides(node, target):
             self.record("file-log", node, how=how, target=_short(self.source_of(target)))
 
-    def _function(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-        """The innermost ``def`` around ``node``, its decorators, parameters and annotations
-        included, lambdas skipped: where the libcst version kept its parameter stack."""
-        return next((a for a in self.semantic.ancestors(node) if isinstance(a, _FUNCTIONS)), None)
-
     def _optional(self, node: ast.AST) -> bool:
         """Inside an `if` (test, body or else) or a conditional expression: a file sink there is opt-in."""
         return any(isinstance(a, ast.IfExp) or (isinstance(a, ast.If) and self._opt_in_test(a))
@@ -150,7 +144,7 @@ class LogSinkFacts(AstCollector):
 
     def _caller_decides(self, node: ast.AST, target: ast.expr) -> bool:
         """A path parameter without a file default: the caller chooses whether to log to a file."""
-        function = self._function(node)
+        function = self.semantic.enclosing_def(node)
         if function is None or not isinstance(target, ast.Name):
             return False
         params = function.args

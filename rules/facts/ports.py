@@ -348,13 +348,3 @@ def main_guard(test: ast.expr, text: str) -> bool:
     return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
         isinstance(s, ast.Constant) and s.value == "__main__" and one_literal(ast.get_source_segment(text, s) or "")
         for s in sides)
-
-
-def enclosing_def(semantic: SemanticModel, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """The innermost ``def`` around ``node``, its decorators, defaults and annotations included,
-    as the libcst collectors counted (``semantic.enclosing_function`` is the body only, and
-    lambdas too)."""
-    for ancestor in semantic.ancestors(node):
-        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return ancestor
-    return None

@@ -768,10 +768,8 @@ class ModuleStateMutated(AstRule):
     def _frame(self, node: ast.AST) -> _Frame | None:
         """The frame of the innermost function around ``node``, its decorators, defaults and
         annotations included (they were visited inside it)."""
-        for ancestor in self.semantic.ancestors(node):
-            if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                return self._frames.get(ancestor)
-        return None
+        function = self.semantic.enclosing_def(node)
+        return self._frames.get(function) if function is not None else None
 
     def _at_top(self, statement: ast.stmt) -> bool:
         """A statement outside every function and class body."""
