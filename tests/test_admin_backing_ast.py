@@ -9,7 +9,8 @@ import re
 import textwrap
 
 import libcst as cst
-from tfa_lint.rules.facts.admin_ops import AdminFacts, _Source, call_arguments
+from tfa_lint.rules.facts.admin_ops import AdminFacts, _Source
+from tfa_lint.rules.facts.ast_source import call_arguments
 from tfa_lint.rules.facts.backing_clients import BackingFacts
 
 from tfa_lint.analysis import analyze_file, dispatch
@@ -65,7 +66,7 @@ def _defs(text: str):
     module.visit(Defs())
     ours = sorted((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))),
                   key=lambda n: (n.lineno, n.col_offset))
-    return _Source(text, SemanticModel(tree, text)), list(zip(ours, found, strict=True))
+    return _Source(SemanticModel(tree, text)), list(zip(ours, found, strict=True))
 
 
 def test_the_auth_checks_read_what_libcst_gave_a_def_its_parameters_and_body() -> None:
@@ -136,7 +137,7 @@ def test_admin_facts_keep_source_order_and_decorators_belong_to_their_def() -> N
 
 def test_call_arguments_in_source_order() -> None:
     call = ast.parse("f(a=1, *b, **c)").body[0].value
-    assert [(k, ast.unparse(v)) for k, v in call_arguments(call)] == [("a", "1"), (None, "b"), (None, "c")]
+    assert [(a.keyword, ast.unparse(a.value)) for a in call_arguments(call)] == [("a", "1"), (None, "b"), (None, "c")]
 
 
 def test_a_service_url_in_one_literal_of_an_implicit_concatenation() -> None:

@@ -53,7 +53,7 @@ def test_a_test_keeps_its_own_parentheses(code: str) -> None:
 
 def test_call_arguments_in_source_order() -> None:
     call = ast.parse("f(a, k=1, *rest, **kw)").body[0].value
-    assert [(k, star, ast.unparse(v)) for k, star, v in ast_source.call_arguments(call)] == [
+    assert [(a.keyword, a.star, ast.unparse(a.value)) for a in ast_source.call_arguments(call)] == [
         (None, "", "a"), ("k", "", "1"), (None, "*", "rest"), (None, "**", "kw")]
 
 

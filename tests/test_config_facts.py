@@ -8,7 +8,8 @@ import ast
 import textwrap
 
 from tfa_lint.rules.config.tfa0302_secret_named_literal import SecretNamedLiteral
-from tfa_lint.rules.facts.config_reads import EnvReadFacts, call_arguments
+from tfa_lint.rules.facts.ast_source import call_arguments
+from tfa_lint.rules.facts.config_reads import EnvReadFacts
 from tfa_lint.rules.facts.dev_servers import DevServerFacts
 from tfa_lint.rules.facts.env_defaults import EnvDefaults
 
@@ -31,10 +32,10 @@ def _reads(code: str) -> dict[str, dict]:
 
 def test_call_arguments_in_source_order() -> None:
     call = ast.parse("f(a, *b, key=c, **d)").body[0].value
-    assert [(k, ast.unparse(v)) for k, v, _ in call_arguments(call)] == [
+    assert [(a.keyword, ast.unparse(a.value)) for a in call_arguments(call)] == [
         (None, "a"), (None, "b"), ("key", "c"), (None, "d")]
     call = ast.parse("f(key=c, *b)").body[0].value  # a starred argument may follow a keyword
-    assert [k for k, _, _ in call_arguments(call)] == ["key", None]
+    assert [a.keyword for a in call_arguments(call)] == ["key", None]
 
 
 def test_or_chains_give_every_operand_but_the_last_a_fallback() -> None:

@@ -15,7 +15,8 @@ from conftest import cst_find_all
 from tfa_lint.analysis import dispatch
 from tfa_lint.model import path_role
 from tfa_lint.rule import PythonFile
-from tfa_lint.rules.facts.log_sinks import LogSinkFacts, Source, call_arguments, string_texts
+from tfa_lint.rules.facts.ast_source import call_arguments
+from tfa_lint.rules.facts.log_sinks import LogSinkFacts, Source, string_texts
 from tfa_lint.rules.facts.logging_setup import LoggingFacts
 from tfa_lint.rules.facts.prints import PrintFacts
 from tfa_lint.semantic import SemanticModel
@@ -43,7 +44,7 @@ def test_string_texts_are_libcsts_literal_nodes(source: str) -> None:
 
 def test_literal_pieces_see_implicit_concatenation() -> None:
     text = 'a = "x"\nb = "x" "y"\nc = f"{z}" "y"\nd = b"raw"\ne = f"{z}"\nf = ("é"\n     "lock")\n'
-    source = Source(text)
+    source = Source(SemanticModel(ast.parse(text), text))
     values = [s.value for s in ast.parse(text).body]  # type: ignore[attr-defined]
     assert [source.plain_string(v) for v in values] == ["x", None, None, b"raw", None, None]
     assert [len(source.literal_pieces(v)) for v in values] == [1, 2, 2, 1, 1, 2]
@@ -68,7 +69,7 @@ def test_code_keeps_grouping_parentheses_as_libcst_did(text: str, expected: str)
     tree = ast.parse(text)
     semantic = SemanticModel(tree, text)
     node = next(n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == "x")
-    assert Source(text).code(node, semantic.parent(node)) == expected
+    assert Source(semantic).code(node, semantic.parent(node)) == expected
     module = cst.parse_module(text)
     name = next(n for n in cst_find_all(module, cst.Name) if n.value == "x")
     assert module.code_for_node(name) == expected
@@ -84,7 +85,7 @@ def test_blocks_and_elif() -> None:
                 pass
         for x in y: pass
     """).lstrip("\n")
-    source = Source(text)
+    source = Source(SemanticModel(ast.parse(text), text))
     first, loop = ast.parse(text).body
     assert source.indented(first.body) and not source.indented(first.orelse[0].body)  # type: ignore[attr-defined]
     assert source.is_elif(first.orelse) and not source.is_elif(first.orelse[0].orelse)  # type: ignore[attr-defined]

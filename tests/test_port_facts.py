@@ -15,9 +15,10 @@ from tfa_lint.analysis import dispatch
 from tfa_lint.model import path_role
 from tfa_lint.rule import PythonFile
 from tfa_lint.rules.concurrency.tfa0802_background_work_in_web_process import BackgroundWorkInWebProcess
+from tfa_lint.rules.facts.ast_source import argument_values, one_literal
 from tfa_lint.rules.facts.daemons import DaemonFacts
 from tfa_lint.rules.facts.import_time_work import ImportTimeWork
-from tfa_lint.rules.facts.ports import CstSource, PortFacts, call_arguments, one_literal
+from tfa_lint.rules.facts.ports import CstSource, PortFacts
 from tfa_lint.semantic import SemanticModel
 
 
@@ -47,7 +48,7 @@ def test_one_literal_is_libcsts_simple_or_formatted_string(code: str) -> None:
 def test_call_arguments_in_libcsts_order(code: str) -> None:
     call = ast.parse(code, mode="eval").body
     expected = [cst.Module([]).code_for_node(a.value) for a in cst.parse_expression(code).args]
-    assert [ast.unparse(a) for a in call_arguments(call)] == expected
+    assert [ast.unparse(a) for a in argument_values(call)] == expected
 
 
 @pytest.mark.parametrize(("code", "pick", "expected"), [

@@ -12,8 +12,14 @@ from tfa_lint.rules.processes._shared import (
     is_main_guard,
     is_service_loop_test,
     is_single_literal,
-    source_segment,
 )
+from tfa_lint.semantic import SemanticModel
+
+
+def _expression(code: str) -> tuple[ast.expr, SemanticModel]:
+    """``code``, one expression, parsed as a file: its node and the file's semantic model."""
+    tree = ast.parse(code)
+    return tree.body[0].value, SemanticModel(tree, code)  # type: ignore[attr-defined]
 
 LITERALS = ['"a"', "'a' 'b'", "f'x{y}'", "f'a' 'b'", "'a' f'{b}'", "b'x'", "rb'x' b'y'", '("a"\n "b")',
             "'''doc'''", "u'x'", "'a' \\\n 'b'", "'ü' 'é'"]
@@ -21,9 +27,8 @@ LITERALS = ['"a"', "'a' 'b'", "f'x{y}'", "f'a' 'b'", "'a' f'{b}'", "b'x'", "rb'x
 
 @pytest.mark.parametrize("code", LITERALS)
 def test_one_literal_is_what_libcst_did_not_call_concatenated(code: str) -> None:
-    node = ast.parse(code, mode="eval").body
     expected = not isinstance(cst.parse_expression(code), cst.ConcatenatedString)
-    assert is_single_literal(node, code) is expected
+    assert is_single_literal(*_expression(code)) is expected
 
 
 FSTRINGS = ["f'sessions/{sid}.json'", 'f"chat\\\\{x}{{y}}.txt"', "rf'a\\n{b!r:>{w}}c'", "f'{d[\"k\"]}/x'",
@@ -32,10 +37,9 @@ FSTRINGS = ["f'sessions/{sid}.json'", 'f"chat\\\\{x}{{y}}.txt"', "rf'a\\n{b!r:>{
 
 @pytest.mark.parametrize("code", FSTRINGS)
 def test_fstring_text_keeps_the_literal_parts_as_libcst_did(code: str) -> None:
-    node = ast.parse(code, mode="eval").body
     parts = cst.parse_expression(code).parts  # type: ignore[attr-defined]
     expected = "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in parts)
-    assert fstring_text(node, code) == expected
+    assert fstring_text(*_expression(code)) == expected
 
 
 @pytest.mark.parametrize(("code", "expected"), [
@@ -43,7 +47,7 @@ def test_fstring_text_keeps_the_literal_parts_as_libcst_did(code: str) -> None:
     ('__name__ == "__ma" "in__"', False), ('__name__ == b"__main__"', False), ("__name__ == main", False),
     ('__name__ == "__main__" == x', False), ('(__name__) == ("__main__")', True)])
 def test_main_guard_reads_any_comparison_operator(code: str, expected: bool) -> None:
-    assert is_main_guard(ast.parse(code, mode="eval").body, code) is expected
+    assert is_main_guard(*_expression(code)) is expected
 
 
 @pytest.mark.parametrize(("code", "expected"), [
@@ -52,11 +56,3 @@ def test_main_guard_reads_any_comparison_operator(code: str, expected: bool) -> 
 def test_service_loop_test(code: str, expected: bool) -> None:
     assert is_service_loop_test(ast.parse(code, mode="eval").body) is expected
 
-
-def test_source_segment_is_ast_get_source_segment() -> None:
-    text = ('x = "é" "ü"\r\ny = (\r  f(a,\n    "b")\x0c)\n# \u2028 not a line break for the tokenizer\n'
-            'z = {\n  "k": [1,\n 2]}\nw = 1')
-    tree = ast.parse(text)
-    for node in ast.walk(tree):
-        if hasattr(node, "lineno"):
-            assert source_segment(text, node) == ast.get_source_segment(text, node), ast.dump(node)

@@ -124,3 +124,19 @@ def test_imported_names_only_through_imports() -> None:
     assert model.imported_names(calls["env.get"]) == {"os.environ.get"}
     assert model.imported_names(calls["get"]) == frozenset() and model.qualified_names(calls["get"]) == {"get"}
     assert model.imported_names(calls["print"]) == frozenset() and model.qualified_names(calls["print"]) == {"builtins.print"}
+
+
+def test_enclosing_def_counts_decorators_defaults_and_annotations_but_not_lambdas() -> None:
+    source = ("@deco(a)\ndef outer(x=b, *, y: c = d) -> e:\n    f = lambda: g\n"
+              "    async def inner():\n        return h\n    return i\nj\n")
+    tree = ast.parse(source)
+    model = SemanticModel(tree, source)
+    outer = tree.body[0]
+    inner = outer.body[1]  # type: ignore[attr-defined]
+    names = {n.id: n for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    expected = {"deco": outer, "a": outer, "b": outer, "c": outer, "d": outer, "e": outer, "g": outer,
+                "h": inner, "i": outer, "j": None}
+    for _ in range(2):  # the second round is answered from the memo
+        assert {name: model.enclosing_def(node) for name, node in names.items() if name in expected} == expected
+    assert model.enclosing_function(names["g"]) is not outer  # the lambda's, as enclosing_function counts
+    assert model.enclosing_function(names["a"]) is None  # a decorator runs in the scope around the def

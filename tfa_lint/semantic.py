@@ -564,6 +564,8 @@ class SemanticModel:
         # breaks at \f, \v, \x1c-\x1e, \x85, \u2028 and \u2029, which a string may hold).
         self.lines: list[str] = io.StringIO(text, newline="").readlines()
         self._encoded: dict[int, bytes] = {}
+        #: A node that is no def -> the innermost def among it and its ancestors (enclosing_def's memo).
+        self._def_around: dict[ast.AST, ast.FunctionDef | ast.AsyncFunctionDef | None] = {}
 
     # -- names ---------------------------------------------------------------------------
     def qualified_names(self, node: ast.AST) -> frozenset[str]:
@@ -673,6 +675,28 @@ class SemanticModel:
                 return ancestor
             child = ancestor
         return None
+
+    def enclosing_def(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The innermost ``def`` or ``async def`` among ``node``'s ancestors. Unlike
+        :meth:`enclosing_function`, a def's decorators, defaults and annotations count as inside
+        it (libcst's visitors entered the def before them, and the collectors written on libcst
+        attributed them so), and lambdas do not count. Memoised along the parent chain, so
+        asking for every node of a file costs O(1) per node amortised."""
+        passed: list[ast.AST] = []
+        current = self._parent.get(node)
+        found: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+        while current is not None:
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found = current
+                break
+            if current in self._def_around:
+                found = self._def_around[current]
+                break
+            passed.append(current)
+            current = self._parent.get(current)
+        for ancestor in passed:
+            self._def_around[ancestor] = found
+        return found
 
     def enclosing_class(self, node: ast.AST) -> ast.ClassDef | None:
         """The class whose body holds ``node`` directly, not through a function."""

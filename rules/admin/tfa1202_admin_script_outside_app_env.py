@@ -9,7 +9,8 @@ import re
 from tfa_lint.model import Repo, Severity
 from tfa_lint.rule import AstRule, Example
 
-from ..facts.admin_ops import AdminFacts, call_arguments
+from ..facts.admin_ops import AdminFacts
+from ..facts.ast_source import call_arguments
 from ._shared import admin_reason
 
 _SCRIPT_MODULE_RE = re.compile(r"(?i)^(migrat|ingest|seed|backfill|reindex)")
@@ -125,7 +126,7 @@ class AdminScriptOutsideEnvironment(AstRule):
         if not self._admin or not (node.args or node.keywords) or not self.qualified_names(node.func) & {
                 "sys.path.insert", "sys.path.append"}:
             return
-        value = call_arguments(node)[-1][1]
+        value = call_arguments(node)[-1].value
         if _reaches_up(self.source_of(value)) or (isinstance(value, ast.Name) and value.id in self._up_names):
             self.report(node, "`sys.path` edited to import the app from outside this script: install the app as a "
                               "package and run the script as `python -m <package>.<script>` in its environment")

@@ -215,7 +215,7 @@ class EnvironmentNameBranch(AstRule):
             expr = expr.func.value  # os.getenv("ENV", "dev").lower()
         if isinstance(expr, ast.Call) and self.qualified_names(expr.func) & _ENV_READERS and (
                 expr.args or expr.keywords):
-            return string_value(call_arguments(expr)[0][2]) in _ENV_VARS
+            return string_value(call_arguments(expr)[0].value) in _ENV_VARS
         if isinstance(expr, ast.Subscript) and "os.environ" in self.qualified_names(expr.value):
             return string_value(expr.slice) in _ENV_VARS
         if isinstance(expr, ast.Name):

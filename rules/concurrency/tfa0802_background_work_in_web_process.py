@@ -10,7 +10,8 @@ from tfa_lint.model import Repo, Severity
 from tfa_lint.rule import AstRule, Example
 
 from ..facts.ast_nodes import callee_name, keyword
-from ..facts.ports import CstSource, call_arguments
+from ..facts.ast_source import argument_values
+from ..facts.ports import CstSource
 from ..facts.processes import APP_CONSTRUCTORS, ProcessFacts
 from ._shared import _applies
 
@@ -285,7 +286,7 @@ class BackgroundWorkInWebProcess(AstRule):
         if kind := next((_THREADS[n] for n in names if n in _THREADS), None):
             start = _Start(node, f"a {kind}", True, _function_name(keyword(node, "target")))
         elif names & _TASKS or (isinstance(node.func, ast.Attribute) and node.func.attr == "create_task"):
-            args = call_arguments(node)
+            args = argument_values(node)
             coroutine = args[0] if args else None
             if isinstance(coroutine, ast.Call):
                 start = _Start(node, "an asyncio task", True, _function_name(coroutine.func))

@@ -10,7 +10,7 @@ from tfa_lint.redact import redact
 from tfa_lint.rule import AstRule, Example
 
 from ..facts.ast_nodes import string_value, target_name
-from ..facts.config_reads import call_arguments
+from ..facts.ast_source import call_arguments
 from ..facts.secrets import is_secret_name, plausible_secret, provider_tokens
 
 
@@ -181,6 +181,6 @@ class SecretNamedLiteral(AstRule):
             return
         arguments = call_arguments(node)  # in source order, keywords included: `os.getenv("X", default="…")`
         if len(arguments) >= 2:
-            key = string_value(arguments[0][1])
+            key = string_value(arguments[0].value)
             if key:
-                self._check(arguments[1][1], key, default_of=min(getter))
+                self._check(arguments[1].value, key, default_of=min(getter))

@@ -8,7 +8,6 @@ Quart 0.19, Sanic 24 and aiohttp 3.9.
 from __future__ import annotations
 
 import ast
-import io
 import re
 import tokenize
 
@@ -17,6 +16,7 @@ from tfa_lint.rule import AstCollector
 from tfa_lint.semantic import SemanticModel
 
 from .ast_nodes import callee_name, string_value
+from .ast_source import Argument, call_arguments
 from .processes import APP_CONSTRUCTORS
 
 #: Calls that change a schema or a data set (qualified names).
@@ -104,7 +104,7 @@ class AdminFacts(AstCollector):
 
     def _source(self) -> _Source:
         if self._text is None:
-            self._text = _Source(self.file.text, self.semantic)
+            self._text = _Source(self.semantic)
         return self._text
 
     def _guard(self, node: ast.AST, how: str, at: Position | None = None) -> None:
@@ -135,11 +135,11 @@ class AdminFacts(AstCollector):
             attr = callee_name(func)
             args = call_arguments(expr) if isinstance(expr, ast.Call) else []
             if attr in _STARTUP_DECORATORS or (
-                    attr == "on_event" and args and string_value(args[0][1]) == "startup"):
+                    attr == "on_event" and args and string_value(args[0].value) == "startup"):
                 self._hooks.add(node.name)
             if attr in ("middleware", "before_request") and _AUTH_RE.search(self._source().definition(node)):
                 self._guard(node, f"{attr} {node.name}", at)
-            path = string_value(args[0][1]) if args and args[0][0] is None else None
+            path = string_value(args[0].value) if args and args[0].keyword is None else None
             if path and path.startswith("/") and (attr in _ROUTE_METHODS or any(
                     q.startswith("litestar.") for q in self.qualified_names(func))):
                 self._routes.append((node, path))
@@ -162,16 +162,16 @@ class AdminFacts(AstCollector):
                 if keyword.arg in ("lifespan", "on_startup"):
                     self._hooks.update(_names_in(keyword.value))
         callee = callee_name(node.func)
-        if callee == "add_middleware" and args and _AUTH_RE.search(self.source_of(args[0][1])):
+        if callee == "add_middleware" and args and _AUTH_RE.search(self.source_of(args[0].value)):
             self._guard(node, "middleware")
         for keyword in node.keywords:
             if keyword.arg == "dependencies" and _AUTH_RE.search(self.source_of(keyword.value)):
                 self._guard(node, "dependencies")  # app-, router- or include-wide auth
-        if callee == "add_event_handler" and args and string_value(args[0][1]) == "startup":
-            self._hooks.update(_names_in(args[-1][1]))
+        if callee == "add_event_handler" and args and string_value(args[0].value) == "startup":
+            self._hooks.update(_names_in(args[-1].value))
         if callee == "append" and isinstance(node.func, ast.Attribute) and isinstance(
                 node.func.value, ast.Attribute) and node.func.value.attr == "on_startup":
-            self._hooks.update(_names_in(args[0][1]) if args else set())
+            self._hooks.update(_names_in(args[0].value) if args else set())
         if callee is None:
             return
         scope = self._scope(node)
@@ -182,7 +182,7 @@ class AdminFacts(AstCollector):
         if callee not in scope.first_call or where < scope.first_call[callee]:
             scope.first_call[callee] = where
         admin = next((_ADMIN_CALLS[n] for n in sorted(names) if n in _ADMIN_CALLS), None)
-        if admin == "call_command" and not (args and string_value(args[0][1]) in ("migrate", "loaddata")):
+        if admin == "call_command" and not (args and string_value(args[0].value) in ("migrate", "loaddata")):
             admin = None
         if admin is None and _ADMIN_NAME_RE.match(callee) and not names & {"random.seed", "numpy.random.seed"}:
             admin = f"{callee}()"
@@ -197,10 +197,10 @@ class AdminFacts(AstCollector):
         if callee in _DESTRUCTIVE_METHODS:
             scope.destructive = True
 
-    def _runs_alembic(self, args: list[tuple[str | None, ast.expr]], names: frozenset[str]) -> bool:
+    def _runs_alembic(self, args: list[Argument], names: frozenset[str]) -> bool:
         if not any(n.startswith("subprocess.") or n == "os.system" for n in names) or not args:
             return False
-        words = re.findall(r"[\w-]+", self.source_of(args[0][1]))
+        words = re.findall(r"[\w-]+", self.source_of(args[0].value))
         return "alembic" in words and "upgrade" in words
 
     def leave_Module(self, module: ast.Module) -> None:
@@ -260,17 +260,6 @@ class AdminFacts(AstCollector):
             self.record("admin-route", node, route=path, handler=node.name, authed=authed)
 
 
-def call_arguments(call: ast.Call) -> list[tuple[str | None, ast.expr]]:
-    """A call's arguments in source order, as libcst lists them: (keyword or None, value), the
-    value of ``*args`` and ``**kwargs`` unwrapped (``f(a=1, *b)`` lists ``a`` first)."""
-    found = [(arg.lineno, arg.col_offset, None, arg.value if isinstance(arg, ast.Starred) else arg)
-             for arg in call.args]
-    found += [(k.lineno, k.col_offset, k.arg, k.value) for k in call.keywords]
-    if call.keywords and call.args:
-        found.sort(key=lambda arg: arg[:2])
-    return [(keyword, value) for _, _, keyword, value in found]
-
-
 def _order(position: Position) -> Position:
     """A sort key putting nodes in the order a libcst walk met them: by start, an enclosing node
     before what it encloses."""
@@ -301,8 +290,8 @@ class _Source:
     comment lines above the def and at the end of its body, the one after its colon. What the
     auth checks search; ``ast`` spans start at a node's first token and end at its last."""
 
-    def __init__(self, text: str, semantic: SemanticModel) -> None:
-        self.lines = io.StringIO(text, newline="").readlines()  # as ast counts lines: \n, \r\n, \r
+    def __init__(self, semantic: SemanticModel) -> None:
+        self.lines = semantic.lines
         self.semantic = semantic
 
     def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:

@@ -18,6 +18,7 @@ import functools
 import io
 import re
 import tokenize
+from typing import NamedTuple
 
 from tfa_lint.semantic import SemanticModel
 
@@ -94,6 +95,30 @@ def concatenated(src: Source, node: ast.Constant | ast.JoinedStr) -> bool:
     """Whether a string expression was written as several literals (libcst's
     ``ConcatenatedString``): ``"a" "b"``, ``"a" f"{b}"``, ``f"{a}" f"{b}"``."""
     return len(literal_tokens(src, node)) > 1
+
+
+_LITERAL_START = {tokenize.STRING, getattr(tokenize, "FSTRING_START", tokenize.STRING)}
+_LITERAL_END = getattr(tokenize, "FSTRING_END", None)
+
+
+def one_literal(source: str) -> bool:
+    """The source of a string constant or f-string is one literal, not an implicit
+    concatenation (``"a" "b.pid"``): ast joins those into one node where libcst kept a
+    ``ConcatenatedString``, which the checks written on libcst did not take for a string."""
+    if source.count("'") + source.count('"') <= 2:
+        return True  # the quotes of one literal
+    literals = depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(f"({source})").readline):
+            if token.type in _LITERAL_START and depth == 0:
+                literals += 1
+            if token.type == _LITERAL_END:
+                depth -= 1
+            elif token.type != tokenize.STRING and token.type in _LITERAL_START:
+                depth += 1
+    except (tokenize.TokenError, SyntaxError):
+        return True
+    return literals == 1
 
 
 def literal_tokens(src: Source, node: ast.Constant | ast.JoinedStr) -> list[tuple[str, str | bytes | None]]:
@@ -239,17 +264,27 @@ def names_in(node: ast.AST) -> set[str]:
     return found
 
 
-def call_arguments(call: ast.Call) -> list[tuple[str | None, str, ast.expr]]:
-    """libcst's ``Call.args``: (keyword or None, ``""``/``"*"``/``"**"``, value) in source order
-    (``f(k=1, *rest)`` puts a keyword before a starred argument)."""
-    items: list[tuple[tuple[int, int], tuple[str | None, str, ast.expr]]] = []
-    for arg in call.args:
-        if isinstance(arg, ast.Starred):
-            items.append(((arg.lineno, arg.col_offset), (None, "*", arg.value)))
-        else:
-            items.append(((arg.lineno, arg.col_offset), (None, "", arg)))
-    for kw in call.keywords:
-        items.append(((kw.lineno, kw.col_offset), (kw.arg, "" if kw.arg is not None else "**", kw.value)))
-    if call.keywords and call.args:
-        items.sort(key=lambda item: item[0])
-    return [item for _, item in items]
+class Argument(NamedTuple):
+    """One argument of a call as libcst's ``Call.args`` listed it."""
+
+    keyword: str | None  # None for a positional argument, ``*args`` and ``**kwargs``
+    star: str  # "", "*" or "**"
+    value: ast.expr  # what ``*args`` and ``**kwargs`` unpack
+    node: ast.AST  # where it starts: a keyword argument's ``ast.keyword`` (at its name), else the argument
+
+
+def call_arguments(call: ast.Call) -> list[Argument]:
+    """A call's arguments in the order they were written, as libcst's ``Call.args`` (``ast``
+    keeps positional arguments and keywords apart, and ``f(k=1, *rest)`` puts a keyword before
+    a starred argument)."""
+    positional = [Argument(None, "*", a.value, a) if isinstance(a, ast.Starred) else Argument(None, "", a, a)
+                  for a in call.args]
+    keywords = [Argument(k.arg, "" if k.arg is not None else "**", k.value, k) for k in call.keywords]
+    if positional and keywords:
+        return sorted(positional + keywords, key=lambda a: (a.node.lineno, a.node.col_offset))  # type: ignore[attr-defined]
+    return positional + keywords
+
+
+def argument_values(call: ast.Call) -> list[ast.expr]:
+    """The values of :func:`call_arguments`: what each argument passes or unpacks."""
+    return [argument.value for argument in call_arguments(call)]

@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 from tfa_lint.model import Fact
 from tfa_lint.rule import AstCollector
-from tfa_lint.semantic import SemanticModel
 
 SQL, MONGO, REDIS, BROKER, GRAPH, VECTOR, SEARCH, LLM = (
     "SQL database", "MongoDB", "Redis", "message broker", "graph database", "vector store", "search engine",
@@ -162,16 +161,6 @@ def client_for(qnames: set[str]) -> tuple[str, Client] | None:
     return None
 
 
-def _enclosing_def(semantic: SemanticModel, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """The innermost ``def`` or ``async def`` around ``node``, its decorators, parameters and
-    annotations included (libcst's visitors entered the def before all of them), lambdas not
-    counted: where these rules have always attributed code to a function."""
-    for ancestor in semantic.ancestors(node):
-        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return ancestor
-    return None
-
-
 def _source_order(position: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
     """A sort key putting nodes in the order a libcst walk met them: by start, an enclosing node
     before what it encloses. The ast walk visits some fields out of source order (decorators
@@ -193,7 +182,7 @@ class BackingFacts(AstCollector):
     def visit_Call(self, node: ast.Call) -> None:
         found = client_for(self.qualified_names(node.func))
         if found:
-            function = _enclosing_def(self.semantic, node)
+            function = self.semantic.enclosing_def(node)
             position = self.position(node)
             self._clients.append((_source_order(position), Fact(
                 kind="backing-client", path=self.file.path, line=position[0], column=position[1],

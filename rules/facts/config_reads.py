@@ -21,6 +21,7 @@ from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 
 from .ast_nodes import callee_name, find_all, is_named, string_value
+from .ast_source import Argument, call_arguments
 
 _GETENV = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
 _GETENV_NAMES = {"getenv", "get", "setdefault"}
@@ -49,25 +50,6 @@ _NONE_BREAKING = {"builtins.int", "builtins.float", "builtins.len", "json.loads"
 _CREDENTIAL_KEYWORD_RE = re.compile(r"(?i)(api_?key|token|secret|password)$")
 #: What a branch calls when it only warns: `log.warning(…)`, `warnings.warn(…)`, `print(…)`.
 _WARN_CALLS = ("warning", "warn", "error", "critical", "exception", "print")
-#: How the parser splits lines (``ast``'s ``_splitlines_no_ff``): form feeds do not end one.
-_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-#: A call's argument in source order: (keyword, value, the node it starts at).
-Argument = tuple[str | None, ast.expr, ast.AST]
-
-
-def call_arguments(call: ast.Call) -> list[Argument]:
-    """A call's arguments in source order, as libcst's ``Call.args`` lists them: (keyword,
-    value, node). The keyword is None for a positional argument and for ``*args`` and
-    ``**kwargs``, whose value is what they unpack; the node is the ``ast.keyword`` of a keyword
-    argument (it starts at the keyword's name), else the argument itself."""
-    arguments: list[Argument] = [(None, a.value if isinstance(a, ast.Starred) else a, a) for a in call.args]
-    keywords: list[Argument] = [(k.arg, k.value, k) for k in call.keywords]
-    if arguments and keywords and isinstance(call.args[-1], ast.Starred):
-        # `f(a=1, *rest)`: a starred argument may follow keywords; ast lists it with the positionals.
-        return sorted(arguments + keywords, key=lambda a: (a[2].lineno, a[2].col_offset))  # type: ignore[attr-defined]
-    return arguments + keywords
-
 
 def _is_or(node: ast.AST | None) -> bool:
     return isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or)
@@ -103,18 +85,6 @@ class EnvReadFacts(AstCollector):
         self._in_function: dict[int, str] = {}  # index in self.facts -> module-level function holding that read
         self._calls_outside_main: set[str] = set()  # plain names called outside the `__main__` block
         self._calls_in_main: set[str] = set()
-        self._lines: list[str] | None = None
-
-    def source_of(self, node: ast.AST) -> str:
-        """The text :meth:`AstCollector.source_of` gives (``ast.get_source_segment``'s), with the
-        file split into lines once rather than on every call."""
-        if self._lines is None:
-            self._lines = _LINE_RE.findall(self.file.text)
-        lines, first, last = self._lines, node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
-        if first == last:
-            return lines[first].encode()[node.col_offset:node.end_col_offset].decode()  # type: ignore[attr-defined]
-        return "".join([lines[first].encode()[node.col_offset:].decode(), *lines[first + 1:last],  # type: ignore[attr-defined]
-                        lines[last].encode()[:node.end_col_offset].decode()])  # type: ignore[attr-defined]
 
     # Parents are visited before their children, so these mark a getenv call before visit_Call sees it.
     def visit_BoolOp(self, node: ast.BoolOp) -> None:
@@ -143,9 +113,9 @@ class EnvReadFacts(AstCollector):
     def _key(self, call: ast.Call) -> str | None:
         """The variable a getenv-like call reads, when it is one with a literal name."""
         arguments = call_arguments(call)
-        if (arguments and arguments[0][0] is None and callee_name(call.func) in _GETENV_NAMES
+        if (arguments and arguments[0].keyword is None and callee_name(call.func) in _GETENV_NAMES
                 and self.qualified_names(call.func) & _GETENV):
-            return string_value(arguments[0][1])
+            return string_value(arguments[0].value)
         return None
 
     def visit_Compare(self, node: ast.Compare) -> None:
@@ -197,7 +167,7 @@ class EnvReadFacts(AstCollector):
                 self._needed.add(id(side))
 
     def _mark_consumed(self, node: ast.Call, arguments: list[Argument]) -> None:
-        for index, (keyword, value, _) in enumerate(arguments):
+        for index, (keyword, _, value, _) in enumerate(arguments):
             if not isinstance(value, ast.Call):
                 continue
             if keyword is not None and _CREDENTIAL_KEYWORD_RE.search(keyword):
@@ -273,7 +243,7 @@ class EnvReadFacts(AstCollector):
         if isinstance(value, ast.Call) and callee_name(value.func) in ("copy", "dict"):
             arguments = call_arguments(value)
             if "os.environ.copy" in self.qualified_names(value.func) or (
-                    is_named(value.func, "dict") and arguments and "os.environ" in self.qualified_names(arguments[0][1])):
+                    is_named(value.func, "dict") and arguments and "os.environ" in self.qualified_names(arguments[0].value)):
                 self._env_copies.update(t.id for t in node.targets if isinstance(t, ast.Name))
         for target in node.targets:  # libcst's visit_AssignTarget
             self._written.add(id(target))
@@ -347,21 +317,21 @@ class EnvReadFacts(AstCollector):
         names = self.qualified_names(node.func)
         arguments = call_arguments(node)
         self._mark_consumed(node, arguments)
-        if names & _GETENV and arguments and arguments[0][0] is None and not (
+        if names & _GETENV and arguments and arguments[0].keyword is None and not (
                 self.semantic.under_main_guard(node) if in_main is None else in_main):
-            if len(arguments) > 1 and isinstance(arguments[1][1], ast.Call):
-                self._optional_calls.add(id(arguments[1][1]))  # `os.getenv("NEW", os.getenv("OLD"))`
-            key = string_value(arguments[0][1])
+            if len(arguments) > 1 and isinstance(arguments[1].value, ast.Call):
+                self._optional_calls.add(id(arguments[1].value))  # `os.getenv("NEW", os.getenv("OLD"))`
+            key = string_value(arguments[0].value)
             if key:
                 self._record_read(node, key, required=(len(arguments) == 1 and id(node) in self._needed
                                                        and id(node) not in self._optional_calls),
                                   presence=id(node) in self._presence_calls)
         elif "os.putenv" in names and arguments:
-            key = string_value(arguments[0][1])
+            key = string_value(arguments[0].value)
             if key:
                 self.record("env-write", node, name=key)
         elif "os.environ.update" in names:
-            for keyword, value, where in arguments:
+            for keyword, _, value, where in arguments:
                 if keyword is not None:
                     self.record("env-write", where, name=keyword)
                 elif isinstance(value, ast.Dict):
@@ -372,7 +342,7 @@ class EnvReadFacts(AstCollector):
         if names & LLM_CALLS or any(n.endswith(LLM_CALL_SUFFIXES) for n in names) or (
                 isinstance(node.func, ast.Attribute) and node.func.attr in _LLM_CALL_LAST
                 and self.source_of(node.func).endswith(LLM_CALL_SUFFIXES)):
-            for keyword, value, where in arguments:
+            for keyword, _, value, where in arguments:
                 if keyword is not None and keyword in _MODEL_KWARGS:
                     literal = string_value(value)
                     if literal:
@@ -451,8 +421,8 @@ def _field_required(value: ast.expr | None) -> bool:
         return True
     if isinstance(value, ast.Call) and is_named(value.func, "Field"):
         arguments = call_arguments(value)
-        positional = [v for keyword, v, _ in arguments if keyword is None]
-        has_default = any(keyword in ("default", "default_factory") for keyword, _, _ in arguments)
+        positional = [a.value for a in arguments if a.keyword is None]
+        has_default = any(a.keyword in ("default", "default_factory") for a in arguments)
         return not has_default and (not positional or (isinstance(positional[0], ast.Constant)
                                                        and positional[0].value is Ellipsis))
     return False

@@ -7,7 +7,8 @@ import re
 
 from tfa_lint.rule import AstCollector
 
-from .ports import CstSource, call_arguments, enclosing_def, one_literal
+from .ast_source import argument_values, one_literal
+from .ports import CstSource
 
 _PID_RE = re.compile(r"\.pid['\"]?$")
 _DAEMON_CALLS = {"daemon.DaemonContext": "daemon.DaemonContext", "daemon.runner.DaemonRunner": "daemon.runner",
@@ -55,7 +56,7 @@ class DaemonFacts(AstCollector):
             return expr.id in self._pid_names
         strings = [expr]
         if isinstance(expr, ast.Call):
-            strings = call_arguments(expr)[-1:]
+            strings = argument_values(expr)[-1:]
         if isinstance(expr, ast.BinOp):
             strings = [expr.right]
         return any(_is_string(s) and _PID_RE.search(self.source_of(s)) and one_literal(self.source_of(s))
@@ -64,11 +65,11 @@ class DaemonFacts(AstCollector):
     def visit_Call(self, node: ast.Call) -> None:
         names = self.qualified_names(node.func)
         for name in names & {"os.fork", "os.setsid"}:
-            self._forks.setdefault(enclosing_def(self.semantic, node), {}).setdefault(name, node)
+            self._forks.setdefault(self.semantic.enclosing_def(node), {}).setdefault(name, node)
         for name in names & _DAEMON_CALLS.keys():
             self.record("daemonize", node, how=f"`{_DAEMON_CALLS[name]}` detaches the process")
         if names & {"builtins.open", "os.open"}:
-            args = call_arguments(node)
+            args = argument_values(node)
             if args and self._pid_path(args[0]):
                 mode = next((a for a in args[1:2] if not _is_keyword(node, a)), None) or next(
                     (k.value for k in node.keywords if k.arg in ("mode", "flags")), None)
@@ -77,7 +78,7 @@ class DaemonFacts(AstCollector):
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("write_text", "write_bytes"):
             path = node.func.value
             if isinstance(path, ast.Call):
-                args = call_arguments(path)
+                args = argument_values(path)
                 if args and self._pid_path(args[0]):
                     self.record("pid-file", node, how="writes a PID file")
 

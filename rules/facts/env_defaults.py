@@ -8,7 +8,8 @@ import re
 from tfa_lint.rule import AstCollector
 
 from .ast_nodes import callee_name, string_value
-from .config_reads import SETTINGS_BASES, call_arguments, env_prefix, settings_fields
+from .ast_source import call_arguments
+from .config_reads import SETTINGS_BASES, env_prefix, settings_fields
 
 _URL_VAR_RE = re.compile(r"(?i)(URL|URI|DSN|HOST)$")
 
@@ -24,8 +25,8 @@ class EnvDefaults(AstCollector):
         if not key:
             return
         arguments = call_arguments(node)
-        default = next((value for keyword, value, _ in arguments[1:2] if keyword is None), None) or next(
-            (value for keyword, value, _ in arguments if keyword == "default"), None)
+        default = next((a.value for a in arguments[1:2] if a.keyword is None), None) or next(
+            (a.value for a in arguments if a.keyword == "default"), None)
         if string_value(default) is not None:
             self._record(key, default)  # type: ignore[arg-type]
 
@@ -53,7 +54,7 @@ class EnvDefaults(AstCollector):
         arguments = call_arguments(node)
         if not arguments or not self.qualified_names(node.func) & {"os.getenv", "os.environ.get"}:
             return None
-        return string_value(arguments[0][1])
+        return string_value(arguments[0].value)
 
     def _record(self, key: str, default: ast.expr) -> None:
         key = key.upper()
@@ -69,7 +70,7 @@ def _field(name: str, value: ast.expr) -> tuple[str, ast.expr | None]:
         if callee_name(value.func) != "Field":
             return name, None
         default = None
-        for keyword, argument, _ in call_arguments(value):
+        for keyword, _, argument, _ in call_arguments(value):
             positional = keyword is None and default is None
             if positional or keyword == "default":
                 default = argument

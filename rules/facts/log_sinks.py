@@ -10,9 +10,11 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from tfa_lint.rule import AstCollector
+from tfa_lint.semantic import SemanticModel
+
+from .ast_source import call_arguments
 
 _FILE_HANDLERS = {"logging.FileHandler", "logging.handlers.RotatingFileHandler",
                   "logging.handlers.TimedRotatingFileHandler", "logging.handlers.WatchedFileHandler",
@@ -26,7 +28,6 @@ _STD_STREAMS = {"-", "/dev/stdout", "/dev/stderr", "/proc/self/fd/1", "/proc/sel
 _LOGURU_FILE_OPTIONS = {"rotation", "retention", "compression"}
 _PATHISH_RE = re.compile(r"(?i)(file|path|log_?dir|\.log\b)")
 _GUNICORN_CONFIG_RE = re.compile(r"(?i)(^|/)gunicorn[\w.-]*\.py$")
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 class LogSinkFacts(AstCollector):
@@ -36,7 +37,7 @@ class LogSinkFacts(AstCollector):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self.source = Source(file.text)
+        self.source = Source(self.semantic)
         self._loguru_files: list[tuple[ast.AST, str]] = []
         self._loguru_removed = False
 
@@ -89,7 +90,7 @@ class LogSinkFacts(AstCollector):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         # gunicorn.conf.py: accesslog = "/var/log/gunicorn/access.log"
-        if not _GUNICORN_CONFIG_RE.search(self.file.path) or self._function(node) is not None:
+        if not _GUNICORN_CONFIG_RE.search(self.file.path) or self.semantic.enclosing_def(node) is not None:
             return
         value = node.value
         if not isinstance(value, ast.Constant) or not isinstance(value.value, (str, bytes)) or (
@@ -132,11 +133,6 @@ class LogSinkFacts(AstCollector):
         elif not self._optional(node) and not self._caller_decides(node, target):
             self.record("file-log", node, how=how, target=_short(self.source_of(target)))
 
-    def _function(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-        """The innermost ``def`` around ``node``, its decorators, parameters and annotations
-        included, lambdas skipped: where the libcst version kept its parameter stack."""
-        return next((a for a in self.semantic.ancestors(node) if isinstance(a, _FUNCTIONS)), None)
-
     def _optional(self, node: ast.AST) -> bool:
         """Inside an `if` (test, body or else) or a conditional expression: a file sink there is opt-in."""
         return any(isinstance(a, ast.IfExp) or (isinstance(a, ast.If) and self._opt_in_test(a))
@@ -148,7 +144,7 @@ class LogSinkFacts(AstCollector):
 
     def _caller_decides(self, node: ast.AST, target: ast.expr) -> bool:
         """A path parameter without a file default: the caller chooses whether to log to a file."""
-        function = self._function(node)
+        function = self.semantic.enclosing_def(node)
         if function is None or not isinstance(target, ast.Name):
             return False
         params = function.args
@@ -176,26 +172,6 @@ class LogSinkFacts(AstCollector):
 
 
 # -- helpers the log modules share ------------------------------------------------------------
-class Arg(NamedTuple):
-    """One argument of a call as libcst lists them: in source order, keywords among them."""
-
-    keyword: str | None  # None for a positional, ``*args`` or ``**kwargs``
-    value: ast.expr  # the starred expression itself for ``*args`` and ``**kwargs``
-    star: str  # "", "*" or "**"
-
-
-def call_arguments(call: ast.Call) -> list[Arg]:
-    """A call's arguments in source order (ast keeps keywords apart, and ``f(a=1, *b)`` is legal)."""
-    args = [Arg(None, a.value, "*") if isinstance(a, ast.Starred) else Arg(None, a, "") for a in call.args]
-    keywords = [Arg(k.arg, k.value, "**" if k.arg is None else "") for k in call.keywords]
-    if not args or not keywords:
-        return args or keywords
-    nodes = [*call.args, *call.keywords]
-    order = sorted(range(len(nodes)), key=lambda i: (nodes[i].lineno, nodes[i].col_offset))
-    both = [*args, *keywords]
-    return [both[i] for i in order]
-
-
 def _argument(call: ast.Call, position: int | None, keyword: str) -> ast.expr | None:
     for arg in call.keywords:
         if arg.arg == keyword:
@@ -238,47 +214,27 @@ def identifiers(node: ast.AST) -> Iterator[str]:
             yield child.arg  # a keyword argument's name (not `**`), a lambda's parameter
 
 
-_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _FSTRING_MIDDLE = getattr(tokenize, "FSTRING_MIDDLE", None)  # Python 3.12+
 _FSTRING_START = getattr(tokenize, "FSTRING_START", None)
 _FSTRING_END = getattr(tokenize, "FSTRING_END", None)
 
 
 class Source:
-    """A file's text, split once: exact source segments (``ast.get_source_segment`` splits the
-    whole file again on every call, character by character on 3.11: milliseconds a call), and
-    what ``ast`` forgets of the literals and blocks libcst kept."""
+    """What ``ast`` forgets of the literals and blocks libcst kept, read from the file's lines as
+    its semantic model split them."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._lines: list[str] | None = None
-
-    @property
-    def lines(self) -> list[str]:
-        """The lines as the parser numbers them (``\\r``, ``\\n``, ``\\r\\n``), ends kept."""
-        if self._lines is None:
-            self._lines = _LINE_RE.findall(self.text)
-        return self._lines
+    def __init__(self, semantic: SemanticModel) -> None:
+        self.semantic = semantic
+        self.lines = semantic.lines
 
     def segment(self, node: ast.AST) -> str:
         """What ``ast.get_source_segment`` answers."""
-        line, end_line = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
-        column, end_column = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
-        if line is None or end_line is None or column is None or end_column is None:
-            return ""
-        return self.span(line, column, end_line, end_column)
+        return self.semantic.source(node)
 
     def span(self, line: int, column: int, end_line: int, end_column: int) -> str:
         """The text from 1-based ``line``, UTF-8 byte ``column`` to ``end_line``, ``end_column``."""
-        line, end_line = line - 1, end_line - 1
-        lines = self.lines
-        if not 0 <= line <= end_line < len(lines):
-            return ""
-        if line == end_line:
-            return _cut(lines[line], column, end_column)
-        first = _cut(lines[line], column, None)
-        last = _cut(lines[end_line], 0, end_column)
-        return "".join([first, *lines[line + 1:end_line], last])
+        return self.semantic.source(ast.Pass(lineno=line, col_offset=column, end_lineno=end_line,
+                                             end_col_offset=end_column))
 
     def code(self, node: ast.AST, parent: ast.AST | None) -> str:
         """What libcst's ``code_for_node`` answered: the segment with the grouping parentheses
@@ -329,17 +285,12 @@ class Source:
             else:
                 i = 0
 
-    def column(self, line: int, byte_offset: int) -> int:
-        """The 0-based character column of a UTF-8 byte offset on 1-based ``line``."""
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return byte_offset if text.isascii() else len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
-
     # -- literals ------------------------------------------------------------------------
     def literal_pieces(self, node: ast.AST) -> list[tuple[str, bool, int, int]]:
         """The string literals a literal node is written as: one, or several implicitly
         concatenated (ast joins them into one node). Each is (its text, whether an f-string,
         1-based line, 0-based character column); an f-string's text is empty on 3.12+."""
-        return literal_pieces(self.segment(node), node.lineno, self.column(node.lineno, node.col_offset))  # type: ignore[attr-defined]
+        return literal_pieces(self.segment(node), node.lineno, self.semantic.column(node.lineno, node.col_offset))  # type: ignore[attr-defined]
 
     def plain_string(self, node: ast.AST) -> str | bytes | None:
         """The value of one string or bytes literal that is not an f-string nor implicitly
@@ -380,12 +331,6 @@ def _without_comment(line: bytes) -> bytes:
     except (tokenize.TokenError, SyntaxError):
         pass
     return line
-
-
-def _cut(line: str, start: int, end: int | None) -> str:
-    if line.isascii():
-        return line[start:end]
-    return line.encode("utf-8")[start:end].decode("utf-8")
 
 
 def _tokens(source: str) -> list[tokenize.TokenInfo]:

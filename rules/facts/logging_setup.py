@@ -24,7 +24,7 @@ class LoggingFacts(AstCollector):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self.source = Source(file.text)
+        self.source = Source(self.semantic)
         self._logs = False
 
     def source_of(self, node: ast.AST) -> str:

@@ -78,7 +78,7 @@ class ModuleGraphFacts(AstCollector):
             self._loads_files = True
         elif callee in _IMPORT_CALLS:
             arguments = call_arguments(node)
-            value = simple_string(self._source, arguments[0][2]) if arguments else None
+            value = simple_string(self._source, arguments[0].value) if arguments else None
             if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][\w.]*", value):
                 self._imports.add(value)
 

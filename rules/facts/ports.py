@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from tfa_lint.rule import AstCollector
 from tfa_lint.semantic import SemanticModel
 
+from .ast_source import argument_values, one_literal
+
 
 @dataclass(frozen=True)
 class BindSpec:
@@ -147,7 +149,7 @@ class PortFacts(AstCollector):
             if "." in qname.strip("."):
                 self._imported.setdefault(scope, set()).add(qname)
         names = self.qualified_names(func)
-        args = call_arguments(node)
+        args = argument_values(node)
         if names & {"os.getenv", "os.environ.get", "os.environ.setdefault"} and args:
             self._env_read(args[0], node)
         for name in names:
@@ -219,7 +221,7 @@ class PortFacts(AstCollector):
     def _address(self, node: ast.Call, spec: BindSpec) -> dict:
         """Host and port of a bind call, with where they are written."""
         if spec.host is None and spec.port is None:  # a (host, port) tuple server
-            address = self._resolve(call_arguments(node)[0])
+            address = self._resolve(argument_values(node)[0])
             if not (isinstance(address, ast.Tuple) and len(address.elts) == 2):
                 return {"host": "env", "port": "env"}
             host_arg, port_arg = (e.value if isinstance(e, ast.Starred) else e for e in address.elts)
@@ -263,40 +265,6 @@ def _argument(node: ast.Call, param: tuple[str, int | None] | None) -> ast.expr 
 
 def _start(node: ast.AST) -> tuple[int, int]:
     return node.lineno, node.col_offset  # type: ignore[attr-defined]
-
-
-# -- helpers the other ast collectors of these facts share ---------------------------------------
-def call_arguments(call: ast.Call) -> list[ast.expr]:
-    """A call's arguments in the order they are written, keyword arguments by their value and
-    ``*a``/``**kw`` by what they unpack: ``call.args`` as libcst gave it (ast splits it in two)."""
-    if not call.keywords:
-        return [a.value if isinstance(a, ast.Starred) else a for a in call.args]
-    written = sorted([*call.args, *call.keywords], key=_start)
-    return [a.value if isinstance(a, (ast.Starred, ast.keyword)) else a for a in written]
-
-
-_STRING_START = {tokenize.STRING, getattr(tokenize, "FSTRING_START", tokenize.STRING)}
-_STRING_END = getattr(tokenize, "FSTRING_END", None)
-
-
-def one_literal(source: str) -> bool:
-    """The source of a string constant or f-string is one literal, not an implicit
-    concatenation (``"a" "b.pid"``): ast joins those into one node where libcst kept a
-    ``ConcatenatedString``, which the checks written on libcst did not take for a string."""
-    if source.count("'") + source.count('"') <= 2:
-        return True  # the quotes of one literal
-    literals = depth = 0
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(f"({source})").readline):
-            if token.type in _STRING_START and depth == 0:
-                literals += 1
-            if token.type == _STRING_END:
-                depth -= 1
-            elif token.type != tokenize.STRING and token.type in _STRING_START:
-                depth += 1
-    except (tokenize.TokenError, SyntaxError):
-        return True
-    return literals == 1
 
 
 class CstSource:
@@ -380,13 +348,3 @@ def main_guard(test: ast.expr, text: str) -> bool:
     return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
         isinstance(s, ast.Constant) and s.value == "__main__" and one_literal(ast.get_source_segment(text, s) or "")
         for s in sides)
-
-
-def enclosing_def(semantic: SemanticModel, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """The innermost ``def`` around ``node``, its decorators, defaults and annotations included,
-    as the libcst collectors counted (``semantic.enclosing_function`` is the body only, and
-    lambdas too)."""
-    for ancestor in semantic.ancestors(node):
-        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return ancestor
-    return None

@@ -44,7 +44,7 @@ class PrintFacts(AstCollector):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self.source = Source(file.text)
+        self.source = Source(self.semantic)
         parts = file.path.split("/")
         # `_examples/` is an examples directory too; `.github/` and other hidden trees are tooling.
         self._runtime = file.role == "src" and path_role("/".join(p.lstrip("_") or p for p in parts)) == "src" and (

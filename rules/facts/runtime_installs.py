@@ -94,7 +94,7 @@ class RuntimeInstallFacts(AstCollector):
         src = source(self.file.text)
         arguments = call_arguments(node)
         if names & _PIP_MAIN:
-            first = arguments[0][2] if arguments else None
+            first = arguments[0].value if arguments else None
             text = _flatten(src, first) if first is not None else None
             if text and text.split()[:1] == ["install"]:
                 self.record("runtime-install", node, what="pip install", via=min(names & _PIP_MAIN))
@@ -102,7 +102,7 @@ class RuntimeInstallFacts(AstCollector):
         called = names & _SUBPROCESS_CALLS
         if not called:
             return
-        positional = [value for keyword, star, value in arguments if keyword is None and star == ""]
+        positional = [a.value for a in arguments if a.keyword is None and a.star == ""]
         if "asyncio.create_subprocess_exec" in called:
             parts = [_flatten(src, value) for value in positional]
             text = None if all(p is None for p in parts) else " ".join(p or "{}" for p in parts)

@@ -9,12 +9,11 @@ from tfa_lint.model import Severity
 from tfa_lint.rule import AstRule, Example
 
 from ..facts.ast_nodes import callee_name, string_value
+from ..facts.ast_source import Argument, call_arguments
 from ..facts.log_sinks import (
-    Arg,
     Source,
     _argument,
     _short,
-    call_arguments,
     identifiers,
     string_texts,
 )
@@ -300,7 +299,7 @@ class SecretInLogs(AstRule):
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
-        self.source = Source(file.text)
+        self.source = Source(self.semantic)
         self._loggers: set[str] = set()  # names and attributes bound to a logger
         self._literal: set[str] = set()  # names assigned a literal: the value is in the source already
         self._generated: set[str] = set()  # names assigned a freshly generated secret
@@ -512,7 +511,7 @@ class SecretInLogs(AstRule):
             return len(words) > 1 and words[-2] in _CREDENTIAL_TOKEN_KINDS
         return True
 
-    def _literal_text(self, args: list[Arg]) -> list[str]:
+    def _literal_text(self, args: list[Argument]) -> list[str]:
         """The literal words of a call's arguments, as written: string constants and f-strings' text parts."""
         texts = []
         for arg in args:

@@ -4,13 +4,12 @@ the few ``ast`` answers that must match what the rules read from libcst's nodes 
 from __future__ import annotations
 
 import ast
-import functools
-import io
 import re
-import tokenize
 
 from tfa_lint.rule import AstRule
+from tfa_lint.semantic import SemanticModel
 
+from ..facts.ast_source import one_literal
 from ..facts.processes import (
     APP_CONSTRUCTORS,
     FOREVER_METHODS,
@@ -19,58 +18,19 @@ from ..facts.processes import (
 )
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-_FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # Python 3.12+
-_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
-_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
-@functools.lru_cache(maxsize=4)
-def _lines(text: str) -> list[str]:
-    """The file's lines as the tokenizer counts them (at \\r\\n, \\r and \\n only), ends kept."""
-    return _LINE_RE.findall(text)
-
-
-def source_segment(text: str, node: ast.AST) -> str | None:
-    """``ast.get_source_segment``, without splitting the whole file again on every call (it did,
-    and that was most of these rules' time)."""
-    end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
-    if end_line is None or end_col is None or not hasattr(node, "lineno"):
-        return None
-    lines = _lines(text)
-    line, col = node.lineno - 1, node.col_offset  # type: ignore[attr-defined]
-    if end_line - 1 == line:
-        return lines[line].encode()[col:end_col].decode()
-    first = lines[line].encode()[col:].decode()
-    last = lines[end_line - 1].encode()[:end_col].decode()
-    return "".join([first, *lines[line + 1:end_line - 1], last])
-
-
-def is_single_literal(node: ast.AST, text: str) -> bool:
+def is_single_literal(node: ast.AST, semantic: SemanticModel) -> bool:
     """One string token, as libcst's ``SimpleString`` or ``FormattedString``: ast joins an implicit
     concatenation (``"a" "b"``, libcst's ``ConcatenatedString``) into one node. A node the rule made
     itself (a library's default path) has no position and counts as one."""
-    segment = source_segment(text, node)
-    if segment is None:
-        return True
-    count = depth = 0
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(f"({segment})").readline):
-            if token.type == _FSTRING_START:
-                count += depth == 0
-                depth += 1
-            elif token.type == _FSTRING_END:
-                depth -= 1
-            elif token.type == tokenize.STRING and depth == 0:
-                count += 1
-    except (tokenize.TokenError, SyntaxError):
-        return True
-    return count == 1
+    return one_literal(semantic.source(node))
 
 
-def fstring_text(node: ast.JoinedStr, text: str) -> str:
+def fstring_text(node: ast.JoinedStr, semantic: SemanticModel) -> str:
     """An f-string's literal parts as written (libcst's ``FormattedStringText``: escapes and
     ``{{`` left as they are) with ``{}`` for each replacement field."""
-    segment = source_segment(text, node) or ""
+    segment = semantic.source(node)
     body = segment[len(re.match(r"[rRbBfFuU]*", segment).group()):]  # type: ignore[union-attr]
     quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
     body = body[len(quote):len(body) - len(quote)]
@@ -99,7 +59,7 @@ def fstring_text(node: ast.JoinedStr, text: str) -> str:
     return "".join(out)
 
 
-def is_main_guard(test: ast.expr, text: str) -> bool:
+def is_main_guard(test: ast.expr, semantic: SemanticModel) -> bool:
     """``__name__`` compared with the string ``"__main__"``, whatever the operator (as the libcst
     helper these rules used read it: ``!=`` counts too)."""
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
@@ -107,7 +67,7 @@ def is_main_guard(test: ast.expr, text: str) -> bool:
     sides = [test.left, test.comparators[0]]
     names = [s.id for s in sides if isinstance(s, ast.Name)]
     strings = [s.value for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, (str, bytes))
-               and is_single_literal(s, text)]
+               and is_single_literal(s, semantic)]
     return names == ["__name__"] and strings == ["__main__"]
 
 
@@ -146,7 +106,7 @@ class _ConsoleAware(AstRule):
         return any(isinstance(a, _FUNCTIONS) for a in self.semantic.ancestors(node))
 
     def visit_If(self, node: ast.If) -> None:
-        self._main = self._main or is_main_guard(node.test, self.file.text)
+        self._main = self._main or is_main_guard(node.test, self.semantic)
 
     def visit_While(self, node: ast.While) -> None:
         self._serves = self._serves or is_service_loop_test(node.test)

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from tfa_lint.model import Repo, Severity
 from tfa_lint.rule import AstRule, Example
+from tfa_lint.semantic import SemanticModel
 
 from ..facts.ast_nodes import callee_name
 from ..facts.processes import ProcessFacts, long_running_reason
-from ._shared import is_single_literal, source_segment
+from ._shared import is_single_literal
 
 _CONTAINER_CALLS = {
     "builtins.dict", "builtins.list", "builtins.set", "collections.defaultdict", "collections.OrderedDict",
@@ -65,7 +66,7 @@ _CLOCK_CALLS = frozenset({"time", "monotonic", "perf_counter", "time_ns", "monot
 _VALUE_FIELD = (ast.Attribute, ast.Subscript, ast.NamedExpr, ast.Yield, ast.DictComp)
 
 
-def _fills_template(target: ast.Subscript, text: str) -> bool:
+def _fills_template(target: ast.Subscript, semantic: SemanticModel) -> bool:
     """``SPEC["parameters"]["enum"] = …``: a fixed slot of a non-state container overwritten
     per call (a template), unlike ``sessions[sid] = …`` or ``STATE["user"] = …``."""
     node: ast.expr = target
@@ -73,7 +74,7 @@ def _fills_template(target: ast.Subscript, text: str) -> bool:
         index = node.slice
         if not (isinstance(index, ast.Constant) and (
                 type(index.value) is int
-                or (isinstance(index.value, (str, bytes)) and is_single_literal(index, text)))):
+                or (isinstance(index.value, (str, bytes)) and is_single_literal(index, semantic)))):
             return False
         node = node.value
     return isinstance(node, ast.Name) and not _STATE_NAME_RE.search(node.id)
@@ -767,10 +768,8 @@ class ModuleStateMutated(AstRule):
     def _frame(self, node: ast.AST) -> _Frame | None:
         """The frame of the innermost function around ``node``, its decorators, defaults and
         annotations included (they were visited inside it)."""
-        for ancestor in self.semantic.ancestors(node):
-            if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                return self._frames.get(ancestor)
-        return None
+        function = self.semantic.enclosing_def(node)
+        return self._frames.get(function) if function is not None else None
 
     def _at_top(self, statement: ast.stmt) -> bool:
         """A statement outside every function and class body."""
@@ -798,14 +797,14 @@ class ModuleStateMutated(AstRule):
                 event: object = node.name
                 first = _call_args(call)[:1] if isinstance(call, ast.Call) else []
                 if (first and isinstance(first[0], ast.Constant) and isinstance(first[0].value, (str, bytes))
-                        and is_single_literal(first[0], self.file.text)):
+                        and is_single_literal(first[0], self.semantic)):
                     event = first[0].value
                 if event in _CONNECTION_EVENTS:
                     return True
         return False
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        decorators = " ".join(source_segment(self.file.text, d) or "" for d in node.decorator_list)
+        decorators = " ".join(self.source_of(d) for d in node.decorator_list)
         args = node.args
         params = {a.arg for a in (*args.args, *args.posonlyargs, *args.kwonlyargs)}
         for star in (args.vararg, args.kwarg):
@@ -939,7 +938,7 @@ class ModuleStateMutated(AstRule):
             self._defines(frame, target, node.value, node)
             if isinstance(target, (ast.Subscript, ast.Attribute)):
                 self._mark_target(target)
-                if isinstance(target, ast.Subscript) and _fills_template(target, self.file.text):
+                if isinstance(target, ast.Subscript) and _fills_template(target, self.semantic):
                     continue
                 self._store(frame, target, node, [node.value])
             elif isinstance(target, ast.Name) and frame is not None and target.id in frame.globals:
@@ -954,7 +953,7 @@ class ModuleStateMutated(AstRule):
             self._mark_target(node.target)
             self._store(frame, node.target, node, [node.value] if node.value is not None else [])
         elif (isinstance(node.target, ast.Name) and frame is None and self._at_top(node)
-              and _RESOURCE_ANNOTATION_RE.search(source_segment(self.file.text, node.annotation) or "")):
+              and _RESOURCE_ANNOTATION_RE.search(self.source_of(node.annotation))):
             self._resources.add(node.target.id)
         else:
             self._flow(frame, node.target, node.value)

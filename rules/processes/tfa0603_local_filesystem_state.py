@@ -234,7 +234,7 @@ class LocalFilesystemState(_ConsoleAware):
         elif "builtins.open" in names:
             mode = _arg(node, 1, "mode")
             if (isinstance(mode, ast.Constant) and isinstance(mode.value, (str, bytes))
-                    and is_single_literal(mode, self.file.text) and _writes(str(mode.value))):
+                    and is_single_literal(mode, self.semantic) and _writes(str(mode.value))):
                 self._candidates.append((node, _arg(node, 0, "file"), "a file written", True))
         elif method in ("write_text", "write_bytes") and isinstance(func.value, ast.Call):  # type: ignore[union-attr]
             inner = func.value  # type: ignore[union-attr]
@@ -253,11 +253,11 @@ class LocalFilesystemState(_ConsoleAware):
         if node is None or depth > 8:
             return None
         if isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and is_single_literal(node, self.file.text):
+            if isinstance(node.value, str) and is_single_literal(node, self.semantic):
                 return node.value
             return None
         if isinstance(node, ast.JoinedStr):
-            return fstring_text(node, self.file.text) if is_single_literal(node, self.file.text) else None
+            return fstring_text(node, self.semantic) if is_single_literal(node, self.semantic) else None
         if isinstance(node, ast.Name):
             if node.id == "__file__":
                 return "."
