@@ -111,7 +111,7 @@ class StaleBaselineEntry(Rule):
                          '    {"fingerprint": "0f3c", "rule": "TFA1101", "path": "app.py", "message": "fixed since"}\n'
                          '  ]\n}\n',
         "app.py": "import logging\n\nlogging.getLogger(__name__).info('ready')\n",
-    }, lines=(5,)),)
+    }, lines=(5,), message="matches no finding any more"),)
     valid = (Example.repo({
         "pyproject.toml": '[project]\nname = "agent"\nversion = "1.0"\n\n[tool.tfa-lint]\nbaseline = "baseline.json"\n',
         "baseline.json": '{\n  "tool": "tfa-lint",\n  "version": 1,\n  "findings": []\n}\n',

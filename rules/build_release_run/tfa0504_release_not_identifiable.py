@@ -68,7 +68,7 @@ class ReleaseNotIdentifiable(RepoRule):
                   db:
                     image: postgres:16
             """,
-        }, lines=(3, 7)),
+        }, lines=(3, 7), message="runs this repository's own image"),
     )
     valid = (
         Example.repo({

@@ -50,7 +50,7 @@ class SelfDaemonization(RepoRule):
                 CMD nohup python agent.py &
             """,
             "agent.py": "while True:\n    step()\n",
-        }, lines=(4,)),
+        }, lines=(4,), columns=(1,), message="under `nohup`"),
         Example.repo({
             "Procfile": "web: gunicorn -D -b 0.0.0.0:$PORT agent.app:app\n",
             "agent/service.py": """
@@ -67,7 +67,7 @@ class SelfDaemonization(RepoRule):
                     with open(PID_FILE, "w") as fh:
                         fh.write(str(os.getpid()))
             """,
-        }, lines=(1, 10, 11)),
+        }, lines=(1, 10, 11), message="in the foreground"),
         Example.repo({
             "docker-compose.yml": """
                 services:
@@ -76,7 +76,7 @@ class SelfDaemonization(RepoRule):
                     command: ["sh", "-c", "ollama serve & python -m agent.worker"]
             """,
             "agent/worker.py": "while True:\n    step()\n",
-        }, lines=(4,)),
+        }, lines=(4,), message="in the background with `&`"),
     )
     valid = (
         Example.repo({

@@ -51,7 +51,7 @@ class LogsWrittenToFiles(RepoRule):
 
             logging.basicConfig(filename="logs/agent.log", level=logging.INFO)
             app = FastAPI()
-        """, "app.py", lines=(5,)),
+        """, "app.py", lines=(5,), columns=(1,), message="writes logs to a file"),
         Example.repo({
             "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
             "agent/log.py": """
@@ -65,7 +65,7 @@ class LogsWrittenToFiles(RepoRule):
                 handler = Rotating("logs/agent.log", maxBytes=10_000_000)
             """,
             "Procfile": "web: gunicorn agent.app:app -k uvicorn.workers.UvicornWorker --access-logfile /var/log/access.log\n",
-        }, lines=(1, 7, 8)),
+        }, lines=(1, 7, 8), message="logs to a file"),
     )
     valid = (
         Example.of("""

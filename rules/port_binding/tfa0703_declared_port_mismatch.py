@@ -44,7 +44,7 @@ class DeclaredPortMismatch(RepoRule):
             COPY . /app
             EXPOSE 8080
             CMD ["uvicorn", "agent.api:app", "--host", "0.0.0.0", "--port", "8000"]
-        """, "Dockerfile", lines=(3,)),
+        """, "Dockerfile", lines=(3,), columns=(1,), message="EXPOSE declares 8080 but the process listens on 8000"),
         Example.repo({
             "docker-compose.yml": """
                 services:
@@ -59,7 +59,7 @@ class DeclaredPortMismatch(RepoRule):
 
                 gr.ChatInterface(lambda m, h: m).launch(server_name="0.0.0.0")
             """,
-        }, lines=(6,)),
+        }, lines=(6,), message="ports declares 8000 but the process listens on 7860"),
     )
     valid = (
         Example.of("""

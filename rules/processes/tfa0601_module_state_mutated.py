@@ -253,7 +253,7 @@ class ModuleStateMutated(AstRule):
             def chat(session_id: str, message: str) -> dict:
                 conversations.setdefault(session_id, []).append(message)
                 return {"turns": len(conversations[session_id])}
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         Example.of("""
             from fastapi import FastAPI
 
@@ -265,7 +265,7 @@ class ModuleStateMutated(AstRule):
             def chat(user_id: str) -> dict:
                 current_context["user"] = user_id
                 return {"ok": True}
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         # A closure of a route appends each request's message to one list every client shares.
         Example.of("""
             from fastapi import FastAPI
@@ -286,7 +286,7 @@ class ModuleStateMutated(AstRule):
                     return StreamingResponse(stream())
 
                 return app
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         # Looked up before it is filled, like a cache, but each entry then grows with requests.
         Example.of("""
             from flask import Flask, request
@@ -301,7 +301,7 @@ class ModuleStateMutated(AstRule):
                     sessions[sid] = []
                 sessions[sid].append(request.json["message"])
                 return {"turns": len(sessions[sid])}
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         # A route named like set-up code (`register`) still runs per request.
         Example.of("""
             from fastapi import FastAPI
@@ -314,7 +314,7 @@ class ModuleStateMutated(AstRule):
             def register(email: str, name: str) -> dict:
                 accounts[email] = {"name": name}
                 return {"ok": True}
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         # Flask hands the request over as a module-level proxy, not a parameter.
         Example.of("""
             from flask import Flask, request
@@ -328,7 +328,7 @@ class ModuleStateMutated(AstRule):
                 text = request.get_json()["message"]
                 transcript.append(text)
                 return {"turns": len(transcript)}
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         # Written by a helper the handler calls, and by the background task it queues.
         Example.of("""
             import uuid
@@ -355,7 +355,7 @@ class ModuleStateMutated(AstRule):
                 jobs[job_id] = {"status": "queued"}
                 background.add_task(run_job, job_id)
                 return {"job": job_id}
-        """, "app.py", lines=(6, 7)),
+        """, "app.py", lines=(6, 7), columns=(1, 1), message="holds request state"),
         # A Gradio chat function keeps one history for every visitor.
         Example.of("""
             import gradio as gr
@@ -369,7 +369,7 @@ class ModuleStateMutated(AstRule):
 
 
             demo = gr.ChatInterface(respond)
-        """, "app.py", lines=(3,)),
+        """, "app.py", lines=(3,), columns=(1,), message="holds request state"),
     )
     valid = (
         Example.of("""

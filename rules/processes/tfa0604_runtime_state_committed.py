@@ -64,8 +64,9 @@ class RuntimeStateCommitted(RepoRule):
             "chroma_db/chroma.sqlite3": "SQLite format 3\n",
             "faiss_index/index.faiss": "faiss\n",
             "faiss_index/index.pkl": "pickle\n",
-        }, lines=(1,)),
-        Example.repo({"memory/checkpoints.sqlite": "SQLite format 3\n"}, lines=(1,)),
+        }, lines=(1,), message="holds runtime state in the source tree"),
+        Example.repo({"memory/checkpoints.sqlite": "SQLite format 3\n"}, lines=(1,), columns=(1,),
+            message="holds runtime state in the source tree"),
     )
     valid = (
         Example.repo({
