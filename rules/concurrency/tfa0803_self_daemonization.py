@@ -41,6 +41,11 @@ class SelfDaemonization(RepoRule):
         `&`, `--daemon` and the fork/`DaemonContext` code, and run one process per container
         (`CMD ["gunicorn", "agent.app:app"]`); start a second process as its own process type.
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        1: "its findings sit in two files (Procfile, agent/service.py): lines and columns cannot say which",
+        2: "suspected bug: column 1 is the indentation before `command:` (column 5)",
+    }
     invalid = (
         Example.repo({
             "Dockerfile": """

@@ -46,6 +46,12 @@ class FloatingLlmSdk(RepoRule):
         Bound the dependency (`langchain~=0.3.7`, or `openai>=1.54,<2`) or pin it exactly, or
         commit a lock file (`uv.lock`, `poetry.lock`) that pins it and build from it.
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        1: "suspected bug: column 1 of `dependencies = [...]`, not the requirement string the message names"
+           " (column 37)",
+        2: "suspected bug: column 1 is the indentation before each requirement string (column 5)",
+    }
     invalid = (
         Example.repo({
             "requirements.txt": "fastapi==0.115.6\nlangchain>=0.1\nopenai\n",

@@ -84,6 +84,10 @@ class UndeclaredImport(RepoRule):
         Declare the distribution (with a pinned version) in the manifest the app is built
         from, e.g. `tiktoken==0.8.0` in `requirements.txt`.
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        2: "its findings sit in two files (agent/api.py, agent/db.py): lines and columns cannot say which",
+    }
     invalid = (
         Example.repo({
             "requirements.txt": "openai==1.54.3\n",

@@ -43,6 +43,10 @@ class LogsWrittenToFiles(RepoRule):
         `logger.add(sys.stdout, serialize=True)` with loguru, and pass `-` to gunicorn's log
         options. If an operator wants a file, let the environment redirect the stream.
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        1: "its findings sit in two files (Procfile, agent/log.py): lines and columns cannot say which",
+    }
     invalid = (
         Example.of("""
             import logging

@@ -38,6 +38,10 @@ class DeclaredPortMismatch(RepoRule):
         Make both sides one value: `EXPOSE 8000` with `--port 8000`, or better, derive both from
         `PORT` (`ENV PORT=8000`, `EXPOSE $PORT`, `--port $PORT`).
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        1: 'suspected bug: column 1 is the indentation before the `- "80:8000"` entry (column 7)',
+    }
     invalid = (
         Example.of("""
             FROM python:3.12-slim

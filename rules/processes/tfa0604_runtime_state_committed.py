@@ -58,6 +58,10 @@ class RuntimeStateCommitted(RepoRule):
         index or database in an admin process (factor XII) into a backing service the app
         reaches by URL.
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        0: "its findings sit in two files (chroma_db/, faiss_index/): lines and columns cannot say which",
+    }
     invalid = (
         Example.repo({
             "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
