@@ -12,7 +12,7 @@ from types import ModuleType
 from conftest import REPO_ROOT
 
 from tfa_lint import rules as pack
-from tfa_lint.rule import rules_in
+from tfa_lint.rule import load_rules, rules_in
 from tfa_lint.sources.toml_text import load
 
 #: The package that holds each factor's rules.
@@ -74,3 +74,21 @@ def test_every_package_of_the_pack_ships_in_the_wheel() -> None:
     pyproject = load((REPO_ROOT / "pyproject.toml").read_text("utf-8"), "pyproject.toml")
     shipped = set(pyproject["tool"]["setuptools"]["packages"])
     assert {f"{pack.__name__}.{p}" for p in _subpackages()} <= shipped
+
+
+def test_every_invalid_example_pins_its_message_and_columns() -> None:
+    # As Fixit's expected_message and range: a change that rewords a finding or moves its
+    # column fails the rule's own examples. An example that pins lines may leave columns out
+    # only where its rule lists it in ``unpinned_columns``, saying why; once its columns are
+    # pinned, the exemption has to go.
+    for rule in load_rules(plugins=False).values():
+        exempt = rule.unpinned_columns
+        assert set(exempt) <= set(range(len(rule.invalid))), f"{rule.id} exempts an example it does not have"
+        for index, example in enumerate(rule.invalid):
+            where = f"{rule.id} invalid[{index}]"
+            assert example.message.strip(), f"{where} pins no message"
+            if index in exempt:
+                assert example.lines and not example.columns, f"{where}: drop its unpinned_columns entry"
+                assert exempt[index].strip(), f"{where}: say why its columns are not pinned"
+            elif example.lines:
+                assert example.columns, f"{where} pins lines but not columns"

@@ -105,13 +105,17 @@ class StaleBaselineEntry(Rule):
         Rewrite the baseline from the current findings: `tfa-lint --write-baseline
         .tfa-baseline.json`, and commit it with the fix.
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        0: "suspected bug: the finding is at column 1, the indentation before the stale entry's `{` at column 5",
+    }
     invalid = (Example.repo({
         "pyproject.toml": '[project]\nname = "agent"\nversion = "1.0"\n\n[tool.tfa-lint]\nbaseline = "baseline.json"\n',
         "baseline.json": '{\n  "tool": "tfa-lint",\n  "version": 1,\n  "findings": [\n'
                          '    {"fingerprint": "0f3c", "rule": "TFA1101", "path": "app.py", "message": "fixed since"}\n'
                          '  ]\n}\n',
         "app.py": "import logging\n\nlogging.getLogger(__name__).info('ready')\n",
-    }, lines=(5,)),)
+    }, lines=(5,), message="matches no finding any more"),)
     valid = (Example.repo({
         "pyproject.toml": '[project]\nname = "agent"\nversion = "1.0"\n\n[tool.tfa-lint]\nbaseline = "baseline.json"\n',
         "baseline.json": '{\n  "tool": "tfa-lint",\n  "version": 1,\n  "findings": []\n}\n',

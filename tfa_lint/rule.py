@@ -177,6 +177,10 @@ class Rule:
     fix: ClassVar[str]
     invalid: ClassVar[tuple[Example, ...]]
     valid: ClassVar[tuple[Example, ...]]
+    #: Invalid examples, by index, that pin ``lines`` but not ``columns``, each with the reason
+    #: (findings in several files; a column that looks wrong). tests/test_rule_layout.py holds
+    #: every other invalid example to pinning its columns.
+    unpinned_columns: ClassVar[Mapping[int, str]] = {}
     #: Fact collectors whose output this rule (or its ``applies``) reads.
     collectors: ClassVar[tuple[type[AstCollector], ...]] = ()
     #: Findings that show a security problem. Such a rule also sets ``security_severity``.

@@ -97,7 +97,8 @@ class UnusedSuppression(Rule):
         the score.
     """
     fix = "Delete the directive, or the id in it that no longer matches a finding."
-    invalid = (Example.of("TIMEOUT = 30  # tfa: ignore[TFA0301]\n", lines=(1,)),)
+    invalid = (Example.of("TIMEOUT = 30  # tfa: ignore[TFA0301]\n", lines=(1,), columns=(15,),
+        message="suppresses nothing here"),)
     # The key is assembled so that this file holds no key-shaped literal of its own.
     valid = (Example.of('OPENAI_API_KEY = "sk-proj-' + 'Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt"  # tfa: ignore[TFA0301]\n'),)
     _meta = True

@@ -81,7 +81,7 @@ class AdminInServingProcess(RepoRule):
 
 
             app = FastAPI(lifespan=lifespan)
-        """, "agent/app.py", lines=(12, 14)),
+        """, "agent/app.py", lines=(12, 14), columns=(29, 23), message="runs inside the serving process"),
         Example.repo({
             "app/main.py": """
                 from fastapi import FastAPI
@@ -104,7 +104,7 @@ class AdminInServingProcess(RepoRule):
                 def create_db_and_tables():
                     SQLModel.metadata.create_all(engine)
             """,
-        }, lines=(7,)),
+        }, lines=(7,), columns=(5,), message="runs inside the serving process"),
         Example.of("""
             from alembic import command
             from alembic.config import Config
@@ -112,7 +112,7 @@ class AdminInServingProcess(RepoRule):
 
             app = Flask(__name__)
             command.upgrade(Config("alembic.ini"), "head")
-        """, "service.py", lines=(6,)),
+        """, "service.py", lines=(6,), columns=(1,), message="runs inside the serving process"),
     )
     valid = (
         Example.repo({

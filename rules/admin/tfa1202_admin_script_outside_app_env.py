@@ -54,7 +54,7 @@ class AdminScriptOutsideEnvironment(AstRule):
             from agent.store import rebuild
 
             rebuild()
-        """, "scripts/reindex.py", lines=(1, 5)),
+        """, "scripts/reindex.py", lines=(1, 5), columns=(1, 1), message="`python -m <package>.<script>`"),
         Example.of("""
             import sys
             from pathlib import Path
@@ -64,7 +64,7 @@ class AdminScriptOutsideEnvironment(AstRule):
             from agent.db import migrate
 
             migrate()
-        """, "agent/migrate_memory.py", lines=(4,)),
+        """, "agent/migrate_memory.py", lines=(4,), columns=(1,), message="`sys.path` edited to import the app"),
         Example.of("""
             import os
             import sys
@@ -73,7 +73,8 @@ class AdminScriptOutsideEnvironment(AstRule):
             sys.path.append(parent_dir)
 
             from agent.store import purge_orphans  # noqa: E402
-        """, "backend/scripts/cleanup_orphans.py", lines=(5,)),
+        """, "backend/scripts/cleanup_orphans.py", lines=(5,), columns=(1,),
+            message="`sys.path` edited to import the app"),
     )
     valid = (
         Example.of("""

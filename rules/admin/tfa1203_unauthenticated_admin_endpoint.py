@@ -47,7 +47,7 @@ class AdminEndpoint(RepoRule):
             def reindex():
                 rebuild_index()
                 return {"status": "done"}
-        """, "agent/app.py", lines=(7,)),
+        """, "agent/app.py", lines=(7,), columns=(1,), message="exposes an admin operation with no authentication"),
         Example.of("""
             from flask import Flask
 
@@ -58,7 +58,7 @@ class AdminEndpoint(RepoRule):
             def reset():
                 chroma_client.reset()
                 return "ok"
-        """, "agent/web.py", lines=(7,)),
+        """, "agent/web.py", lines=(7,), columns=(1,), message="exposes an admin operation with no authentication"),
     )
     valid = (
         Example.of("""

@@ -38,7 +38,7 @@ class AdminChainedInStartCommand(RepoRule):
         Example.repo({
             "Procfile": "web: alembic upgrade head && uvicorn agent.app:app --host 0.0.0.0 --port $PORT\n",
             "alembic/env.py": "from alembic import context\n",
-        }, lines=(1,)),
+        }, lines=(1,), columns=(1,), message="`alembic upgrade head` is chained into the start"),
         Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
@@ -46,7 +46,7 @@ class AdminChainedInStartCommand(RepoRule):
                 CMD ["sh", "-c", "python ingest.py && uvicorn agent.app:app --host 0.0.0.0"]
             """,
             "ingest.py": "print('indexing')\n",
-        }, lines=(3,)),
+        }, lines=(3,), columns=(1,), message="`python ingest.py` is chained into the start"),
     )
     valid = (
         Example.repo({

@@ -104,14 +104,14 @@ class HardcodedServiceLocator(AstRule):
             engine = make_engine("postgresql+psycopg://10.0.0.5:5432/agent")
             cache = redis.Redis(host="10.0.4.12", port=6379)
             BROKER_URL = "amqp://rabbitmq.prod.internal:5672//"
-        """, "agent/db.py", lines=(4, 5, 6)),
+        """, "agent/db.py", lines=(4, 5, 6), columns=(22, 26, 14), message="hardcoded in"),
         Example.of("""
             from openai import OpenAI
             from langchain_ollama import ChatOllama
 
             client = OpenAI(base_url="http://localhost:11434/v1", api_key="ollama")
             chat = ChatOllama(model="llama3.1", base_url="http://ollama:11434")
-        """, "agent/llm.py", lines=(4, 5)),
+        """, "agent/llm.py", lines=(4, 5), columns=(26, 46), message="LLM provider endpoint"),
         Example.of("""
             from qdrant_client import QdrantClient
 
@@ -119,7 +119,7 @@ class HardcodedServiceLocator(AstRule):
                 def __init__(self):
                     self.client = QdrantClient(url="http://192.168.1.20:6333")
                     self.db_url = "sqlite:///./agent.db"
-        """, "agent/store.py", lines=(5, 6)),
+        """, "agent/store.py", lines=(5, 6), columns=(40, 23), message="hardcoded in"),
     )
     valid = (
         Example.of("""

@@ -49,12 +49,12 @@ class AdHocClients(RepoRule):
                     client = AsyncQdrantClient(url=URL)
                     return await client.query_points("docs", query=q)
             """,
-        }, lines=(3,)),
+        }, lines=(3,), columns=(10,), message="construct their own vector store client"),
         Example.repo({
             "app/chat.py": "from openai import OpenAI\n\nclient = OpenAI()\n",
             "app/summary.py": "from openai import OpenAI\n\nclient = OpenAI()\n",
             "app/agents/planner.py": "from openai import AsyncOpenAI\n\nclient = AsyncOpenAI()\n",
-        }, lines=(3,)),
+        }, lines=(3,), columns=(10,), message="construct their own LLM provider client"),
     )
     valid = (
         Example.repo({

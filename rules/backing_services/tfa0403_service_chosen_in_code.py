@@ -49,7 +49,7 @@ class ServiceChosenInCode(AstRule):
                     return chromadb.PersistentClient(path="index")
                 elif VECTOR_DB == "qdrant":
                     return QdrantClient(url=QDRANT_URL)
-        """, "agent/store.py", lines=(8,)),
+        """, "agent/store.py", lines=(8,), columns=(8,), message="is chosen by editing `VECTOR_DB"),
         Example.of("""
             from langchain_openai import ChatOpenAI
             from langchain_ollama import ChatOllama
@@ -60,7 +60,7 @@ class ServiceChosenInCode(AstRule):
                 llm = ChatOllama(model="llama3.1")
             else:
                 llm = ChatOpenAI(model="gpt-4o-mini")
-        """, "agent/llm.py", lines=(6,)),
+        """, "agent/llm.py", lines=(6,), columns=(4,), message="is chosen by editing `USE_LOCAL_MODEL"),
     )
     valid = (
         Example.of("""

@@ -54,7 +54,7 @@ class InstallAtRunTime(RepoRule):
             WORKDIR /app
             COPY . .
             CMD pip install -r requirements.txt && python agent.py
-        """, "Dockerfile", lines=(4,)),
+        """, "Dockerfile", lines=(4,), columns=(1,), message="runs `pip install` on every start"),
         Example.of("""
             import subprocess
             import sys
@@ -64,18 +64,18 @@ class InstallAtRunTime(RepoRule):
             except ImportError:
                 subprocess.check_call([sys.executable, "-m", "pip", "install", "chromadb"])
                 import chromadb
-        """, "agent/memory.py", lines=(7,)),
+        """, "agent/memory.py", lines=(7,), columns=(5,), message="runs `pip install` at run time"),
         Example.repo({
             "Procfile": "web: git pull && uvicorn app:app --port $PORT\n",
             "app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }, lines=(1,)),
+        }, lines=(1,), columns=(1,), message="runs `git pull` on every start"),
         Example.of("""
             import os as system
             from subprocess import run as sh
 
             sh("apt-get install -y ffmpeg", shell=True)
             system.system("npm install --prefix ui")
-        """, "agent/tools.py", lines=(4, 5)),
+        """, "agent/tools.py", lines=(4, 5), columns=(1, 1), message="install` at run time"),
     )
     valid = (
         Example.of("""

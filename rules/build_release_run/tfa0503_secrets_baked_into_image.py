@@ -110,7 +110,7 @@ class SecretsBakedIntoImage(RepoRule):
             COPY requirements.txt .env ./
             COPY certs/server.pem /etc/ssl/
             CMD ["python", "-m", "agent"]
-        """, "Dockerfile", lines=(3, 4)),
+        """, "Dockerfile", lines=(3, 4), columns=(1, 1), message="bakes config or secrets into the image"),
         Example.repo({
             "Dockerfile": """
                 FROM python:3.12.8-slim
@@ -120,7 +120,7 @@ class SecretsBakedIntoImage(RepoRule):
             """,
             ".env": "OPENAI_MODEL=gpt-4o\nDATABASE_URL=postgresql://agent@db/agent\n",
             ".dockerignore": ".git\n__pycache__\n",
-        }, lines=(3,)),
+        }, lines=(3,), columns=(1,), message="copies the committed `.env` into the image"),
     )
     valid = (
         Example.repo({

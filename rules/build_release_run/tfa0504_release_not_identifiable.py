@@ -53,6 +53,10 @@ class ReleaseNotIdentifiable(RepoRule):
         `image: acme/agent:${APP_VERSION}` set by the release step), and push each build under
         its own tag (the version, or the git SHA).
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        0: "suspected bug: column 1 is the indentation before `image:` (column 5; the image name at 12)",
+    }
     invalid = (
         Example.repo({
             "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
@@ -68,7 +72,7 @@ class ReleaseNotIdentifiable(RepoRule):
                   db:
                     image: postgres:16
             """,
-        }, lines=(3, 7)),
+        }, lines=(3, 7), message="runs this repository's own image"),
     )
     valid = (
         Example.repo({

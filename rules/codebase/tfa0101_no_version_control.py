@@ -36,12 +36,12 @@ class NoVersionControl(RepoRule):
         Example.repo({
             "requirements.txt": "openai==1.57.0\n",
             "agent.py": "from openai import OpenAI\n\nclient = OpenAI()\n",
-        }, lines=(1,)),
+        }, lines=(1,), columns=(1,), message="is not under version control"),
         Example.of("""
             from openai import OpenAI
 
             client = OpenAI()
-        """, "agent.py", lines=(1,)),
+        """, "agent.py", lines=(1,), columns=(1,), message="is not under version control"),
     )
     valid = (
         Example.repo({

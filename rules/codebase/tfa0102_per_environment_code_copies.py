@@ -68,11 +68,11 @@ class PerEnvironmentCopies(RepoRule):
                 def run_agent(question: str) -> str:
                     return client.responses.create(model="gpt-4o", input=question).output_text
             """,
-        }, lines=(6,)),
+        }, lines=(6,), columns=(1,), message="is a per-environment copy of"),
         Example.repo({
             "agent/server.py": "def build_app():\n    return None\n\n\ndef serve():\n    pass\n",
             "agent/server_local.py": "def build_app():\n    return 1\n\n\ndef serve():\n    pass\n",
-        }, lines=(1,)),
+        }, lines=(1,), columns=(1,), message="is a per-environment copy of"),
     )
     valid = (
         Example.repo({

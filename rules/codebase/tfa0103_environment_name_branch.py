@@ -84,7 +84,7 @@ class EnvironmentNameBranch(AstRule):
                 db_url = "postgresql://prod-db.internal/agent"
             else:
                 db_url = "sqlite:///dev.db"
-        """, "agent/db.py", lines=(3,)),
+        """, "agent/db.py", lines=(3,), columns=(4,), message="Code branches on the environment name"),
         Example.of("""
             from langchain_ollama import ChatOllama
             from langchain_openai import ChatOpenAI
@@ -92,7 +92,7 @@ class EnvironmentNameBranch(AstRule):
             from agent.config import settings
 
             llm = ChatOllama(model="llama3") if settings.ENVIRONMENT in ("dev", "local") else ChatOpenAI()
-        """, "agent/llm.py", lines=(6,)),
+        """, "agent/llm.py", lines=(6,), columns=(37,), message="Code branches on the environment name"),
         Example.of("""
             import os as system
 
@@ -101,7 +101,7 @@ class EnvironmentNameBranch(AstRule):
                 MODEL = "gpt-4o-mini"
             else:
                 MODEL = "gpt-4o"
-        """, "agent/models.py", lines=(4,)),
+        """, "agent/models.py", lines=(4,), columns=(4,), message="Code branches on the environment name"),
     )
     valid = (
         Example.of("""

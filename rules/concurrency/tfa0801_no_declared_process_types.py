@@ -71,7 +71,7 @@ class NoDeclaredProcessTypes(RepoRule):
                     main()
             """,
             "README.md": "Run `python bot.py` in tmux.\n",
-        }, lines=(7,)),
+        }, lines=(7,), columns=(5,), message="runs a service loop, but no process type is declared"),
         Example.of("""
             from fastapi import FastAPI
 
@@ -81,7 +81,8 @@ class NoDeclaredProcessTypes(RepoRule):
             @app.get("/health")
             def health() -> dict:
                 return {"ok": True}
-        """, "agent/api.py", lines=(3,)),
+        """, "agent/api.py", lines=(3,), columns=(7,),
+            message="defines a `fastapi` app, but no process type is declared"),
     )
     valid = (
         Example.repo({

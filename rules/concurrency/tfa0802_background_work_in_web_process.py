@@ -94,7 +94,7 @@ class BackgroundWorkInWebProcess(AstRule):
             @app.on_event("startup")
             def start_poller():
                 threading.Thread(target=poll_forever, daemon=True).start()
-        """, "app.py", lines=(20,)),
+        """, "app.py", lines=(20,), columns=(5,), message="starts a thread running `poll_forever()`"),
         Example.of("""
             from apscheduler.schedulers.background import BackgroundScheduler as Scheduler
             from flask import Flask
@@ -105,7 +105,7 @@ class BackgroundWorkInWebProcess(AstRule):
             scheduler = Scheduler()
             scheduler.add_job(refresh_index, "interval", minutes=10)
             scheduler.start()
-        """, "web.py", lines=(9,)),
+        """, "web.py", lines=(9,), columns=(1,), message="starts an APScheduler scheduler"),
         Example.of("""
             import asyncio
             from contextlib import asynccontextmanager
@@ -127,7 +127,7 @@ class BackgroundWorkInWebProcess(AstRule):
 
 
             app = FastAPI(lifespan=lifespan)
-        """, "main.py", lines=(15,)),
+        """, "main.py", lines=(15,), columns=(12,), message="starts an asyncio task running `sync_feeds()`"),
     )
     valid = (
         Example.of("""

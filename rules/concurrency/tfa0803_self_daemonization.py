@@ -41,6 +41,11 @@ class SelfDaemonization(RepoRule):
         `&`, `--daemon` and the fork/`DaemonContext` code, and run one process per container
         (`CMD ["gunicorn", "agent.app:app"]`); start a second process as its own process type.
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        1: "its findings sit in two files (Procfile, agent/service.py): lines and columns cannot say which",
+        2: "suspected bug: column 1 is the indentation before `command:` (column 5)",
+    }
     invalid = (
         Example.repo({
             "Dockerfile": """
@@ -50,7 +55,7 @@ class SelfDaemonization(RepoRule):
                 CMD nohup python agent.py &
             """,
             "agent.py": "while True:\n    step()\n",
-        }, lines=(4,)),
+        }, lines=(4,), columns=(1,), message="under `nohup`"),
         Example.repo({
             "Procfile": "web: gunicorn -D -b 0.0.0.0:$PORT agent.app:app\n",
             "agent/service.py": """
@@ -67,7 +72,7 @@ class SelfDaemonization(RepoRule):
                     with open(PID_FILE, "w") as fh:
                         fh.write(str(os.getpid()))
             """,
-        }, lines=(1, 10, 11)),
+        }, lines=(1, 10, 11), message="in the foreground"),
         Example.repo({
             "docker-compose.yml": """
                 services:
@@ -76,7 +81,7 @@ class SelfDaemonization(RepoRule):
                     command: ["sh", "-c", "ollama serve & python -m agent.worker"]
             """,
             "agent/worker.py": "while True:\n    step()\n",
-        }, lines=(4,)),
+        }, lines=(4,), message="in the background with `&`"),
     )
     valid = (
         Example.repo({

@@ -57,21 +57,21 @@ class HardcodedProviderKey(ArtifactRule):
             from openai import OpenAI
 
             client = OpenAI(api_key="{_OPENAI}")
-        """, "agent/llm.py", lines=(3,)),
+        """, "agent/llm.py", lines=(3,), columns=(26,), message="Hardcoded OpenAI API key"),
         Example.of(f"""
             FROM python:3.12-slim
             ENV AWS_ACCESS_KEY_ID={_AWS}
-        """, "Dockerfile", lines=(2,)),
+        """, "Dockerfile", lines=(2,), columns=(23,), message="Hardcoded AWS access key id"),
         Example.of(f"""
             # token for the embeddings model: {_HF}
             EMBEDDINGS = "BAAI/bge-small-en-v1.5"
-        """, "agent/embed.py", lines=(1,)),
+        """, "agent/embed.py", lines=(1,), columns=(35,), message="Hardcoded Hugging Face token"),
         Example.of(f"""
             SIGNING_KEY = (
                 "{_PEM_HEAD}\\n"
                 "{_PEM_BODY}\\n"
             )
-        """, "agent/sign.py", lines=(2,)),
+        """, "agent/sign.py", lines=(2,), columns=(6,), message="Hardcoded private key"),
     )
     valid = (
         Example.of("""

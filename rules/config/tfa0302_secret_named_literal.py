@@ -51,13 +51,13 @@ class SecretNamedLiteral(AstRule):
             import os
 
             pinecone_key = os.getenv("PINECONE_API_KEY", "4f9c2b1e-7d3a-48e5-b6f0-93ad7c21e8b4")
-        """, "agent/store.py", lines=(3,)),
+        """, "agent/store.py", lines=(3,), columns=(46,), message="Secret default"),
         Example.of("""
             app.config["SECRET_KEY"] = "a8F5f1-67f44Xf4964e6Rc998dQe827110c"
-        """, "app.py", lines=(1,)),
+        """, "app.py", lines=(1,), columns=(28,), message="Hardcoded secret"),
         Example.of("""
             db = connect(host=DB_HOST, user="agent", password="Zq8!rT4#pLm2")
-        """, "agent/db.py", lines=(1,)),
+        """, "agent/db.py", lines=(1,), columns=(51,), message="Hardcoded secret"),
         Example.of("""
             from pydantic_settings import BaseSettings
 
@@ -72,7 +72,7 @@ class SecretNamedLiteral(AstRule):
 
 
             token_request = {"clientId": "agent-cli", "clientSecret": "Rm4Tz8Qw2Lp6Vx0Nb3Kd7Hs1Jf5Gc9Ya"}
-        """, "agent/config.py", lines=(5, 10, 13)),
+        """, "agent/config.py", lines=(5, 10, 13), columns=(27, 28, 59), message="Hardcoded secret"),
     )
     valid = (
         Example.of("""

@@ -44,7 +44,7 @@ class CommittedEnvFile(ArtifactRule):
             MODEL_NAME=gpt-4o-mini
             OPENAI_API_KEY={_OPENAI}
             DATABASE_PASSWORD=Zq8!rT4#pLm2xW
-        """, ".env", lines=(2,)),
+        """, ".env", lines=(2,), columns=(16,), message="is not ignored by .gitignore and holds secrets"),
     )
     valid = (
         Example.of("""

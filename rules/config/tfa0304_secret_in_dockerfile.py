@@ -38,7 +38,7 @@ class SecretInDockerfile(ArtifactRule):
         Example.of("""
             FROM python:3.12-slim
             ENV DATABASE_PASSWORD=Zq8!rT4#pLm2xW
-        """, "Dockerfile", lines=(2,)),
+        """, "Dockerfile", lines=(2,), columns=(1,), message="bakes a secret into the image"),
     )
     valid = (
         Example.of("""

@@ -48,7 +48,7 @@ class HardcodedModelName(RepoRule):
 
                 llm = Chat(model="gpt-4o", temperature=0)
             """,
-        }, lines=(3,)),
+        }, lines=(3,), columns=(12,), message="model `gpt-4o` is hardcoded"),
     )
     valid = (
         Example.repo({

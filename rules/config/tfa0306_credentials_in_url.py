@@ -46,7 +46,7 @@ class CredentialsInUrl(ArtifactRule):
             from sqlalchemy import create_engine
 
             engine = create_engine("{_DB_URL}")
-        """, "agent/db.py", lines=(3,)),
+        """, "agent/db.py", lines=(3,), columns=(25,), message="Password in"),
     )
     valid = (
         Example.of("""

@@ -64,7 +64,7 @@ class UndocumentedEnvVar(RepoRule):
                 if not REDIS_URL:
                     raise SystemExit("REDIS_URL is required")
             """,
-        }, lines=(4, 5)),
+        }, lines=(4, 5), columns=(18, 13), message="is required here but documented nowhere"),
         Example.repo({
             "README.md": "Set `OPENAI_API_KEY` before running.\n",
             "agent/settings.py": """
@@ -77,7 +77,7 @@ class UndocumentedEnvVar(RepoRule):
                     database_url: str
                     log_level: str = "INFO"
             """,
-        }, lines=(7,)),
+        }, lines=(7,), columns=(5,), message="is required here but documented nowhere"),
         # Reads with no default that the code cannot do without: it raises or warns when they are unset, or
         # uses the value where None breaks, or hands it to a client as its credential.
         Example.repo({
@@ -109,7 +109,7 @@ class UndocumentedEnvVar(RepoRule):
                 def store(client_class):
                     return client_class(api_key=os.environ.get("VECTOR_STORE_KEY"))
             """,
-        }, lines=(5, 6, 10, 18, 25)),
+        }, lines=(5, 6, 10, 18, 25), columns=(10, 15, 13, 35, 33), message="is required here but documented nowhere"),
     )
     valid = (
         Example.repo({

@@ -34,7 +34,7 @@ class NoDependencyManifest(RepoRule):
         Example.repo({
             "agent.py": "import openai\n\nclient = openai.OpenAI()\n",
             "README.md": "Run `python agent.py`.\n",
-        }, lines=(1,)),
+        }, lines=(1,), columns=(1,), message="declares no dependencies"),
     )
     valid = (
         Example.repo({

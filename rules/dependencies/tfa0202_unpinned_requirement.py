@@ -52,7 +52,7 @@ class UnpinnedRequirement(RepoRule):
             httpx>=0.27
             redis
             openai>=1.0
-        """, "requirements.txt", lines=(2, 3)),
+        """, "requirements.txt", lines=(2, 3), columns=(1, 1), message="is not pinned"),
         # Published as a package AND deployed by its own Dockerfile: the image installs the ranges.
         Example.repo({
             "requirements.txt": "httpx>=0.27\n",
@@ -66,7 +66,7 @@ class UnpinnedRequirement(RepoRule):
                       install_requires=requirements)
             """,
             "Dockerfile": 'FROM python:3.12-slim\nRUN pip install -r requirements.txt\nCMD ["uvicorn", "main:app"]\n',
-        }, lines=(1,)),
+        }, lines=(1,), columns=(1,), message="is not pinned"),
     )
     valid = (
         Example.of("""

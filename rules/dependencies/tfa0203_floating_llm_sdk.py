@@ -46,11 +46,17 @@ class FloatingLlmSdk(RepoRule):
         Bound the dependency (`langchain~=0.3.7`, or `openai>=1.54,<2`) or pin it exactly, or
         commit a lock file (`uv.lock`, `poetry.lock`) that pins it and build from it.
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        1: "suspected bug: column 1 of `dependencies = [...]`, not the requirement string the message names"
+           " (column 37)",
+        2: "suspected bug: column 1 is the indentation before each requirement string (column 5)",
+    }
     invalid = (
         Example.repo({
             "requirements.txt": "fastapi==0.115.6\nlangchain>=0.1\nopenai\n",
             "Procfile": "web: uvicorn app:app\n",
-        }, lines=(2, 3)),
+        }, lines=(2, 3), columns=(1, 1), message="lets the next build pull a new"),
         Example.repo({
             "pyproject.toml": """
                 [project]
@@ -59,7 +65,7 @@ class FloatingLlmSdk(RepoRule):
                 dependencies = ["fastapi==0.115.6", "anthropic>=0.39"]
             """,
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
-        }, lines=(4,)),
+        }, lines=(4,), message="lets the next build pull a new"),
         # Each entry of a multi-line array is reported on its own line, so that findings (and
         # their baseline fingerprints) stay apart when an entry is added above them.
         Example.repo({
@@ -74,7 +80,7 @@ class FloatingLlmSdk(RepoRule):
                 ]
             """,
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
-        }, lines=(6, 7)),
+        }, lines=(6, 7), message="lets the next build pull a new"),
         # Published as a package, and deployed: the service image installs the file the package
         # reads its dependencies from.
         Example.repo({
@@ -107,7 +113,7 @@ class FloatingLlmSdk(RepoRule):
                 FROM base AS cli
                 ENTRYPOINT ["review-bot"]
             """,
-        }, lines=(2,)),
+        }, lines=(2,), columns=(1,), message="lets the next build pull a new"),
     )
     valid = (
         Example.repo({

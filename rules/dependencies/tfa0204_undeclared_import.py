@@ -84,15 +84,19 @@ class UndeclaredImport(RepoRule):
         Declare the distribution (with a pinned version) in the manifest the app is built
         from, e.g. `tiktoken==0.8.0` in `requirements.txt`.
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        2: "its findings sit in two files (agent/api.py, agent/db.py): lines and columns cannot say which",
+    }
     invalid = (
         Example.repo({
             "requirements.txt": "openai==1.54.3\n",
             "agent/llm.py": "import openai\nimport tiktoken\nimport yaml\n",
-        }, lines=(2, 3)),
+        }, lines=(2, 3), columns=(1, 1), message="is imported but no manifest declares"),
         Example.repo({
             "pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["fastapi==0.115.6"]\n',
             "agent/app.py": "from fastapi import FastAPI\nfrom redis import asyncio as aioredis\n",
-        }, lines=(2,)),
+        }, lines=(2,), columns=(1,), message="is imported but no manifest declares"),
         # Two steps down the lock's graph (`pgdriver` comes with `store-core`, which comes with the
         # declared `store-saver`) is not a dependency of anything declared; with no lock at all,
         # what a dependency happens to bring floats.
@@ -119,13 +123,13 @@ class UndeclaredImport(RepoRule):
             """,
             "agent/db.py": "import os\nfrom pgdriver import connect\n",
             "agent/api.py": "import chat_sdk\n",
-        }, lines=(2, 1)),
+        }, lines=(2, 1), message="is imported but no manifest declares"),
         # A package imported lazily in one place and at module level in another is required.
         Example.repo({
             "requirements.txt": "openai==1.54.3\n",
             "agent/a.py": "def fetch(url):\n    import requests\n    return requests.get(url)\n",
             "agent/b.py": "import requests\n",
-        }, lines=(2,)),
+        }, lines=(2,), columns=(5,), message="is imported but no manifest declares"),
     )
     valid = (
         Example.repo({

@@ -48,17 +48,17 @@ class UnpinnedPipInstall(RepoRule):
             COPY requirements.txt .
             RUN pip install --no-cache-dir -r requirements.txt && \\
                 pip install chromadb "langchain>=0.2"
-        """, "Dockerfile", lines=(3,)),
+        """, "Dockerfile", lines=(3,), columns=(1,), message="without `==version`"),
         # Declared, but the image never installs the project: the RUN line is what floats.
         Example.repo({
             "pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["gunicorn==23.0.0"]\n',
             "Dockerfile": "FROM python:3.12-slim\nRUN pip install gunicorn\n",
-        }, lines=(2,)),
+        }, lines=(2,), columns=(1,), message="without `==version`"),
         # `--upgrade` moves a declared package past what the manifest resolved.
         Example.repo({
             "pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["gunicorn>=21"]\n',
             "Dockerfile": "FROM python:3.12-slim\nCOPY . .\nRUN pip install . && pip install -U gunicorn\n",
-        }, lines=(3,)),
+        }, lines=(3,), columns=(1,), message="without `==version`"),
     )
     valid = (
         Example.of("""

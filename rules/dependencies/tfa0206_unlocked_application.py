@@ -49,7 +49,7 @@ class UnlockedApplication(RepoRule):
                 dependencies = ["fastapi>=0.110", "openai>=1.40"]
             """,
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
-        }, lines=(4,)),
+        }, lines=(4,), columns=(1,), message="declared with no lock file"),
     )
     valid = (
         Example.repo({

@@ -40,15 +40,15 @@ class FloatingBaseImage(ArtifactRule):
         Example.of("""
             FROM python
             CMD ["python", "agent.py"]
-        """, "Dockerfile", lines=(1,)),
+        """, "Dockerfile", lines=(1,), columns=(1,), message="floats with no tag"),
         Example.of("""
             FROM node:slim AS ui
             FROM python:3.12.8-slim
-        """, "Dockerfile", lines=(1,)),
+        """, "Dockerfile", lines=(1,), columns=(1,), message="floats on `slim`"),
         Example.of("""
             ARG BASE=python:latest
             FROM ${BASE}
-        """, "Dockerfile", lines=(2,)),
+        """, "Dockerfile", lines=(2,), columns=(1,), message="floats on `latest`"),
     )
     valid = (
         Example.of("""

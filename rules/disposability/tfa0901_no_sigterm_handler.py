@@ -57,7 +57,7 @@ class NoSigtermHandler(RepoRule):
 
             if __name__ == "__main__":
                 main()
-        """, "worker.py", lines=(7,)),
+        """, "worker.py", lines=(7,), columns=(5,), message="no SIGTERM handler is installed"),
         Example.of("""
             from agent.web import create_app
 
@@ -65,7 +65,7 @@ class NoSigtermHandler(RepoRule):
 
             if __name__ == "__main__":
                 app.run(host="0.0.0.0", port=5000)
-        """, "main.py", lines=(6,)),
+        """, "main.py", lines=(6,), columns=(5,), message="no SIGTERM handler is installed"),
         Example.of("""
             from flask import Flask
             from flask_socketio import SocketIO
@@ -75,7 +75,7 @@ class NoSigtermHandler(RepoRule):
 
             if __name__ == "__main__":
                 socketio.run(app, host="0.0.0.0")
-        """, "devika.py", lines=(8,)),
+        """, "devika.py", lines=(8,), columns=(5,), message="no SIGTERM handler is installed"),
         Example.repo({
             "Procfile": "web: python server.py\n",
             "server.py": """
@@ -83,7 +83,7 @@ class NoSigtermHandler(RepoRule):
 
                 HTTPServer(("", 8000), SimpleHTTPRequestHandler).serve_forever()
             """,
-        }, lines=(3,)),
+        }, lines=(3,), columns=(1,), message="no SIGTERM handler is installed"),
         # Published as a package, and deployed: the image runs the package's server module.
         Example.repo({
             "pyproject.toml": """
@@ -108,7 +108,7 @@ class NoSigtermHandler(RepoRule):
                 if __name__ == "__main__":
                     main()
             """,
-        }, lines=(5,)),
+        }, lines=(5,), columns=(5,), message="no SIGTERM handler is installed"),
     )
     valid = (
         Example.of("""

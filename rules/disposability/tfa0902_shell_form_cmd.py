@@ -45,11 +45,11 @@ class ShellFormCommand(ArtifactRule):
             FROM python:3.12-slim
             COPY . /app
             CMD python /app/agent.py
-        """, "Dockerfile", lines=(3,)),
+        """, "Dockerfile", lines=(3,), columns=(1,), message="Shell-form CMD makes a shell PID 1"),
         Example.of("""
             FROM python:3.12-slim
             ENTRYPOINT ["sh", "-c", "python migrate.py && python worker.py"]
-        """, "Dockerfile", lines=(2,)),
+        """, "Dockerfile", lines=(2,), columns=(1,), message="`sh -c` ENTRYPOINT makes a shell PID 1"),
     )
     valid = (
         Example.of("""

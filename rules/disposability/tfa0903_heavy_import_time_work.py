@@ -137,7 +137,7 @@ class ImportTimeStartupWork(RepoRule):
                 index = VectorStoreIndex.from_documents(SimpleDirectoryReader("docs").load_data())
                 app = FastAPI()
             """,
-        }, lines=(4,)),
+        }, lines=(4,), columns=(9,), message="builds an index from documents when the process starts"),
         Example.repo({
             "agent/server.py": """
                 from fastapi import FastAPI
@@ -155,7 +155,7 @@ class ImportTimeStartupWork(RepoRule):
                 def encode(text: str) -> list[float]:
                     return model.encode(text).tolist()
             """,
-        }, lines=(3,)),
+        }, lines=(3,), columns=(9,), message="loads a model when the process starts"),
     )
     valid = (
         Example.of("""

@@ -73,7 +73,7 @@ class PrintInServiceCode(RepoRule):
             def chat(message: str) -> dict:
                 print(f"received {message}")
                 return {"reply": message}
-        """, "app.py", lines=(8,)),
+        """, "app.py", lines=(8,), columns=(5,), message="`print()` in service code has no level or structure"),
         Example.repo({
             "app/server.py": "from fastapi import FastAPI\n\nfrom app.review import review\n\napp = FastAPI()\n",
             "app/review.py": """
@@ -86,7 +86,7 @@ class PrintInServiceCode(RepoRule):
                     print(f"feedback: {feedback}")
                     return feedback
             """,
-        }, lines=(2, 7)),
+        }, lines=(2, 7), columns=(5, 5), message="`print()` in service code has no level or structure"),
         Example.repo({
             "svc/__init__.py": "",
             "svc/app.py": """
@@ -137,7 +137,7 @@ class PrintInServiceCode(RepoRule):
                     print(f"forecast for {city}")
                     return "sunny"
             """,
-        }),
+        }, message="`print()` in service code has no level or structure"),
         Example.repo({
             "jobs/scheduler.py": """
                 import signal
@@ -187,7 +187,7 @@ class PrintInServiceCode(RepoRule):
                             print("interrupted, exiting")
                             sys.exit(0)
             """,
-        }, lines=(11, 15, 19)),
+        }, lines=(11, 15, 19), columns=(9, 13, 13), message="`print()` in service code has no level or structure"),
     )
     valid = (
         Example.repo({

@@ -43,6 +43,10 @@ class LogsWrittenToFiles(RepoRule):
         `logger.add(sys.stdout, serialize=True)` with loguru, and pass `-` to gunicorn's log
         options. If an operator wants a file, let the environment redirect the stream.
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        1: "its findings sit in two files (Procfile, agent/log.py): lines and columns cannot say which",
+    }
     invalid = (
         Example.of("""
             import logging
@@ -51,7 +55,7 @@ class LogsWrittenToFiles(RepoRule):
 
             logging.basicConfig(filename="logs/agent.log", level=logging.INFO)
             app = FastAPI()
-        """, "app.py", lines=(5,)),
+        """, "app.py", lines=(5,), columns=(1,), message="writes logs to a file"),
         Example.repo({
             "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
             "agent/log.py": """
@@ -65,7 +69,7 @@ class LogsWrittenToFiles(RepoRule):
                 handler = Rotating("logs/agent.log", maxBytes=10_000_000)
             """,
             "Procfile": "web: gunicorn agent.app:app -k uvicorn.workers.UvicornWorker --access-logfile /var/log/access.log\n",
-        }, lines=(1, 7, 8)),
+        }, lines=(1, 7, 8), message="logs to a file"),
     )
     valid = (
         Example.of("""

@@ -59,7 +59,7 @@ class NoStructuredLogging(RepoRule):
                 app = FastAPI()
             """,
             "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["uvicorn", "app:app", "--host", "0.0.0.0"]\n',
-        }, lines=(5,)),
+        }, lines=(5,), columns=(1,), message="No structured (JSON) logging is configured"),
         # A service that logs through module loggers, with Alembic's env.py beside it: reported
         # at the declared process, not at the migration tool's logging set-up.
         Example.repo({
@@ -79,7 +79,7 @@ class NoStructuredLogging(RepoRule):
 
                 fileConfig(context.config.config_file_name)
             """,
-        }, lines=(1,)),
+        }, lines=(1,), columns=(1,), message="No structured (JSON) logging is configured"),
         # Monorepo: one app's JSON formatter does not cover another app that logs plain text.
         Example.repo({
             "apps/search/requirements.txt": "fastapi==0.115.6\npython-json-logger==3.2.1\n",
@@ -104,7 +104,7 @@ class NoStructuredLogging(RepoRule):
                 logging.basicConfig(level=logging.INFO)
                 app = FastAPI()
             """,
-        }, lines=(5,)),
+        }, lines=(5,), columns=(1,), message="No structured (JSON) logging is configured"),
     )
     valid = (
         Example.of("""

@@ -115,7 +115,8 @@ class SecretInLogs(AstRule):
                 log.debug("env: %s", os.environ)
                 print("token:", os.getenv("GITHUB_TOKEN"), sep=" ")
                 logging.warning("auth failed for %s", settings.client_secret)
-        """, "agent/llm.py", lines=(9, 10, 11, 12)),
+        """, "agent/llm.py", lines=(9, 10, 11, 12), columns=(5, 5, 5, 5),
+            message="to the logs, where anyone who reads them can use it"),
         Example.of("""
             import structlog
 
@@ -125,7 +126,8 @@ class SecretInLogs(AstRule):
                     self.logger = structlog.get_logger()
                     self.logger.info("client_ready", api_key=api_key)
                     self.logger.info("config {}".format(config["db_password"]))
-        """, "agent/client.py", lines=(7, 8)),
+        """, "agent/client.py", lines=(7, 8), columns=(9, 9),
+            message="to the logs, where anyone who reads them can use it"),
         Example.of("""
             import json
             import logging
@@ -153,7 +155,8 @@ class SecretInLogs(AstRule):
                 logger.info("lock held by session %s", session_token)
                 print(f"key {api_key.get_secret_value()}", end="")
                 logger.debug("hook", extra={"secret": hook_token.strip(), "kind": "gitlab"})
-        """, "agent/hooks.py", lines=(15, 21, 23, 24, 25, 26)),
+        """, "agent/hooks.py", lines=(15, 21, 23, 24, 25, 26), columns=(1, 9, 9, 5, 5, 5),
+            message="to the logs, where anyone who reads them can use it"),
     )
     valid = (
         Example.of("""

@@ -154,7 +154,7 @@ class DevDefaultDiffersFromDeploy(RepoRule):
                   db:
                     image: postgres:16
             """,
-        }, lines=(5,)),
+        }, lines=(5,), columns=(50,), message="defaults to SQLite here"),
         Example.repo({
             "agent/settings.py": """
                 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -168,7 +168,7 @@ class DevDefaultDiffersFromDeploy(RepoRule):
             """,
             ".env.example": "AGENT_VECTOR_URL=http://qdrant:6333\nAGENT_BROKER_URL=amqp://guest@rabbit:5672//\n",
             "compose.yaml": "services:\n  qdrant:\n    image: qdrant/qdrant:v1.12.0\n",
-        }, lines=(7, 8)),
+        }, lines=(7, 8), columns=(23, 23), message="defaults to in-memory here"),
     )
     valid = (
         Example.repo({

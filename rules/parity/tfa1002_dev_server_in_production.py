@@ -97,7 +97,7 @@ class DevServerInProduction(RepoRule):
                 CMD ["uvicorn", "agent.app:app", "--host", "0.0.0.0", "--reload"]
             """,
             "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }, lines=(3, 4)),
+        }, lines=(3, 4), columns=(1, 1), message="production"),
         Example.repo({
             "Procfile": "web: python main.py\n",
             "main.py": """
@@ -109,11 +109,11 @@ class DevServerInProduction(RepoRule):
                 if __name__ == "__main__":
                     server.run("main:app", host="0.0.0.0", reload=True)
             """,
-        }, lines=(7,)),
+        }, lines=(7,), columns=(5,), message="starts `uvicorn.run(..., reload=True)`"),
         Example.repo({
             "Procfile": "web: flask --app agent.web run --host 0.0.0.0\n",
             "agent/web.py": "from flask import Flask\n\napp = Flask(__name__)\n",
-        }, lines=(1,)),
+        }, lines=(1,), columns=(1,), message="runs `flask run` (Flask's development server)"),
     )
     valid = (
         Example.repo({

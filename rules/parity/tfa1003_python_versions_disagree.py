@@ -165,12 +165,12 @@ class PythonVersionsDisagree(RepoRule):
         Example.repo({
             "Dockerfile": "FROM python:3.9-slim\nCOPY . /app\n",
             ".python-version": "3.12\n",
-        }, lines=(1,)),
+        }, lines=(1,), columns=(1,), message="names Python 3.9, which disagrees with .python-version"),
         Example.repo({
             "pyproject.toml": '[project]\nname = "agent"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n',
             "Dockerfile": "ARG PY=3.10\nFROM python:${PY}-slim AS build\nFROM python:3.12-slim\n",
             "runtime.txt": "python-3.11.9\n",
-        }, lines=(2, 3)),
+        }, lines=(2, 3), columns=(1, 1), message="which disagrees with"),
     )
     valid = (
         Example.repo({

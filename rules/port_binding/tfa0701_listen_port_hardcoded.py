@@ -81,11 +81,11 @@ class ListenPortHardcoded(RepoRule):
 
             if __name__ == "__main__":
                 uvicorn.run(app, host="0.0.0.0", port=8000)
-        """, "server.py", lines=(7,)),
+        """, "server.py", lines=(7,), columns=(43,), message="listens on hardcoded port 8000"),
         Example.repo({
             "Procfile": "web: uvicorn agent.api:app --host 0.0.0.0 --port 8000\nworker: python -m agent.worker\n",
             "agent/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }, lines=(1,)),
+        }, lines=(1,), columns=(1,), message="listens on port 8000 instead of the `$PORT`"),
         Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
@@ -109,7 +109,7 @@ class ListenPortHardcoded(RepoRule):
 
                 serve()
             """,
-        }, lines=(12,)),
+        }, lines=(12,), columns=(60,), message="listens on hardcoded port 7860"),
         Example.repo({
             "Procfile": "web: python app.py\n",
             "app.py": """
@@ -120,12 +120,12 @@ class ListenPortHardcoded(RepoRule):
                 if __name__ == "__main__":
                     app.run(host="0.0.0.0")
             """,
-        }, lines=(1,)),
+        }, lines=(1,), columns=(1,), message="without a port"),
         Example.of("""
             FROM python:3.12-slim
             COPY . /app
             CMD ["gunicorn", "--workers", "4", "--bind", "0.0.0.0:8000", "agent.api:app"]
-        """, "Dockerfile", lines=(3,)),
+        """, "Dockerfile", lines=(3,), columns=(1,), message="fixes the listen port to 8000"),
     )
     valid = (
         Example.of("""

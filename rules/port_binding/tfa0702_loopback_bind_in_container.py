@@ -61,7 +61,7 @@ class LoopbackInContainer(RepoRule):
                 if __name__ == "__main__":
                     app.run(port=int(os.getenv("PORT", "5000")))
             """,
-        }, lines=(8,)),
+        }, lines=(8,), columns=(5,), message="binds loopback"),
         Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
@@ -69,7 +69,7 @@ class LoopbackInContainer(RepoRule):
                 CMD uvicorn agent.api:app --port ${PORT:-8000}
             """,
             "agent/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }, lines=(3,)),
+        }, lines=(3,), columns=(1,), message="binds loopback"),
         Example.repo({
             "docker-compose.yml": """
                 services:
@@ -86,7 +86,7 @@ class LoopbackInContainer(RepoRule):
                 server.run(app, host="localhost", port=8000)
             """,
             "agent/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }, lines=(5,)),
+        }, lines=(5,), columns=(22,), message="binds `localhost` inside the container"),
     )
     valid = (
         Example.repo({

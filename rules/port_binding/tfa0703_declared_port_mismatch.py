@@ -38,13 +38,17 @@ class DeclaredPortMismatch(RepoRule):
         Make both sides one value: `EXPOSE 8000` with `--port 8000`, or better, derive both from
         `PORT` (`ENV PORT=8000`, `EXPOSE $PORT`, `--port $PORT`).
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        1: 'suspected bug: column 1 is the indentation before the `- "80:8000"` entry (column 7)',
+    }
     invalid = (
         Example.of("""
             FROM python:3.12-slim
             COPY . /app
             EXPOSE 8080
             CMD ["uvicorn", "agent.api:app", "--host", "0.0.0.0", "--port", "8000"]
-        """, "Dockerfile", lines=(3,)),
+        """, "Dockerfile", lines=(3,), columns=(1,), message="EXPOSE declares 8080 but the process listens on 8000"),
         Example.repo({
             "docker-compose.yml": """
                 services:
@@ -59,7 +63,7 @@ class DeclaredPortMismatch(RepoRule):
 
                 gr.ChatInterface(lambda m, h: m).launch(server_name="0.0.0.0")
             """,
-        }, lines=(6,)),
+        }, lines=(6,), message="ports declares 8000 but the process listens on 7860"),
     )
     valid = (
         Example.of("""

@@ -254,7 +254,7 @@ class ModuleStateMutated(AstRule):
             def chat(session_id: str, message: str) -> dict:
                 conversations.setdefault(session_id, []).append(message)
                 return {"turns": len(conversations[session_id])}
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         Example.of("""
             from fastapi import FastAPI
 
@@ -266,7 +266,7 @@ class ModuleStateMutated(AstRule):
             def chat(user_id: str) -> dict:
                 current_context["user"] = user_id
                 return {"ok": True}
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         # A closure of a route appends each request's message to one list every client shares.
         Example.of("""
             from fastapi import FastAPI
@@ -287,7 +287,7 @@ class ModuleStateMutated(AstRule):
                     return StreamingResponse(stream())
 
                 return app
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         # Looked up before it is filled, like a cache, but each entry then grows with requests.
         Example.of("""
             from flask import Flask, request
@@ -302,7 +302,7 @@ class ModuleStateMutated(AstRule):
                     sessions[sid] = []
                 sessions[sid].append(request.json["message"])
                 return {"turns": len(sessions[sid])}
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         # A route named like set-up code (`register`) still runs per request.
         Example.of("""
             from fastapi import FastAPI
@@ -315,7 +315,7 @@ class ModuleStateMutated(AstRule):
             def register(email: str, name: str) -> dict:
                 accounts[email] = {"name": name}
                 return {"ok": True}
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         # Flask hands the request over as a module-level proxy, not a parameter.
         Example.of("""
             from flask import Flask, request
@@ -329,7 +329,7 @@ class ModuleStateMutated(AstRule):
                 text = request.get_json()["message"]
                 transcript.append(text)
                 return {"turns": len(transcript)}
-        """, "app.py", lines=(4,)),
+        """, "app.py", lines=(4,), columns=(1,), message="holds request state"),
         # Written by a helper the handler calls, and by the background task it queues.
         Example.of("""
             import uuid
@@ -356,7 +356,7 @@ class ModuleStateMutated(AstRule):
                 jobs[job_id] = {"status": "queued"}
                 background.add_task(run_job, job_id)
                 return {"job": job_id}
-        """, "app.py", lines=(6, 7)),
+        """, "app.py", lines=(6, 7), columns=(1, 1), message="holds request state"),
         # A Gradio chat function keeps one history for every visitor.
         Example.of("""
             import gradio as gr
@@ -370,7 +370,7 @@ class ModuleStateMutated(AstRule):
 
 
             demo = gr.ChatInterface(respond)
-        """, "app.py", lines=(3,)),
+        """, "app.py", lines=(3,), columns=(1,), message="holds request state"),
     )
     valid = (
         Example.of("""

@@ -100,7 +100,7 @@ class InMemoryConversationState(_ConsoleAware):
             def chat(thread_id: str, message: str) -> dict:
                 config = {"configurable": {"thread_id": thread_id}}
                 return graph.invoke({"messages": [message]}, config)
-        """, "agent/server.py", lines=(9,)),
+        """, "agent/server.py", lines=(9,), columns=(38,), message="(checkpointer) created at import time"),
         Example.of("""
             from flask import Flask, request
             from langchain.chains import ConversationChain
@@ -116,7 +116,7 @@ class InMemoryConversationState(_ConsoleAware):
             @app.post("/chat")
             def chat():
                 return {"reply": chain.predict(input=request.json["message"])}
-        """, "app.py", lines=(8,)),
+        """, "app.py", lines=(8,), columns=(10,), message="(conversation memory) created at import time"),
         Example.of("""
             from fastapi import FastAPI
             from langchain_core.vectorstores import InMemoryVectorStore
@@ -131,7 +131,7 @@ class InMemoryConversationState(_ConsoleAware):
             def remember(text: str) -> dict:
                 notes.add_texts([text])
                 return {"ok": True}
-        """, "app.py", lines=(7,)),
+        """, "app.py", lines=(7,), columns=(9,), message="(vector store) created at import time"),
     )
     valid = (
         Example.of("""

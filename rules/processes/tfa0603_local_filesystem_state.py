@@ -82,7 +82,7 @@ class LocalFilesystemState(_ConsoleAware):
                 with open(f"sessions/{session_id}.json", "a") as fh:
                     json.dump({"message": message}, fh)
                 return {"ok": True}
-        """, "app.py", lines=(10,)),
+        """, "app.py", lines=(10,), columns=(10,), message="State kept on the local disk"),
         Example.of("""
             import sqlite3 as sql
 
@@ -102,7 +102,7 @@ class LocalFilesystemState(_ConsoleAware):
                 conn.execute("INSERT INTO feedback VALUES (?)", (text,))
                 conn.commit()
                 return {"ok": True}
-        """, "app.py", lines=(9, 10, 15)),
+        """, "app.py", lines=(9, 10, 15), columns=(10, 16, 12), message="State kept on the local disk"),
     )
     valid = (
         Example.of("""

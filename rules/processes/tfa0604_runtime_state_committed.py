@@ -58,14 +58,19 @@ class RuntimeStateCommitted(RepoRule):
         index or database in an admin process (factor XII) into a backing service the app
         reaches by URL.
     """
+    #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
+    unpinned_columns = {
+        0: "its findings sit in two files (chroma_db/, faiss_index/): lines and columns cannot say which",
+    }
     invalid = (
         Example.repo({
             "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
             "chroma_db/chroma.sqlite3": "SQLite format 3\n",
             "faiss_index/index.faiss": "faiss\n",
             "faiss_index/index.pkl": "pickle\n",
-        }, lines=(1,)),
-        Example.repo({"memory/checkpoints.sqlite": "SQLite format 3\n"}, lines=(1,)),
+        }, lines=(1,), message="holds runtime state in the source tree"),
+        Example.repo({"memory/checkpoints.sqlite": "SQLite format 3\n"}, lines=(1,), columns=(1,),
+            message="holds runtime state in the source tree"),
     )
     valid = (
         Example.repo({
