@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -7,12 +8,37 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from tfa_lint.config import Config
-from tfa_lint.engine import ScanResult, scan
-from tfa_lint.report import DEFAULT_WIDTH
-from tfa_lint.rule import Rule, load_rules
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _test_this_checkout() -> None:
+    """Make ``tfa_lint`` and its rule pack this checkout's, whatever is installed.
+
+    The wheel maps ``tfa_lint.rules`` to the top-level ``rules/``, and an editable install
+    answers that import from *its* checkout: a second worktree sharing the virtualenv would
+    test its own engine against the other checkout's rules, and pass. So the pack is loaded
+    from here explicitly, as bench/source_run.py does for an older commit."""
+    sys.path.insert(0, str(REPO_ROOT))
+    import tfa_lint
+
+    if Path(tfa_lint.__file__).resolve().parent != REPO_ROOT / "tfa_lint":
+        raise pytest.UsageError(f"tfa_lint is imported from {tfa_lint.__file__}, not from {REPO_ROOT}")
+    rules_init = REPO_ROOT / "rules" / "__init__.py"
+    spec = importlib.util.find_spec("tfa_lint.rules")
+    if spec is None or spec.origin is None or Path(spec.origin).resolve() != rules_init:
+        spec = importlib.util.spec_from_file_location(
+            "tfa_lint.rules", rules_init, submodule_search_locations=[str(rules_init.parent)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["tfa_lint.rules"] = module
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+
+
+_test_this_checkout()
+
+from tfa_lint.config import Config  # noqa: E402
+from tfa_lint.engine import ScanResult, scan  # noqa: E402
+from tfa_lint.report import DEFAULT_WIDTH  # noqa: E402
+from tfa_lint.rule import Rule, load_rules  # noqa: E402
 #: Test data kept in the repository (each directory says where its files came from).
 TEST_DATA = REPO_ROOT / "tests" / "data"
 

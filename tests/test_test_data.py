@@ -35,3 +35,13 @@ def test_no_test_reads_outside_the_checkout() -> None:
             if _OUTSIDE.search(line) and source != Path(__file__):
                 offenders.append(f"{source.relative_to(REPO_ROOT)}:{number}: {line.strip()}")
     assert not offenders, "tests must not read outside the repository:\n" + "\n".join(offenders)
+
+
+def test_the_suite_tests_this_checkouts_engine_and_rules() -> None:
+    """conftest.py loads both from this checkout, even where an editable install of another
+    checkout answers ``tfa_lint.rules``: every rule module in use is one of ours."""
+    import tfa_lint
+    from tfa_lint.rules import MODULES
+
+    assert Path(tfa_lint.__file__).resolve().parent == REPO_ROOT / "tfa_lint"
+    assert MODULES and all(Path(m.__file__).resolve().is_relative_to(REPO_ROOT / "rules") for m in MODULES)
