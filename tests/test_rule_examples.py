@@ -10,7 +10,7 @@ from conftest import scan_tree, write_tree
 
 from tfa_lint.config import build_config, find_config
 from tfa_lint.project import config_file_in
-from tfa_lint.rule import Example, Rule, load_rules
+from tfa_lint.rule import Example, Rule, RuleSet, load_rules
 
 RULES = load_rules()
 
@@ -64,6 +64,28 @@ def test_an_example_can_pin_message_and_columns(tmp_path: Path) -> None:
 def test_valid_example_is_clean(rule: type[Rule], example: Example, tmp_path: Path) -> None:
     hits, _ = _findings(rule, example, tmp_path)
     assert not hits, hits
+
+
+#: Every fact collector some built-in rule names.
+ALL_COLLECTORS = sorted({c for rule in RULES.values() for c in rule.collectors}, key=lambda c: c.name)
+
+
+@pytest.mark.parametrize(("rule", "example"), [*_cases("invalid"), *_cases("valid")])
+def test_a_rule_names_every_collector_it_reads(rule: type[Rule], example: Example, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule run alone gets only the collectors it names in ``collectors``. One that reads
+    facts of another (often in ``applies``, through ``processes.traits``) would judge a
+    service a single short-lived process, and say so as its n/a reason: the same rule with
+    every collector running must answer the same, or the declaration is missing one."""
+    if rule._meta:
+        pytest.skip("meta rules run with the whole pack")
+    declared, declared_result = _findings(rule, example, tmp_path / "declared")
+    monkeypatch.setattr(RuleSet, "collectors", property(lambda self: ALL_COLLECTORS))
+    everything, everything_result = _findings(rule, example, tmp_path / "everything")
+    assert (declared, declared_result.applicability[rule.id]) == (
+        everything, everything_result.applicability[rule.id]), (
+        f"{rule.id} answers differently when every collector runs: it reads facts of a collector "
+        f"it does not name in `collectors` ({', '.join(c.__name__ for c in rule.collectors) or 'none named'})")
 
 
 def test_every_rule_has_docs_and_examples() -> None:
