@@ -46,7 +46,7 @@ class {cls}({base}):
     """
     invalid = (Example.of("""
         TODO: code on which the rule must fire
-    """, lines=(1,)),)
+    """, lines=(1,), columns=(1,), message="TODO: a phrase of the message"),)
     valid = (Example.of("""
         TODO: the same code, done right, on which it must not fire
     """),)

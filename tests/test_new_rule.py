@@ -34,6 +34,8 @@ def test_a_scaffolded_rule_is_a_rule_of_its_kind(tmp_path: Path, kind: str, base
     rule = _load(path).HardcodedTimeout  # the class definition passed the registry's checks
     assert issubclass(rule, base) and (rule.id, rule.name, rule.factor) == ("TFA0302", "hardcoded-timeout", 3)
     assert "TODO" in rule.what and "TODO" in rule.invalid[0].files["app.py"]
+    # It pins what the layout test asks of every invalid example: the column and the message.
+    assert rule.invalid[0].columns and rule.invalid[0].message.startswith("TODO")
 
 
 def test_the_next_free_id_of_the_real_pack() -> None:
