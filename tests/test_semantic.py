@@ -140,3 +140,18 @@ def test_enclosing_def_counts_decorators_defaults_and_annotations_but_not_lambda
         assert {name: model.enclosing_def(node) for name, node in names.items() if name in expected} == expected
     assert model.enclosing_function(names["g"]) is not outer  # the lambda's, as enclosing_function counts
     assert model.enclosing_function(names["a"]) is None  # a decorator runs in the scope around the def
+
+
+def test_within_any_is_being_below_one_of_them() -> None:
+    """Span containment answers as the parent chain does, for every node with a position and
+    every choice of ``if`` statements (``elif`` and nested ones included)."""
+    source = ("if __name__ == '__main__':\n    f(g(1))\n    if x:\n        h()\n    elif y: k()\n"
+              "else:\n    m()\nif a: b(); c()\n@d(e)\ndef fn(p=q()):\n    if r:\n        s()\n")
+    tree = ast.parse(source)
+    model = SemanticModel(tree, source)
+    assert [n.lineno for n in model.ifs] == [1, 3, 5, 8, 11]
+    nodes = [n for n in ast.walk(tree) if hasattr(n, "lineno")]
+    for chosen in ([], list(model.ifs[:1]), list(model.ifs[1:3]), [model.ifs[3]], [model.ifs[4]], list(model.ifs)):
+        for node in nodes:
+            expected = node in chosen or any(a in chosen for a in model.ancestors(node))
+            assert model.within_any(node, chosen) is expected, (ast.dump(node)[:60], [c.lineno for c in chosen])

@@ -34,7 +34,7 @@ import functools
 import io
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 #: Node types whose qualified names can be asked (``get_full_name_for_node``'s).
@@ -287,6 +287,7 @@ class _Walker:
         self.parent: dict[ast.AST, ast.AST] = {}
         self._stores: set[ast.Name] = set()
         self._top: list[ast.Attribute | None] = [None]
+        self.ifs: list[ast.If] = []
 
     def visit(self, node: ast.AST) -> None:
         cls = type(node)
@@ -400,6 +401,10 @@ class _Walker:
             self.scope.bind(node.name, node)
             self._count()
         self.children(node, "body")
+
+    def visit_If(self, node: ast.If) -> None:
+        self.ifs.append(node)
+        self.generic(node)
 
     # -- expressions whose fields are not in source order ----------------------------------
     def visit_IfExp(self, node: ast.IfExp) -> None:
@@ -558,6 +563,8 @@ class SemanticModel:
         self._scope_of = walker.scope_of
         self._reads = walker.reads
         self._parent = walker.parent
+        #: Every ``if`` statement of the file, ``elif`` included, outermost first.
+        self.ifs: tuple[ast.If, ...] = tuple(walker.ifs)
         self._names: dict[ast.AST, frozenset[str]] = {}
         self._imported: dict[ast.AST, frozenset[str]] = {}
         # Lines as the parser counts them: only \n, \r\n and \r end one (str.splitlines also
@@ -697,6 +704,19 @@ class SemanticModel:
         for ancestor in passed:
             self._def_around[ancestor] = found
         return found
+
+    def within_any(self, node: ast.AST, outer: Sequence[ast.AST]) -> bool:
+        """Whether ``node`` is one of ``outer`` or lies inside one of them. A node's span holds
+        exactly its descendants' (siblings never overlap), so a few ``if`` statements found
+        once per file (:attr:`ifs`) answer this for every call without walking ancestors."""
+        if not outer:
+            return False
+        start = getattr(node, "lineno", None)
+        if start is None:  # no position (``arguments``, ``withitem``): ask the parents
+            return any(ancestor in outer for ancestor in (node, *self.ancestors(node)))
+        here = (start, node.col_offset)  # type: ignore[attr-defined]
+        return any((o.lineno, o.col_offset) <= here <= (o.end_lineno, o.end_col_offset)  # type: ignore[attr-defined]
+                   for o in outer)
 
     def enclosing_class(self, node: ast.AST) -> ast.ClassDef | None:
         """The class whose body holds ``node`` directly, not through a function."""

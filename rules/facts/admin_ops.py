@@ -33,6 +33,7 @@ _ADMIN_NAME_RE = re.compile(
     r"index_documents|embed_documents|backfill\w*|seed_(db|database|data)\w*|refresh_ref_docs)$")
 #: Calls that load a corpus from disk: a directory walk or a document loader/reader.
 _DIR_CALLS = {"os.listdir", "os.walk", "os.scandir", "glob.glob", "glob.iglob"}
+_LOADER_RE = re.compile(r"[a-z](Loader|Reader)$")  # document loaders: `PyPDFLoader(...)`
 _DIR_METHODS = {"glob", "rglob", "iterdir"}
 #: Destructive calls that make a reset/ingest endpoint an admin operation.
 _DESTRUCTIVE_METHODS = {"drop_all", "create_all", "delete_collection", "reset", "flushdb", "flushall",
@@ -178,10 +179,13 @@ class AdminFacts(AstCollector):
         if scope is None:
             return
         scope.calls.setdefault(callee, set()).update(names)
-        where = _order(self.position(node))
+        # Only compared with each other: ast's byte offsets order the calls as characters would,
+        # without converting every call's position.
+        where = (node.lineno, node.col_offset, -node.end_lineno, -node.end_col_offset)  # type: ignore[operator]
         if callee not in scope.first_call or where < scope.first_call[callee]:
             scope.first_call[callee] = where
-        admin = next((_ADMIN_CALLS[n] for n in sorted(names) if n in _ADMIN_CALLS), None)
+        admin = None if names.isdisjoint(_ADMIN_CALLS) else next(
+            _ADMIN_CALLS[n] for n in sorted(names) if n in _ADMIN_CALLS)
         if admin == "call_command" and not (args and string_value(args[0].value) in ("migrate", "loaddata")):
             admin = None
         if admin is None and _ADMIN_NAME_RE.match(callee) and not names & {"random.seed", "numpy.random.seed"}:
@@ -192,7 +196,7 @@ class AdminFacts(AstCollector):
             scope.ops.append((node, admin))
         if callee in _INGEST_METHODS and isinstance(node.func, ast.Attribute):
             scope.ingests.append((node, f"{self.source_of(node.func)}()"))
-        if names & _DIR_CALLS or callee in _DIR_METHODS or re.search(r"[a-z](Loader|Reader)$", callee):
+        if not names.isdisjoint(_DIR_CALLS) or callee in _DIR_METHODS or _LOADER_RE.search(callee):
             scope.loads_corpus = True
         if callee in _DESTRUCTIVE_METHODS:
             scope.destructive = True

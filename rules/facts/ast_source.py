@@ -277,12 +277,18 @@ def call_arguments(call: ast.Call) -> list[Argument]:
     """A call's arguments in the order they were written, as libcst's ``Call.args`` (``ast``
     keeps positional arguments and keywords apart, and ``f(k=1, *rest)`` puts a keyword before
     a starred argument)."""
-    positional = [Argument(None, "*", a.value, a) if isinstance(a, ast.Starred) else Argument(None, "", a, a)
-                  for a in call.args]
-    keywords = [Argument(k.arg, "" if k.arg is not None else "**", k.value, k) for k in call.keywords]
-    if positional and keywords:
-        return sorted(positional + keywords, key=lambda a: (a.node.lineno, a.node.col_offset))  # type: ignore[attr-defined]
-    return positional + keywords
+    # Kept on the node: a dozen visitors ask it of the same calls, and the tree lives only as
+    # long as its file's analysis.
+    known: tuple[Argument, ...] | None = call.__dict__.get("_tfa_arguments")
+    if known is None:
+        positional = [Argument(None, "*", a.value, a) if isinstance(a, ast.Starred) else Argument(None, "", a, a)
+                      for a in call.args]
+        keywords = [Argument(k.arg, "" if k.arg is not None else "**", k.value, k) for k in call.keywords]
+        ordered = positional + keywords
+        if positional and keywords:
+            ordered.sort(key=lambda a: (a.node.lineno, a.node.col_offset))  # type: ignore[attr-defined]
+        known = call.__dict__["_tfa_arguments"] = tuple(ordered)
+    return list(known)
 
 
 def argument_values(call: ast.Call) -> list[ast.expr]:

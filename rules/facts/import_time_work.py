@@ -58,7 +58,7 @@ class ImportTimeWork(AstCollector):
         ``__main__`` statement do not run at start-up; a module-level ``while`` loop is the
         process's work, not its start-up."""
         return any(isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.While))
-                   or (isinstance(a, ast.If) and main_guard(a.test, self.file.text)) for a in self.semantic.ancestors(node))
+                   or (isinstance(a, ast.If) and main_guard(a.test, self.semantic.source)) for a in self.semantic.ancestors(node))
 
     def visit_Call(self, node: ast.Call) -> None:
         for qname in sorted(self.qualified_names(node.func)):

@@ -12,6 +12,7 @@ import ast
 import io
 import re
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tfa_lint.rule import AstCollector
@@ -85,18 +86,18 @@ class PortFacts(AstCollector):
         self._calls: dict[str, set[str]] = {}
         self._imported: dict[str, set[str]] = {}
         self._cst_source = CstSource(file)
+        self._main_blocks: list[ast.If] | None = None  # found on the first question
 
     def _scope(self, node: ast.AST) -> str:
         """``<main>`` anywhere in an ``if __name__ == "__main__":`` statement, else the name of
         the innermost ``def`` around ``node`` (its decorators and defaults included), else
         ``<module>``: the scopes of the call graph."""
-        function: str | None = None
-        for ancestor in self.semantic.ancestors(node):
-            if isinstance(ancestor, ast.If) and main_guard(ancestor.test, self.file.text):
-                return "<main>"
-            if function is None and isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                function = ancestor.name
-        return function or "<module>"
+        if self._main_blocks is None:
+            self._main_blocks = [n for n in self.semantic.ifs if main_guard(n.test, self.semantic.source)]
+        if self.semantic.within_any(node, self._main_blocks):
+            return "<main>"
+        function = self.semantic.enclosing_def(node)
+        return function.name if function is not None else "<module>"
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for param in (*node.args.args, *node.args.kwonlyargs):
@@ -338,13 +339,13 @@ class CstSource:
         self._ends = {t.end: i for i, t in enumerate(self._tokens)}
 
 
-def main_guard(test: ast.expr, text: str) -> bool:
-    """``__name__`` compared with a ``"__main__"`` literal (of ``text``, the file's source): the
-    libcst collectors' test, which took any one comparison operator (``semantic.is_main_guard``
-    takes ``==`` only) but no implicit concatenation."""
+def main_guard(test: ast.expr, source: Callable[[ast.AST], str]) -> bool:
+    """``__name__`` compared with a ``"__main__"`` literal (``source`` gives a node's code: the
+    semantic model's): the libcst collectors' test, which took any one comparison operator
+    (``semantic.is_main_guard`` takes ``==`` only) but no implicit concatenation."""
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
         return False
     sides = (test.left, test.comparators[0])
     return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
-        isinstance(s, ast.Constant) and s.value == "__main__" and one_literal(ast.get_source_segment(text, s) or "")
+        isinstance(s, ast.Constant) and s.value == "__main__" and one_literal(source(s))
         for s in sides)

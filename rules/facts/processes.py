@@ -69,6 +69,7 @@ class ProcessFacts(AstCollector):
         self._mentions_sigterm = False
         self._installs_handler: ast.AST | None = None
         self._flask_apps: set[str] = set()
+        self._main_blocks: list[ast.If] | None = None  # found on the first question
 
     def _before(self, node: ast.AST, other: ast.AST) -> bool:
         return self.position(node)[:2] < self.position(other)[:2]
@@ -77,13 +78,12 @@ class ProcessFacts(AstCollector):
         """``<main>`` anywhere in an ``if __name__ == "__main__":`` statement (its test, body or
         ``else``), else the name of the innermost ``def`` around ``node`` (its decorators and
         defaults included), else ``<module>``."""
-        function = None
-        for ancestor in self.semantic.ancestors(node):
-            if isinstance(ancestor, ast.If) and is_main_guard(ancestor):
-                return "<main>"
-            if function is None and isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                function = ancestor.name
-        return function or "<module>"
+        if self._main_blocks is None:
+            self._main_blocks = [n for n in self.semantic.ifs if is_main_guard(n)]
+        if self.semantic.within_any(node, self._main_blocks):
+            return "<main>"
+        function = self.semantic.enclosing_def(node)
+        return function.name if function is not None else "<module>"
 
     def visit_If(self, node: ast.If) -> None:
         if is_main_guard(node):
