@@ -152,3 +152,16 @@ def test_dispatch_meets_every_node_as_iter_child_nodes_orders_them() -> None:
 def test_a_syntax_error_is_a_diagnostic() -> None:
     result = _analyze("def f(:\n", BlockingPrintInAsync)
     assert [d.message for d in result.diagnostics] == [f"Python {sys.version_info.major}.{sys.version_info.minor} syntax error at line 1: only text checks ran"]
+
+
+def test_parsing_a_scanned_file_prints_no_warning_of_its_own() -> None:
+    """An invalid escape (``"\\d"``) makes ast.parse warn, on stderr from Python 3.12: the
+    scanned code's problem, never ours to print, once per file."""
+    import warnings
+
+    from tfa_lint.sources.python import parse_tree
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parse_tree('import re\nPATTERN = re.compile("\\d+")\nx = "\\w" is "a"\n')
+    assert caught == []

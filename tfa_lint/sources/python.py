@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import warnings
 
 from tfa_lint.sources import SourceError
 
@@ -24,7 +25,12 @@ _NESTING_MESSAGES = ("too many nested parentheses", "too many levels of indentat
 def parse_tree(text: str) -> ast.Module:
     """The module's ``ast``, or :class:`SourceError` with a one-line reason."""
     try:
-        return ast.parse(text)
+        with warnings.catch_warnings():
+            # ``"\d"`` in a scanned file is its authors' business: Python 3.12 prints a
+            # SyntaxWarning for it (3.11 a DeprecationWarning) on our stderr, per file.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return ast.parse(text)
     except (RecursionError, MemoryError):
         raise SourceError(_TOO_DEEP) from None
     except SyntaxError as exc:
