@@ -537,6 +537,7 @@ class _Walker:
         self.scope = Scope("annotation", outer, None, node)
         for param in getattr(node, "type_params", ()):
             self.scope.bind(param.name, param)
+            self._count()  # as in _type_params: the value reads the parameter after its binding
             self.children(param, "bound")
         self.children(node, "value")
         self.scope = outer

@@ -149,15 +149,22 @@ def _join(values: list) -> str | bytes | None:
 
 def _tokens(segment: str) -> list[tuple[str, str | bytes | None]] | None:
     out: list[tuple[str, str | bytes | None]] = []
-    depth = 0  # inside an f-string (Python 3.12+ tokenizes its parts)
+    text = "(" + segment + ")"
+    line_starts = [0]
+    for line in io.StringIO(text, newline="").readlines():
+        line_starts.append(line_starts[-1] + len(line))
+    depth = 0  # inside an f-string (Python 3.12+ tokenizes its parts: start, middles, fields, end)
+    start = 0
     try:
-        for token in tokenize.generate_tokens(io.StringIO("(" + segment + ")").readline):
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if _FSTRING_START is not None and token.type == _FSTRING_START:
                 if not depth:
-                    out.append((token.string, None))
+                    start = line_starts[token.start[0] - 1] + token.start[1]
                 depth += 1
             elif _FSTRING_END is not None and token.type == _FSTRING_END:
                 depth -= 1
+                if not depth:  # the whole f-string, as Python 3.11 gave it in one token
+                    out.append((text[start:line_starts[token.end[0] - 1] + token.end[1]], None))
             elif token.type == tokenize.STRING and not depth:
                 prefix = _STRING_START_RE.match(token.string)
                 if prefix and "f" in token.string[:prefix.start(1)].lower():

@@ -214,7 +214,6 @@ def identifiers(node: ast.AST) -> Iterator[str]:
             yield child.arg  # a keyword argument's name (not `**`), a lambda's parameter
 
 
-_FSTRING_MIDDLE = getattr(tokenize, "FSTRING_MIDDLE", None)  # Python 3.12+
 _FSTRING_START = getattr(tokenize, "FSTRING_START", None)
 _FSTRING_END = getattr(tokenize, "FSTRING_END", None)
 
@@ -347,23 +346,42 @@ def _is_fstring_token(text: str) -> bool:
     return "f" in prefix.lower()
 
 
-def literal_pieces(source: str, line: int, column: int) -> list[tuple[str, bool, int, int]]:
-    """See :meth:`Source.literal_pieces`: ``source`` is a literal's segment, which starts at
-    1-based ``line``, 0-based character ``column``."""
-    pieces = []
-    depth = 0  # inside an f-string (3.12+ tokenizes its parts)
-    for token in _tokens(source):
-        row, col = token.start
-        where = (line + row - 1, column + col - 1 if row == 1 else col)
+def _literals(source: str) -> list[tuple[str, bool, int, int]]:
+    """The string literals an expression's source is written with, outside any f-string's
+    fields, as (text, is an f-string, 1-based row, 0-based column in the parenthesized
+    source): each f-string whole, as Python < 3.12 tokenized it. Python 3.12 tokenizes an
+    f-string's parts (and collapses ``{{`` in them), so its text is cut from the source."""
+    tokens = _tokens(source)
+    if not tokens:
+        return []
+    text = "(" + source + ")"
+    line_starts = [0]
+    for line in io.StringIO(text, newline="").readlines():
+        line_starts.append(line_starts[-1] + len(line))
+    found = []
+    depth = 0
+    start: tuple[int, int] = (1, 0)
+    for token in tokens:
         if token.type == _FSTRING_START:
             if depth == 0:
-                pieces.append(("", True, *where))
+                start = token.start
             depth += 1
         elif token.type == _FSTRING_END:
             depth -= 1
+            if depth == 0:
+                begin = line_starts[start[0] - 1] + start[1]
+                end = line_starts[token.end[0] - 1] + token.end[1]
+                found.append((text[begin:end], True, *start))
         elif token.type == tokenize.STRING and depth == 0:
-            pieces.append((token.string, _is_fstring_token(token.string), *where))
-    return pieces
+            found.append((token.string, _is_fstring_token(token.string), *token.start))
+    return found
+
+
+def literal_pieces(source: str, line: int, column: int) -> list[tuple[str, bool, int, int]]:
+    """See :meth:`Source.literal_pieces`: ``source`` is a literal's segment, which starts at
+    1-based ``line``, 0-based character ``column``."""
+    return [(piece, fstring, line + row - 1, column + col - 1 if row == 1 else col)
+            for piece, fstring, row, col in _literals(source)]
 
 
 def string_texts(source: str) -> list[str]:
@@ -371,19 +389,16 @@ def string_texts(source: str) -> list[str]:
     ``FormattedStringText`` nodes hold it, in source order: each string literal whole (prefix,
     quotes, escapes as written), and the text parts of f-strings and of their format specs."""
     texts: list[str] = []
-    for token in _tokens(source):
-        if token.type == tokenize.STRING:
-            if _is_fstring_token(token.string):
-                _fstring_texts(token.string, texts)
-            else:
-                texts.append(token.string)
-        elif token.type == _FSTRING_MIDDLE:
-            texts.append(token.string)
+    for piece, fstring, _, _ in _literals(source):
+        if fstring:
+            _fstring_texts(piece, texts)
+        else:
+            texts.append(piece)
     return texts
 
 
 def _fstring_texts(token: str, texts: list[str]) -> None:
-    """The text parts of one f-string token (Python < 3.12), and the literals in its fields."""
+    """The text parts of one whole f-string, and the literals in its fields."""
     start = len(token) - len(token.lstrip("rRbBuUfF"))
     quote = token[start:start + 3] if token[start:start + 3] in ('"""', "'''") else token[start]
     body = token[start + len(quote):len(token) - len(quote)]
