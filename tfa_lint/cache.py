@@ -35,6 +35,7 @@ from typing import Any
 
 from tfa_lint import __version__
 from tfa_lint.atomic import write_atomically
+from tfa_lint.facts import FACT_CLASSES, FactData, fact_data
 from tfa_lint.model import Diagnostic, Fact, FileKind, Finding
 from tfa_lint.rule import RuleSet
 from tfa_lint.suppress import Suppression
@@ -170,7 +171,8 @@ def encode_result(findings: list[Finding], facts: list[Fact], suppressions: list
                   diagnostics: list[Diagnostic]) -> dict[str, Any]:
     return {
         "findings": [[f.line, f.column, f.rule, f.message, f.end_line, f.end_column] for f in findings],
-        "facts": [[f.kind, f.line, f.column, f.data] for f in facts],
+        "facts": [[f.kind, f.line, f.column, f.data.fields() if isinstance(f.data, FactData) else f.data]
+                  for f in facts],
         "suppressions": [[s.line, s.column, s.target, list(s.ids)] for s in suppressions],
         "diagnostics": [[d.message, d.skipped] for d in diagnostics],
     }
@@ -183,7 +185,8 @@ def decode_result(path: str, payload: dict[str, Any]
         return (
             [Finding(path, int(a), int(b), str(c), str(d), int(e), int(f))
              for a, b, c, d, e, f in payload["findings"]],
-            [Fact(str(kind), path, int(line), int(column), dict(data))
+            [Fact(str(kind), path, int(line), int(column),
+                  fact_data(kind, dict(data)) if kind in FACT_CLASSES else dict(data))
              for kind, line, column, data in payload["facts"]],
             [Suppression(int(a), int(b), int(c), tuple(str(i) for i in ids))
              for a, b, c, ids in payload["suppressions"]],
