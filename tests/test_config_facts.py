@@ -130,7 +130,7 @@ def test_env_defaults_and_dev_servers() -> None:
         a = os.getenv("DB_URL", default="postgres://localhost/db")
         b = os.environ.get("CACHE_URL") or "redis://localhost" or "redis://other"
     """).facts
-    assert [(f.data["var"], f.data["value"], f.line, f.column) for f in defaults] == [
+    assert [(f.data.var, f.data.value, f.line, f.column) for f in defaults] == [
         ("DB_URL", "postgres://localhost/db", 3, 33), ("CACHE_URL", "redis://localhost", 4, 36)]
     calls = _run(DevServerFacts, """
         from flask import Flask
@@ -138,7 +138,7 @@ def test_env_defaults_and_dev_servers() -> None:
         app.run(debug=True)
         app.run()
     """).facts
-    assert [f.data["what"] for f in calls] == ["`app.run(debug=True)`", "Flask's development server (`app.run()`)"]
+    assert [f.data.what for f in calls] == ["`app.run(debug=True)`", "Flask's development server (`app.run()`)"]
 
 
 def test_a_secret_default_passed_by_keyword() -> None:
