@@ -10,7 +10,7 @@ from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
 from ..facts.import_time_work import ImportTimeCallFact, ImportTimeWork, ModuleImportsFact
-from ..facts.processes import Command, ProcessFacts, commands, long_running_reason, resolve_module, traits
+from ..facts.processes import AppFact, Command, ProcessFacts, commands, long_running_reason, resolve_module, traits
 
 #: Declared processes that exist to do heavy one-off work (factor XII's admin processes).
 _ADMIN_RE = re.compile(r"(?i)(release|migrat|ingest|index|embed|seed|backfill|cleanup|purge|load|build|setup|"
@@ -31,7 +31,7 @@ def _serving_modules(repo: Repo) -> dict[str, str | None]:
     (value None) and the repository modules those import at module scope (value: the importer)."""
     if "serving-modules" in repo.memo:
         return repo.memo["serving-modules"]
-    entries = set(traits(repo).app_files) | {f.path for f in repo.facts("app")}
+    entries = set(traits(repo).app_files) | {f.path for f in repo.facts(AppFact)}
     for cmd in commands(repo):
         if _ADMIN_RE.search(cmd.name):
             continue  # a release/ingest process is where heavy one-off work belongs

@@ -49,7 +49,7 @@ from .ast_source import (
     source,
     string_tokens,
 )
-from .processes import RUNNERS, Command, ProcessFacts, _words, resolve_module
+from .processes import RUNNERS, AppFact, Command, LoopFact, ProcessFacts, ServerRunFact, _words, resolve_module
 
 
 class Kind(str, enum.Enum):
@@ -278,9 +278,8 @@ def projects(repo: Repo) -> Projects:
     for command in _deploy_commands(repo):
         deploys.setdefault(owner(command.path), []).append(command)
     python: dict[str, list] = {}
-    for fact in repo.all_facts:
-        if path_role(fact.path) == "src" and (fact.kind == "app" or (
-                fact.kind in ("server-run", "loop") and fact.data.get("reachable"))):
+    for fact in repo.facts(AppFact, ServerRunFact, LoopFact):
+        if path_role(fact.path) == "src" and (isinstance(fact.data, AppFact) or fact.data.reachable):
             python.setdefault(owner(fact.path), []).append(fact)
 
     items: list[Project] = []
