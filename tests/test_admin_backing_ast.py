@@ -17,11 +17,6 @@ from tfa_lint.analysis import analyze_file, dispatch
 from tfa_lint.model import FileKind, path_role
 from tfa_lint.rule import PythonFile, RuleSet, load_rules
 from tfa_lint.semantic import SemanticModel
-from tfa_lint.facts import FactData
-
-
-def _fields(data: object) -> object:
-    return data.fields() if isinstance(data, FactData) else data
 
 
 DEFS = textwrap.dedent('''
@@ -90,7 +85,7 @@ def _facts(text: str, collector: type, path: str = "agent/app.py") -> list[tuple
     file = PythonFile(path=path, text=text, role=path_role(path), tree=tree, semantic=SemanticModel(tree, text))
     visitor = collector(file)
     assert dispatch(tree, [visitor]) == []
-    return [(f.kind, f.line, f.column, _fields(f.data)) for f in visitor.facts]
+    return [(f.kind, f.line, f.column, f.data.fields()) for f in visitor.facts]
 
 
 def _findings(text: str, rule_id: str, path: str = "agent/app.py") -> list[tuple]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from tfa_lint.analysis import analyze_file
-from tfa_lint.facts import FactData
 from tfa_lint.model import FileKind
 from tfa_lint.rule import RuleSet
 from tfa_lint.rules.codebase.tfa0103_environment_name_branch import EnvironmentNameBranch
@@ -18,10 +17,6 @@ from tfa_lint.rules.facts.processes import ProcessFacts
 from tfa_lint.rules.facts.projects import ProjectFacts
 from tfa_lint.rules.facts.runtime_installs import RuntimeInstallFacts
 from tfa_lint.rules.facts.top_level_names import TopLevelNames
-
-
-def _fields(data: object) -> object:
-    return data.fields() if isinstance(data, FactData) else data
 
 
 class _Rules(RuleSet):
@@ -489,5 +484,5 @@ def test_the_same_facts_and_findings_as_on_libcst(path: str) -> None:
     result = analyze_file(path, FileKind.PYTHON, SOURCES[path].encode("utf-8"), RULES)
     facts, findings = EXPECTED[path]
     assert result.diagnostics == []
-    assert [[f.kind, f.line, f.column, _fields(f.data)] for f in result.facts] == facts
+    assert [[f.kind, f.line, f.column, f.data.fields()] for f in result.facts] == facts
     assert [[f.rule, f.line, f.column, f.end_line, f.end_column, f.message] for f in result.findings] == findings

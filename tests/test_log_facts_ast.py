@@ -20,11 +20,6 @@ from tfa_lint.rules.facts.log_sinks import LogSinkFacts, Source, string_texts
 from tfa_lint.rules.facts.logging_setup import LoggingFacts
 from tfa_lint.rules.facts.prints import PrintFacts
 from tfa_lint.semantic import SemanticModel
-from tfa_lint.facts import FactData
-
-
-def _fields(data: object) -> object:
-    return data.fields() if isinstance(data, FactData) else data
 
 
 
@@ -34,7 +29,7 @@ def _facts(collector: type, text: str, path: str = "app/main.py") -> list[tuple]
     file = PythonFile(path=path, text=text, role=path_role(path), tree=tree, semantic=SemanticModel(tree, text))
     visitor = collector(file)
     assert dispatch(tree, [visitor]) == []
-    return [(f.kind, f.line, f.column, _fields(f.data)) for f in visitor.facts]
+    return [(f.kind, f.line, f.column, f.data.fields()) for f in visitor.facts]
 
 
 @pytest.mark.parametrize("source", [

@@ -20,11 +20,6 @@ from tfa_lint.rules.facts.daemons import DaemonFacts
 from tfa_lint.rules.facts.import_time_work import ImportTimeWork
 from tfa_lint.rules.facts.ports import CstSource, PortFacts
 from tfa_lint.semantic import SemanticModel
-from tfa_lint.facts import FactData
-
-
-def _fields(data: object) -> object:
-    return data.fields() if isinstance(data, FactData) else data
 
 
 
@@ -38,7 +33,7 @@ def _run(visitor_cls: type, code: str, path: str = "app.py") -> object:
 
 
 def _facts(collector: type, code: str, path: str = "app.py") -> list[tuple]:
-    return [(f.kind, f.line, f.column, _fields(f.data)) for f in _run(collector, code, path).facts]  # type: ignore[attr-defined]
+    return [(f.kind, f.line, f.column, f.data.fields()) for f in _run(collector, code, path).facts]  # type: ignore[attr-defined]
 
 
 # -- helpers against libcst --------------------------------------------------------------------

@@ -243,11 +243,9 @@ class Repo:
     def artifact(self, path: str) -> Artifact | None:
         return self.artifacts_by_path.get(path)
 
-    def facts(self, *kinds: type[D] | str) -> Iterator[Fact[D]]:
+    def facts(self, *kinds: type[D]) -> Iterator[Fact[D]]:
         """The facts whose payload is one of these classes, in file and record order."""
-        names = {k for k in kinds if isinstance(k, str)}
-        classes = tuple(k for k in kinds if not isinstance(k, str))
-        return (f for f in self.all_facts if f.kind in names or isinstance(f.data, classes))  # type: ignore[misc]
+        return (f for f in self.all_facts if isinstance(f.data, kinds))  # type: ignore[misc]
 
     def has_path(self, path: str) -> bool:
         return any(f.path == path for f in self.files)

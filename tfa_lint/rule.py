@@ -373,11 +373,13 @@ class AstRule(Rule, _AstVisitor):
 
 
 class AstCollector(_AstVisitor):
-    """A visitor on ``ast`` that records small, JSON-like facts about a Python file for the
-    rules that name it in ``collectors``.
+    """A visitor on ``ast`` that records typed facts about a Python file for the rules that
+    name it in ``collectors``.
 
-    Subclasses set ``name`` (unique) and call :meth:`record`. Facts must be plain data (str,
-    int, bool, lists and dicts of them): they are what the engine keeps, and caches, per file.
+    Subclasses set ``name`` (unique), list in ``records`` the :class:`FactData` classes of the
+    facts they record, and call :meth:`record` with a payload. Payload fields hold JSON values
+    (str, int, float, bool, None, lists and str-keyed dicts of them): facts are what the engine
+    keeps, and caches, per file (see :mod:`tfa_lint.facts`).
     """
 
     name: ClassVar[str]
@@ -388,11 +390,9 @@ class AstCollector(_AstVisitor):
         super().__init__(file)
         self.facts: list[Fact] = []
 
-    def record(self, payload: FactData | str, node: ast.AST | None = None, **data: Any) -> None:
+    def record(self, payload: FactData, node: ast.AST | None = None) -> None:
+        """Record ``payload`` at ``node``'s start (the file's first line without one)."""
         line, col = (self.position(node)[:2] if node is not None else (1, 1))
-        if isinstance(payload, str):
-            self.facts.append(Fact(kind=payload, path=self.file.path, line=line, column=col, data=data))
-            return
         self.facts.append(self.fact(payload, line, col))
 
     def fact(self, payload: FactData, line: int, column: int) -> Fact:
