@@ -11,9 +11,10 @@ values from a documented template.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from tfa_lint.model import FileKind, Repo
 from tfa_lint.rule import AstCollector, FactData, PythonFile
@@ -65,7 +66,7 @@ class EnvReadFact(FactData):
     required: bool  # the code cannot do without it (see EnvReadFacts)
     presence: bool = False  # only whether it is set is asked: `"X" in os.environ`, `getenv("X") is None`
     settings: bool = False  # a field of a pydantic BaseSettings class
-    alternatives: list[str] = field(default_factory=list)  # `getenv("NEW") or getenv("OLD")`: the others
+    alternatives: list[str] = dataclasses.field(default_factory=list)  # `getenv("NEW") or getenv("OLD")`: the others
 
 
 @dataclass(frozen=True)
