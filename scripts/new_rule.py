@@ -71,14 +71,16 @@ _KINDS = {
                 yield self.finding(artifact.path, number, 1, "TODO: what is wrong here, and the fix")
 '''),
     "repo": ("RepoRule", "from collections.abc import Iterator\n\nfrom tfa_lint.model import Finding, Repo, "
-             "Severity\nfrom tfa_lint.rule import Example, RepoRule\n",
-             '''
+             "Severity\nfrom tfa_lint.rule import Example, RepoRule\n"
+             "from tfa_lint.rules.facts.config_reads import EnvReadFact, EnvReadFacts\n",
+             '''    collectors = (EnvReadFacts,)  # TODO: every collector whose facts it reads
+
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
         return None  # TODO: the reason the rule does not apply to this repository, or None
 
     def check(self, repo: Repo) -> Iterator[Finding]:
-        for fact in repo.facts("TODO-fact-kind"):
+        for fact in repo.facts(EnvReadFact):  # TODO: the payload classes of the facts it reads
             yield self.finding(fact.path, fact.line, fact.column, "TODO: what is wrong here, and the fix")
 '''),
 }

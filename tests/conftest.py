@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,10 @@ def _test_this_checkout() -> None:
 
 
 _test_this_checkout()
+# The tfa-lint subprocesses some tests start load this checkout too, engine and rules.
+os.environ["TFA_LINT_CHECKOUT_RULES"] = str(REPO_ROOT / "rules")
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(REPO_ROOT / "tests" / "checkout_site"), str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
 
 from tfa_lint.config import Config  # noqa: E402
 from tfa_lint.engine import ScanResult, scan  # noqa: E402

@@ -18,6 +18,7 @@ from tfa_lint.model import FileKind, path_role
 from tfa_lint.rule import PythonFile, RuleSet, load_rules
 from tfa_lint.semantic import SemanticModel
 
+
 DEFS = textwrap.dedent('''
     """Module docstring."""
     # a module comment
@@ -84,7 +85,7 @@ def _facts(text: str, collector: type, path: str = "agent/app.py") -> list[tuple
     file = PythonFile(path=path, text=text, role=path_role(path), tree=tree, semantic=SemanticModel(tree, text))
     visitor = collector(file)
     assert dispatch(tree, [visitor]) == []
-    return [(f.kind, f.line, f.column, f.data) for f in visitor.facts]
+    return [(f.kind, f.line, f.column, f.data.fields()) for f in visitor.facts]
 
 
 def _findings(text: str, rule_id: str, path: str = "agent/app.py") -> list[tuple]:

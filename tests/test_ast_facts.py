@@ -484,5 +484,5 @@ def test_the_same_facts_and_findings_as_on_libcst(path: str) -> None:
     result = analyze_file(path, FileKind.PYTHON, SOURCES[path].encode("utf-8"), RULES)
     facts, findings = EXPECTED[path]
     assert result.diagnostics == []
-    assert [[f.kind, f.line, f.column, f.data] for f in result.facts] == facts
+    assert [[f.kind, f.line, f.column, f.data.fields()] for f in result.facts] == facts
     assert [[f.rule, f.line, f.column, f.end_line, f.end_column, f.message] for f in result.findings] == findings

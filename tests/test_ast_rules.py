@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import ast
 import sys
+from dataclasses import dataclass
 from typing import ClassVar
 
 from tfa_lint.analysis import analyze_file, dispatch
 from tfa_lint.model import FileKind, Severity
-from tfa_lint.rule import AstCollector, AstRule, Example, RuleSet
+from tfa_lint.rule import AstCollector, AstRule, Example, FactData, RuleSet
 
 
 class BlockingPrintInAsync(AstRule):
@@ -29,16 +30,29 @@ class BlockingPrintInAsync(AstRule):
             self.report(node, f"print() in {self.semantic.enclosing_function(node).name}()")
 
 
+@dataclass(frozen=True)
+class EnterFact(FactData):
+    kind = "test-enter"
+    name: str
+
+
+@dataclass(frozen=True)
+class LeaveFact(FactData):
+    kind = "test-leave"
+    name: str
+
+
 class Enters(AstCollector):
     """Records each function's name on the way in and out, to pin the walk's order."""
 
     name: ClassVar[str] = "enters"
+    records = (EnterFact, LeaveFact)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self.record("enter", node, name=node.name)
+        self.record(EnterFact(name=node.name), node)
 
     def leave_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self.record("leave", node, name=node.name)
+        self.record(LeaveFact(name=node.name), node)
 
 
 class CrashesOnLambda(AstRule):
@@ -72,8 +86,8 @@ def test_a_broken_rule_is_dropped_and_named_while_the_others_report() -> None:
     text = "def outer():\n    def inner():\n        return lambda: 1\n    return inner\n"
     result = _analyze(text, CrashesOnLambda, BlockingPrintInAsync)
     assert [d.message for d in result.diagnostics] == ["internal error in TFA1197: ValueError: boom"]
-    assert [(f.kind, f.data["name"]) for f in result.facts] == [
-        ("enter", "outer"), ("enter", "inner"), ("leave", "inner"), ("leave", "outer")]
+    assert [(f.kind, f.data.name) for f in result.facts] == [
+        ("test-enter", "outer"), ("test-enter", "inner"), ("test-leave", "inner"), ("test-leave", "outer")]
 
 
 def test_the_walk_survives_any_depth_the_parser_accepts() -> None:

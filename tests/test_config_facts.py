@@ -9,7 +9,7 @@ import textwrap
 
 from tfa_lint.rules.config.tfa0302_secret_named_literal import SecretNamedLiteral
 from tfa_lint.rules.facts.ast_source import call_arguments
-from tfa_lint.rules.facts.config_reads import EnvReadFacts
+from tfa_lint.rules.facts.config_reads import EnvReadFact, EnvReadFacts
 from tfa_lint.rules.facts.dev_servers import DevServerFacts
 from tfa_lint.rules.facts.env_defaults import EnvDefaults
 
@@ -26,8 +26,8 @@ def _run(visitor_class, code: str, path: str = "agent/app.py"):
     return visitor
 
 
-def _reads(code: str) -> dict[str, dict]:
-    return {f.data["name"]: f.data for f in _run(EnvReadFacts, code).facts if f.kind == "env-read"}
+def _reads(code: str) -> dict[str, EnvReadFact]:
+    return {f.data.name: f.data for f in _run(EnvReadFacts, code).facts if isinstance(f.data, EnvReadFact)}
 
 
 def test_call_arguments_in_source_order() -> None:
@@ -45,9 +45,9 @@ def test_or_chains_give_every_operand_but_the_last_a_fallback() -> None:
         d = os.getenv("D") or (os.getenv("E") or "x")
         int(os.getenv("F") or os.getenv("G"))
     """)
-    assert reads["A"]["alternatives"] == ["B", "C"] and reads["B"]["alternatives"] == ["A", "C"]
-    assert "alternatives" not in reads["D"] and "alternatives" not in reads["E"]
-    assert not any(r["required"] for r in reads.values())
+    assert reads["A"].alternatives == ["B", "C"] and reads["B"].alternatives == ["A", "C"]
+    assert reads["D"].alternatives == [] and reads["E"].alternatives == []
+    assert not any(r.required for r in reads.values())
 
 
 def test_a_checked_assignment_on_its_own_line_is_required() -> None:
@@ -72,7 +72,7 @@ def test_a_checked_assignment_on_its_own_line_is_required() -> None:
         elif c:
             raise SystemExit
     """)
-    assert {name: data["required"] for name, data in reads.items()} == {
+    assert {name: data.required for name, data in reads.items()} == {
         "OWN_LINE": True, "SHARED_LINE": False, "ELSE_IF": True, "ELIF": False}
 
 
@@ -97,7 +97,7 @@ def test_reads_of_the_main_harness_are_not_the_services() -> None:
             served()
             os.environ["HARNESS"]
     """)
-    assert {name: data["required"] for name, data in reads.items()} == {
+    assert {name: data.required for name, data in reads.items()} == {
         "MANUAL": False, "SERVED": True, "METHOD": True}
 
 
@@ -118,7 +118,7 @@ def test_settings_fields_and_writes() -> None:
         os.environ.update({"UPDATED": "1"}, KEYWORD="1")
         run(env={**os.environ, "MERGED": "1"})
     """).facts
-    assert [(f.kind, f.data["name"], f.data.get("required")) for f in facts] == [
+    assert [(f.kind, f.data.name, getattr(f.data, "required", None)) for f in facts] == [
         ("env-read", "AGENT_API_KEY", True), ("env-read", "AGENT_TIMEOUT", True), ("env-read", "AWS_REGION", False),
         ("env-write", "CHILD", None), ("env-write", "UPDATED", None), ("env-write", "KEYWORD", None),
         ("env-write", "MERGED", None)]
@@ -130,7 +130,7 @@ def test_env_defaults_and_dev_servers() -> None:
         a = os.getenv("DB_URL", default="postgres://localhost/db")
         b = os.environ.get("CACHE_URL") or "redis://localhost" or "redis://other"
     """).facts
-    assert [(f.data["var"], f.data["value"], f.line, f.column) for f in defaults] == [
+    assert [(f.data.var, f.data.value, f.line, f.column) for f in defaults] == [
         ("DB_URL", "postgres://localhost/db", 3, 33), ("CACHE_URL", "redis://localhost", 4, 36)]
     calls = _run(DevServerFacts, """
         from flask import Flask
@@ -138,7 +138,7 @@ def test_env_defaults_and_dev_servers() -> None:
         app.run(debug=True)
         app.run()
     """).facts
-    assert [f.data["what"] for f in calls] == ["`app.run(debug=True)`", "Flask's development server (`app.run()`)"]
+    assert [f.data.what for f in calls] == ["`app.run(debug=True)`", "Flask's development server (`app.run()`)"]
 
 
 def test_a_secret_default_passed_by_keyword() -> None:

@@ -22,13 +22,14 @@ from tfa_lint.rules.facts.prints import PrintFacts
 from tfa_lint.semantic import SemanticModel
 
 
+
 def _facts(collector: type, text: str, path: str = "app/main.py") -> list[tuple]:
     text = textwrap.dedent(text).lstrip("\n")
     tree = ast.parse(text)
     file = PythonFile(path=path, text=text, role=path_role(path), tree=tree, semantic=SemanticModel(tree, text))
     visitor = collector(file)
     assert dispatch(tree, [visitor]) == []
-    return [(f.kind, f.line, f.column, f.data) for f in visitor.facts]
+    return [(f.kind, f.line, f.column, f.data.fields()) for f in visitor.facts]
 
 
 @pytest.mark.parametrize("source", [

@@ -22,6 +22,7 @@ from tfa_lint.rules.facts.ports import CstSource, PortFacts
 from tfa_lint.semantic import SemanticModel
 
 
+
 def _run(visitor_cls: type, code: str, path: str = "app.py") -> object:
     text = textwrap.dedent(code).lstrip("\n")
     tree = ast.parse(text)
@@ -32,7 +33,7 @@ def _run(visitor_cls: type, code: str, path: str = "app.py") -> object:
 
 
 def _facts(collector: type, code: str, path: str = "app.py") -> list[tuple]:
-    return [(f.kind, f.line, f.column, f.data) for f in _run(collector, code, path).facts]  # type: ignore[attr-defined]
+    return [(f.kind, f.line, f.column, f.data.fields()) for f in _run(collector, code, path).facts]  # type: ignore[attr-defined]
 
 
 # -- helpers against libcst --------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -45,10 +46,12 @@ def test_wheel_installs_into_a_fresh_venv_and_scans(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
                     "-q", str(wheel)], check=True)
 
+    # Without the suite's PYTHONPATH, which points at this checkout (conftest.py): the wheel alone.
+    installed = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     where = subprocess.run([str(python), "-c", "import tfa_lint.rules, tfa_lint; print(tfa_lint.__file__)"],
-                           check=True, capture_output=True, text=True, cwd=tmp_path).stdout
+                           check=True, capture_output=True, text=True, cwd=tmp_path, env=installed).stdout
     assert where.startswith(str(site))
     proc = subprocess.run([str(bindir / "tfa-lint"), str(REPO_ROOT / "examples" / "clean-agent"), "--format", "json"],
-                          capture_output=True, text=True, cwd=tmp_path)
+                          capture_output=True, text=True, cwd=tmp_path, env=installed)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["score"] == 100

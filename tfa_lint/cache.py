@@ -10,7 +10,7 @@ Layout, under ``.tfa-lint-cache/`` at the project root (``cache-dir`` / ``--cach
 
     CACHEDIR.TAG            so backup tools skip it (https://bford.info/cachedir/)
     .gitignore              "*": never committed by accident
-    v1/ab/ab12….json        one entry per file result, written to a temporary file and
+    v2/ab/ab12….json        one entry per file result, written to a temporary file and
                             renamed, so concurrent runs never see half an entry
 
 Entries are JSON, never pickle: the cache lives inside the scanned repository, which may
@@ -35,12 +35,13 @@ from typing import Any
 
 from tfa_lint import __version__
 from tfa_lint.atomic import write_atomically
+from tfa_lint.facts import fact_data
 from tfa_lint.model import Diagnostic, Fact, FileKind, Finding
 from tfa_lint.rule import RuleSet
 from tfa_lint.suppress import Suppression
 
 CACHE_DIR_NAME = ".tfa-lint-cache"
-FORMAT = "v1"
+FORMAT = "v2"  # v2: facts are typed payloads, stored as their kind and fields
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by tfa-lint.\n"
                 "# For information about cache directory tags, see https://bford.info/cachedir/\n")
@@ -170,7 +171,7 @@ def encode_result(findings: list[Finding], facts: list[Fact], suppressions: list
                   diagnostics: list[Diagnostic]) -> dict[str, Any]:
     return {
         "findings": [[f.line, f.column, f.rule, f.message, f.end_line, f.end_column] for f in findings],
-        "facts": [[f.kind, f.line, f.column, f.data] for f in facts],
+        "facts": [[f.kind, f.line, f.column, f.data.fields()] for f in facts],
         "suppressions": [[s.line, s.column, s.target, list(s.ids)] for s in suppressions],
         "diagnostics": [[d.message, d.skipped] for d in diagnostics],
     }
@@ -183,7 +184,7 @@ def decode_result(path: str, payload: dict[str, Any]
         return (
             [Finding(path, int(a), int(b), str(c), str(d), int(e), int(f))
              for a, b, c, d, e, f in payload["findings"]],
-            [Fact(str(kind), path, int(line), int(column), dict(data))
+            [Fact(str(kind), path, int(line), int(column), fact_data(str(kind), dict(data)))
              for kind, line, column, data in payload["facts"]],
             [Suppression(int(a), int(b), int(c), tuple(str(i) for i in ids))
              for a, b, c, ids in payload["suppressions"]],

@@ -13,7 +13,9 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from tfa_lint.facts import FactData
 
 FACTOR_NAMES: dict[int, str] = {
     1: "Codebase",
@@ -105,15 +107,19 @@ class Finding:
     end_column: int = 0
 
 
+D = TypeVar("D", bound=FactData, covariant=True)
+
+
 @dataclass(frozen=True)
-class Fact:
-    """Something a collector observed in one file, for repo rules to join across files."""
+class Fact(Generic[D]):
+    """Something a collector observed in one file, for repo rules to join across files:
+    where, and the typed payload (``data``) of its ``kind``."""
 
     kind: str
     path: str
     line: int
     column: int
-    data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    data: D = field(hash=False)  # type: ignore[misc]  # frozen, so covariance is sound
 
 
 @dataclass(frozen=True, order=True)
@@ -237,8 +243,9 @@ class Repo:
     def artifact(self, path: str) -> Artifact | None:
         return self.artifacts_by_path.get(path)
 
-    def facts(self, kind: str) -> Iterator[Fact]:
-        return (f for f in self.all_facts if f.kind == kind)
+    def facts(self, *kinds: type[D]) -> Iterator[Fact[D]]:
+        """The facts whose payload is one of these classes, in file and record order."""
+        return (f for f in self.all_facts if isinstance(f.data, kinds))  # type: ignore[misc]
 
     def has_path(self, path: str) -> bool:
         return any(f.path == path for f in self.files)

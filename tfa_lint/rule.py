@@ -32,6 +32,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any, ClassVar
 
+from tfa_lint.facts import FactData, FactError
 from tfa_lint.model import (
     FACTOR_NAMES,
     Artifact,
@@ -50,6 +51,7 @@ __all__ = [
     "AstCollector",
     "AstRule",
     "Example",
+    "FactData",
     "PythonFile",
     "RepoRule",
     "Rule",
@@ -371,22 +373,36 @@ class AstRule(Rule, _AstVisitor):
 
 
 class AstCollector(_AstVisitor):
-    """A visitor on ``ast`` that records small, JSON-like facts about a Python file for the
-    rules that name it in ``collectors``.
+    """A visitor on ``ast`` that records typed facts about a Python file for the rules that
+    name it in ``collectors``.
 
-    Subclasses set ``name`` (unique) and call :meth:`record`. Facts must be plain data (str,
-    int, bool, lists and dicts of them): they are what the engine keeps, and caches, per file.
+    Subclasses set ``name`` (unique), list in ``records`` the :class:`FactData` classes of the
+    facts they record, and call :meth:`record` with a payload. Payload fields hold JSON values
+    (str, int, float, bool, None, lists and str-keyed dicts of them): facts are what the engine
+    keeps, and caches, per file (see :mod:`tfa_lint.facts`).
     """
 
     name: ClassVar[str]
+    #: The payload classes of the facts this collector records.
+    records: ClassVar[tuple[type[FactData], ...]] = ()
 
     def __init__(self, file: PythonFile) -> None:
         super().__init__(file)
         self.facts: list[Fact] = []
 
-    def record(self, kind: str, node: ast.AST | None = None, **data: Any) -> None:
+    def record(self, payload: FactData, node: ast.AST | None = None) -> None:
+        """Record ``payload`` at ``node``'s start (the file's first line without one)."""
         line, col = (self.position(node)[:2] if node is not None else (1, 1))
-        self.facts.append(Fact(kind=kind, path=self.file.path, line=line, column=col, data=data))
+        self.facts.append(self.fact(payload, line, col))
+
+    def fact(self, payload: FactData, line: int, column: int) -> Fact:
+        """The fact of ``payload`` at this file's ``line`` and ``column``, for collectors that
+        keep facts aside to order them before recording; ``payload``'s class must be one the
+        collector declares in ``records``."""
+        if type(payload) not in self.records:
+            raise FactError(f"{type(self).__qualname__} records a {type(payload).__qualname__} fact but does not "
+                            f"declare it: add it to {type(self).__qualname__}.records")
+        return Fact(kind=payload.kind, path=self.file.path, line=line, column=column, data=payload)
 
 
 class ArtifactRule(Rule):

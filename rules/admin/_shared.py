@@ -10,6 +10,7 @@ import shlex
 
 from tfa_lint.model import Repo, path_role
 
+from ..facts.admin_ops import AdminOpFact, AdminRouteFact
 from ..facts.commandline import is_admin_command, unwrap_command
 from ..facts.processes import commands
 
@@ -28,8 +29,7 @@ def admin_reason(repo: Repo) -> str | None:
         or any(p.rsplit("/", 1)[-1] == "manage.py" for p in runtime)
         or any(_ADMIN_MODULE_RE.match(posixpath.splitext(p.rsplit("/", 1)[-1])[0])
                for p in runtime if p.endswith(".py"))
-        or any(f.kind in ("admin-op", "admin-route") and path_role(f.path) in ("src", "script")
-               for f in repo.all_facts)
+        or any(path_role(f.path) in ("src", "script") for f in repo.facts(AdminOpFact, AdminRouteFact))
         or bool(chained_admin(repo))
     )
     repo.memo["admin_reason"] = None if found else NO_ADMIN

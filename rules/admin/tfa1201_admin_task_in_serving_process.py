@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.admin_ops import AdminFacts
+from ..facts.admin_ops import AdminEntryFact, AdminFacts, StartupHookFact
 from ._shared import admin_reason
 
 
@@ -188,21 +188,21 @@ class AdminInServingProcess(RepoRule):
         return admin_reason(repo)
 
     def check(self, repo: Repo) -> Iterable[Finding]:
-        entries = {(f.path, f.data["function"]): f.data["ops"] for f in repo.facts("admin-entry")
+        entries = {(f.path, f.data.function): f.data.ops for f in repo.facts(AdminEntryFact)
                    if path_role(f.path) in ("src", "script")}
         files = repo.files_of(FileKind.PYTHON)
         reported: set[tuple[str, int]] = set()
-        for hook in sorted(repo.facts("startup-hook"), key=lambda f: (f.path, f.data["function"])):
+        for hook in sorted(repo.facts(StartupHookFact), key=lambda f: (f.path, f.data.function)):
             if path_role(hook.path) not in ("src", "script"):
                 continue
-            reached = [(hook.path, op) for op in entries.get((hook.path, hook.data["function"]), ())]
-            for callee, qnames in hook.data["calls"]:
+            reached = [(hook.path, op) for op in entries.get((hook.path, hook.data.function), ())]
+            for callee, qnames in hook.data.calls:
                 for qname in qnames:
                     target = _module_file(qname, hook.path, files)
                     if target and target != hook.path:
                         reached += [(target, op) for op in entries.get((target, callee), ())]
-            where = ("at import of the web app module" if hook.data["function"] == "<module>"
-                     else f"in the startup hook `{hook.data['function']}`")
+            where = ("at import of the web app module" if hook.data.function == "<module>"
+                     else f"in the startup hook `{hook.data.function}`")
             for path, op in reached:
                 if (path, op["line"]) in reported:
                     continue

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from tfa_lint.model import Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.admin_ops import AdminFacts
+from ..facts.admin_ops import AdminFacts, AdminRouteFact, AuthGuardFact
 from ._shared import admin_reason
 
 
@@ -123,12 +123,12 @@ class AdminEndpoint(RepoRule):
         return admin_reason(repo)
 
     def check(self, repo: Repo) -> Iterable[Finding]:
-        if any(path_role(f.path) in ("src", "script") for f in repo.facts("auth-guard")):
+        if any(path_role(f.path) in ("src", "script") for f in repo.facts(AuthGuardFact)):
             return
-        for route in repo.facts("admin-route"):
-            if path_role(route.path) != "src" or route.data["authed"]:
+        for route in repo.facts(AdminRouteFact):
+            if path_role(route.path) != "src" or route.data.authed:
                 continue
             yield self.finding(route.path, route.line, route.column,
-                               f"`{route.data['route']}` (handler `{route.data['handler']}`) exposes an admin "
+                               f"`{route.data.route}` (handler `{route.data.handler}`) exposes an admin "
                                "operation with no authentication: run it as a one-off admin process, or require "
                                "an admin credential (e.g. `Depends(require_admin)`) and only enqueue the job")

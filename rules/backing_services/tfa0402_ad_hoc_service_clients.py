@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.backing_clients import BackingFacts
+from ..facts.backing_clients import BackingClientFact, BackingFacts
 from ._shared import _short, backing_reason
 
 
@@ -98,23 +98,23 @@ class AdHocClients(RepoRule):
     def check(self, repo: Repo) -> Iterable[Finding]:
         roots = _project_roots(repo)
         by_family: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        for fact in repo.facts("backing-client"):
+        for fact in repo.facts(BackingClientFact):
             dirs = fact.path.split("/")[:-1]
-            if (path_role(fact.path) != "src" or fact.data["ctor"] in _APPS_NOT_CLIENTS
-                    or fact.data["function"].startswith("from_") or {"alembic", "migrations"} & set(dirs)):
+            if (path_role(fact.path) != "src" or fact.data.ctor in _APPS_NOT_CLIENTS
+                    or fact.data.function.startswith("from_") or {"alembic", "migrations"} & set(dirs)):
                 continue  # `from_*` class methods are the factory; alembic builds its own engine by design
             project = max((r for r in roots if not r or fact.path.startswith(r + "/")), key=len)
             # modules of one providers/ or clients/ package are one factory, not ad hoc constructions
             parent = "/".join(dirs)
             place = parent if dirs and _FACTORY_DIR_RE.match(dirs[-1]) else fact.path
-            by_family[(project, fact.data["family"])][place].append(fact)
+            by_family[(project, fact.data.family)][place].append(fact)
         for (_, family), places in sorted(by_family.items()):
             if len(places) < 3:
                 continue
             ctor_places: dict[str, set[str]] = defaultdict(set)
             for place, facts in places.items():
                 for fact in facts:
-                    ctor_places[_short(fact.data["ctor"])].add(place)
+                    ctor_places[_short(fact.data.ctor)].add(place)
             if max(len(p) for p in ctor_places.values()) < 2:
                 continue  # one module per provider: an adapter set, not duplication
             modules: dict[str, list] = defaultdict(list)

@@ -10,7 +10,7 @@ from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
 from ..facts.processes import ProcessFacts, commands
-from ..facts.runtime_installs import RuntimeInstallFacts, install_in
+from ..facts.runtime_installs import RuntimeInstallFact, RuntimeInstallFacts, install_in
 
 #: Compose files for local development, where a mounted source tree is installed on start.
 _DEV_COMPOSE_RE = re.compile(r"(?i)(dev|local|test|override|debug)")
@@ -151,10 +151,10 @@ class InstallAtRunTime(RepoRule):
         return "no source code or process declaration found outside tests, scripts and examples"
 
     def check(self, repo: Repo) -> Iterable[Finding]:
-        for fact in repo.facts("runtime-install"):
+        for fact in repo.facts(RuntimeInstallFact):
             yield self.finding(
                 fact.path, fact.line, fact.column,
-                f"`{fact.data['via']}` runs `{fact.data['what']}` at run time: every start becomes an untested "
+                f"`{fact.data.via}` runs `{fact.data.what}` at run time: every start becomes an untested "
                 "build. Declare the dependency and install it in the build (Dockerfile `RUN`, requirements), "
                 "and let a missing package fail at import")
         for command in commands(repo):

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.top_level_names import TopLevelNames
+from ..facts.top_level_names import TopLevelNames, TopLevelNamesFact
 
 _ENV_TOKENS = r"(?:dev|development|local|staging|stage|prod|production|test)"
 _SUFFIX_RE = re.compile(rf"^(?P<base>.+?)[_.-](?P<env>{_ENV_TOKENS})$", re.IGNORECASE)
@@ -112,12 +112,12 @@ class PerEnvironmentCopies(RepoRule):
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         groups: dict[tuple[str, str], list[tuple[str, str | None, dict[str, int]]]] = {}
-        for fact in repo.facts("top-level-names"):
+        for fact in repo.facts(TopLevelNamesFact):
             if path_role(fact.path) in ("test", "example"):
                 continue
             directory, name = posixpath.split(fact.path)
             base, env = _split_env(name[:-3])
-            groups.setdefault((directory, base), []).append((fact.path, env, fact.data["names"]))
+            groups.setdefault((directory, base), []).append((fact.path, env, fact.data.names))
         for members in groups.values():
             yield from self._copies(sorted(members))
 

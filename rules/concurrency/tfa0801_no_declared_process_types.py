@@ -8,7 +8,7 @@ from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.pyproject import Pyproject
 
-from ..facts.processes import commands
+from ..facts.processes import AppFact, LoopFact, ServerRunFact, commands
 from ..facts.projects import COLLECTORS as PROJECT_COLLECTORS
 from ..facts.projects import application_reason, projects
 from ._shared import _applies
@@ -143,15 +143,15 @@ class NoDeclaredProcessTypes(RepoRule):
         if commands(repo) or _declares_scripts(repo):
             return
         found = projects(repo)
-        entries = sorted((f for f in repo.all_facts if path_role(f.path) == "src" and (
-            f.kind == "app" or (f.kind in ("server-run", "loop") and f.data.get("reachable")))
+        entries = sorted((f for f in repo.facts(AppFact, ServerRunFact, LoopFact) if path_role(f.path) == "src" and (
+            isinstance(f.data, AppFact) or f.data.reachable)
             and found.is_application(f.path)),  # a library's app factory is the embedding app's to run
-            key=lambda f: (f.kind != "app", f.path, f.line))
+            key=lambda f: (not isinstance(f.data, AppFact), f.path, f.line))
         if not entries:
             return
         first = entries[0]
-        what = {"app": f"defines a `{first.data.get('framework', 'web')}` app", "server-run": "starts a server",
-                "loop": "runs a service loop"}[first.kind]
+        what = (f"defines a `{first.data.framework}` app" if isinstance(first.data, AppFact)
+                else "starts a server" if isinstance(first.data, ServerRunFact) else "runs a service loop")
         others = len({f.path for f in entries}) - 1
         more = f" (and {others} more file{'s' if others > 1 else ''})" if others else ""
         yield self.finding(first.path, first.line, first.column,

@@ -8,7 +8,7 @@ from tfa_lint.model import Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
 from ..facts.commandline import segments
-from ..facts.daemons import DaemonFacts
+from ..facts.daemons import DaemonFacts, DaemonizeFact, PidFileFact
 from ..facts.processes import ProcessFacts, commands
 from ._shared import _applies
 
@@ -161,10 +161,10 @@ class SelfDaemonization(RepoRule):
         return _applies(repo)
 
     def check(self, repo: Repo) -> Iterable[Finding]:
-        for fact in repo.all_facts:
-            if fact.kind in ("daemonize", "pid-file") and path_role(fact.path) in ("src", "script"):
+        for fact in repo.facts(DaemonizeFact, PidFileFact):
+            if path_role(fact.path) in ("src", "script"):
                 yield self.finding(fact.path, fact.line, fact.column,
-                                   f"{fact.data['how'][0].upper()}{fact.data['how'][1:]}: a twelve-factor process "
+                                   f"{fact.data.how[0].upper()}{fact.data.how[1:]}: a twelve-factor process "
                                    "runs in the foreground and leaves supervision to the platform (Docker, "
                                    "Kubernetes, the Procfile runner): remove it")
         for cmd in commands(repo):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from tfa_lint.model import Fact, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.config_reads import EnvReadFacts
+from ..facts.config_reads import EnvReadFacts, ModelLiteralFact
 
 
 class HardcodedModelName(RepoRule):
@@ -89,15 +89,15 @@ class HardcodedModelName(RepoRule):
 
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
-        if any(path_role(f.path) == "src" for f in repo.facts("model-literal")):
+        if any(path_role(f.path) == "src" for f in repo.facts(ModelLiteralFact)):
             return None
         return "no LLM call with a literal model name in the source"
 
     def check(self, repo: Repo) -> Iterable[Finding]:
-        sites: dict[str, list[Fact]] = {}
-        for fact in repo.facts("model-literal"):
+        sites: dict[str, list[Fact[ModelLiteralFact]]] = {}
+        for fact in repo.facts(ModelLiteralFact):
             if path_role(fact.path) == "src":
-                sites.setdefault(fact.data["value"], []).append(fact)
+                sites.setdefault(fact.data.value, []).append(fact)
         for value, facts in sorted(sites.items()):
             if len(facts) < 2:
                 continue

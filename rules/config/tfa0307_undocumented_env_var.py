@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from tfa_lint.model import Fact, FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.config_reads import EnvReadFacts, documented_variables, is_committed_env_file, is_env_name
+from ..facts.config_reads import EnvReadFact, EnvReadFacts, EnvWriteFact, documented_variables, is_committed_env_file, is_env_name
 
 
 class UndocumentedEnvVar(RepoRule):
@@ -363,23 +363,23 @@ class UndocumentedEnvVar(RepoRule):
 
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
-        if any(f.data["required"] and path_role(f.path) == "src" for f in repo.facts("env-read")):
+        if any(f.data.required and path_role(f.path) == "src" for f in repo.facts(EnvReadFact)):
             return None
         return "the source reads no required environment variable"
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         documented = {n.upper() for n in documented_variables(repo)}
         # A variable whose presence the code tests (`if os.getenv("X")`, `"X" in os.environ`) is optional.
-        optional = {f.data["name"] for f in repo.facts("env-read") if f.data.get("presence")}
+        optional = {f.data.name for f in repo.facts(EnvReadFact) if f.data.presence}
         # A variable the program sets itself (`os.environ["X"] = …`, `env={**os.environ, "X": …}`).
-        written = {f.data["name"] for f in repo.facts("env-write") if path_role(f.path) != "test"}
-        first: dict[str, Fact] = {}
-        for fact in repo.facts("env-read"):
-            name = fact.data["name"]
-            if (not fact.data["required"] or path_role(fact.path) != "src" or _is_job_file(fact.path)
+        written = {f.data.name for f in repo.facts(EnvWriteFact) if path_role(f.path) != "test"}
+        first: dict[str, Fact[EnvReadFact]] = {}
+        for fact in repo.facts(EnvReadFact):
+            name = fact.data.name
+            if (not fact.data.required or path_role(fact.path) != "src" or _is_job_file(fact.path)
                     or not is_env_name(name) or _is_platform_variable(name) or name.upper() in documented
                     or name in optional or name in written
-                    or any(a.upper() in documented for a in fact.data.get("alternatives", ()))):
+                    or any(a.upper() in documented for a in fact.data.alternatives)):
                 continue  # (an alternative name of an `or` chain documented: this one is its alias)
             if name not in first or (fact.path, fact.line) < (first[name].path, first[name].line):
                 first[name] = fact

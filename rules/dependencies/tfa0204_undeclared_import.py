@@ -14,7 +14,7 @@ from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.lockfile import LockFile
 
 from ..facts.distributions import DATA_VERSION
-from ..facts.manifests import ImportFacts, declarations, distribution_candidates, is_declared, third_party_imports
+from ..facts.manifests import ImportFact, ImportFacts, declarations, distribution_candidates, is_declared, third_party_imports
 from ._shared import pip_install_commands
 
 
@@ -44,7 +44,7 @@ def _lock_brought(repo: Repo, parents: set[str]) -> frozenset[str]:
 
 def _lazy_imports(repo: Repo) -> set[tuple[str, int, int]]:
     """(path, line, column) of the imports made inside a function body."""
-    return {(f.path, f.line, f.column) for f in repo.facts("import") if f.data.get("lazy")}
+    return {(f.path, f.line, f.column) for f in repo.facts(ImportFact) if f.data.lazy}
 
 
 def pip_install_packages(script: str) -> list[str]:

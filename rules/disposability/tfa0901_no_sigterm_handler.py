@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from tfa_lint.model import Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.processes import commands, long_running_reason, traits
+from ..facts.processes import LoopFact, ServerRunFact, SigtermHandlerFact, commands, long_running_reason, traits
 from ..facts.projects import COLLECTORS as PROJECT_COLLECTORS
 from ..facts.projects import application_reason, projects
 
@@ -217,27 +217,26 @@ class NoSigtermHandler(RepoRule):
         return long_running_reason(repo) or application_reason(repo)
 
     def check(self, repo: Repo) -> Iterable[Finding]:
-        runtime = [f for f in repo.all_facts if path_role(f.path) in ("src", "script")]
-        if any(f.kind == "sigterm-handler" for f in runtime):
+        if any(path_role(f.path) in ("src", "script") for f in repo.facts(SigtermHandlerFact)):
             return
         declared = bool(commands(repo))
         entries = traits(repo).entry_files
         found = projects(repo)
-        for fact in runtime:
-            if fact.kind not in ("loop", "server-run") or not fact.data.get("reachable"):
+        for fact in repo.facts(LoopFact, ServerRunFact):
+            if path_role(fact.path) not in ("src", "script") or not fact.data.reachable:
                 continue
             if not found.is_application(fact.path):
                 continue  # a library's demo or a CLI's local viewer: not a deployed process
-            if fact.data.get("handles_sigterm"):
+            if isinstance(fact.data, ServerRunFact) and fact.data.handles_sigterm:
                 continue
             if (declared and fact.path not in entries) or (not declared and path_role(fact.path) != "src"):
                 continue  # not what the declared processes run
             where = {"<module>": "at module level", "<main>": "in the `__main__` block"}.get(
-                fact.data["scope"], f"in `{fact.data['scope']}()`")
-            if fact.kind == "loop":
-                what = f"Service loop {where} runs until killed"
+                fact.data.scope, f"in `{fact.data.scope}()`")
+            if isinstance(fact.data, ServerRunFact):
+                what = f"`{fact.data.runner}` {where} serves until killed"
             else:
-                what = f"`{fact.data['runner']}` {where} serves until killed"
+                what = f"Service loop {where} runs until killed"
             yield self.finding(
                 fact.path, fact.line, fact.column,
                 f"{what}, and no SIGTERM handler is installed: on stop or scale-down the in-flight "

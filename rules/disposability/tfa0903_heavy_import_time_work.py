@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.import_time_work import ImportTimeWork
-from ..facts.processes import Command, ProcessFacts, commands, long_running_reason, resolve_module, traits
+from ..facts.import_time_work import ImportTimeCallFact, ImportTimeWork, ModuleImportsFact
+from ..facts.processes import AppFact, Command, ProcessFacts, commands, long_running_reason, resolve_module, traits
 
 #: Declared processes that exist to do heavy one-off work (factor XII's admin processes).
 _ADMIN_RE = re.compile(r"(?i)(release|migrat|ingest|index|embed|seed|backfill|cleanup|purge|load|build|setup|"
@@ -31,7 +31,7 @@ def _serving_modules(repo: Repo) -> dict[str, str | None]:
     (value None) and the repository modules those import at module scope (value: the importer)."""
     if "serving-modules" in repo.memo:
         return repo.memo["serving-modules"]
-    entries = set(traits(repo).app_files) | {f.path for f in repo.facts("app")}
+    entries = set(traits(repo).app_files) | {f.path for f in repo.facts(AppFact)}
     for cmd in commands(repo):
         if _ADMIN_RE.search(cmd.name):
             continue  # a release/ingest process is where heavy one-off work belongs
@@ -43,10 +43,10 @@ def _serving_modules(repo: Repo) -> dict[str, str | None]:
     out: dict[str, str | None] = {p: None for p in entries if path_role(p) == "src"}
     python = set(repo.files_of(FileKind.PYTHON))
     by_suffix = _paths_by_suffix(python)
-    for fact in repo.facts("module-imports"):
+    for fact in repo.facts(ModuleImportsFact):
         if fact.path not in entries or path_role(fact.path) != "src":
             continue
-        for path in _resolve_imports(fact.path, fact.data["exact"], fact.data["absolute"], python, by_suffix):
+        for path in _resolve_imports(fact.path, fact.data.exact, fact.data.absolute, python, by_suffix):
             if path_role(path) == "src":
                 out.setdefault(path, fact.path)
     repo.memo["serving-modules"] = out
@@ -239,12 +239,12 @@ class ImportTimeStartupWork(RepoRule):
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         serving = _serving_modules(repo)
-        for fact in repo.facts("import-time-call"):
+        for fact in repo.facts(ImportTimeCallFact):
             if fact.path not in serving:
                 continue
             importer = serving[fact.path]
-            does, advice = _WORK_ADVICE[fact.data["work"]]
-            calls = ", ".join(f"`{c}`" for c in fact.data["calls"])
+            does, advice = _WORK_ADVICE[fact.data.work]
+            calls = ", ".join(f"`{c}`" for c in fact.data.calls)
             where = f"`{fact.path}` is imported by `{importer}`, so this" if importer else "This"
             yield self.finding(
                 fact.path, fact.line, fact.column,

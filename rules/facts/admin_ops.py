@@ -10,9 +10,11 @@ from __future__ import annotations
 import ast
 import re
 import tokenize
+from dataclasses import dataclass
+from typing import Any
 
 from tfa_lint.model import Fact
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 from tfa_lint.semantic import SemanticModel
 
 from .ast_nodes import callee_name, string_value
@@ -65,6 +67,51 @@ class _Scope:
         self.first_call: dict[str, Position] = {}  # callee short name -> where it is first called
 
 
+@dataclass(frozen=True)
+class AdminOpFact(FactData):
+    """An admin operation: a migration, a schema creation, an index build."""
+
+    kind = "admin-op"
+    op: str  # as messages name it: "alembic upgrade"
+    scope: str  # the function it is in, or "<module>"
+
+
+@dataclass(frozen=True)
+class AdminEntryFact(FactData):
+    """A function (or ``<module>``) and the admin operations it reaches inside its file."""
+
+    kind = "admin-entry"
+    function: str
+    ops: list[dict[str, Any]]  # each {"line", "column", "op"}, in source order
+
+
+@dataclass(frozen=True)
+class StartupHookFact(FactData):
+    """A startup hook (``lifespan``, ``on_startup`` …, or ``<module>`` of a web app) and what it calls."""
+
+    kind = "startup-hook"
+    function: str
+    calls: list[list[Any]]  # each [callee short name, its qualified names sorted], by callee
+
+
+@dataclass(frozen=True)
+class AdminRouteFact(FactData):
+    """A route to an admin-looking path."""
+
+    kind = "admin-route"
+    route: str
+    handler: str
+    authed: bool  # its parameters, decorators or body ask for authentication
+
+
+@dataclass(frozen=True)
+class AuthGuardFact(FactData):
+    """Authentication applied app-wide (a middleware, a global dependency)."""
+
+    kind = "auth-guard"
+    how: str
+
+
 class AdminFacts(AstCollector):
     """Admin operations and what reaches them, startup hooks, and admin-looking routes.
 
@@ -78,6 +125,7 @@ class AdminFacts(AstCollector):
     """
 
     name = "admin"
+    records = (AdminOpFact, AdminEntryFact, StartupHookFact, AdminRouteFact, AuthGuardFact)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -110,8 +158,7 @@ class AdminFacts(AstCollector):
 
     def _guard(self, node: ast.AST, how: str, at: Position | None = None) -> None:
         position = self.position(node)
-        self._guards.append((_order(at or position), Fact(kind="auth-guard", path=self.file.path,
-                                                          line=position[0], column=position[1], data={"how": how})))
+        self._guards.append((_order(at or position), self.fact(AuthGuardFact(how=how), *position[:2])))
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -218,19 +265,18 @@ class AdminFacts(AstCollector):
             if scope.loads_corpus:
                 scope.ops += scope.ingests
             for node, op in scope.ops:
-                self.record("admin-op", node, op=op, scope=scope.name)
+                self.record(AdminOpFact(op=op, scope=scope.name), node)
         for scope in scopes:
             reached = self._reach(scope)
             if reached:
-                self.record("admin-entry", None, function=scope.name,
-                            ops=[{"line": self.position(n)[0], "column": self.position(n)[1], "op": op}
-                                 for n, op in reached])
+                self.record(AdminEntryFact(function=scope.name,
+                                           ops=[{"line": self.position(n)[0], "column": self.position(n)[1], "op": op}
+                                                for n, op in reached]))
         hooks = [self._functions[h][1] for h in sorted(self._hooks) if h in self._functions]
         if self._has_app:
             hooks.append(self._module)
         for scope in hooks:
-            self.record("startup-hook", None, function=scope.name,
-                        calls=[[c, sorted(q)] for c, q in sorted(scope.calls.items())])
+            self.record(StartupHookFact(function=scope.name, calls=[[c, sorted(q)] for c, q in sorted(scope.calls.items())]))
         self._record_routes()
 
     def _reach(self, scope: _Scope) -> list[tuple[ast.AST, str]]:
@@ -261,7 +307,7 @@ class AdminFacts(AstCollector):
             authed = bool(_AUTH_RE.search(source.parameters(node)) or any(
                 _AUTH_RE.search(self.source_of(d)) for d in node.decorator_list)
                 or _AUTH_RE.search(source.body(node)))
-            self.record("admin-route", node, route=path, handler=node.name, authed=authed)
+            self.record(AdminRouteFact(route=path, handler=node.name, authed=authed), node)
 
 
 def _order(position: Position) -> Position:

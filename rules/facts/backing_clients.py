@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tfa_lint.model import Fact
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 
 SQL, MONGO, REDIS, BROKER, GRAPH, VECTOR, SEARCH, LLM = (
     "SQL database", "MongoDB", "Redis", "message broker", "graph database", "vector store", "search engine",
@@ -169,10 +169,28 @@ def _source_order(position: tuple[int, int, int, int]) -> tuple[int, int, int, i
     return line, column, -end_line, -end_column
 
 
+@dataclass(frozen=True)
+class BackingClientFact(FactData):
+    """A backing-service client constructed."""
+
+    kind = "backing-client"
+    ctor: str  # the qualified name of what is called: "redis.Redis"
+    family: str  # the service it talks to: "redis"
+    function: str  # the function it is in, or "<module>"
+
+
+@dataclass(frozen=True)
+class BackingUrlFact(FactData):
+    """The first service URL literal of a file (``postgresql://…``)."""
+
+    kind = "backing-url"
+
+
 class BackingFacts(AstCollector):
     """Backing-service client constructions and service-URL literals, for applicability and TFA0402."""
 
     name = "backing"
+    records = (BackingClientFact, BackingUrlFact)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -184,10 +202,10 @@ class BackingFacts(AstCollector):
         if found:
             function = self.semantic.enclosing_def(node)
             position = self.position(node)
-            self._clients.append((_source_order(position), Fact(
-                kind="backing-client", path=self.file.path, line=position[0], column=position[1],
-                data={"ctor": found[0], "family": found[1].family,
-                      "function": function.name if function is not None else "<module>"})))
+            self._clients.append((_source_order(position), self.fact(
+                BackingClientFact(ctor=found[0], family=found[1].family,
+                                  function=function.name if function is not None else "<module>"),
+                *position[:2])))
 
     def visit_Constant(self, node: ast.Constant) -> None:
         # Literal text of an f-string is not a string literal of its own (visit_JoinedStr).
@@ -209,8 +227,7 @@ class BackingFacts(AstCollector):
             literals = [(self.position(node), node.value)]  # not where ast says it is: taken whole
         for position, value in literals:
             if service_url(value) and (self._url is None or _source_order(position) < self._url[0]):
-                self._url = (_source_order(position), Fact(kind="backing-url", path=self.file.path,
-                                                          line=position[0], column=position[1], data={}))
+                self._url = (_source_order(position), self.fact(BackingUrlFact(), *position[:2]))
 
     def leave_Module(self, node: ast.Module) -> None:
         found = self._clients + ([self._url] if self._url is not None else [])

@@ -11,11 +11,13 @@ values from a documented template.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 from tfa_lint.model import FileKind, Repo
-from tfa_lint.rule import AstCollector, PythonFile
+from tfa_lint.rule import AstCollector, FactData, PythonFile
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, arg_pairs, env_pairs
 from tfa_lint.sources.envfile import EnvFile
@@ -55,6 +57,34 @@ def _is_or(node: ast.AST | None) -> bool:
     return isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or)
 
 
+@dataclass(frozen=True)
+class EnvReadFact(FactData):
+    """A read of an environment variable by its literal name (a settings field is one)."""
+
+    kind = "env-read"
+    name: str
+    required: bool  # the code cannot do without it (see EnvReadFacts)
+    presence: bool = False  # only whether it is set is asked: `"X" in os.environ`, `getenv("X") is None`
+    settings: bool = False  # a field of a pydantic BaseSettings class
+    alternatives: list[str] = dataclasses.field(default_factory=list)  # `getenv("NEW") or getenv("OLD")`: the others
+
+
+@dataclass(frozen=True)
+class EnvWriteFact(FactData):
+    """The program sets an environment variable itself, or for a child process."""
+
+    kind = "env-write"
+    name: str
+
+
+@dataclass(frozen=True)
+class ModelLiteralFact(FactData):
+    """A literal model name passed to an LLM call."""
+
+    kind = "model-literal"
+    value: str
+
+
 class EnvReadFacts(AstCollector):
     """"env-read" facts (name, required), "env-write" facts (name: the program sets the variable
     itself) and "model-literal" facts (value).
@@ -71,6 +101,7 @@ class EnvReadFacts(AstCollector):
     """
 
     name = "env-reads"
+    records = (EnvReadFact, EnvWriteFact, ModelLiteralFact)
 
     def __init__(self, file: PythonFile) -> None:
         super().__init__(file)
@@ -126,7 +157,7 @@ class EnvReadFacts(AstCollector):
         for op, comparator in zip(node.ops, node.comparators):
             key = string_value(node.left)
             if key and isinstance(op, (ast.In, ast.NotIn)) and "os.environ" in self.qualified_names(comparator):
-                self.record("env-read", node, name=key, required=False, presence=True)  # `"X" in os.environ`
+                self.record(EnvReadFact(name=key, required=False, presence=True), node)  # `"X" in os.environ`
 
     def visit_If(self, node: ast.If) -> None:
         self._mark_blocks(node)
@@ -251,7 +282,7 @@ class EnvReadFacts(AstCollector):
                     and target.value.id in self._env_copies):
                 key = string_value(target.slice)
                 if key:  # `env = os.environ.copy(); env["X"] = …`: the program sets X for a child process
-                    self.record("env-write", target, name=key)
+                    self.record(EnvWriteFact(name=key), target)
 
     def visit_Dict(self, node: ast.Dict) -> None:
         # `{**os.environ, "X": …}`: an environment the program builds for a child process, X set.
@@ -261,7 +292,7 @@ class EnvReadFacts(AstCollector):
         for key in node.keys:
             name = string_value(key)
             if name:
-                self.record("env-write", key, name=name)  # type: ignore[arg-type]
+                self.record(EnvWriteFact(name=name), key)  # type: ignore[arg-type]
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if isinstance(node.value, ast.Call):  # `os.getenv("X")[0]` breaks on None
@@ -272,19 +303,17 @@ class EnvReadFacts(AstCollector):
         key = string_value(node.slice)
         if key and not self.semantic.under_main_guard(node):
             if id(node) in self._written:
-                self.record("env-write", node, name=key)  # `os.environ["X"] = …`: the program sets X itself
+                self.record(EnvWriteFact(name=key), node)  # `os.environ["X"] = …`: the program sets X itself
             else:
                 self._record_read(node, key, required=True)
 
-    def _record_read(self, node: ast.AST, key: str, **data: object) -> None:
-        alternatives = self._alternatives.get(id(node))
-        if alternatives:
-            data["alternatives"] = alternatives
-        if data.get("required"):
+    def _record_read(self, node: ast.AST, key: str, *, required: bool, presence: bool = False) -> None:
+        if required:
             function = self._module_function(node)
             if function is not None:
                 self._in_function[len(self.facts)] = function
-        self.record("env-read", node, name=key, **data)
+        self.record(EnvReadFact(name=key, required=required, presence=presence,
+                                alternatives=self._alternatives.get(id(node), [])), node)
 
     def _module_function(self, node: ast.AST) -> str | None:
         """The undecorated module-level function (outside any class and the ``__main__`` block)
@@ -303,7 +332,8 @@ class EnvReadFacts(AstCollector):
         # helper: the reads in it are not the service's contract.
         for index, function in self._in_function.items():
             if function in self._calls_in_main and function not in self._calls_outside_main:
-                self.facts[index].data["required"] = False
+                fact = self.facts[index]
+                self.facts[index] = replace(fact, data=replace(fact.data, required=False))
         # In source order, as libcst's walk recorded them: ast's visits a conditional expression's
         # test before its body and a function's decorators after its body, and the rules take the
         # first read of a variable on a line as where it is read.
@@ -329,16 +359,16 @@ class EnvReadFacts(AstCollector):
         elif "os.putenv" in names and arguments:
             key = string_value(arguments[0].value)
             if key:
-                self.record("env-write", node, name=key)
+                self.record(EnvWriteFact(name=key), node)
         elif "os.environ.update" in names:
             for keyword, _, value, where in arguments:
                 if keyword is not None:
-                    self.record("env-write", where, name=keyword)
+                    self.record(EnvWriteFact(name=keyword), where)
                 elif isinstance(value, ast.Dict):
                     for element in value.keys:
                         key = string_value(element)
                         if key:
-                            self.record("env-write", element, name=key)  # type: ignore[arg-type]
+                            self.record(EnvWriteFact(name=key), element)  # type: ignore[arg-type]
         if names & LLM_CALLS or any(n.endswith(LLM_CALL_SUFFIXES) for n in names) or (
                 isinstance(node.func, ast.Attribute) and node.func.attr in _LLM_CALL_LAST
                 and self.source_of(node.func).endswith(LLM_CALL_SUFFIXES)):
@@ -346,7 +376,7 @@ class EnvReadFacts(AstCollector):
                 if keyword is not None and keyword in _MODEL_KWARGS:
                     literal = string_value(value)
                     if literal:
-                        self.record("model-literal", where, value=literal)
+                        self.record(ModelLiteralFact(value=literal), where)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self._mark_blocks(node)
@@ -359,8 +389,8 @@ class EnvReadFacts(AstCollector):
             if field == "model_config" or field.startswith("_"):
                 continue
             alias = _field_alias(small.value)
-            self.record("env-read", small, name=alias or (prefix + field).upper(),
-                        required=_field_required(small.value), settings=True)
+            self.record(EnvReadFact(name=alias or (prefix + field).upper(), required=_field_required(small.value),
+                                    settings=True), small)
 
 
 def _unstarred(node: ast.expr) -> ast.expr:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 
 from .ast_source import argument_values, one_literal
 from .ports import CstSource
@@ -15,10 +16,27 @@ _DAEMON_CALLS = {"daemon.DaemonContext": "daemon.DaemonContext", "daemon.runner.
                  "daemonize.Daemonize": "daemonize.Daemonize"}
 
 
+@dataclass(frozen=True)
+class DaemonizeFact(FactData):
+    """Code that detaches the process from its supervisor."""
+
+    kind = "daemonize"
+    how: str  # a sentence, lower-case first: "`os.fork()` + `os.setsid()` detach the process"
+
+
+@dataclass(frozen=True)
+class PidFileFact(FactData):
+    """Code that writes a PID file."""
+
+    kind = "pid-file"
+    how: str
+
+
 class DaemonFacts(AstCollector):
     """Code that detaches the process from its supervisor or writes a PID file."""
 
     name = "daemonize"
+    records = (DaemonizeFact, PidFileFact)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -38,7 +56,7 @@ class DaemonFacts(AstCollector):
 
     def _check_fork(self, calls: dict[str, ast.Call]) -> None:
         if "os.fork" in calls and "os.setsid" in calls:
-            self.record("daemonize", calls["os.setsid"], how="`os.fork()` + `os.setsid()` detach the process")
+            self.record(DaemonizeFact(how="`os.fork()` + `os.setsid()` detach the process"), calls["os.setsid"])
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if self._pid_path(node.value):
@@ -48,7 +66,7 @@ class DaemonFacts(AstCollector):
         if (self._gunicorn_conf and isinstance(node.value, ast.Constant) and node.value.value is True
                 and any(isinstance(t, ast.Name) and t.id == "daemon" for t in node.targets)
                 and self.semantic.enclosing_function(node) is None):
-            self.record("daemonize", node, how="gunicorn `daemon = True` detaches the server")
+            self.record(DaemonizeFact(how="gunicorn `daemon = True` detaches the server"), node)
 
     def _pid_path(self, expr: ast.expr) -> bool:
         """A path ending in ``.pid``: a literal, an f-string, ``os.path.join(…, "x.pid")``, a ``/`` join."""
@@ -67,20 +85,20 @@ class DaemonFacts(AstCollector):
         for name in names & {"os.fork", "os.setsid"}:
             self._forks.setdefault(self.semantic.enclosing_def(node), {}).setdefault(name, node)
         for name in names & _DAEMON_CALLS.keys():
-            self.record("daemonize", node, how=f"`{_DAEMON_CALLS[name]}` detaches the process")
+            self.record(DaemonizeFact(how=f"`{_DAEMON_CALLS[name]}` detaches the process"), node)
         if names & {"builtins.open", "os.open"}:
             args = argument_values(node)
             if args and self._pid_path(args[0]):
                 mode = next((a for a in args[1:2] if not _is_keyword(node, a)), None) or next(
                     (k.value for k in node.keywords if k.arg in ("mode", "flags")), None)
                 if mode is not None and re.search(r"[wax]|O_CREAT|O_WRONLY", self.source_of(mode)):
-                    self.record("pid-file", node, how="writes a PID file")
+                    self.record(PidFileFact(how="writes a PID file"), node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("write_text", "write_bytes"):
             path = node.func.value
             if isinstance(path, ast.Call):
                 args = argument_values(path)
                 if args and self._pid_path(args[0]):
-                    self.record("pid-file", node, how="writes a PID file")
+                    self.record(PidFileFact(how="writes a PID file"), node)
 
 
 def _is_string(expr: ast.expr) -> bool:

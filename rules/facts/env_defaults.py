@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 
 from .ast_nodes import callee_name, string_value
 from .ast_source import call_arguments
@@ -14,11 +15,21 @@ from .config_reads import SETTINGS_BASES, env_prefix, settings_fields
 _URL_VAR_RE = re.compile(r"(?i)(URL|URI|DSN|HOST)$")
 
 
+@dataclass(frozen=True)
+class EnvDefaultFact(FactData):
+    """The default code gives a URL-named environment variable, at the default's literal."""
+
+    kind = "env-default"
+    var: str  # upper-case: "DATABASE_URL"
+    value: str
+
+
 class EnvDefaults(AstCollector):
     """Defaults that code gives URL-named environment variables: ``os.getenv(K, default)``,
     ``os.environ.get(K) or default`` and pydantic ``BaseSettings`` field defaults."""
 
     name = "env-defaults"
+    records = (EnvDefaultFact,)
 
     def visit_Call(self, node: ast.Call) -> None:
         key = self._lookup(node)
@@ -59,7 +70,7 @@ class EnvDefaults(AstCollector):
     def _record(self, key: str, default: ast.expr) -> None:
         key = key.upper()
         if _URL_VAR_RE.search(key):
-            self.record("env-default", default, var=key, value=string_value(default))
+            self.record(EnvDefaultFact(var=key, value=string_value(default)), default)  # type: ignore[arg-type]
 
 
 def _field(name: str, value: ast.expr) -> tuple[str, ast.expr | None]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import ast
 import posixpath
+from dataclasses import dataclass
 
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 
 from .ports import main_guard
 
@@ -41,10 +42,29 @@ _COMPOUND = tuple(getattr(ast, name) for name in (
     "ClassDef", "Match") if hasattr(ast, name))
 
 
+@dataclass(frozen=True)
+class ImportTimeCallFact(FactData):
+    """Slow work a line of module-level code does when the module is imported."""
+
+    kind = "import-time-call"
+    work: str  # what sort of work, a key of TFA0903's advice: "model", "index"…
+    calls: list[str]  # the calls of the line that do it, as labels, in source order
+
+
+@dataclass(frozen=True)
+class ModuleImportsFact(FactData):
+    """The modules a module imports at module scope, as path stems for resolving to files."""
+
+    kind = "module-imports"
+    exact: list[str]  # relative imports, resolved against the file's directory
+    absolute: list[str]  # absolute imports, "a/b" for `a.b`, matched against path suffixes
+
+
 class ImportTimeWork(AstCollector):
     """Slow calls that run when a module is imported, and the modules it imports at module scope."""
 
     name = "import-time-work"
+    records = (ImportTimeCallFact, ModuleImportsFact)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -99,18 +119,18 @@ class ImportTimeWork(AstCollector):
                 self._record_line(line)
                 line, line_start = [], start
             if start is None:
-                self.record("import-time-call", work[0], work=work[1], calls=[work[2]])
+                self.record(ImportTimeCallFact(work=work[1], calls=[work[2]]), work[0])
             else:
                 line.append(work)
         self._record_line(line)
         if self._exact or self._absolute:
-            self.record("module-imports", exact=self._exact, absolute=self._absolute)
+            self.record(ModuleImportsFact(exact=self._exact, absolute=self._absolute))
 
     def _record_line(self, line: list[tuple[ast.Call, str, str]]) -> None:
         if line:
             node, kind, _ = line[0]
             labels = list(dict.fromkeys(label for _, _, label in line))
-            self.record("import-time-call", node, work=kind, calls=labels)
+            self.record(ImportTimeCallFact(work=kind, calls=labels), node)
 
     def _line_start(self, node: ast.AST) -> ast.stmt | None:
         """The first statement of the line of simple statements holding ``node`` (``a(); b()``

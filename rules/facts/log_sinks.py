@@ -10,8 +10,9 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 from tfa_lint.semantic import SemanticModel
 
 from .ast_source import call_arguments
@@ -30,10 +31,28 @@ _PATHISH_RE = re.compile(r"(?i)(file|path|log_?dir|\.log\b)")
 _GUNICORN_CONFIG_RE = re.compile(r"(?i)(^|/)gunicorn[\w.-]*\.py$")
 
 
+@dataclass(frozen=True)
+class FileLogFact(FactData):
+    """A logging sink that writes to a file."""
+
+    kind = "file-log"
+    how: str  # what configures it, as a message names it: "`RotatingFileHandler`"
+    target: str  # the file, in short; "" when not written there
+    advice: str = ""  # how to fix this one, when the general advice does not fit
+
+
+@dataclass(frozen=True)
+class StreamLogFact(FactData):
+    """A logging sink that writes to the process's stdout or stderr."""
+
+    kind = "stream-log"
+
+
 class LogSinkFacts(AstCollector):
     """Where a module sends its logs: files (``file-log``) or the process's streams (``stream-log``)."""
 
     name = "log-sinks"
+    records = (FileLogFact, StreamLogFact)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -53,13 +72,13 @@ class LogSinkFacts(AstCollector):
         elif names & _STREAM_HANDLERS:
             stream = _argument(node, 0, "stream")
             if stream is None or self._is_std_stream(stream):
-                self.record("stream-log", node)
+                self.record(StreamLogFact(), node)
         elif "logging.basicConfig" in names:
             filename = _argument(node, None, "filename")
             if filename is not None and not _is_none(filename):
                 self._file(node, "`logging.basicConfig(filename=…)`", filename)
             elif _argument(node, None, "handlers") is None:
-                self.record("stream-log", node)  # basicConfig's own handler writes to stderr
+                self.record(StreamLogFact(), node)  # basicConfig's own handler writes to stderr
         elif "loguru.logger.add" in names:
             self._loguru_sink(node)
         elif "loguru.logger.remove" in names:
@@ -69,7 +88,7 @@ class LogSinkFacts(AstCollector):
         elif names & _STRUCTLOG_FACTORIES:
             sink = _argument(node, 0, "file")
             if sink is None or self._is_std_stream(sink):
-                self.record("stream-log", node)
+                self.record(StreamLogFact(), node)
             elif isinstance(sink, ast.Call) and ("builtins.open" in self.qualified_names(sink.func) or (
                     isinstance(sink.func, ast.Attribute) and sink.func.attr == "open")):
                 self._file(node, f"`{_short(min(names & _STRUCTLOG_FACTORIES))}(file=open(…))`", sink)
@@ -82,11 +101,11 @@ class LogSinkFacts(AstCollector):
                 continue
             if key.value == "class" and value.value in _FILE_HANDLERS:
                 if self._plain(key, value) and not self._optional(node):
-                    self.record("file-log", self.source.code_span(key, node),
-                                how=f"dictConfig handler class `{value.value}`", target="")
+                    self.record(FileLogFact(how=f"dictConfig handler class `{value.value}`", target=""),
+                            self.source.code_span(key, node))
             elif ((key.value == "class" and value.value in _STREAM_HANDLERS)
                   or (key.value == "stream" and value.value in _STD_STREAMS)) and self._plain(key, value):
-                self.record("stream-log", self.source.code_span(key, node))  # where libcst's DictElement began
+                self.record(StreamLogFact(), self.source.code_span(key, node))  # where libcst's DictElement began
 
     def visit_Assign(self, node: ast.Assign) -> None:
         # gunicorn.conf.py: accesslog = "/var/log/gunicorn/access.log"
@@ -98,15 +117,16 @@ class LogSinkFacts(AstCollector):
             return
         for target in node.targets:
             if isinstance(target, ast.Name) and target.id in ("accesslog", "errorlog"):
-                self.record("file-log", node, how=f"gunicorn `{target.id}`", target=str(value.value),
-                            advice=f'Set `{target.id} = "-"` so gunicorn writes to the process\'s stream.')
+                self.record(FileLogFact(how=f"gunicorn `{target.id}`", target=str(value.value),
+                                        advice=f'Set `{target.id} = "-"` so gunicorn writes to the process\'s stream.'),
+                            node)
 
     def leave_Module(self, node: ast.Module) -> None:
         # Unless the module removes loguru's default handler, its logs still reach stderr.
         if not self._loguru_removed:
             return
         for call, target in self._loguru_files:
-            self.record("file-log", call, how="loguru `logger.add(…)`", target=target)
+            self.record(FileLogFact(how="loguru `logger.add(…)`", target=target), call)
 
     def _loguru_sink(self, node: ast.Call) -> None:
         args = call_arguments(node)
@@ -115,7 +135,7 @@ class LogSinkFacts(AstCollector):
         sink = args[0].value
         if isinstance(sink, ast.Lambda) or self._is_std_stream(sink) or (
                 isinstance(sink, ast.Name) and sink.id == "print"):
-            self.record("stream-log", node)
+            self.record(StreamLogFact(), node)
             return
         options = {a.keyword for a in args if a.keyword is not None}
         literal = isinstance(sink, ast.JoinedStr) or (
@@ -129,9 +149,9 @@ class LogSinkFacts(AstCollector):
 
     def _file(self, node: ast.Call, how: str, target: ast.expr) -> None:
         if self._plain_string(target) in _STD_STREAMS:
-            self.record("stream-log", node)
+            self.record(StreamLogFact(), node)
         elif not self._optional(node) and not self._caller_decides(node, target):
-            self.record("file-log", node, how=how, target=_short(self.source_of(target)))
+            self.record(FileLogFact(how=how, target=_short(self.source_of(target))), node)
 
     def _optional(self, node: ast.AST) -> bool:
         """Inside an `if` (test, body or else) or a conditional expression: a file sink there is opt-in."""

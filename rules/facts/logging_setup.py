@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
-from tfa_lint.model import Fact
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 
 from .log_sinks import Source
 
@@ -17,10 +17,35 @@ _JSON_LOGGING = re.compile(r"(pythonjsonlogger|JsonFormatter|JSONRenderer|Stdlib
 _LOGGING_APIS = ("logging.", "loguru.logger.", "structlog.")
 
 
+@dataclass(frozen=True)
+class JsonLoggingFact(FactData):
+    """A structured (JSON) log formatter configured or named."""
+
+    kind = "json-logging"
+    how: str
+
+
+@dataclass(frozen=True)
+class LoggingSetupFact(FactData):
+    """Logging configured: ``basicConfig``, ``dictConfig`` or ``fileConfig``."""
+
+    kind = "logging-setup"
+    how: str
+
+
+@dataclass(frozen=True)
+class LogsFact(FactData):
+    """The module logs: its first call of a logging API."""
+
+    kind = "logs"
+    how: str
+
+
 class LoggingFacts(AstCollector):
     """Where logging is used, and whether a structured (JSON) formatter is configured."""
 
     name = "logging"
+    records = (JsonLoggingFact, LoggingSetupFact, LogsFact)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -34,15 +59,15 @@ class LoggingFacts(AstCollector):
     def visit_Call(self, node: ast.Call) -> None:
         names = self.qualified_names(node.func)
         if any(_JSON_LOGGING.search(n) for n in names) or names & {"logfire.configure", "ecs_logging.StdlibFormatter"}:
-            self.record("json-logging", node, how=min(names))
+            self.record(JsonLoggingFact(how=min(names)), node)
         elif any(k.arg == "serialize" and isinstance(k.value, ast.Constant) and k.value.value is True
                  for k in node.keywords):
-            self.record("json-logging", node, how="loguru serialize=True")
+            self.record(JsonLoggingFact(how="loguru serialize=True"), node)
         elif names & {"logging.basicConfig", "logging.config.dictConfig", "logging.config.fileConfig"}:
-            self.record("logging-setup", node, how=min(names))
+            self.record(LoggingSetupFact(how=min(names)), node)
         elif not self._logs and any(n.startswith(_LOGGING_APIS) for n in names):
             self._logs = True  # once a file: the module logs (a program may do no logging at all)
-            self.record("logs", node, how=min(names))
+            self.record(LogsFact(how=min(names)), node)
 
     # A formatter named in a string: each string literal on its own, as written, implicit
     # concatenations and f-strings apart (ast joins them into one Constant or JoinedStr).
@@ -63,13 +88,12 @@ class LoggingFacts(AstCollector):
     def _named_in_literals(self, node: ast.AST) -> None:
         for text, fstring, line, column in self.source.literal_pieces(node):
             if not fstring and _JSON_LOGGING.search(text):
-                self.facts.append(Fact(kind="json-logging", path=self.file.path, line=line, column=column + 1,
-                                       data={"how": "formatter named in configuration"}))
+                self.facts.append(self.fact(JsonLoggingFact(how="formatter named in configuration"), line, column + 1))
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         bases = " ".join(self.source_of(b.value if isinstance(b, ast.Starred) else b) for b in node.bases)
         if "Formatter" in bases and "json.dumps" in self._body_source(node):
-            self.record("json-logging", node, how=f"{node.name} formats records with json.dumps")
+            self.record(JsonLoggingFact(how=f"{node.name} formats records with json.dumps"), node)
 
     def _body_source(self, node: ast.ClassDef) -> str:
         """The class's code after its header's last base or keyword: its body, the comments in it too."""

@@ -20,7 +20,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from tfa_lint.model import FileKind, Repo, path_role
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 from tfa_lint.sources import toml_text
 from tfa_lint.sources.pyproject import Pyproject
 from tfa_lint.sources.requirements import RequirementsFile
@@ -37,6 +37,25 @@ _PLATFORM_ATTRS = {("sys", "platform"), ("platform", "system"), ("os", "name"), 
 _PLATFORM_FLAG_RE = re.compile(r"(?i)^_?(is|on|running_on)_?(win(dows|32)?|mac(os)?|darwin|linux|posix|osx)$")
 
 
+@dataclass(frozen=True)
+class ImportFact(FactData):
+    """An absolute import of a module outside the standard library, by its dotted name."""
+
+    kind = "import"
+    module: str
+    optional: bool  # guarded: try/except ImportError, `if TYPE_CHECKING:`, a platform branch
+    lazy: bool  # inside a function body
+
+
+@dataclass(frozen=True)
+class SetupRequiresFact(FactData):
+    """The requirements a ``setup()`` call lists in ``install_requires`` or ``extras_require``."""
+
+    kind = "setup-requires"
+    requirements: list[str]
+    dynamic: bool  # not a literal list: read at build time, from a file or code
+
+
 class ImportFacts(AstCollector):
     """Absolute imports of non-stdlib modules ("import" facts) and literal ``setup()``
     requirement lists ("setup-requires" facts). An import is ``optional`` inside
@@ -44,6 +63,7 @@ class ImportFacts(AstCollector):
     ``lazy`` inside a function body (deferred until the feature runs)."""
 
     name = "imports"
+    records = (ImportFact, SetupRequiresFact)
 
     def _optional(self, node: ast.AST) -> bool:
         """Anywhere in a ``try`` statement with a handler of ImportError (its handlers, ``else``
@@ -71,8 +91,8 @@ class ImportFacts(AstCollector):
     def _record(self, dotted: str, node: ast.AST) -> None:
         if dotted.split(".")[0] in _STDLIB:
             return
-        self.record("import", node, module=dotted, optional=self._optional(node),
-                    lazy=not self.semantic.at_module_level(node))
+        self.record(ImportFact(module=dotted, optional=self._optional(node),
+                               lazy=not self.semantic.at_module_level(node)), node)
 
     def visit_Call(self, node: ast.Call) -> None:
         if not is_named(node.func, "setup"):
@@ -83,8 +103,8 @@ class ImportFacts(AstCollector):
                 continue
             strings = (_string_list(src, keyword.value) if keyword.arg == "install_requires"
                        else _string_dict(src, keyword.value))
-            self.record("setup-requires", node, requirements=strings if strings is not None else [],
-                        dynamic=strings is None)
+            self.record(SetupRequiresFact(requirements=strings if strings is not None else [],
+                                          dynamic=strings is None), node)
 
 
 #: A module's name as written (libcst's code for it), which keeps any space around its dots:
@@ -257,11 +277,11 @@ def declarations(repo: Repo) -> Declarations:
             manifests.append(cfg.path)
             found += [d for s in parser.get("options", "install_requires").splitlines()
                       if s.strip() and (d := _requirement(s.strip(), cfg.path, 1))]
-    for fact in repo.facts("setup-requires"):
+    for fact in repo.facts(SetupRequiresFact):
         manifests.append(fact.path)
-        if fact.data["dynamic"] and not repo.artifacts(FileKind.REQUIREMENTS):
+        if fact.data.dynamic and not repo.artifacts(FileKind.REQUIREMENTS):
             dynamic = fact.path
-        found += [d for s in fact.data["requirements"] if (d := _requirement(s, fact.path, fact.line))]
+        found += [d for s in fact.data.requirements if (d := _requirement(s, fact.path, fact.line))]
     for art in repo.artifacts(FileKind.PIPFILE):
         manifests.append(art.path)
         found += [Declaration(canonicalize_name(n), n, art.path, 1, False)
@@ -352,6 +372,6 @@ def third_party_imports(repo: Repo) -> list[tuple[str, str, int, int]]:
     """(module, path, line, column) of every unconditional import of a third-party module in
     the repository's own source (not tests, examples or scripts), in file order."""
     first_party = first_party_roots(repo)
-    return [(f.data["module"], f.path, f.line, f.column) for f in repo.facts("import")
-            if not f.data["optional"] and path_role(f.path) == "src"
-            and f.data["module"].split(".")[0] not in first_party]
+    return [(f.data.module, f.path, f.line, f.column) for f in repo.facts(ImportFact)
+            if not f.data.optional and path_role(f.path) == "src"
+            and f.data.module.split(".")[0] not in first_party]

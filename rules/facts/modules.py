@@ -16,9 +16,10 @@ import ast
 import posixpath
 import re
 import sys
+from dataclasses import dataclass
 
 from tfa_lint.model import FileKind, Repo, path_role
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 
 from .ast_nodes import callee_name, find_all
 from .ast_source import (
@@ -30,7 +31,7 @@ from .ast_source import (
     source,
     string_tokens,
 )
-from .processes import commands, resolve_module, traits
+from .processes import AppFact, LoopFact, ServerRunFact, SigtermHandlerFact, commands, resolve_module, traits
 
 #: Calls that load a module from a file path: the modules of the loader's package are its plugins.
 _FILE_LOADERS = {"spec_from_file_location", "SourceFileLoader", "SourcelessFileLoader", "run_path", "load_source"}
@@ -43,10 +44,22 @@ _RETIRED_RE = re.compile(r"(?i)(^|/)(archived?|attic|deprecated|obsolete|unused)
 _STDLIB = frozenset(sys.stdlib_module_names)
 
 
+@dataclass(frozen=True)
+class ModuleGraphFact(FactData):
+    """What one Python file imports, and how it loads plugins."""
+
+    kind = "module-graph"
+    imports: list[str]  # dotted module names, sorted
+    relative: list[str]  # repository paths without the .py suffix, sorted
+    loads_files: bool  # it imports modules by file path (plugins)
+    interrupted_loops: list[int]  # lines of `while True` loops a KeyboardInterrupt handler stops
+
+
 class ModuleGraphFacts(AstCollector):
     """One "module-graph" fact per Python file: what it imports, and how it loads plugins."""
 
     name = "module-graph"
+    records = (ModuleGraphFact,)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -114,8 +127,8 @@ class ModuleGraphFacts(AstCollector):
                                   for w in find_all(statement, ast.While) if _forever(w.test)]
 
     def leave_Module(self, node: ast.Module) -> None:
-        self.record("module-graph", None, imports=sorted(self._imports), relative=sorted(self._relative),
-                    loads_files=self._loads_files, interrupted_loops=self._interrupted)
+        self.record(ModuleGraphFact(imports=sorted(self._imports), relative=sorted(self._relative),
+                                    loads_files=self._loads_files, interrupted_loops=self._interrupted))
 
 
 def _forever(test: ast.expr) -> bool:
@@ -173,17 +186,16 @@ def service_roots(repo: Repo) -> set[str]:
     """Modules that serve: they build a web app, start a server or run a service loop (not one
     a person stops with Ctrl-C), or a declared process runs them. Tests, examples and retired
     (``archived_*``) files are none."""
-    graph = {f.path: f.data for f in repo.facts("module-graph")}
-    handles_sigterm = {f.path for f in repo.facts("sigterm-handler")}
-    roots: set[str] = set()
-    for fact in repo.all_facts:
-        if fact.kind == "app" or (fact.kind == "server-run" and fact.data.get("reachable")):
-            roots.add(fact.path)
-        elif fact.kind == "loop" and fact.data.get("reachable"):
-            # `while True` until the person at the terminal presses Ctrl-C, with no SIGTERM
-            # handler: a foreground tool, not a service.
-            if fact.path in handles_sigterm or fact.line not in graph.get(fact.path, {}).get("interrupted_loops", ()):
-                roots.add(fact.path)
+    graph = {f.path: f.data for f in repo.facts(ModuleGraphFact)}
+    handles_sigterm = {f.path for f in repo.facts(SigtermHandlerFact)}
+    roots = {f.path for f in repo.facts(AppFact)}
+    roots.update(f.path for f in repo.facts(ServerRunFact) if f.data.reachable)
+    for loop in repo.facts(LoopFact):
+        # `while True` until the person at the terminal presses Ctrl-C, with no SIGTERM
+        # handler: a foreground tool, not a service.
+        interrupted = graph[loop.path].interrupted_loops if loop.path in graph else ()
+        if loop.data.reachable and (loop.path in handles_sigterm or loop.line not in interrupted):
+            roots.add(loop.path)
     python = set(repo.files_of(FileKind.PYTHON))
     for command in commands(repo):
         targets = command.python_targets() + command.app_targets()
@@ -222,18 +234,18 @@ def service_modules(repo: Repo) -> frozenset[str] | None:
 
 
 def _reach(repo: Repo, roots: set[str]) -> set[str]:
-    graph = {f.path: f.data for f in repo.facts("module-graph")}
+    graph = {f.path: f.data for f in repo.facts(ModuleGraphFact)}
     python = [p for p in repo.files_of(FileKind.PYTHON) if p.endswith(".py")]
     index = _Index(python)
     edges: dict[str, set[str]] = {}
 
     def imported(path: str) -> set[str]:
         if path not in edges:
-            data = graph.get(path, {})
+            data = graph.get(path)
             out: set[str] = set()
-            for name in data.get("imports", ()):
+            for name in data.imports if data else ():
                 out.update(index.resolve(name, path))
-            for stem in data.get("relative", ()):
+            for stem in data.relative if data else ():
                 out.update(index.resolve_path(stem))
                 parts = stem.split("/")
                 for cut in range(1, len(parts)):
@@ -253,7 +265,7 @@ def _reach(repo: Repo, roots: set[str]) -> set[str]:
                     todo.append(target)
 
     walk(roots)
-    loaders = [p for p in seen if graph.get(p, {}).get("loads_files")]
+    loaders = [p for p in seen if p in graph and graph[p].loads_files]
     if loaders:
         plugins: set[str] = set()
         runtime = [p for p in python if p not in seen and path_role(p) in ("src", "script")]

@@ -15,7 +15,7 @@ import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 from tfa_lint.semantic import SemanticModel
 
 from .ast_source import argument_values, one_literal
@@ -72,10 +72,48 @@ _PARAM = ast.Name("__param__")
 _UNKNOWN = ast.Name("__unknown__")
 
 
+@dataclass(frozen=True)
+class BindFact(FactData):
+    """A call that binds a listening socket, with the address it binds and where that is written."""
+
+    kind = "bind"
+    via: str  # the server API, as messages name it: "uvicorn.run()"
+    scope: str  # the function it is in, "<module>" or "<main>"
+    loopback_default: bool  # binds 127.0.0.1 when not given a host
+    port_keyword: str | None
+    default_port: int | None
+    host_env: str | None  # the environment variables the API reads when not given an address
+    port_env: str | None
+    host: str | None  # the literal host, "env" when it comes from elsewhere, None when not passed
+    port: int | str | None  # the literal port, "env" or None, as for host
+    host_line: int | None = None  # where the host argument is written, when passed
+    host_column: int | None = None
+    port_line: int | None = None
+    port_column: int | None = None
+
+
+@dataclass(frozen=True)
+class PortEnvReadFact(FactData):
+    """A read of a ``PORT``-named environment variable."""
+
+    kind = "port-env-read"
+    name: str
+
+
+@dataclass(frozen=True)
+class CallGraphFact(FactData):
+    """One file's calls, by scope: for finding the binds its entry reaches."""
+
+    kind = "call-graph"
+    calls: dict[str, list[str]]  # scope -> the names it calls in the file, sorted
+    imported: dict[str, list[str]]  # scope -> the qualified names it calls of imported functions
+
+
 class PortFacts(AstCollector):
     """Binds of listening sockets, reads of ``PORT`` from the environment, and the call graph."""
 
     name = "ports"
+    records = (BindFact, PortEnvReadFact, CallGraphFact)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -240,15 +278,15 @@ class PortFacts(AstCollector):
         # In source order, as a traversal of the source records them (ast keeps a def's
         # decorators after its body, a call's keywords after its positional arguments).
         for read, name in sorted(self._env_reads, key=lambda r: _start(r[0])):
-            self.record("port-env-read", read, name=name)
+            self.record(PortEnvReadFact(name=name), read)
         # Resolved at the end: module constants may be assigned after the function using them.
         for call, spec, scope in sorted(self._binds, key=lambda b: _start(b[0])):
-            self.record("bind", call, via=spec.label, scope=scope, loopback_default=spec.loopback_default,
-                        port_keyword=spec.port[0] if spec.port else None,
-                        default_port=spec.default_port, host_env=spec.host_env, port_env=spec.port_env,
-                        **self._address(call, spec))
-        self.record("call-graph", None, calls={k: sorted(v) for k, v in self._calls.items()},
-                    imported={k: sorted(v) for k, v in self._imported.items()})
+            self.record(BindFact(via=spec.label, scope=scope, loopback_default=spec.loopback_default,
+                                 port_keyword=spec.port[0] if spec.port else None,
+                                 default_port=spec.default_port, host_env=spec.host_env, port_env=spec.port_env,
+                                 **self._address(call, spec)), call)
+        self.record(CallGraphFact(calls={k: sorted(v) for k, v in self._calls.items()},
+                                  imported={k: sorted(v) for k, v in self._imported.items()}))
 
 
 def _argument(node: ast.Call, param: tuple[str, int | None] | None) -> ast.expr | None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
 from tfa_lint.model import path_role
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 from tfa_lint.semantic import full_name
 
 from .ast_nodes import string_value
@@ -36,11 +37,22 @@ _ESCAPES_RE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
+@dataclass(frozen=True)
+class PrintCallFact(FactData):
+    """A call of the built-in ``print`` that is neither a command-line program's output nor
+    part of a conversation with the user; the fact's position is its start."""
+
+    kind = "print-call"
+    end_line: int
+    end_column: int
+
+
 class PrintFacts(AstCollector):
     """Calls of the built-in ``print`` that are not a command-line program's output or part
     of a conversation with the user ("print-call" facts); TFA1101 keeps those a service runs."""
 
     name = "prints"
+    records = (PrintCallFact,)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -226,7 +238,7 @@ class PrintFacts(AstCollector):
             # A print in the block of a prompt, or nested in it, is part of a conversation with the user.
             if not blocks & self._prompting and not interrupt.intersection(functions):
                 _, _, end_line, end_column = self.position(call)
-                self.record("print-call", call, end_line=end_line, end_column=end_column)
+                self.record(PrintCallFact(end_line=end_line, end_column=end_column), call)
 
 
 def _unstarred(node: ast.expr) -> ast.expr:

@@ -17,7 +17,7 @@ import shlex
 from dataclasses import dataclass
 
 from tfa_lint.model import Artifact, FileKind, Repo, path_role
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.procfile import Procfile
@@ -58,14 +58,59 @@ _PYTHON_RE = re.compile(r"^(?:.*/)?python(?:\d(?:\.\d+)?)?$")
 _SERVICE_FLAG_RE = re.compile(r"(?i)(running|alive|stop|shutdown|exit|active|keep_going)")
 
 
+@dataclass(frozen=True)
+class MainGuardFact(FactData):
+    """An ``if __name__ == "__main__":`` statement."""
+
+    kind = "main-guard"
+
+
+@dataclass(frozen=True)
+class AppFact(FactData):
+    """A web or worker app constructed (``FastAPI()``, ``Celery()``)."""
+
+    kind = "app"
+    framework: str
+
+
+@dataclass(frozen=True)
+class SigtermHandlerFact(FactData):
+    """A signal handler installed in a file that names SIGTERM: at the first installing call."""
+
+    kind = "sigterm-handler"
+
+
+@dataclass(frozen=True)
+class ServerRunFact(FactData):
+    """A server started by hand (``uvicorn.run``, ``serve_forever``)."""
+
+    kind = "server-run"
+    reachable: bool  # from the file's entry: module level or its `__main__` block
+    scope: str  # the function it is in, "<module>" or "<main>"
+    runner: str
+    handles_sigterm: bool  # the runner stops cleanly on SIGTERM by itself
+
+
+@dataclass(frozen=True)
+class LoopFact(FactData):
+    """A service loop: ``while`` on a running flag or forever, not left by break, return or input."""
+
+    kind = "loop"
+    reachable: bool
+    scope: str
+    how: str
+
+
 class ProcessFacts(AstCollector):
     name = "processes"
+    records = (MainGuardFact, AppFact, SigtermHandlerFact, ServerRunFact, LoopFact)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
         self._loops: list[dict] = []  # open while/for loops, innermost last
         self._calls: dict[str, set[str]] = {}
-        self._pending: list[tuple[str, ast.AST, str | None, dict]] = []
+        # (what, where, scope, fields): recorded at the end, once the scopes reachable are known
+        self._pending: list[tuple[type[ServerRunFact | LoopFact], ast.AST, str, dict]] = []
         self._mentions_sigterm = False
         self._installs_handler: ast.AST | None = None
         self._flask_apps: set[str] = set()
@@ -87,7 +132,7 @@ class ProcessFacts(AstCollector):
 
     def visit_If(self, node: ast.If) -> None:
         if is_main_guard(node):
-            self.record("main-guard", node)
+            self.record(MainGuardFact(), node)
 
     def visit_While(self, node: ast.While) -> None:
         self._loops.append({"node": node, "fn": self.semantic.enclosing_function(node), "exits": False,
@@ -96,7 +141,7 @@ class ProcessFacts(AstCollector):
     def leave_While(self, node: ast.While) -> None:
         loop = self._loops.pop()
         if loop["service"] and not loop["exits"] and not loop["interactive"]:
-            self._pending.append(("loop", node, self._scope(node), {"how": "while loop"}))
+            self._pending.append((LoopFact, node, self._scope(node), {"how": "while loop"}))
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self._loops.append({"node": node, "fn": self.semantic.enclosing_function(node), "exits": False,
@@ -191,19 +236,19 @@ class ProcessFacts(AstCollector):
             self._installs_handler = node  # the first in source order
         for qname in names:
             if qname in APP_CONSTRUCTORS:
-                self.record("app", node, framework=APP_CONSTRUCTORS[qname])
+                self.record(AppFact(framework=APP_CONSTRUCTORS[qname]), node)
             if qname in SELF_HANDLING_RUNS:
-                self._pending.append(("server-run", node, scope, {"runner": qname, "handles_sigterm": True}))
+                self._pending.append((ServerRunFact, node, scope, {"runner": qname, "handles_sigterm": True}))
         if isinstance(node.func, ast.Attribute):
             method = node.func.attr
             receiver = node.func.value
             if method in SELF_HANDLING_METHODS:
-                self._pending.append(("server-run", node, scope, {"runner": method, "handles_sigterm": True}))
+                self._pending.append((ServerRunFact, node, scope, {"runner": method, "handles_sigterm": True}))
             elif method in FOREVER_METHODS:
-                self._pending.append(("server-run", node, scope, {"runner": method, "handles_sigterm": False}))
+                self._pending.append((ServerRunFact, node, scope, {"runner": method, "handles_sigterm": False}))
             elif method == "run" and isinstance(receiver, ast.Name) and (
                     receiver.id in self._flask_apps or receiver.id == "socketio"):
-                self._pending.append(("server-run", node, scope,
+                self._pending.append((ServerRunFact, node, scope,
                                       {"runner": f"{receiver.id}.run()", "handles_sigterm": False}))
 
     def leave_Module(self, node: ast.Module) -> None:
@@ -211,17 +256,17 @@ class ProcessFacts(AstCollector):
         # defaults after its body, and a call's keywords after its starred arguments.
         self.facts.sort(key=lambda fact: (fact.line, fact.column))
         if self._mentions_sigterm and self._installs_handler is not None:
-            self.record("sigterm-handler", self._installs_handler)
+            self.record(SigtermHandlerFact(), self._installs_handler)
         reachable = _reachable(self._calls, {"<main>", "<module>"})
-        for kind, found, scope, data in sorted(self._pending, key=self._met):
-            self.record(kind, found, reachable=scope in reachable or scope in ("<main>", "<module>"),
-                        scope=scope, **data)
+        for payload, found, scope, data in sorted(self._pending, key=self._met):
+            self.record(payload(reachable=scope in reachable or scope in ("<main>", "<module>"), scope=scope, **data),
+                        found)
 
-    def _met(self, pending: tuple[str, ast.AST, str | None, dict]) -> tuple[int, int]:
+    def _met(self, pending: tuple[type[ServerRunFact | LoopFact], ast.AST, str, dict]) -> tuple[int, int]:
         """When a walk in source order meets a pending fact: a call where it starts, a loop
         once all of it is read (where it ends)."""
         line, column, end_line, end_column = self.position(pending[1])
-        return (end_line, end_column) if pending[0] == "loop" else (line, column)
+        return (end_line, end_column) if pending[0] is LoopFact else (line, column)
 
 
 def is_main_guard(node: ast.If) -> bool:
@@ -376,10 +421,9 @@ def traits(repo: Repo) -> Traits:
     if "traits" in repo.memo:
         return repo.memo["traits"]
     cmds = commands(repo)
-    runtime = [f for f in repo.all_facts if path_role(f.path) in ("src", "script")]
-    apps = any(f.kind == "app" and path_role(f.path) == "src" for f in runtime)
-    runs = any(f.kind == "server-run" and f.data.get("reachable") for f in runtime)
-    loops = any(f.kind == "loop" and f.data.get("reachable") for f in runtime)
+    apps = any(path_role(f.path) == "src" for f in repo.facts(AppFact))
+    runs = any(f.data.reachable and path_role(f.path) in ("src", "script") for f in repo.facts(ServerRunFact))
+    loops = any(f.data.reachable and path_role(f.path) in ("src", "script") for f in repo.facts(LoopFact))
     exposes = any(i.keyword == "EXPOSE" for d in _runtime_artifacts(repo, FileKind.DOCKERFILE)
                   if isinstance(d, Dockerfile) for i in d.instructions)
     web_runner = any(c.runner and RUNNERS[c.runner] == "web" for c in cmds)

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tfa_lint.model import FileKind, ProjectKind, Repo, path_role
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.procfile import Procfile
@@ -49,7 +49,7 @@ from .ast_source import (
     source,
     string_tokens,
 )
-from .processes import RUNNERS, Command, ProcessFacts, _words, resolve_module
+from .processes import RUNNERS, AppFact, Command, LoopFact, ProcessFacts, ServerRunFact, _words, resolve_module
 
 
 class Kind(str, enum.Enum):
@@ -75,11 +75,23 @@ _REQUIREMENTS_NAME_RE = re.compile(r"^[\w./-]*requirements[\w.-]*\.(txt|in)$")
 _CONSOLE_SCRIPT_RE = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)\s*=\s*[\w.]+(:[\w.]+)?\s*$")
 
 
+@dataclass(frozen=True)
+class SetupCallFact(FactData):
+    """A ``setup.py``'s ``setup()`` call: what it publishes and the requirement files it reads."""
+
+    kind = "setup-call"
+    keywords: list[str]  # sorted
+    name: str  # "" when not a literal
+    scripts: list[str]  # console scripts, sorted
+    reads: list[str]  # requirement file names in the file's strings, sorted
+
+
 class ProjectFacts(AstCollector):
     """What a ``setup.py`` publishes: its ``setup()`` keywords, console scripts, and the
     requirement files it reads (``install_requires=read("requirements.txt")``)."""
 
     name = "projects"
+    records = (SetupCallFact,)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -119,8 +131,8 @@ class ProjectFacts(AstCollector):
     def leave_Module(self, node: ast.Module) -> None:
         if self._setup is not None:
             name = next((string_value(k.value) for k in self._setup.keywords if k.arg == "name"), None)
-            self.record("setup-call", self._setup, keywords=sorted(set(self._keywords)), name=name or "",
-                        scripts=sorted(set(self._scripts)), reads=sorted(set(self._reads)))
+            self.record(SetupCallFact(keywords=sorted(set(self._keywords)), name=name or "",
+                                      scripts=sorted(set(self._scripts)), reads=sorted(set(self._reads))), self._setup)
 
 
 def _strings(src: Source, node: ast.AST) -> Iterable[str]:
@@ -226,7 +238,7 @@ def distribution_names(repo: Repo) -> set[str]:
             tool = art.data.get("tool") if isinstance(art.data.get("tool"), dict) else {}
             poetry = tool.get("poetry") if isinstance(tool.get("poetry"), dict) else {}
             names.update(n for n in (project.get("name"), poetry.get("name")) if isinstance(n, str))
-    names.update(f.data.get("name") or "" for f in repo.facts("setup-call") if path_role(f.path) in ("src", "script"))
+    names.update(f.data.name for f in repo.facts(SetupCallFact) if path_role(f.path) in ("src", "script"))
     for cfg in repo.artifacts(FileKind.SETUP_CFG):
         if match := re.search(r"(?m)^\s*name\s*=\s*([\w.-]+)\s*$", cfg.text):
             names.add(match.group(1))
@@ -246,7 +258,7 @@ def projects(repo: Repo) -> Projects:
     if "projects" in repo.memo:
         return repo.memo["projects"]
     roots: dict[str, list[str]] = {"": []}
-    setup_paths = {f.path for f in repo.facts("setup-call")}
+    setup_paths = {f.path for f in repo.facts(SetupCallFact)}
     for ref in repo.files:
         if not _is_manifest(repo, ref.path, ref.kind, setup_paths):
             continue
@@ -261,14 +273,13 @@ def projects(repo: Repo) -> Projects:
             directory = posixpath.dirname(directory)
         return directory
 
-    setups = {posixpath.dirname(f.path): f for f in repo.facts("setup-call")}
+    setups = {posixpath.dirname(f.path): f for f in repo.facts(SetupCallFact)}
     deploys: dict[str, list[Command]] = {}
     for command in _deploy_commands(repo):
         deploys.setdefault(owner(command.path), []).append(command)
     python: dict[str, list] = {}
-    for fact in repo.all_facts:
-        if path_role(fact.path) == "src" and (fact.kind == "app" or (
-                fact.kind in ("server-run", "loop") and fact.data.get("reachable"))):
+    for fact in repo.facts(AppFact, ServerRunFact, LoopFact):
+        if path_role(fact.path) == "src" and (isinstance(fact.data, AppFact) or fact.data.reachable):
             python.setdefault(owner(fact.path), []).append(fact)
 
     items: list[Project] = []
@@ -333,12 +344,12 @@ def _publishing(pyproject: Pyproject | None, setup, cfg) -> tuple[str, set[str],
             published = f"pyproject.toml (build backend, {', '.join(dict.fromkeys(metadata))})"
         reads += _dynamic_requirement_files(tool)
     if setup is not None:
-        keywords = set(setup.data["keywords"])
+        keywords = set(setup.data.keywords)
         if "name" in keywords and keywords & _SETUP_PUBLISHED and not published:
             published = f"setup.py (setup() with {', '.join(sorted(keywords & _SETUP_PUBLISHED)[:3])})"
-        scripts.update(setup.data["scripts"])
+        scripts.update(setup.data.scripts)
         if "install_requires" in keywords:
-            reads += setup.data["reads"]
+            reads += setup.data.reads
     if cfg is not None:
         parser = configparser.ConfigParser(interpolation=None)
         try:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from dataclasses import dataclass
 
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 
 from .ast_source import Source, call_arguments, fstring_text, literal_tokens, source
 
@@ -82,10 +83,20 @@ def install_in(command: str, *, elsewhere: bool = False) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class RuntimeInstallFact(FactData):
+    """A call that installs packages or fetches code while the program runs."""
+
+    kind = "runtime-install"
+    what: str  # the command, in short: "pip install"
+    via: str  # the qualified name of the function called: "subprocess.run"
+
+
 class RuntimeInstallFacts(AstCollector):
     """Subprocess calls and ``pip.main`` calls that install packages or fetch code."""
 
     name = "runtime-installs"
+    records = (RuntimeInstallFact,)
 
     def visit_Call(self, node: ast.Call) -> None:
         if self.file.role != "src" or _INSTALLER_FILE_RE.match(posixpath.basename(self.file.path)):
@@ -97,7 +108,7 @@ class RuntimeInstallFacts(AstCollector):
             first = arguments[0].value if arguments else None
             text = _flatten(src, first) if first is not None else None
             if text and text.split()[:1] == ["install"]:
-                self.record("runtime-install", node, what="pip install", via=min(names & _PIP_MAIN))
+                self.record(RuntimeInstallFact(what="pip install", via=min(names & _PIP_MAIN)), node)
             return
         called = names & _SUBPROCESS_CALLS
         if not called:
@@ -113,7 +124,7 @@ class RuntimeInstallFacts(AstCollector):
         elsewhere = any(k.arg == "cwd" for k in node.keywords)
         what = install_in(text, elsewhere=elsewhere) if text else None
         if what:
-            self.record("runtime-install", node, what=what, via=min(called))
+            self.record(RuntimeInstallFact(what=what, via=min(called)), node)
 
     def leave_Module(self, node: ast.Module) -> None:
         self.facts.sort(key=lambda fact: (fact.line, fact.column))  # source order, as libcst met the calls

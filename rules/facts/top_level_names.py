@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
-from tfa_lint.rule import AstCollector
+from tfa_lint.rule import AstCollector, FactData
 
 from .ast_source import source
 
@@ -16,10 +17,19 @@ from .ast_source import source
 _TO_NAME_RE = re.compile(r"(?:async(?:[ \t\f]|\\\r?\n|\\\r)+)?(?:def|class)(?:[ \t\f]|\\\r?\n|\\\r)+")
 
 
+@dataclass(frozen=True)
+class TopLevelNamesFact(FactData):
+    """A module's top-level functions and classes: each name and the line of its first definition."""
+
+    kind = "top-level-names"
+    names: dict[str, int]
+
+
 class TopLevelNames(AstCollector):
     """The functions and classes each module defines at top level, with their lines."""
 
     name = "top-level-names"
+    records = (TopLevelNamesFact,)
 
     def visit_Module(self, node: ast.Module) -> None:
         names: dict[str, int] = {}
@@ -27,7 +37,7 @@ class TopLevelNames(AstCollector):
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 names.setdefault(statement.name, self._name_line(statement))
         if names:
-            self.record("top-level-names", None, names=names)
+            self.record(TopLevelNamesFact(names=names))
 
     def _name_line(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
         """The line of the definition's name (``ast`` gives the line of its ``def``)."""

@@ -8,7 +8,7 @@ from tfa_lint.model import Finding, Repo, Severity
 from tfa_lint.rule import Example, RepoRule
 
 from ..facts.modules import ModuleGraphFacts, service_modules
-from ..facts.prints import PrintFacts
+from ..facts.prints import PrintCallFact, PrintFacts
 from ..facts.processes import ProcessFacts, long_running_reason
 
 _PRINT_MESSAGE = ("`print()` in service code has no level or structure: use a module logger "
@@ -535,7 +535,7 @@ class PrintInServiceCode(RepoRule):
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         reached = service_modules(repo)
-        for fact in repo.facts("print-call"):
+        for fact in repo.facts(PrintCallFact):
             if reached is None or fact.path in reached:
                 yield self.finding(fact.path, fact.line, fact.column, _PRINT_MESSAGE,
-                                   end_line=fact.data["end_line"], end_column=fact.data["end_column"])
+                                   end_line=fact.data.end_line, end_column=fact.data.end_column)

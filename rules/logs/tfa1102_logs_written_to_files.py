@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from tfa_lint.model import Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.log_sinks import _STD_STREAMS, LogSinkFacts
+from ..facts.log_sinks import _STD_STREAMS, FileLogFact, LogSinkFacts, StreamLogFact
 from ..facts.processes import ProcessFacts, commands, long_running_reason
 
 _LOG_FILE_FLAGS = ("--log-file", "--access-logfile", "--error-logfile", "--logfile")
@@ -139,15 +139,15 @@ class LogsWrittenToFiles(RepoRule):
         return long_running_reason(repo)
 
     def check(self, repo: Repo) -> Iterable[Finding]:
-        streams = {f.path for f in repo.facts("stream-log")}
-        for fact in repo.facts("file-log"):
+        streams = {f.path for f in repo.facts(StreamLogFact)}
+        for fact in repo.facts(FileLogFact):
             if path_role(fact.path) != "src" or fact.path in streams:
                 continue
-            target = f" (`{fact.data['target']}`)" if fact.data.get("target") else ""
+            target = f" (`{fact.data.target}`)" if fact.data.target else ""
             yield self.finding(fact.path, fact.line, fact.column,
-                               f"{fact.data['how']} writes logs to a file{target}: the platform's log collection "
+                               f"{fact.data.how} writes logs to a file{target}: the platform's log collection "
                                "never sees it, and in a container it is lost with the process or fills the disk. "
-                               + fact.data.get("advice", _STDOUT_ADVICE))
+                               + (fact.data.advice or _STDOUT_ADVICE))
         for cmd in commands(repo):
             if not cmd.runner:
                 continue

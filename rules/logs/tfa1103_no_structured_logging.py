@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from tfa_lint.model import Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.logging_setup import LoggingFacts
-from ..facts.processes import commands, long_running_reason, traits
+from ..facts.logging_setup import JsonLoggingFact, LoggingFacts, LoggingSetupFact, LogsFact
+from ..facts.processes import AppFact, LoopFact, ServerRunFact, commands, long_running_reason, traits
 from ..facts.projects import COLLECTORS as PROJECT_COLLECTORS
 from ..facts.projects import Project, application_reason, projects
 
@@ -247,13 +247,14 @@ class NoStructuredLogging(RepoRule):
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         found = projects(repo)
-        facts = [f for f in repo.all_facts if path_role(f.path) in ("src", "script")
-                 and not (f.kind in ("logging-setup", "logs") and _MIGRATIONS_RE.search(f.path))]
+        facts = [f for f in repo.facts(JsonLoggingFact, LoggingSetupFact, LogsFact, AppFact, ServerRunFact, LoopFact)
+                 if path_role(f.path) in ("src", "script")
+                 and not (isinstance(f.data, (LoggingSetupFact, LogsFact)) and _MIGRATIONS_RE.search(f.path))]
         owned: dict[str, list] = {}
         for fact in facts:
             owned.setdefault(found.owner(fact.path).root, []).append(fact)
         # JSON set up in a shared library of the repository, or above a project, covers it.
-        json_roots = {found.owner(f.path) for f in facts if f.kind == "json-logging"}
+        json_roots = {found.owner(f.path) for f in facts if isinstance(f.data, JsonLoggingFact)}
         if any(not p.is_application for p in json_roots):
             return
         for project in _python_services(repo):
@@ -269,13 +270,13 @@ class NoStructuredLogging(RepoRule):
         cmds = [c for c in commands(repo) if found.owner(c.path) is project]
         if any("--log-config" in w or "--log-config-json" in w for c in cmds for w in c.words):
             return None
-        if not any(f.kind in ("logging-setup", "logs") for f in facts):
+        if not any(isinstance(f.data, (LoggingSetupFact, LogsFact)) for f in facts):
             return None  # it does no logging at all: there is no log format to change
         message = ("No structured (JSON) logging is configured for this long-running process: add a JSON "
                    "formatter on a stdout handler (python-json-logger, structlog JSONRenderer, loguru serialize=True)")
         t = traits(repo)
         entry_files = t.entry_files | t.app_files
-        setup = sorted((f for f in facts if f.kind == "logging-setup"),
+        setup = sorted((f for f in facts if isinstance(f.data, LoggingSetupFact)),
                        key=lambda f: (f.path not in entry_files, f.path, f.line))
         if setup:
             return self.finding(setup[0].path, setup[0].line, setup[0].column, message)
@@ -284,7 +285,8 @@ class NoStructuredLogging(RepoRule):
             return self.finding(entries[0], 1, 1, message)
         if cmds:
             return self.finding(cmds[0].path, cmds[0].line, 1, message)
-        anchor = sorted((f for f in facts if f.kind in ("app", "server-run", "loop")), key=lambda f: (f.path, f.line))
+        anchor = sorted((f for f in facts if isinstance(f.data, (AppFact, ServerRunFact, LoopFact))),
+                        key=lambda f: (f.path, f.line))
         if anchor:
             return self.finding(anchor[0].path, anchor[0].line, anchor[0].column, message)
         return None

@@ -12,7 +12,7 @@ from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 
-from ..facts.env_defaults import _URL_VAR_RE, EnvDefaults
+from ..facts.env_defaults import _URL_VAR_RE, EnvDefaultFact, EnvDefaults
 from ._shared import _runtime
 
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -220,9 +220,9 @@ class DevDefaultDiffersFromDeploy(RepoRule):
 
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
-        defaults = [f for f in repo.facts("env-default") if path_role(f.path) in ("src", "script")]
+        defaults = [f for f in repo.facts(EnvDefaultFact) if path_role(f.path) in ("src", "script")]
         if defaults:
-            places = {f.data["var"]: {f.path} for f in defaults}
+            places = {f.data.var: {f.path} for f in defaults}
             for setting in _settings(repo):
                 places.setdefault(setting.var, set()).add(setting.path)
             if any(len(paths) >= 2 for paths in places.values()) or _compose_hosts(repo):
@@ -232,21 +232,21 @@ class DevDefaultDiffersFromDeploy(RepoRule):
     def check(self, repo: Repo) -> Iterable[Finding]:
         hosts = _compose_hosts(repo)
         settings = _settings(repo)
-        for fact in repo.facts("env-default"):
+        for fact in repo.facts(EnvDefaultFact):
             if path_role(fact.path) not in ("src", "script"):
                 continue
-            mine = _family(fact.data["value"], hosts)
+            mine = _family(fact.data.value, hosts)
             if mine is None:
                 continue
             clashes = []
             for setting in settings:
                 theirs = _family(setting.value, hosts)
-                if (setting.var == fact.data["var"] and theirs and theirs[1] != mine[1]
+                if (setting.var == fact.data.var and theirs and theirs[1] != mine[1]
                         and (theirs[0] == mine[0] or "*" in (theirs[0], mine[0]))):
                     clashes.append(f"{setting.path}:{setting.line} sets {theirs[1]}")
             if clashes:
                 yield self.finding(
                     fact.path, fact.line, fact.column,
-                    f"`{fact.data['var']}` defaults to {mine[1]} here, but {'; '.join(clashes[:3])}: develop "
+                    f"`{fact.data.var}` defaults to {mine[1]} here, but {'; '.join(clashes[:3])}: develop "
                     f"against the same kind of service (run it with compose and default to it) or require the "
-                    f"variable with `os.environ[\"{fact.data['var']}\"]`")
+                    f"variable with `os.environ[\"{fact.data.var}\"]`")

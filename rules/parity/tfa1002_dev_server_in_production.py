@@ -12,7 +12,7 @@ from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
 
-from ..facts.dev_servers import DevServerFacts
+from ..facts.dev_servers import DevServerCallFact, DevServerFacts
 from ..facts.processes import ProcessFacts, commands, traits
 from ._shared import _runtime
 
@@ -180,10 +180,10 @@ class DevServerInProduction(RepoRule):
                 yield self.finding(cmd.path, cmd.line, 1, f"The production command runs {mode}: {_ADVICE}")
         yield from self._dockerfile_env(repo)
         entries = {p for p in traits(repo).entry_files if not _is_dev_file(p)}
-        for fact in repo.facts("dev-server-call"):
+        for fact in repo.facts(DevServerCallFact):
             if fact.path in entries:
                 yield self.finding(fact.path, fact.line, fact.column,
-                                   f"The production entry module starts {fact.data['what']}: {_ADVICE}")
+                                   f"The production entry module starts {fact.data.what}: {_ADVICE}")
 
     def _mounted(self, repo: Repo, path: str) -> set[str]:
         """Compose services that mount the source tree from the host: a live-reload dev setup."""

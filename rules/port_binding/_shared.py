@@ -16,6 +16,7 @@ from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
 
 from ..facts.commandline import segments
+from ..facts.ports import BindFact, CallGraphFact
 from ..facts.processes import Command, resolve_module, traits
 
 NOT_A_SERVICE = "no web service found (no web app, server call, EXPOSE or Procfile web process)"
@@ -145,12 +146,12 @@ def _port_word(text: str) -> int | str:
     return int(text) if text.isdigit() else "env"
 
 
-def _code_listen(fact: Fact) -> Listen:
+def _code_listen(fact: Fact[BindFact]) -> Listen:
     d = fact.data
-    return Listen(fact.path, fact.line, fact.column, d["via"], d["port"], d["host"], d["loopback_default"],
-                  d["default_port"], d["host_env"], d["port_env"], in_code=True, port_keyword=d["port_keyword"],
-                  port_at=(d["port_line"], d["port_column"]) if "port_line" in d else None,
-                  host_at=(d["host_line"], d["host_column"]) if "host_line" in d else None)
+    return Listen(fact.path, fact.line, fact.column, d.via, d.port, d.host, d.loopback_default,
+                  d.default_port, d.host_env, d.port_env, in_code=True, port_keyword=d.port_keyword,
+                  port_at=(d.port_line, d.port_column) if d.port_line is not None else None,  # type: ignore[arg-type]
+                  host_at=(d.host_line, d.host_column) if d.host_line is not None else None)  # type: ignore[arg-type]
 
 
 def _resolve(repo: Repo, target: str) -> str | None:
@@ -196,7 +197,7 @@ def _reachable(repo: Repo, roots: dict[str, set[str]]) -> dict[str, set[str]]:
     """Scopes reachable from ``roots`` (file -> scopes), following calls within a file and
     calls of functions imported from the repo's own modules."""
     if "ports.graphs" not in repo.memo:
-        repo.memo["ports.graphs"] = {f.path: f.data for f in repo.facts("call-graph")}
+        repo.memo["ports.graphs"] = {f.path: f.data for f in repo.facts(CallGraphFact)}
     graphs = repo.memo["ports.graphs"]
     seen: dict[str, set[str]] = {}
     todo = [(path, scope) for path, scopes in roots.items() for scope in scopes]
@@ -205,9 +206,11 @@ def _reachable(repo: Repo, roots: dict[str, set[str]]) -> dict[str, set[str]]:
         if scope in seen.setdefault(path, set()):
             continue
         seen[path].add(scope)
-        graph = graphs.get(path, {})
-        todo += [(path, callee) for callee in graph.get("calls", {}).get(scope, ())]
-        for qname in graph.get("imported", {}).get(scope, ()):
+        graph: CallGraphFact | None = graphs.get(path)
+        if graph is None:
+            continue
+        todo += [(path, callee) for callee in graph.calls.get(scope, ())]
+        for qname in graph.imported.get(scope, ()):
             target = _function_file(repo, path, qname)
             if target:
                 todo.append(target)
@@ -216,8 +219,8 @@ def _reachable(repo: Repo, roots: dict[str, set[str]]) -> dict[str, set[str]]:
 
 def _binds_from(repo: Repo, roots: dict[str, set[str]]) -> list[Listen]:
     reach = _reachable(repo, roots)
-    return [_code_listen(f) for f in repo.facts("bind")
-            if path_role(f.path) in ("src", "script") and f.data["scope"] in reach.get(f.path, ())]
+    return [_code_listen(f) for f in repo.facts(BindFact)
+            if path_role(f.path) in ("src", "script") and f.data.scope in reach.get(f.path, ())]
 
 
 def listens(repo: Repo, cmd: Command) -> list[Listen]:

@@ -9,7 +9,7 @@ from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.pyproject import Pyproject
 
-from ..facts.ports import PortFacts
+from ..facts.ports import CallGraphFact, PortEnvReadFact, PortFacts
 from ..facts.processes import Command, ProcessFacts, commands
 from ._shared import Listen, _binds_from, _dockerfile_ports, _function_file, _kind, _service_reason, listens
 
@@ -33,14 +33,14 @@ def _project_scripts(repo: Repo) -> dict[str, set[str]]:
 def undeclared_listens(repo: Repo) -> list[Listen]:
     """With no declared process: the binds reachable from the repo's own entry points."""
     roots = _project_scripts(repo)
-    for fact in repo.facts("call-graph"):
+    for fact in repo.facts(CallGraphFact):
         if path_role(fact.path) == "src":
             roots.setdefault(fact.path, set()).update({"<main>", "<module>"})
     return _binds_from(repo, roots)
 
 
 def _port_env_read(repo: Repo, paths: set[str]) -> bool:
-    return any(f.path in paths for f in repo.facts("port-env-read"))
+    return any(f.path in paths for f in repo.facts(PortEnvReadFact))
 
 
 class ListenPortHardcoded(RepoRule):
