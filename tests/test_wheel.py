@@ -25,9 +25,12 @@ def test_wheel_installs_into_a_fresh_venv_and_scans(tmp_path: Path) -> None:
     # by an earlier build would ship modules deleted since (and the test must not write into
     # the checkout anyway).
     source = Path(shutil.copytree(REPO_ROOT, tmp_path / "source", ignore=_NOT_SOURCE))
+    # Every step without the suite's PYTHONPATH (conftest.py), which puts this checkout first: pip
+    # would find its tfa_lint.egg-info there and skip installing the wheel as already installed.
+    installed = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
-                    "--no-index", "-q", "-w", str(dist)], check=True, cwd=tmp_path)
+                    "--no-index", "-q", "-w", str(dist)], check=True, cwd=tmp_path, env=installed)
     wheel = next(dist.glob("tfa_lint-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "tfa_lint/rules/__init__.py" in names
@@ -40,14 +43,12 @@ def test_wheel_installs_into_a_fresh_venv_and_scans(tmp_path: Path) -> None:
     bindir = env / ("Scripts" if sys.platform == "win32" else "bin")
     python = bindir / "python"
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+                               check=True, capture_output=True, text=True, env=installed).stdout.strip())
     # Dependencies come from this environment (no network); the wheel itself is installed fresh.
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                    "-q", str(wheel)], check=True)
+                    "-q", str(wheel)], check=True, env=installed)
 
-    # Without the suite's PYTHONPATH, which points at this checkout (conftest.py): the wheel alone.
-    installed = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     where = subprocess.run([str(python), "-c", "import tfa_lint.rules, tfa_lint; print(tfa_lint.__file__)"],
                            check=True, capture_output=True, text=True, cwd=tmp_path, env=installed).stdout
     assert where.startswith(str(site))
