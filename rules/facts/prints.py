@@ -14,7 +14,7 @@ from tfa_lint.semantic import full_name
 
 from .ast_nodes import string_value
 from .log_sinks import Source, identifiers, is_main_guard
-from .processes import APP_CONSTRUCTORS, FOREVER_METHODS
+from .processes import APP_CONSTRUCTORS, FOREVER_METHODS, is_service_loop_test
 
 _CLI_FILE_RE = re.compile(r"(^|/)(__main__|cli|cli_\w+|\w+_cli|manage|console)\.py$"
                           r"|(^|/)(cli|commands|tui|terminal|terminal_\w+|\w+_terminal|console)/"
@@ -76,7 +76,7 @@ class PrintFacts(AstCollector):
         return self.source.code(node, self.semantic.parent(node))
 
     def visit_While(self, node: ast.While) -> None:
-        if _is_service_loop_test(node.test):
+        if is_service_loop_test(node.test):
             self._serves = True
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -243,18 +243,6 @@ class PrintFacts(AstCollector):
 
 def _unstarred(node: ast.expr) -> ast.expr:
     return node.value if isinstance(node, ast.Starred) else node
-
-
-def _is_service_loop_test(test: ast.expr) -> bool:
-    """``while True``/``while 1`` or a flag (``while running``, ``while not self.stop``)."""
-    if isinstance(test, ast.Constant) and (test.value is True or (type(test.value) is int and test.value == 1)):
-        return True
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test = test.operand
-    if isinstance(test, (ast.Name, ast.Attribute)):
-        name = test.id if isinstance(test, ast.Name) else test.attr
-        return bool(re.search(r"(?i)(running|alive|stop|shutdown|exit|active|keep_going)", name))
-    return False
 
 
 def _is_print_shim(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
