@@ -162,6 +162,21 @@ class Artifact:
         reason for a diagnostic; never the line's text, which may hold a secret."""
         return []
 
+    def column_of(self, line: int, text: str | None = None) -> int:
+        """1-based column where a finding on 1-based ``line`` belongs: at ``text`` (a quoted
+        string's opening quote) when the line holds it, else at its first non-blank character,
+        not in the indentation of a YAML key or a TOML array item."""
+        lines = self.lines
+        if not 1 <= line <= len(lines):
+            return 1
+        content = lines[line - 1]
+        at = content.find(text) if text else -1
+        if at > 0 and content[at - 1] in "\"'":
+            at -= 1
+        if at < 0:
+            at = len(content) - len(content.lstrip())
+        return at + 1
+
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset into ``text``."""
         line = self.text.count("\n", 0, offset) + 1

@@ -54,9 +54,6 @@ class ReleaseNotIdentifiable(RepoRule):
         its own tag (the version, or the git SHA).
     """
     #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
-    unpinned_columns = {
-        0: "suspected bug: column 1 is the indentation before `image:` (column 5; the image name at 12)",
-    }
     invalid = (
         Example.repo({
             "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
@@ -72,7 +69,7 @@ class ReleaseNotIdentifiable(RepoRule):
                   db:
                     image: postgres:16
             """,
-        }, lines=(3, 7), message="runs this repository's own image"),
+        }, lines=(3, 7), columns=(5, 5), message="runs this repository's own image"),
     )
     valid = (
         Example.repo({
@@ -132,7 +129,7 @@ class ReleaseNotIdentifiable(RepoRule):
                 line = next((n for n, text in enumerate(compose.lines[service.line - 1:], service.line)
                              if re.match(r"^\s*image\s*:", text)), service.line)
                 yield self.finding(
-                    compose.path, line, 1,
+                    compose.path, line, compose.column_of(line),
                     f"`{service.name}` runs this repository's own image `{image}` "
                     f"{f'by the moving tag `{tag}`' if tag else 'with no tag (latest)'}: nothing says which release "
                     "runs. Deploy a version tag or a digest (`:1.4.2`, `:${APP_VERSION}`), pushed once per build")

@@ -44,7 +44,6 @@ class SelfDaemonization(RepoRule):
     #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
     unpinned_columns = {
         1: "its findings sit in two files (Procfile, agent/service.py): lines and columns cannot say which",
-        2: "suspected bug: column 1 is the indentation before `command:` (column 5)",
     }
     invalid = (
         Example.repo({
@@ -81,7 +80,7 @@ class SelfDaemonization(RepoRule):
                     command: ["sh", "-c", "ollama serve & python -m agent.worker"]
             """,
             "agent/worker.py": "while True:\n    step()\n",
-        }, lines=(4,), message="in the background with `&`"),
+        }, lines=(4,), columns=(5,), message="in the background with `&`"),
     )
     valid = (
         Example.repo({
@@ -170,7 +169,8 @@ class SelfDaemonization(RepoRule):
         for cmd in commands(repo):
             how = _detaches(cmd.words)
             if how:
-                yield self.finding(cmd.path, cmd.line, 1,
+                where = repo.artifact(cmd.path)
+                yield self.finding(cmd.path, cmd.line, where.column_of(cmd.line) if where is not None else 1,
                                    f"{cmd.name} {how}: the platform can no longer supervise, signal or restart "
                                    "it. Run one process per process type, in the foreground")
 

@@ -47,11 +47,6 @@ class FloatingLlmSdk(RepoRule):
         commit a lock file (`uv.lock`, `poetry.lock`) that pins it and build from it.
     """
     #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
-    unpinned_columns = {
-        1: "suspected bug: column 1 of `dependencies = [...]`, not the requirement string the message names"
-           " (column 37)",
-        2: "suspected bug: column 1 is the indentation before each requirement string (column 5)",
-    }
     invalid = (
         Example.repo({
             "requirements.txt": "fastapi==0.115.6\nlangchain>=0.1\nopenai\n",
@@ -65,7 +60,7 @@ class FloatingLlmSdk(RepoRule):
                 dependencies = ["fastapi==0.115.6", "anthropic>=0.39"]
             """,
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
-        }, lines=(4,), message="lets the next build pull a new"),
+        }, lines=(4,), columns=(37,), message="lets the next build pull a new"),
         # Each entry of a multi-line array is reported on its own line, so that findings (and
         # their baseline fingerprints) stay apart when an entry is added above them.
         Example.repo({
@@ -80,7 +75,7 @@ class FloatingLlmSdk(RepoRule):
                 ]
             """,
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
-        }, lines=(6, 7), message="lets the next build pull a new"),
+        }, lines=(6, 7), columns=(5, 5), message="lets the next build pull a new"),
         # Published as a package, and deployed: the service image installs the file the package
         # reads its dependencies from.
         Example.repo({
@@ -193,8 +188,9 @@ class FloatingLlmSdk(RepoRule):
                   for name in lock.packages}
         for decl, floating in _floating_candidates(repo):
             if floating and decl.name not in locked:
+                where = repo.artifact(decl.path)
                 yield self.finding(
-                    decl.path, decl.line, 1,
+                    decl.path, decl.line, where.column_of(decl.line, decl.spec) if where is not None else 1,
                     f"`{decl.spec}` lets the next build pull a new {decl.name} release: pin it "
                     f"(`{decl.name}==<x.y.z>`), or bound it (`~=`) and commit a lock file")
 

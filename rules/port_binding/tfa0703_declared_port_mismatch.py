@@ -39,9 +39,6 @@ class DeclaredPortMismatch(RepoRule):
         `PORT` (`ENV PORT=8000`, `EXPOSE $PORT`, `--port $PORT`).
     """
     #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
-    unpinned_columns = {
-        1: 'suspected bug: column 1 is the indentation before the `- "80:8000"` entry (column 7)',
-    }
     invalid = (
         Example.of("""
             FROM python:3.12-slim
@@ -63,7 +60,7 @@ class DeclaredPortMismatch(RepoRule):
 
                 gr.ChatInterface(lambda m, h: m).launch(server_name="0.0.0.0")
             """,
-        }, lines=(6,), message="ports declares 8000 but the process listens on 7860"),
+        }, lines=(6,), columns=(7,), message="ports declares 8000 but the process listens on 7860"),
     )
     valid = (
         Example.of("""
@@ -147,7 +144,9 @@ class DeclaredPortMismatch(RepoRule):
                 bound = self._bound(repo, cmd, env)
                 declared = {p for p in container if isinstance(p, int)}
                 if declared and bound and not declared & bound:
-                    yield self.finding(art.path, svc.ports[0][1], 1, self._message(f"`{svc.name}` ports", declared, bound))
+                    line = svc.ports[0][1]
+                    yield self.finding(art.path, line, art.column_of(line),
+                                       self._message(f"`{svc.name}` ports", declared, bound))
 
     @staticmethod
     def _bound(repo: Repo, cmd: Command, env: set[str]) -> set[int]:
