@@ -2,8 +2,7 @@
 
 ``analyze_file`` parses the file once and runs every per-file rule on it — the Python rules
 and fact collectors on ``ast`` in one shared walk over one semantic model (:func:`dispatch`) —
-and returns findings, facts, the parsed
-manifest and the suppression directives. It is a pure function of its arguments, which is
+and returns findings, facts, the parsed manifest and the suppression directives. It is a pure function of its arguments, which is
 what lets :mod:`tfa_lint.parallel` run it in other processes and cache it by content hash.
 """
 
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 
 from tfa_lint.model import Artifact, Diagnostic, Fact, FileKind, Finding, path_role
 from tfa_lint.rule import PythonFile, Rule, RuleSet
-from tfa_lint.semantic import LEAF_FIELDS, SemanticModel
+from tfa_lint.semantic import SemanticModel, child_fields
 from tfa_lint.sources import SourceError, decode, parse_artifact
 from tfa_lint.sources.python import parse_tree
 from tfa_lint.suppress import Suppression, parse_suppressions
@@ -130,18 +129,11 @@ def _hooks(cls: type) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(hooks))
 
 
-#: The classes of those singletons (``semantic.LEAF_FIELDS`` holds them): a walk for visitors
+#: The classes of the singletons ``semantic.LEAF_FIELDS`` holds: a walk for visitors
 #: that hook none of them need not push them, a third of all nodes.
 _LEAF_TYPES = frozenset(
     cls.__name__ for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
     for cls in base.__subclasses__())
-
-
-@functools.cache
-def _child_fields(cls: type, leaves: bool) -> tuple[str, ...]:
-    """The fields of an ``ast`` class that may hold nodes, last first (the order they go on the
-    walk's stack), without the singleton fields unless ``leaves``."""
-    return tuple(f for f in reversed(cls._fields) if leaves or f not in LEAF_FIELDS)
 
 
 def dispatch(tree: ast.AST, visitors: list) -> list[tuple[object, BaseException]]:
@@ -172,7 +164,7 @@ def dispatch(tree: ast.AST, visitors: list) -> list[tuple[object, BaseException]
             name = cls.__name__
             if name in leave:
                 push((node,))
-            for field in _child_fields(cls, leaves):
+            for field in reversed(child_fields(cls, leaves)):  # last first: the stack pops the first
                 value = getattr(node, field, None)
                 if type(value) is list:
                     for child in reversed(value):

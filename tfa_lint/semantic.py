@@ -78,7 +78,7 @@ class Scope:
     #: every binding, and the same few names (``self``, ``os``, ``logger``) are asked again and
     #: again of the same scopes.
     _known: dict[str, bool] = field(default_factory=dict, repr=False)
-    _resolved: dict[tuple[str, int], list[Binding]] = field(default_factory=dict, repr=False)
+    _resolved: dict[tuple[str, Scope], list[Binding]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         parent_prefix = self.parent.name_prefix if self.parent is not None else ""
@@ -132,7 +132,7 @@ class Scope:
 
     def resolve(self, name: str, from_scope: Scope) -> list[Binding]:
         """The bindings ``name`` refers to, seen from ``from_scope``."""
-        key = (name, id(from_scope))
+        key = (name, from_scope)
         resolved = self._resolved.get(key)
         if resolved is None:
             resolved = self._resolved[key] = self._resolve(name, from_scope)
@@ -261,9 +261,10 @@ LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
 
 
 @functools.cache
-def child_fields(cls: type) -> tuple[str, ...]:
-    """The fields of an ``ast`` class that may hold nodes worth a walk, in order."""
-    return tuple(f for f in cls._fields if f not in LEAF_FIELDS)
+def child_fields(cls: type, leaves: bool = False) -> tuple[str, ...]:
+    """The fields of an ``ast`` class that may hold nodes worth a walk, in order; the singleton
+    fields too when ``leaves`` (a visitor hooks ``Load`` or ``Add``)."""
+    return tuple(f for f in cls._fields if leaves or f not in LEAF_FIELDS)
 
 
 #: The walker's method for each node class, looked up once per class instead of once per node.

@@ -1,9 +1,13 @@
-"""Small ``ast`` helpers the rules share. Context (the enclosing function, import time, the ``__main__`` guard) is not here:
-ask the file's semantic model (``self.semantic``)."""
+"""Small ``ast`` helpers the rules share. Context (the enclosing function, import time, the
+``__main__`` guard) is not here: ask the file's semantic model (``self.semantic``), which
+:class:`CallGraphScopes` does for the call-graph collectors."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+
+from tfa_lint.semantic import SemanticModel
 
 
 def string_value(node: ast.AST | None) -> str | None:
@@ -57,3 +61,24 @@ def is_named(node: ast.AST, name: str) -> bool:
 def keyword(call: ast.Call, name: str) -> ast.expr | None:
     """The value of keyword argument ``name`` of ``call``, or None."""
     return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+class CallGraphScopes:
+    """The scope a call-graph collector files a call under: ``<main>`` anywhere in an
+    ``if __name__ == "__main__":`` statement (its test, body or ``else``), else the name of the
+    innermost ``def`` around the node (its decorators and defaults included), else
+    ``<module>``. Which ``if`` statements count as the guard is the collector's own test (they
+    differ on purpose, as the libcst collectors did); they are found once per file."""
+
+    def __init__(self, semantic: SemanticModel, is_main_guard: Callable[[ast.If], bool]) -> None:
+        self._semantic = semantic
+        self._is_main_guard = is_main_guard
+        self._main_blocks: list[ast.If] | None = None
+
+    def __call__(self, node: ast.AST) -> str:
+        if self._main_blocks is None:
+            self._main_blocks = [n for n in self._semantic.ifs if self._is_main_guard(n)]
+        if self._semantic.within_any(node, self._main_blocks):
+            return "<main>"
+        function = self._semantic.enclosing_def(node)
+        return function.name if function is not None else "<module>"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from tfa_lint.rule import AstCollector, FactData
 from tfa_lint.semantic import SemanticModel
 
+from .ast_nodes import CallGraphScopes
 from .ast_source import argument_values, one_literal
 
 
@@ -124,18 +125,7 @@ class PortFacts(AstCollector):
         self._calls: dict[str, set[str]] = {}
         self._imported: dict[str, set[str]] = {}
         self._cst_source = CstSource(file)
-        self._main_blocks: list[ast.If] | None = None  # found on the first question
-
-    def _scope(self, node: ast.AST) -> str:
-        """``<main>`` anywhere in an ``if __name__ == "__main__":`` statement, else the name of
-        the innermost ``def`` around ``node`` (its decorators and defaults included), else
-        ``<module>``: the scopes of the call graph."""
-        if self._main_blocks is None:
-            self._main_blocks = [n for n in self.semantic.ifs if main_guard(n.test, self.semantic.source)]
-        if self.semantic.within_any(node, self._main_blocks):
-            return "<main>"
-        function = self.semantic.enclosing_def(node)
-        return function.name if function is not None else "<module>"
+        self._scope = CallGraphScopes(self.semantic, lambda n: main_guard(n.test, self.semantic.source))
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for param in (*node.args.args, *node.args.kwonlyargs):

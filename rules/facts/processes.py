@@ -22,7 +22,7 @@ from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.procfile import Procfile
 
-from .ast_nodes import callee_name
+from .ast_nodes import CallGraphScopes, callee_name
 
 #: Web app constructors (qualified names) -> framework.
 APP_CONSTRUCTORS = {
@@ -114,21 +114,10 @@ class ProcessFacts(AstCollector):
         self._mentions_sigterm = False
         self._installs_handler: ast.AST | None = None
         self._flask_apps: set[str] = set()
-        self._main_blocks: list[ast.If] | None = None  # found on the first question
+        self._scope = CallGraphScopes(self.semantic, is_main_guard)
 
     def _before(self, node: ast.AST, other: ast.AST) -> bool:
         return self.position(node)[:2] < self.position(other)[:2]
-
-    def _scope(self, node: ast.AST) -> str:
-        """``<main>`` anywhere in an ``if __name__ == "__main__":`` statement (its test, body or
-        ``else``), else the name of the innermost ``def`` around ``node`` (its decorators and
-        defaults included), else ``<module>``."""
-        if self._main_blocks is None:
-            self._main_blocks = [n for n in self.semantic.ifs if is_main_guard(n)]
-        if self.semantic.within_any(node, self._main_blocks):
-            return "<main>"
-        function = self.semantic.enclosing_def(node)
-        return function.name if function is not None else "<module>"
 
     def visit_If(self, node: ast.If) -> None:
         if is_main_guard(node):
