@@ -39,9 +39,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfa_lint.rule import FieldPrecision, load_rules
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from source_run import tfa_lint_from, use_checkout  # noqa: E402
+
+use_checkout(HERE.parent)  # this checkout's engine and rule registry, whatever is installed
+from tfa_lint.rule import FieldPrecision, load_rules  # noqa: E402
+
 CORPUS = HERE / "corpus.json"
 LABELS = HERE / "labels"
 RESULTS = HERE / "results"
@@ -109,10 +113,12 @@ def scan(corpus_dir: Path, names: list[str], jobs: int) -> int:
             status = 1
             continue
         out = RESULTS / f"{repo['name']}.json"
-        cache = Path.home() / ".cache" / "tfa-lint-field" / repo["name"]
+        # This checkout's engine and rules, whatever is installed (a worktree measures itself);
+        # its cache stays beside its results, never shared with another checkout.
+        cache = RESULTS / ".cache" / repo["name"]
         run = subprocess.run(
-            ["tfa-lint", "check", str(checkout), "--preview", "--format", "json", "-o", str(out),
-             "--jobs", str(jobs), "--cache-dir", str(cache)],
+            tfa_lint_from(HERE.parent, "check", str(checkout), "--preview", "--format", "json", "-o", str(out),
+                          "--jobs", str(jobs), "--cache-dir", str(cache)),
             capture_output=True, text=True)
         if run.returncode not in (0, 1):
             print(f"{repo['name']}: tfa-lint exited {run.returncode}: {run.stderr.strip()[-500:]}", file=sys.stderr)
