@@ -49,9 +49,12 @@ def kind_of(name: str, rel: str) -> FileKind | None:
     lower = name.lower()
     if lower.endswith(".py"):
         return FileKind.PYTHON
-    if (name in ("Dockerfile", "Containerfile") or name.startswith(("Dockerfile.", "Containerfile."))
-            or lower.endswith((".dockerfile", ".containerfile"))):
+    if name == ".dockerignore" or lower.endswith(".dockerignore"):
+        return FileKind.DOCKERIGNORE
+    if is_dockerfile_name(name):
         return FileKind.DOCKERFILE
+    if lower.endswith((".sh", ".bash")) or name in SCRIPT_NAMES:
+        return FileKind.SHELL
     if name == "pyproject.toml":
         return FileKind.PYPROJECT
     if is_lock_file(name):
@@ -68,8 +71,6 @@ def kind_of(name: str, rel: str) -> FileKind | None:
         return FileKind.REQUIREMENTS
     if lower.endswith(".in") and ("requirements" in lower or "/requirements/" in f"/{rel}"):
         return FileKind.REQUIREMENTS
-    if name == ".dockerignore" or lower.endswith(".dockerignore"):
-        return FileKind.DOCKERIGNORE
     if name in (".python-version", "runtime.txt", ".tool-versions"):
         return FileKind.RUNTIME
     if name == "setup.cfg":
@@ -83,6 +84,30 @@ def kind_of(name: str, rel: str) -> FileKind | None:
     if lower.endswith(STATE_SUFFIXES) or lower in STATE_NAMES:
         return FileKind.STATE
     return None
+
+
+#: Start scripts without a suffix that images and Procfiles name (read only if their shebang is a shell).
+SCRIPT_NAMES = frozenset({"entrypoint", "docker-entrypoint", "start", "startup", "boot", "run-server", "serve"})
+#: Suffixes of files named like a Dockerfile that are something else (its docs, its ignore file).
+_NOT_DOCKERFILE_SUFFIXES = (".dockerignore", ".md", ".rst", ".txt", ".json", ".yml", ".yaml", ".sh", ".py",
+                            ".bak", ".orig", ".swp", ".lock", ".go", ".js", ".ts", ".rs", ".rb", ".java", ".cfg",
+                            ".toml", ".ini", ".html", ".png", ".svg")
+
+
+def is_dockerfile_name(name: str) -> bool:
+    """``Dockerfile``, ``Dockerfile.worker``, ``Dockerfile-gpu``, ``DockerfileCelery``, ``api.Dockerfile``,
+    ``Dockerfile.j2`` (a template) and the same for ``Containerfile``, in any case."""
+    lower = name.lower()
+    if lower.endswith(_NOT_DOCKERFILE_SUFFIXES):
+        return False
+    if lower.endswith((".dockerfile", ".containerfile")):
+        return True
+    for stem in ("dockerfile", "containerfile"):
+        if lower.startswith(stem):
+            rest = name[len(stem):]
+            # `Dockerfile.worker`, `Dockerfile-gpu`, `DockerfileCelery`; not `dockerfile_utils.go`
+            return not rest or rest[0] in ".-" or rest[0].isupper()
+    return False
 
 
 #: Files a running agent writes: vector indexes, local databases, pickled memory.

@@ -64,6 +64,7 @@ class FileKind(str, enum.Enum):
     CONDA = "conda"  # environment.yml
     #: Runtime state (vector indexes, SQLite databases, pickles): listed, never read.
     STATE = "state"
+    SHELL = "shell"  # start and entrypoint scripts: read where a declared process runs them
 
     @property
     def label(self) -> str:
@@ -83,6 +84,7 @@ class FileKind(str, enum.Enum):
             "pipfile": "Pipfile",
             "conda": "conda environment file",
             "state": "runtime state file",
+            "shell": "shell script",
         }[self.value]
 
     @property

@@ -23,6 +23,7 @@ from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.procfile import Procfile
 
 from .ast_nodes import CallGraphScopes, callee_name
+from .commandline import tokens
 
 #: Web app constructors (qualified names) -> framework.
 APP_CONSTRUCTORS = {
@@ -305,8 +306,8 @@ class Command:
 
     @property
     def runner(self) -> str | None:
-        """The first SIGTERM-owning runner the command starts, if any."""
-        for word in self.words:
+        """The first SIGTERM-owning runner the command starts, if any (inside `sh -c "…"` too)."""
+        for word in tokens(self.words):
             base = word.rsplit("/", 1)[-1]
             if base in RUNNERS:
                 return base
@@ -409,7 +410,9 @@ class Traits:
 def traits(repo: Repo) -> Traits:
     if "traits" in repo.memo:
         return repo.memo["traits"]
-    cmds = commands(repo)
+    from .start_scripts import script_commands  # the scripts' own module reads commands() from here
+
+    cmds = commands(repo) + script_commands(repo)
     apps = any(path_role(f.path) == "src" for f in repo.facts(AppFact))
     runs = any(f.data.reachable and path_role(f.path) in ("src", "script") for f in repo.facts(ServerRunFact))
     loops = any(f.data.reachable and path_role(f.path) in ("src", "script") for f in repo.facts(LoopFact))

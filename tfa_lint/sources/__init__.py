@@ -61,6 +61,7 @@ def _parsers() -> dict[FileKind, Callable[[str, str], Artifact]]:
         procfile,
         pyproject,
         requirements,
+        shell,
     )
 
     return {
@@ -71,4 +72,5 @@ def _parsers() -> dict[FileKind, Callable[[str, str], Artifact]]:
         FileKind.PROCFILE: procfile.parse,
         FileKind.COMPOSE: compose.parse,
         FileKind.ENV: envfile.parse,
+        FileKind.SHELL: shell.parse,
     }

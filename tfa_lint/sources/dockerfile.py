@@ -89,9 +89,27 @@ class Dockerfile(Artifact):
             return None
 
 
+#: Suffixes of a Dockerfile that a template engine renders (`Dockerfile.j2`, `Dockerfile.tmpl`).
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template")
+_TEMPLATE_TAG_RE = re.compile(r"\{%.*?%\}|\{#.*?#\}")
+_TEMPLATE_VALUE_RE = re.compile(r"\{\{.*?\}\}")
+
+
+def untemplate(text: str) -> str:
+    """A template's text with its expressions made unknowable, each line and column kept.
+
+    ``{% … %}`` tags and ``{# … #}`` comments become blanks (both branches of an ``if`` are read);
+    a ``{{ value }}`` becomes a build-argument reference of the same width (``${_______}``),
+    which rules already treat as known only at build time: never taken for an image tag, a
+    version or a secret."""
+    text = _TEMPLATE_TAG_RE.sub(lambda m: " " * len(m.group()), text)
+    return _TEMPLATE_VALUE_RE.sub(lambda m: "${" + "_" * (len(m.group()) - 3) + "}", text)
+
+
 def parse(path: str, text: str) -> Dockerfile:
+    read = untemplate(text) if path.lower().endswith(TEMPLATE_SUFFIXES) else text
     try:
-        parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False)
+        parser = DockerfileParser(fileobj=io.BytesIO(read.encode("utf-8")), env_replace=False)
         items = parser.structure
     except Exception as exc:  # dockerfile-parse raises plain exceptions on odd input
         raise SourceError(f"Dockerfile could not be parsed: {exc}") from None

@@ -1,0 +1,247 @@
+"""TFA0904 — Start script or shell command keeps SIGTERM from the server."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+
+from tfa_lint.model import FileKind, Finding, Repo, Severity
+from tfa_lint.rule import Example, RepoRule
+from tfa_lint.sources.shell import ShellScript, ShellStep
+
+from ..facts.commandline import is_admin_command, segments
+from ..facts.processes import RUNNERS, Command, ProcessFacts, commands, long_running_reason
+from ..facts.start_scripts import describe, named_script, resolve_script, script_runs
+
+#: Inits that pass SIGTERM on to what they start (dumb-init and tini -g to its whole process group).
+_INITS = {"tini", "dumb-init", "s6-svscan", "catatonit", "init"}
+#: Programs that serve until stopped, besides the Python runners.
+_SERVERS = {"node", "npm", "yarn", "pnpm", "java", "supervisord", "nginx", "caddy", "streamlit", "chainlit",
+            "gradio", "python", "python3", "ray", "vllm", "litellm", "jupyter", "code-server"}
+_PYTHON_RE = re.compile(r"^python(\d(\.\d+)?)?$")
+
+
+class StartScriptKeepsSigterm(RepoRule):
+    id = "TFA0904"
+    name = "start-script-keeps-sigterm"
+    factor = 9
+    severity = Severity.WARNING
+    title = "Start script or shell command keeps SIGTERM from the server"
+    collectors = (ProcessFacts,)
+    what = """
+        A shell script that a container process runs (`CMD ["./start.sh"]`, compose
+        `command: bash run.sh`, a Kubernetes `command`) whose last command starts the server
+        without `exec` (`uvicorn app:app`, `"$@"`, `python worker.py`, or `wait` for servers
+        sent to the background), and a compose or manifest command `sh -c "a && b"` whose last
+        command has no `exec`. A script that traps TERM (and passes it on) is not reported, nor
+        one started under an init (tini, dumb-init), nor Procfile processes (the platform
+        signals every process of the dyno).
+    """
+    why = """
+        The shell stays PID 1 of the container and the server is its child. The shell does
+        not pass SIGTERM on, and as PID 1 it ignores it: `docker stop` and every rolling
+        deploy wait out the grace period and SIGKILL the server mid-request, without its
+        shutdown hooks (factor IX, disposability).
+    """
+    fix = """
+        Start the last command with `exec` (`exec uvicorn app:app …`, `exec "$@"`) so the
+        server replaces the shell and receives SIGTERM itself. To run several processes,
+        give each its own container or process type.
+    """
+    invalid = (
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["/app/scripts/start.sh"]\n',
+            "scripts/start.sh": """
+                #!/bin/sh
+                set -e
+                python -m agent.migrate_check
+                uvicorn agent.api:app --host 0.0.0.0 --port 8000
+            """,
+        }, lines=(4,), columns=(1,), message="`uvicorn agent.api:app` runs as a child of the shell"),
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["./docker-entrypoint.sh"]\nCMD ["celery", "-A", "agent", "worker"]\n',
+            "docker-entrypoint.sh": """
+                #!/bin/bash
+                if [ -n "$DEBUG" ]; then
+                  echo "debug mode"
+                fi
+                "$@"
+            """,
+        }, lines=(5,), columns=(1,), message="The command passed to the script"),
+        Example.repo({
+            "compose.yaml": """
+                services:
+                  api:
+                    build: .
+                    command: sh -c "python -m agent.check_db && uvicorn agent.api:app --host 0.0.0.0"
+            """,
+        }, lines=(4,), columns=(5,), message="`sh -c` keeps the shell as PID 1"),
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["bash", "run.sh"]\n',
+            "run.sh": """
+                gunicorn agent.api:app &
+                python -m agent.worker &
+                wait
+            """,
+        }, lines=(3,), columns=(1,), message="waits for servers it started in the background"),
+    )
+    valid = (
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["./start.sh"]\n',
+            "start.sh": """
+                #!/bin/sh
+                set -e
+                exec uvicorn agent.api:app --host 0.0.0.0
+            """,
+        }),
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["./entrypoint.sh"]\n',
+            "entrypoint.sh": """
+                #!/bin/bash
+                main() {
+                  exec python -m agent.worker
+                }
+                main "$@"
+            """,
+        }),
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["./run.sh"]\n',
+            "run.sh": """
+                #!/bin/bash
+                trap 'kill -TERM "$child"; wait "$child"' TERM
+                python -m agent.worker &
+                child=$!
+                wait "$child"
+            """,
+        }),
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["/usr/bin/dumb-init", "--", "./start.sh"]\n',
+            "start.sh": "#!/bin/sh\nuvicorn agent.api:app\n",
+        }),
+        Example.repo({
+            "Procfile": "web: bash start.sh\n",
+            "start.sh": "#!/bin/sh\nuvicorn agent.api:app --port $PORT\n",
+        }),
+        Example.repo({
+            "compose.yaml": """
+                services:
+                  api:
+                    build: .
+                    command: sh -c "python -m agent.check_db && exec uvicorn agent.api:app"
+                  migrate:
+                    build: .
+                    command: sh -c "alembic upgrade head && python -m agent.seed"
+            """,
+        }),
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["./migrate.sh"]\n',
+            "migrate.sh": "#!/bin/sh\nset -e\nalembic upgrade head\necho done\n",
+        }),
+    )
+
+    @classmethod
+    def applies(cls, repo: Repo) -> str | None:
+        return long_running_reason(repo)
+
+    def check(self, repo: Repo) -> Iterable[Finding]:
+        seen: set[tuple[str, int]] = set()
+        for run in script_runs(repo):
+            if not run.last or _signals_everything(repo, run.process):
+                continue
+            for step, why in self._held(repo, run.script, set()):
+                if (run.script.path, step.line) not in seen:
+                    seen.add((run.script.path, step.line))
+                    yield self.finding(
+                        run.script.path, step.line, step.column,
+                        f"{why}, started by {describe(run.process)}: the shell stays PID 1 and does not pass "
+                        "SIGTERM on, so the server is SIGKILLed at every stop. Start it with `exec`")
+        for process in commands(repo):
+            finding = self._shell_c(repo, process)
+            if finding is not None:
+                yield finding
+
+    def _held(self, repo: Repo, script: ShellScript, followed: set[str]) -> Iterator[tuple[ShellStep, str]]:
+        """The final commands of ``script`` that run a server as the shell's child, and why."""
+        if "TERM" in script.traps or script.path in followed:
+            return
+        followed.add(script.path)
+        background_servers = [s for s in script.steps if s.background and _serves(s.program)]
+        for step in script.steps:
+            if not step.final or step.background:
+                continue
+            program = step.program
+            called = resolve_script(repo, named_script(program), script.path)
+            if called is not None:
+                if step.exec or program[0].rsplit("/", 1)[-1] in (".", "source"):
+                    yield from self._held(repo, called, followed)  # the called script is PID 1's now
+                elif any(True for _ in self._held(repo, called, set(followed))):
+                    yield step, f"`{posixpath.basename(called.path)}` runs as a child of the shell"
+                continue
+            if step.exec:
+                continue
+            if program[:1] == ("wait",) and background_servers:
+                yield step, "The script waits for servers it started in the background"
+            elif program[:1] in (("$@",), ("$*",)):
+                yield step, "The command passed to the script (`\"$@\"`) runs as a child of the shell"
+            elif _serves(program):
+                yield step, f"`{_name(program)}` runs as a child of the shell"
+
+    def _shell_c(self, repo: Repo, process: Command) -> Finding | None:
+        """A compose or manifest command `sh -c "a && b"` whose last command has no `exec`."""
+        kind = _kind(repo, process.path)
+        if kind in (FileKind.DOCKERFILE, FileKind.PROCFILE) or _signals_everything(repo, process):
+            return None  # Dockerfiles: TFA0902; Procfiles: the platform signals the whole dyno
+        words = process.words
+        shell_at = next((i for i, w in enumerate(words[:-2]) if w.rsplit("/", 1)[-1] in ("sh", "bash", "ash", "dash")
+                         and words[i + 1] in ("-c", "-ec", "-ce", "-lc")), None)
+        if shell_at is None:
+            return None
+        parts = segments((words[shell_at + 2],))
+        # a single simple command is exec'd by sh and bash themselves
+        if len(parts) < 2 or any(w == "exec" for w in parts[-1].words):
+            return None
+        last = parts[-1]
+        if last.background or not _serves(last.program) or all(is_admin_command(p.words) for p in parts):
+            return None
+        artifact = repo.artifact(process.path)
+        column = artifact.column_of(process.line) if artifact is not None else 1
+        return self.finding(
+            process.path, process.line, column,
+            f"`sh -c` keeps the shell as PID 1 in `{process.name}`: `{_name(last.program)}` runs as its child and "
+            "never receives SIGTERM. Start the last command with `exec` (`… && exec "
+            f"{' '.join(last.program[:2])} …`)")
+
+
+def _serves(program: tuple[str, ...]) -> bool:
+    """A command that runs until stopped: a server, a worker, an app."""
+    if not program or is_admin_command(program):
+        return False
+    name = program[0].rsplit("/", 1)[-1]
+    if name in RUNNERS or name in ("flask", "hypercorn", "fastapi"):
+        return True
+    if _PYTHON_RE.match(name):
+        rest = [w for w in program[1:] if w != "-u"]
+        return bool(rest) and rest[0] != "-c" and not (rest[0] == "-m" and rest[1:2] in (("pip",), ("venv",)))
+    if name in ("sleep",):
+        return program[1:2] == ("infinity",)
+    if name == "tail":
+        return "-f" in program or "-F" in program
+    return name in _SERVERS and len(program) > 1 and not program[1].startswith("-")
+
+
+def _name(program: tuple[str, ...]) -> str:
+    return " ".join(w.rsplit("/", 1)[-1] if i == 0 else w for i, w in enumerate(program[:2]))
+
+
+def _kind(repo: Repo, path: str) -> FileKind | None:
+    artifact = repo.artifact(path)
+    return artifact.kind if artifact is not None else None
+
+
+def _signals_everything(repo: Repo, process: Command) -> bool:
+    """Procfile processes (the platform signals the whole dyno) and commands under an init."""
+    if _kind(repo, process.path) is FileKind.PROCFILE:
+        return True
+    return any(w.rsplit("/", 1)[-1] in _INITS for w in process.words[:3])
+

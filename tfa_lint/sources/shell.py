@@ -1,0 +1,294 @@
+"""Shell scripts (``start.sh``, ``docker-entrypoint.sh``): the simple commands they run, parsed
+with tree-sitter-bash.
+
+Why tree-sitter-bash: it is the grammar editors and GitHub's code navigation use for bash, so it
+knows the whole language (functions, ``case``, ``[[ ]]``, here-documents, arithmetic, arrays)
+that a hand-written splitter or bashlex (GPL-3, and it raises on many real scripts) gets wrong;
+its parser is error-tolerant C, linear in the input, so a hostile or half-written script still
+yields the commands it can read, with an ERROR node where it cannot, and never raises. Nothing
+is ever run: the tree is read, and only plain data leaves this module (it crosses processes).
+
+The model is what rules about a process's start need: every simple command in the order the
+script runs it, with whether it is started by ``exec`` (the shell is replaced), sent to the
+background with ``&``, nested in a condition or loop; the functions the script calls (their
+bodies are read at the call, once); the signals it traps; and the commands that can be the last
+one the script runs (``final``), which decide whether the shell stays PID 1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tfa_lint.model import Artifact, FileKind
+
+#: Shells whose scripts this module reads (the shebang of a file without a ``.sh`` suffix).
+_SHEBANG_RE = re.compile(rb"^#!\s*(?:/usr)?/bin/(?:env\s+)?(?:ba|da|a|k|z)?sh\b")
+#: Builtins that end the script: skipped when looking for the script's last command.
+_ENDINGS = {"exit", "return"}
+#: Statements that hold other statements; the value is the children that are run in sequence.
+_BODIES = {"program", "compound_statement", "subshell", "do_group", "else_clause", "elif_clause"}
+_CONDITIONAL = {"if_statement", "elif_clause", "else_clause", "case_statement", "case_item",
+                "while_statement", "for_statement", "c_style_for_statement", "do_group"}
+#: Deeper than this the script is not read further (tree-sitter keeps the tree; this bounds the walk).
+_MAX_DEPTH = 200
+
+
+@dataclass(frozen=True)
+class ShellStep:
+    """One simple command of a script, as the shell runs it."""
+
+    line: int
+    column: int  # 1-based character column of the command's first word
+    words: tuple[str, ...]  # quotes removed from literal parts; expansions kept as written (`$PORT`)
+    exec: bool  # started by `exec`: the program replaces the shell
+    background: bool  # followed by `&`: the shell does not wait for it
+    conditional: bool  # in an `if`/`case` branch, a loop, or after `&&`/`||`
+    function: str | None  # the script function it is in (read where the function is called)
+    variables: tuple[str, ...]  # variables its words expand (`$DB_PASSWORD`, `${TOKEN}`)
+    final: bool  # one of the commands the script can end with
+
+    @property
+    def program(self) -> tuple[str, ...]:
+        """The words from the program on: `VAR=x` prefixes and `exec` left out."""
+        words = list(self.words)
+        while words and (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]) or words[0] == "exec"):
+            words.pop(0)
+        return tuple(words)
+
+
+@dataclass(frozen=True)
+class ShellScript(Artifact):
+    steps: tuple[ShellStep, ...] = ()
+    traps: frozenset[str] = frozenset()  # signals a `trap` names (TERM, INT, EXIT…), upper case, no SIG
+    is_shell: bool = True  # False for a file named like a script whose shebang is another language
+    unreadable: tuple[int, ...] = field(default=())  # lines tree-sitter could not parse
+
+    def problems(self) -> list[str]:
+        return [f"line {n}: shell syntax not understood: read past" for n in self.unreadable]
+
+
+def parse(path: str, text: str) -> ShellScript:
+    data = text.encode("utf-8", "surrogatepass")
+    if not path.endswith((".sh", ".bash")) and not _SHEBANG_RE.match(data):
+        return ShellScript(path=path, kind=FileKind.SHELL, text=text, is_shell=False)
+    tree = _parser().parse(data)
+    reader = _Reader(data)
+    reader.read(tree.root_node)
+    return ShellScript(path=path, kind=FileKind.SHELL, text=text, steps=tuple(reader.steps),
+                       traps=frozenset(reader.traps), unreadable=tuple(sorted(reader.unreadable)))
+
+
+def _parser():  # type: ignore[no-untyped-def]
+    global _PARSER
+    if _PARSER is None:
+        import tree_sitter
+        import tree_sitter_bash
+
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+    return _PARSER
+
+
+_PARSER = None
+
+
+class _Reader:
+    """Walks the tree once, in execution order, inlining the bodies of called functions."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.steps: list[ShellStep] = []
+        self.traps: set[str] = set()
+        self.unreadable: set[int] = set()
+        self.functions: dict[str, object] = {}
+        self._inlined: set[str] = set()
+        self._finals: set[int] = set()  # ids of command nodes that can end the script
+
+    def read(self, root) -> None:  # type: ignore[no-untyped-def]
+        for node in _named(root):
+            if node.type == "function_definition":
+                name = node.child_by_field_name("name")
+                body = node.child_by_field_name("body")
+                if name is not None and body is not None:
+                    self.functions[self._text(name)] = body
+        self._mark_finals(root, 0)
+        self._statements(root, conditional=False, function=None, depth=0)
+
+    # -- which commands can end the script --------------------------------------------------
+
+    def _mark_finals(self, node, depth: int) -> None:  # type: ignore[no-untyped-def]
+        if depth > _MAX_DEPTH:
+            return
+        kind = node.type
+        if kind in _BODIES:
+            statements = [c for c in _statements_of(node) if not self._is_ending(c)]
+            if statements:
+                self._mark_finals(statements[-1], depth + 1)
+        elif kind == "redirected_statement":
+            inner = node.child_by_field_name("body") or (node.named_children[0] if node.named_children else None)
+            if inner is not None:
+                self._mark_finals(inner, depth + 1)
+        elif kind in ("list", "pipeline"):
+            if node.named_children:
+                self._mark_finals(node.named_children[-1], depth + 1)
+        elif kind == "if_statement":
+            for child in node.named_children:
+                if child.type in ("elif_clause", "else_clause"):
+                    self._mark_finals(child, depth + 1)
+            consequence = [c for c in _statements_of(node) if c.type not in ("elif_clause", "else_clause")]
+            if len(consequence) > 1:  # the first is the condition
+                self._mark_finals(consequence[-1], depth + 1)
+        elif kind == "case_statement":
+            for item in node.named_children:
+                if item.type == "case_item":
+                    body = [c for c in _statements_of(item)][1:]  # the first is the pattern
+                    if body:
+                        self._mark_finals(body[-1], depth + 1)
+        elif kind in ("while_statement", "for_statement", "c_style_for_statement"):
+            # a final loop (`while true; do python worker.py; done`) may be in any of its commands
+            # when the script is stopped: each of them is final
+            self._finals |= {n.id for n in _named(node) if n.type == "command"}
+        elif kind == "command":
+            self._finals.add(node.id)
+            called = self.functions.get(self._command_name(node))
+            if called is not None:
+                self._mark_finals(called, depth + 1)
+
+    def _is_ending(self, node) -> bool:  # type: ignore[no-untyped-def]
+        return node.type == "command" and self._command_name(node) in _ENDINGS
+
+    # -- commands in execution order ------------------------------------------------------
+
+    def _statements(self, node, *, conditional: bool, function: str | None, depth: int) -> None:  # type: ignore[no-untyped-def]
+        if depth > _MAX_DEPTH:
+            self.unreadable.add(node.start_point[0] + 1)
+            return
+        children = node.children
+        for index, child in enumerate(children):
+            if child.type == "ERROR":
+                self.unreadable.add(child.start_point[0] + 1)
+            if not child.is_named:
+                continue
+            background = index + 1 < len(children) and children[index + 1].type == "&"
+            self._statement(child, conditional=conditional, function=function, background=background, depth=depth + 1)
+
+    def _statement(self, node, *, conditional: bool, function: str | None, background: bool, depth: int) -> None:  # type: ignore[no-untyped-def]
+        kind = node.type
+        if kind == "command":
+            self._command(node, conditional=conditional, function=function, background=background, depth=depth)
+        elif kind in ("function_definition", "comment", "command_substitution", "heredoc_body"):
+            return  # a function runs where it is called; a substitution only computes a value
+        elif kind == "list":
+            # `a && b`: b runs only if a succeeds; the first command always runs
+            for position, child in enumerate(node.named_children):
+                self._statement(child, conditional=conditional or position > 0, function=function,
+                                background=background, depth=depth + 1)
+        elif kind in ("pipeline", "redirected_statement", "negated_command"):
+            for child in node.named_children:
+                if child.type not in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
+                    self._statement(child, conditional=conditional, function=function,
+                                    background=background, depth=depth + 1)
+        elif kind == "if_statement":
+            for position, child in enumerate(node.named_children):
+                # the condition runs every time; the branches only sometimes
+                self._statement(child, conditional=conditional or position > 0, function=function,
+                                background=False, depth=depth + 1)
+        elif kind in _CONDITIONAL or kind in _BODIES:
+            self._statements(node, conditional=conditional or kind in _CONDITIONAL, function=function, depth=depth)
+        elif kind == "ERROR":
+            self.unreadable.add(node.start_point[0] + 1)
+
+    def _command(self, node, *, conditional: bool, function: str | None, background: bool, depth: int) -> None:  # type: ignore[no-untyped-def]
+        words: list[str] = []
+        variables: list[str] = []
+        for child in node.named_children:
+            if child.type in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
+                continue
+            words.append(self._text(child) if child.type == "variable_assignment" else self._word(child))
+            variables += self._variables(child)
+        if not words:
+            return
+        name_at = _name_index(words)
+        is_exec = name_at is not None and words[name_at] == "exec"
+        step = ShellStep(line=node.start_point[0] + 1, column=self._column(node), words=tuple(words), exec=is_exec,
+                         background=background, conditional=conditional, function=function,
+                         variables=tuple(dict.fromkeys(variables)), final=node.id in self._finals)
+        self.steps.append(step)
+        name = step.program[0] if step.program else ""
+        if name == "trap":
+            self.traps |= {_signal(word) for word in step.program[2:]}
+        called = self.functions.get(name)
+        if called is not None and name not in self._inlined:
+            self._inlined.add(name)  # read a function's body once, where it is first called
+            self._statement(called, conditional=conditional, function=name, background=background, depth=depth + 1)
+
+    # -- text ---------------------------------------------------------------------------------
+
+    def _text(self, node) -> str:  # type: ignore[no-untyped-def]
+        return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def _word(self, node) -> str:  # type: ignore[no-untyped-def]
+        """A word as the program receives it where it is literal: quotes removed, expansions as written."""
+        kind = node.type
+        if kind == "command_name":
+            return "".join(self._word(c) for c in node.named_children) or self._text(node)
+        if kind == "raw_string":
+            return self._text(node)[1:-1]
+        if kind == "string":
+            return self._text(node)[1:-1]
+        if kind == "concatenation":
+            return "".join(self._word(c) for c in node.children)
+        if kind == "word":
+            return re.sub(r"\\(.)", r"\1", self._text(node))
+        return self._text(node)
+
+    def _variables(self, node) -> list[str]:  # type: ignore[no-untyped-def]
+        found: list[str] = []
+        todo = [node]
+        while todo:
+            current = todo.pop()
+            if current.type in ("simple_expansion", "expansion"):
+                name = next((c for c in current.named_children if c.type == "variable_name"), None)
+                if name is not None:
+                    found.append(self._text(name))
+            if current.type != "command_substitution":
+                todo += current.named_children
+        return found
+
+    def _column(self, node) -> int:  # type: ignore[no-untyped-def]
+        row, byte_column = node.start_point
+        line_start = node.start_byte - byte_column
+        return len(self.data[line_start:node.start_byte].decode("utf-8", "replace")) + 1
+
+    def _command_name(self, node) -> str:  # type: ignore[no-untyped-def]
+        name = node.child_by_field_name("name")
+        return self._word(name) if name is not None else ""
+
+
+def _name_index(words: list[str]) -> int | None:
+    """The index of the command's name: the first word that is not a `VAR=value` prefix."""
+    for index, word in enumerate(words):
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", word):
+            return index
+    return None
+
+
+def _statements_of(node) -> list:  # type: ignore[no-untyped-def]
+    """The statements a body runs: function definitions only define, comments do nothing."""
+    return [c for c in node.named_children if c.type not in ("comment", "heredoc_body", "function_definition")]
+
+
+def _named(root) -> list:  # type: ignore[no-untyped-def]
+    """Every named node under ``root``, iteratively (deep nesting never recurses)."""
+    out = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack += node.named_children
+    return out
+
+
+def _signal(word: str) -> str:
+    word = word.upper()
+    return {"15": "TERM", "2": "INT", "0": "EXIT", "1": "HUP"}.get(word, word.removeprefix("SIG"))
