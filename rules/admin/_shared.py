@@ -13,6 +13,7 @@ from tfa_lint.model import Repo, path_role
 from ..facts.admin_ops import AdminOpFact, AdminRouteFact
 from ..facts.commandline import is_admin_command, unwrap_command
 from ..facts.processes import commands
+from ..facts.start_scripts import script_runs
 
 _ADMIN_MODULE_RE = re.compile(r"(?i)^(migrat\w*|ingest\w*|index_\w+|indexer|indexing|embed|embed_\w+|seed\w*|"
                               r"backfill\w*|reindex\w*|cleanup\w*|purge\w*|load_docs\w*|build_\w+)$")
@@ -59,9 +60,9 @@ def _segments(words: tuple[str, ...]) -> list[list[str]]:
     return [s for s in out if s]
 
 
-def chained_admin(repo: Repo) -> list[tuple[str, int, str, str]]:
-    """Declared processes whose command runs an admin task before the process itself:
-    (path, line, process name, admin command)."""
+def chained_admin(repo: Repo) -> list[tuple[str, int, int, str, str]]:
+    """Declared processes whose command, or the start script it runs, runs an admin task before
+    the process itself: (path, line, column, process name, admin command)."""
     if "chained_admin" in repo.memo:
         return repo.memo["chained_admin"]
     out = []
@@ -71,6 +72,15 @@ def chained_admin(repo: Repo) -> list[tuple[str, int, str, str]]:
         segments = _segments(command.words)
         admin = next((i for i, s in enumerate(segments) if is_admin_command(s)), None)
         if admin is not None and any(not is_admin_command(s) for s in segments[admin + 1:]):
-            out.append((command.path, command.line, command.name, " ".join(unwrap_command(segments[admin]))))
+            out.append((command.path, command.line, 1, command.name, " ".join(unwrap_command(segments[admin]))))
+    for run in script_runs(repo):
+        if run.process.name == "release" or not run.last:
+            continue
+        steps = run.script.steps
+        for index, step in enumerate(steps):
+            if is_admin_command(step.program) and any(
+                    later.final and later.program and not is_admin_command(later.program) for later in steps[index + 1:]):
+                out.append((run.script.path, step.line, step.column, run.process.name,
+                            " ".join(unwrap_command(step.program))))
     repo.memo["chained_admin"] = out
     return out

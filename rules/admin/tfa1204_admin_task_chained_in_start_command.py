@@ -47,8 +47,23 @@ class AdminChainedInStartCommand(RepoRule):
             """,
             "ingest.py": "print('indexing')\n",
         }, lines=(3,), columns=(1,), message="`python ingest.py` is chained into the start"),
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . .\nCMD ["bash", "deploy/start.sh"]\n',
+            "deploy/start.sh": """
+                #!/bin/bash
+                set -e
+                if [ "$SKIP_MIGRATIONS" != "1" ]; then
+                  alembic upgrade head
+                fi
+                exec gunicorn agent.app:app -k uvicorn.workers.UvicornWorker
+            """,
+        }, lines=(4,), columns=(3,), message="`alembic upgrade head` is chained into the start of the `CMD` process"),
     )
     valid = (
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . .\nCMD ["./migrate.sh"]\n',
+            "migrate.sh": "#!/bin/sh\nset -e\nalembic upgrade head\npython -m agent.seed_demo_data\n",
+        }),
         Example.repo({
             "Procfile": ("release: alembic upgrade head\n"
                          "web: uvicorn agent.app:app --host 0.0.0.0 --port $PORT\n"),
@@ -73,8 +88,8 @@ class AdminChainedInStartCommand(RepoRule):
         return admin_reason(repo)
 
     def check(self, repo: Repo) -> Iterable[Finding]:
-        for path, line, name, admin in chained_admin(repo):
-            yield self.finding(path, line, 1,
+        for path, line, column, name, admin in chained_admin(repo):
+            yield self.finding(path, line, column,
                                f"`{admin}` is chained into the start of the `{name}` process: every instance "
                                "repeats it on each start. Run it once per release as a one-off process "
                                "(Procfile `release:`, a Job) and start the process with the server alone")

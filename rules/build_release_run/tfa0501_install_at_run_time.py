@@ -9,11 +9,35 @@ from collections.abc import Iterable
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.processes import ProcessFacts, commands
+from ..facts.processes import Command, ProcessFacts, commands
+from ..facts.start_scripts import start_steps
 from ..facts.runtime_installs import RuntimeInstallFact, RuntimeInstallFacts, install_in
 
 #: Compose files for local development, where a mounted source tree is installed on start.
 _DEV_COMPOSE_RE = re.compile(r"(?i)(dev|local|test|override|debug)")
+
+
+def _is_dev_process(command: Command) -> bool:
+    """A service of a development compose file, or a dev/test service."""
+    return command.path.endswith((".yml", ".yaml")) and bool(
+        _DEV_COMPOSE_RE.search(posixpath.basename(command.path)) or _DEV_COMPOSE_RE.search(command.name))
+
+
+def _download(program: tuple[str, ...]) -> str | None:
+    """`curl -o model.bin https://…` or `wget https://…`: a file fetched from the network into the
+    container (a health check or an API call that keeps no file is not a download)."""
+    name = program[0].rsplit("/", 1)[-1] if program else ""
+    urls = [w for w in program[1:] if w.startswith(("http://", "https://")) and not _LOCAL_URL_RE.match(w)]
+    if not urls:
+        return None
+    if name == "wget" and not {"--spider", "-O-", "-qO-"} & set(program):
+        return f"wget {urls[0]}"
+    if name == "curl" and {"-o", "-O", "--output", "--remote-name"} & set(program):
+        return f"curl {urls[0]}"
+    return None
+
+
+_LOCAL_URL_RE = re.compile(r"https?://(localhost|127\.0\.0\.1|0\.0\.0\.0|\$)")
 
 
 class InstallAtRunTime(RepoRule):
@@ -49,6 +73,16 @@ class InstallAtRunTime(RepoRule):
         dependency fail with a clear `ImportError`.
     """
     invalid = (
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["/app/docker/start.sh"]\n',
+            "docker/start.sh": """
+                #!/bin/bash
+                set -e
+                pip install --no-cache-dir 'agent[tools]'
+                wget -q https://models.example.com/reranker.bin -P /models
+                exec uvicorn agent.api:app --host 0.0.0.0
+            """,
+        }, lines=(3, 4), columns=(1, 1), message="The start script `docker/start.sh` (started by the CMD/ENTRYPOINT"),
         Example.of("""
             FROM python:3.12.8-slim
             WORKDIR /app
@@ -78,6 +112,15 @@ class InstallAtRunTime(RepoRule):
         """, "agent/tools.py", lines=(4, 5), columns=(1, 1), message="install` at run time"),
     )
     valid = (
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["./start.sh"]\n',
+            "start.sh": """
+                #!/bin/sh
+                until curl -fsS http://localhost:6333/healthz; do sleep 1; done
+                curl -fsS -X POST https://hooks.example.com/started
+                exec uvicorn agent.api:app --host 0.0.0.0
+            """,
+        }),
         Example.of("""
             FROM python:3.12.8-slim
             WORKDIR /app
@@ -158,9 +201,7 @@ class InstallAtRunTime(RepoRule):
                 "build. Declare the dependency and install it in the build (Dockerfile `RUN`, requirements), "
                 "and let a missing package fail at import")
         for command in commands(repo):
-            name = posixpath.basename(command.path)
-            if command.path.endswith((".yml", ".yaml")) and (
-                    _DEV_COMPOSE_RE.search(name) or _DEV_COMPOSE_RE.search(command.name)):
+            if _is_dev_process(command):
                 continue  # a development file or a test/dev service
             what = install_in(" ".join(command.words))
             if what:
@@ -169,3 +210,12 @@ class InstallAtRunTime(RepoRule):
                     command.path, command.line, 1,
                     f"{label} runs `{what}` on every start: move it into the build (a Dockerfile `RUN` step "
                     "or the buildpack's install) and make the command only start the app")
+        for start in start_steps(repo):
+            if _is_dev_process(start.process):
+                continue
+            what = install_in(" ".join(start.step.words)) or _download(start.step.program)
+            if what:
+                yield self.finding(
+                    start.script.path, start.step.line, start.step.column,
+                    f"The start script {start.label} runs `{what}` on every start: move it into the build "
+                    "(a Dockerfile `RUN` step) so every replica starts the same tested release")

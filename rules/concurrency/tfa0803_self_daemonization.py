@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from tfa_lint.model import Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.commandline import segments
+from ..facts.commandline import Segment, segments
 from ..facts.daemons import DaemonFacts, DaemonizeFact, PidFileFact
 from ..facts.processes import ProcessFacts, commands
+from ..facts.start_scripts import StartStep, start_steps
 from ._shared import _applies
 
 
@@ -47,6 +48,15 @@ class SelfDaemonization(RepoRule):
     }
     invalid = (
         Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["/app/start.sh"]\n',
+            "start.sh": """
+                #!/bin/bash
+                redis-server --daemonize yes
+                qdrant --config-path /app/qdrant.yaml &
+                exec uvicorn agent.api:app --host 0.0.0.0
+            """,
+        }, lines=(2, 3), columns=(1, 1), message="a second service inside the container"),
+        Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
                 WORKDIR /app
@@ -83,6 +93,16 @@ class SelfDaemonization(RepoRule):
         }, lines=(4,), columns=(5,), message="in the background with `&`"),
     )
     valid = (
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["/app/start.sh"]\n',
+            "start.sh": """
+                #!/bin/bash
+                trap 'kill -TERM "$pid"' TERM
+                python -m agent.worker &
+                pid=$!
+                wait "$pid"
+            """,
+        }),
         Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
@@ -167,30 +187,46 @@ class SelfDaemonization(RepoRule):
                                    "runs in the foreground and leaves supervision to the platform (Docker, "
                                    "Kubernetes, the Procfile runner): remove it")
         for cmd in commands(repo):
-            how = _detaches(cmd.words)
-            if how:
+            detached = _detaches(segments(cmd.words))
+            if detached:
                 where = repo.artifact(cmd.path)
                 yield self.finding(cmd.path, cmd.line, where.column_of(cmd.line) if where is not None else 1,
-                                   f"{cmd.name} {how}: the platform can no longer supervise, signal or restart "
+                                   f"{cmd.name} {detached[1]}: the platform can no longer supervise, signal or restart "
                                    "it. Run one process per process type, in the foreground")
+        by_script: dict[str, list[StartStep]] = {}
+        for start in start_steps(repo):
+            by_script.setdefault(start.script.path, []).append(start)
+        for steps in by_script.values():
+            rest = steps
+            while detached := _detaches([s.segment for s in rest]):
+                start = rest[detached[0]]
+                yield self.finding(start.script.path, start.step.line, start.step.column,
+                                   f"The start script {start.label} {detached[1]}: a second service inside the "
+                                   "container that nothing supervises, signals or restarts. Run each service as "
+                                   "its own process type or container, in the foreground")
+                rest = rest[detached[0] + 1:]
 
 
-def _detaches(words: tuple[str, ...]) -> str | None:
-    """How a command line detaches a process from its supervisor, if it does."""
-    parts = segments(words)
+def _detaches(parts: list[Segment]) -> tuple[int, str] | None:
+    """Which simple command of a command line or script detaches a process from its
+    supervisor, and how, if one does."""
     for index, segment in enumerate(parts):
         program = segment.program
         name = program[0].rsplit("/", 1)[-1] if program else ""
         if any(w == "nohup" for w in segment.words[: len(segment.words) - len(program)]):
-            return f"runs `{name}` under `nohup`"
+            return index, f"runs `{name}` under `nohup`"
         # `sleep 1h & wait $!`, or `server & …; wait`: the shell still waits for it (and can trap TERM),
         # so the job stays under the container's supervision, even if the shell does not pass SIGTERM on.
         waited = (index + 1 < len(parts) and parts[index + 1].program[:1] == ("wait",)) or any(
-            later.program == ("wait",) for later in parts[index + 1:])
+            later.program[:1] == ("wait",) for later in parts[index + 1:])
         if segment.background and not waited:
-            return f"runs `{name}` in the background with `&`"
+            return index, f"runs `{name}` in the background with `&`"
         if name == "gunicorn" and any(w in ("-D", "--daemon") for w in program):
-            return "runs gunicorn with `--daemon`"
+            return index, "runs gunicorn with `--daemon`"
         if name == "celery" and len(program) > 1 and "multi" in program[1:3]:
-            return "runs `celery multi`, which daemonizes its workers"
+            return index, "runs `celery multi`, which daemonizes its workers"
+        if name == "redis-server" and any(w == "--daemonize" and n == "yes" for w, n in zip(program, program[1:])):
+            return index, "runs `redis-server --daemonize yes`"
+        if name == "service" and program[2:3] in (("start",), ("restart",)):
+            return index, f"starts the system service `{program[1]}`"
     return None

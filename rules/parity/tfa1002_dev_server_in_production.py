@@ -14,6 +14,7 @@ from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
 
 from ..facts.dev_servers import DevServerCallFact, DevServerFacts
 from ..facts.processes import ProcessFacts, commands, traits
+from ..facts.start_scripts import start_steps
 from ._shared import _runtime
 
 _DEV_NAME_RE = re.compile(r"(?i)((^|[._-])(dev|devel|development|local|debug)([._-]|$)|override)")
@@ -90,6 +91,14 @@ class DevServerInProduction(RepoRule):
     """
     invalid = (
         Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /srv\nENTRYPOINT ["/srv/bin/serve.sh"]\n',
+            "bin/serve.sh": """
+                #!/bin/sh
+                cd /srv
+                exec uvicorn agent.api:app --host 0.0.0.0 --port 8000 --reload
+            """,
+        }, lines=(3,), columns=(1,), message="The start script `bin/serve.sh` (started by the CMD/ENTRYPOINT of `Dockerfile`) runs `--reload`"),
+        Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
                 COPY . /app
@@ -116,6 +125,11 @@ class DevServerInProduction(RepoRule):
         }, lines=(1,), columns=(1,), message="runs `flask run` (Flask's development server)"),
     )
     valid = (
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /srv\nCMD ["/srv/start.sh"]\n',
+            "start.sh": "#!/bin/sh\nexec uvicorn agent.api:app --host 0.0.0.0 --port 8000\n",
+            "start-dev.sh": "#!/bin/sh\nexec uvicorn agent.api:app --reload\n",
+        }),
         Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
@@ -178,6 +192,14 @@ class DevServerInProduction(RepoRule):
             mode = _dev_mode(_expand(cmd.words))
             if mode:
                 yield self.finding(cmd.path, cmd.line, 1, f"The production command runs {mode}: {_ADVICE}")
+        for start in start_steps(repo):
+            process = start.process
+            if _is_dev_file(start.script.path) or _is_dev_file(process.path) or _DEV_NAME_RE.search(process.name):
+                continue
+            mode = _dev_mode(_expand(start.step.words))
+            if mode:
+                yield self.finding(start.script.path, start.step.line, start.step.column,
+                                   f"The start script {start.label} runs {mode}: {_ADVICE}")
         yield from self._dockerfile_env(repo)
         entries = {p for p in traits(repo).entry_files if not _is_dev_file(p)}
         for fact in repo.facts(DevServerCallFact):
