@@ -44,7 +44,7 @@ class SelfDaemonization(RepoRule):
     """
     #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
     unpinned_columns = {
-        1: "its findings sit in two files (Procfile, agent/service.py): lines and columns cannot say which",
+        2: "its findings sit in two files (Procfile, agent/service.py): lines and columns cannot say which",
     }
     invalid = (
         Example.repo({
