@@ -32,6 +32,10 @@ _CONDITIONAL = {"if_statement", "elif_clause", "else_clause", "case_statement", 
                 "while_statement", "for_statement", "c_style_for_statement", "do_group"}
 #: Deeper than this the script is not read further (tree-sitter keeps the tree; this bounds the walk).
 _MAX_DEPTH = 200
+#: A start script has tens of commands; past this many the rest of a (generated or hostile) file is not read.
+MAX_STEPS = 5000
+_ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_ESCAPE_RE = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class ShellStep:
     def program(self) -> tuple[str, ...]:
         """The words from the program on: `VAR=x` prefixes and `exec` left out."""
         words = list(self.words)
-        while words and (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]) or words[0] == "exec"):
+        while words and (_ASSIGNMENT_RE.match(words[0]) or words[0] == "exec"):
             words.pop(0)
         return tuple(words)
 
@@ -63,9 +67,14 @@ class ShellScript(Artifact):
     traps: frozenset[str] = frozenset()  # signals a `trap` names (TERM, INT, EXIT…), upper case, no SIG
     is_shell: bool = True  # False for a file named like a script whose shebang is another language
     unreadable: tuple[int, ...] = field(default=())  # lines tree-sitter could not parse
+    too_deep: int = 0  # the first line nested too deeply to be read, if any
+    truncated: int = 0  # the first line left unread because the script has too many commands
 
     def problems(self) -> list[str]:
-        return [f"line {n}: shell syntax not understood: read past" for n in self.unreadable]
+        deep = [f"line {self.too_deep}: commands nested more than {_MAX_DEPTH} deep: not read"] if self.too_deep else []
+        if self.truncated:
+            deep.append(f"line {self.truncated}: more than {MAX_STEPS} commands: the rest is not read")
+        return deep + [f"line {n}: shell syntax not understood: read past" for n in self.unreadable]
 
 
 def parse(path: str, text: str) -> ShellScript:
@@ -76,7 +85,8 @@ def parse(path: str, text: str) -> ShellScript:
     reader = _Reader(data)
     reader.read(tree.root_node)
     return ShellScript(path=path, kind=FileKind.SHELL, text=text, steps=tuple(reader.steps),
-                       traps=frozenset(reader.traps), unreadable=tuple(sorted(reader.unreadable)))
+                       traps=frozenset(reader.traps), unreadable=tuple(sorted(reader.unreadable)),
+                       too_deep=reader.too_deep, truncated=reader.truncated)
 
 
 def _parser():  # type: ignore[no-untyped-def]
@@ -100,17 +110,18 @@ class _Reader:
         self.steps: list[ShellStep] = []
         self.traps: set[str] = set()
         self.unreadable: set[int] = set()
+        self.too_deep = 0  # the first line nested deeper than the walk goes, if any
+        self.truncated = 0  # the first line not read because the script has too many commands
         self.functions: dict[str, object] = {}
         self._inlined: set[str] = set()
         self._finals: set[int] = set()  # ids of command nodes that can end the script
 
     def read(self, root) -> None:  # type: ignore[no-untyped-def]
-        for node in _named(root):
-            if node.type == "function_definition":
-                name = node.child_by_field_name("name")
-                body = node.child_by_field_name("body")
-                if name is not None and body is not None:
-                    self.functions[self._text(name)] = body
+        for node in _all_of(root, "function_definition"):
+            name = node.child_by_field_name("name")
+            body = node.child_by_field_name("body")
+            if name is not None and body is not None:
+                self.functions.setdefault(self._text(name), body)
         self._mark_finals(root, 0)
         self._statements(root, conditional=False, function=None, depth=0)
 
@@ -121,9 +132,9 @@ class _Reader:
             return
         kind = node.type
         if kind in _BODIES:
-            statements = [c for c in _statements_of(node) if not self._is_ending(c)]
-            if statements:
-                self._mark_finals(statements[-1], depth + 1)
+            last = next((c for c in reversed(_statements_of(node)) if not self._is_ending(c)), None)
+            if last is not None:
+                self._mark_finals(last, depth + 1)
         elif kind == "redirected_statement":
             inner = node.child_by_field_name("body") or (node.named_children[0] if node.named_children else None)
             if inner is not None:
@@ -147,7 +158,7 @@ class _Reader:
         elif kind in ("while_statement", "for_statement", "c_style_for_statement"):
             # a final loop (`while true; do python worker.py; done`) may be in any of its commands
             # when the script is stopped: each of them is final
-            self._finals |= {n.id for n in _named(node) if n.type == "command"}
+            self._finals |= {n.id for n in _all_of(node, "command")}
         elif kind == "command":
             self._finals.add(node.id)
             called = self.functions.get(self._command_name(node))
@@ -160,11 +171,10 @@ class _Reader:
     # -- commands in execution order ------------------------------------------------------
 
     def _statements(self, node, *, conditional: bool, function: str | None, depth: int) -> None:  # type: ignore[no-untyped-def]
-        if depth > _MAX_DEPTH:
-            self.unreadable.add(node.start_point[0] + 1)
-            return
         children = node.children
         for index, child in enumerate(children):
+            if self.truncated:
+                return
             if child.type == "ERROR":
                 self.unreadable.add(child.start_point[0] + 1)
             if not child.is_named:
@@ -173,6 +183,9 @@ class _Reader:
             self._statement(child, conditional=conditional, function=function, background=background, depth=depth + 1)
 
     def _statement(self, node, *, conditional: bool, function: str | None, background: bool, depth: int) -> None:  # type: ignore[no-untyped-def]
+        if depth > _MAX_DEPTH:
+            self.too_deep = self.too_deep or node.start_point[0] + 1
+            return
         kind = node.type
         if kind == "command":
             self._command(node, conditional=conditional, function=function, background=background, depth=depth)
@@ -208,6 +221,9 @@ class _Reader:
             variables += self._variables(child)
         if not words:
             return
+        if len(self.steps) >= MAX_STEPS:
+            self.truncated = self.truncated or node.start_point[0] + 1
+            return
         name_at = _name_index(words)
         is_exec = name_at is not None and words[name_at] == "exec"
         step = ShellStep(line=node.start_point[0] + 1, column=self._column(node), words=tuple(words), exec=is_exec,
@@ -239,7 +255,8 @@ class _Reader:
         if kind == "concatenation":
             return "".join(self._word(c) for c in node.children)
         if kind == "word":
-            return re.sub(r"\\(.)", r"\1", self._text(node))
+            text = self._text(node)
+            return _ESCAPE_RE.sub(r"\1", text) if "\\" in text else text
         return self._text(node)
 
     def _variables(self, node) -> list[str]:  # type: ignore[no-untyped-def]
@@ -268,7 +285,7 @@ class _Reader:
 def _name_index(words: list[str]) -> int | None:
     """The index of the command's name: the first word that is not a `VAR=value` prefix."""
     for index, word in enumerate(words):
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", word):
+        if not _ASSIGNMENT_RE.match(word):
             return index
     return None
 
@@ -278,15 +295,17 @@ def _statements_of(node) -> list:  # type: ignore[no-untyped-def]
     return [c for c in node.named_children if c.type not in ("comment", "heredoc_body", "function_definition")]
 
 
-def _named(root) -> list:  # type: ignore[no-untyped-def]
-    """Every named node under ``root``, iteratively (deep nesting never recurses)."""
-    out = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack += node.named_children
-    return out
+def _all_of(root, kind: str) -> list:  # type: ignore[no-untyped-def]
+    """Every node of one kind under ``root``, found by a tree-sitter query (in C, however deep)."""
+    import tree_sitter
+
+    query = _QUERIES.get(kind)
+    if query is None:
+        query = _QUERIES[kind] = tree_sitter.Query(_parser().language, f"({kind}) @node")
+    return tree_sitter.QueryCursor(query).captures(root).get("node", [])
+
+
+_QUERIES: dict = {}
 
 
 def _signal(word: str) -> str:
