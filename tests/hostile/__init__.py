@@ -118,6 +118,10 @@ def _resource_attacks(plan: Plan) -> None:
     plan.write("attack/bomb/docker-compose.yml", "services:\n  web:\n    image: x\n" + laughs)
     plan.write("attack/big-yaml/docker-compose.yml", "services:\n" + "".join(
         f"  s{i}:\n    image: x\n    environment:\n      K{i}: v\n" for i in range(12000)))
+    plan.write("attack/deep_shell/start.sh", "#!/bin/sh\n" + "if true; then\n" * 300 + "echo x\n" + "fi\n" * 300,
+               hostile="nested more than 200 deep")
+    plan.write("attack/long_shell/run.sh", "echo step\n" * 6000, hostile="more than 5000 commands")
+    plan.write("attack/loop_shell/entrypoint.sh", ". ./entrypoint.sh\nsource entrypoint.sh\nf() { f; }\nf\nexec \"$@\"\n")
     plan.write("attack/cycle/requirements.txt", "-r requirements.txt\n-r other.txt\nrequests==2.32.3\n")
     plan.write("attack/cycle/other.txt", "-r requirements.txt\n")
     plan.normal.discard("attack/cycle/other.txt")  # not a requirements file by name

@@ -269,7 +269,7 @@ class _Reader:
                 if name is not None:
                     found.append(self._text(name))
             if current.type != "command_substitution":
-                todo += current.named_children
+                todo += reversed(current.named_children)  # popped from the end: in source order
         return found
 
     def _column(self, node) -> int:  # type: ignore[no-untyped-def]
