@@ -91,3 +91,9 @@ def test_a_templated_dockerfile_never_takes_template_expressions_for_values() ->
     # a plain Dockerfile keeps `{{` (a Go template in a `docker inspect --format` is a value)
     plain = parse_dockerfile("Dockerfile", "FROM x\nRUN docker inspect --format '{{.Id}}' y\n")
     assert "{{.Id}}" in plain.instructions[1].value
+
+
+def test_where_each_command_writes_its_output() -> None:
+    steps = parse("s.sh", 'echo "$T" | docker login --password-stdin\necho "$T" > f\necho a 2>&1\necho b >&2\n'
+                          "echo c &> /dev/null\necho d > /dev/stdout\n").steps
+    assert [s.output for s in steps] == ["pipe", "log", "file", "log", "log", "file", "log"]

@@ -10,7 +10,7 @@ from tfa_lint.rule import Example, RepoRule
 from ..facts.commandline import Segment, segments
 from ..facts.daemons import DaemonFacts, DaemonizeFact, PidFileFact
 from ..facts.processes import ProcessFacts, commands
-from ..facts.start_scripts import StartStep, start_steps
+from ..facts.start_scripts import StartStep, runs_until_stopped, start_steps
 from ._shared import _applies
 
 
@@ -93,6 +93,14 @@ class SelfDaemonization(RepoRule):
         }, lines=(4,), columns=(5,), message="in the background with `&`"),
     )
     valid = (
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["/app/start.sh"]\n',
+            "start.sh": """
+                #!/bin/bash
+                apt-get update > /dev/null 2>&1 &
+                exec uvicorn agent.api:app --host 0.0.0.0
+            """,
+        }),
         Example.repo({
             "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["/app/start.sh"]\n',
             "start.sh": """
@@ -200,11 +208,13 @@ class SelfDaemonization(RepoRule):
             rest = steps
             while detached := _detaches([s.segment for s in rest]):
                 start = rest[detached[0]]
+                rest = rest[detached[0] + 1:]
+                if start.step.background and not runs_until_stopped(repo, start.step.program):
+                    continue  # `apt-get update &`: a one-off job sent to the background, not a service
                 yield self.finding(start.script.path, start.step.line, start.step.column,
                                    f"The start script {start.label} {detached[1]}: a second service inside the "
                                    "container that nothing supervises, signals or restarts. Run each service as "
                                    "its own process type or container, in the foreground")
-                rest = rest[detached[0] + 1:]
 
 
 def _detaches(parts: list[Segment]) -> tuple[int, str] | None:

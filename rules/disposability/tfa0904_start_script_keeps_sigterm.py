@@ -11,15 +11,13 @@ from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.shell import ShellScript, ShellStep
 
 from ..facts.commandline import is_admin_command, segments
-from ..facts.processes import RUNNERS, Command, ProcessFacts, commands, long_running_reason
-from ..facts.start_scripts import describe, named_script, resolve_script, script_runs
+from ..facts.processes import Command, ProcessFacts, commands, long_running_reason
+from ..facts.start_scripts import describe, named_script, resolve_script, runs_until_stopped, script_runs
 
 #: Inits that pass SIGTERM on to what they start (dumb-init and tini -g to its whole process group).
 _INITS = {"tini", "dumb-init", "s6-svscan", "catatonit", "init"}
-#: Programs that serve until stopped, besides the Python runners.
-_SERVERS = {"node", "npm", "yarn", "pnpm", "java", "supervisord", "nginx", "caddy", "streamlit", "chainlit",
-            "gradio", "python", "python3", "ray", "vllm", "litellm", "jupyter", "code-server"}
-_PYTHON_RE = re.compile(r"^python(\d(\.\d+)?)?$")
+#: Compose files and services for development and tests: a slow `docker compose down` there is no outage.
+_DEV_RE = re.compile(r"(?i)(^|[._-])(dev|devel|development|local|debug|test|tests|testing|override)([._-]|$)")
 
 
 class StartScriptKeepsSigterm(RepoRule):
@@ -135,6 +133,21 @@ class StartScriptKeepsSigterm(RepoRule):
             """,
         }),
         Example.repo({
+            "docker-compose.dev.yml": """
+                services:
+                  web:
+                    build: .
+                    command: sh -c "pnpm install && pnpm run dev"
+            """,
+        }),
+        Example.repo({
+            # a one-shot job (the Python file starts no server, app or loop): it ends by itself
+            "Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["/entrypoint.sh"]\n',
+            "entrypoint.sh": "#!/bin/bash\npython /app/agent/review_once.py\n",
+            "agent/review_once.py": "import sys\n\nprint(sys.argv)\n",
+            "agent/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }),
+        Example.repo({
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["./migrate.sh"]\n',
             "migrate.sh": "#!/bin/sh\nset -e\nalembic upgrade head\necho done\n",
         }),
@@ -147,7 +160,7 @@ class StartScriptKeepsSigterm(RepoRule):
     def check(self, repo: Repo) -> Iterable[Finding]:
         seen: set[tuple[str, int]] = set()
         for run in script_runs(repo):
-            if not run.last or _signals_everything(repo, run.process):
+            if not run.last or _signals_everything(repo, run.process) or _for_development(run.process):
                 continue
             for step, why in self._held(repo, run.script, set()):
                 if (run.script.path, step.line) not in seen:
@@ -166,7 +179,7 @@ class StartScriptKeepsSigterm(RepoRule):
         if "TERM" in script.traps or script.path in followed:
             return
         followed.add(script.path)
-        background_servers = [s for s in script.steps if s.background and _serves(s.program)]
+        background_servers = [s for s in script.steps if s.background and runs_until_stopped(repo, s.program)]
         for step in script.steps:
             if not step.final or step.background:
                 continue
@@ -184,13 +197,14 @@ class StartScriptKeepsSigterm(RepoRule):
                 yield step, "The script waits for servers it started in the background"
             elif program[:1] in (("$@",), ("$*",)):
                 yield step, "The command passed to the script (`\"$@\"`) runs as a child of the shell"
-            elif _serves(program):
+            elif runs_until_stopped(repo, program):
                 yield step, f"`{_name(program)}` runs as a child of the shell"
 
     def _shell_c(self, repo: Repo, process: Command) -> Finding | None:
         """A compose or manifest command `sh -c "a && b"` whose last command has no `exec`."""
         kind = _kind(repo, process.path)
-        if kind in (FileKind.DOCKERFILE, FileKind.PROCFILE) or _signals_everything(repo, process):
+        if kind in (FileKind.DOCKERFILE, FileKind.PROCFILE) or _signals_everything(repo, process) or _for_development(
+                process):
             return None  # Dockerfiles: TFA0902; Procfiles: the platform signals the whole dyno
         words = process.words
         shell_at = next((i for i, w in enumerate(words[:-2]) if w.rsplit("/", 1)[-1] in ("sh", "bash", "ash", "dash")
@@ -202,7 +216,7 @@ class StartScriptKeepsSigterm(RepoRule):
         if len(parts) < 2 or any(w == "exec" for w in parts[-1].words):
             return None
         last = parts[-1]
-        if last.background or not _serves(last.program) or all(is_admin_command(p.words) for p in parts):
+        if last.background or not runs_until_stopped(repo, last.program) or all(is_admin_command(p.words) for p in parts):
             return None
         artifact = repo.artifact(process.path)
         column = artifact.column_of(process.line) if artifact is not None else 1
@@ -213,25 +227,13 @@ class StartScriptKeepsSigterm(RepoRule):
             f"{' '.join(last.program[:2])} …`)")
 
 
-def _serves(program: tuple[str, ...]) -> bool:
-    """A command that runs until stopped: a server, a worker, an app."""
-    if not program or is_admin_command(program):
-        return False
-    name = program[0].rsplit("/", 1)[-1]
-    if name in RUNNERS or name in ("flask", "hypercorn", "fastapi"):
-        return True
-    if _PYTHON_RE.match(name):
-        rest = [w for w in program[1:] if w != "-u"]
-        return bool(rest) and rest[0] != "-c" and not (rest[0] == "-m" and rest[1:2] in (("pip",), ("venv",)))
-    if name in ("sleep",):
-        return program[1:2] == ("infinity",)
-    if name == "tail":
-        return "-f" in program or "-F" in program
-    return name in _SERVERS and len(program) > 1 and not program[1].startswith("-")
-
-
 def _name(program: tuple[str, ...]) -> str:
     return " ".join(w.rsplit("/", 1)[-1] if i == 0 else w for i, w in enumerate(program[:2]))
+
+
+def _for_development(process: Command) -> bool:
+    """A process of a development or test compose file or service (`docker-compose.dev.yml`, `tests`)."""
+    return bool(_DEV_RE.search(posixpath.basename(process.path)) or _DEV_RE.search(process.name))
 
 
 def _kind(repo: Repo, path: str) -> FileKind | None:

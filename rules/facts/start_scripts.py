@@ -15,14 +15,23 @@ same way, nearest the declaring file first. A reference that stays ambiguous is 
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 from tfa_lint.model import FileKind, Repo
 from tfa_lint.sources.shell import ShellScript, ShellStep
 
 from .commandline import Segment, is_admin_command, segments
-from .processes import Command, commands
+from .processes import RUNNERS, AppFact, Command, LoopFact, ServerRunFact, commands, resolve_module
 
+#: Programs that serve until stopped, besides the Python runners (a server, a database, a display).
+DAEMONS = frozenset({
+    "node", "npm", "yarn", "pnpm", "bun", "deno", "java", "supervisord", "nginx", "caddy", "httpd", "apache2",
+    "redis-server", "postgres", "mongod", "mysqld", "mariadbd", "memcached", "rabbitmq-server", "ollama",
+    "qdrant", "chroma", "Xvfb", "x11vnc", "websockify", "sshd", "cron", "crond", "dockerd", "vllm", "litellm",
+    "jupyter", "code-server", "streamlit", "chainlit", "gradio", "flask", "hypercorn", "fastapi", "ray",
+})
+_PYTHON_RE = re.compile(r"^python(\d(\.\d+)?)?$")
 #: Words that run the script named after them.
 _SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
 _SOURCE = {".", "source"}
@@ -108,6 +117,28 @@ def script_commands(repo: Repo) -> list[Command]:
     modules its processes run. Admin steps (migrations) are left out."""
     return [Command(s.script.path, s.step.line, s.step.words, s.process.name) for s in start_steps(repo)
             if s.step.program and not is_admin_command(s.step.program)]
+
+
+def runs_until_stopped(repo: Repo, program: tuple[str, ...]) -> bool:
+    """Whether a command serves until it is stopped: a runner (uvicorn, celery), a daemon
+    (redis-server, node server.js), or a Python module of the repository that starts an app, a
+    server or a service loop. A Python file the repository does not hold is not judged."""
+    if not program or is_admin_command(program):
+        return False
+    name = program[0].rsplit("/", 1)[-1]
+    if name in RUNNERS:
+        return True
+    if _PYTHON_RE.match(name):
+        targets = Command("", 0, program, "").python_targets()
+        modules = {p for t in targets if (p := resolve_module(repo, t))}
+        return any(f.path in modules and (isinstance(f.data, AppFact) or f.data.reachable)
+                   for f in repo.facts(AppFact, ServerRunFact, LoopFact))
+    if name == "sleep":
+        return program[1:2] == ("infinity",)
+    if name == "tail":
+        return "-f" in program or "-F" in program
+    return name in DAEMONS and not any(w in ("--version", "--help", "-v", "install", "ci", "run-script", "build")
+                                       for w in program[1:2])
 
 
 def named_script(program: tuple[str, ...]) -> str | None:

@@ -31,7 +31,8 @@ class StartScriptPrintsSecret(RepoRule):
         Procfile command naming a script, and the scripts it sources) that echoes a
         secret-named variable (`echo "password: $DB_PASSWORD"`, `printf '%s' "$API_KEY"`) or
         dumps the whole environment (`env`, `printenv`, `export -p` with no pattern).
-        Printing that a variable is set, its name, or its length is not reported.
+        Printing that a variable is set, its name, or its length is not reported, nor output
+        redirected into a file or piped into another command (`| docker login --password-stdin`).
     """
     why = """
         A process's standard output is its log stream (factor XI): the platform collects it,
@@ -73,6 +74,8 @@ class StartScriptPrintsSecret(RepoRule):
                 echo "Set OPENAI_API_KEY before starting"
                 printenv PORT
                 echo "max tokens: $MAX_TOKENS"
+                echo "$REGISTRY_PASSWORD" | docker login -u agent --password-stdin registry.example.com
+                printf 'api_key = "%s"\n' "$API_KEY" > /app/config/credentials.toml
                 exec python -m agent.worker
             """,
         }),
@@ -92,6 +95,8 @@ class StartScriptPrintsSecret(RepoRule):
             step = start.step
             program = step.program
             name = program[0].rsplit("/", 1)[-1] if program else ""
+            if step.output != "log":
+                continue  # into a file or a pipe (`echo "$TOKEN" | docker login --password-stdin`), not the log
             if name in _PRINTERS:
                 shown = [v for v in step.variables if is_secret_name(v) and _prints_value(program, v)]
                 if shown:

@@ -18,7 +18,7 @@ one the script runs (``final``), which decide whether the shell stays PID 1.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tfa_lint.model import Artifact, FileKind
 
@@ -51,6 +51,7 @@ class ShellStep:
     function: str | None  # the script function it is in (read where the function is called)
     variables: tuple[str, ...]  # variables its words expand (`$DB_PASSWORD`, `${TOKEN}`)
     final: bool  # one of the commands the script can end with
+    output: str = "log"  # where its standard output goes: "log" (the process's), "file" or "pipe"
 
     @property
     def program(self) -> tuple[str, ...]:
@@ -102,6 +103,27 @@ def _parser():  # type: ignore[no-untyped-def]
 _PARSER = None
 
 
+@dataclass(frozen=True)
+class _Where:
+    """Where a statement sits: what every command under it inherits."""
+
+    conditional: bool = False
+    function: str | None = None
+    background: bool = False
+    output: str = "log"
+
+
+#: Destinations that are still the process's own output stream.
+_STREAMS = ("/dev/stdout", "/dev/stderr", "/proc/1/fd/1", "/proc/1/fd/2", "/proc/self/fd/1", "/proc/self/fd/2")
+_STDOUT_REDIRECT_RE = re.compile(r"^(1?>>?|&>>?|>\|)\s*(?P<to>\S+)")
+
+
+def _sends_stdout_to_file(redirect: str) -> bool:
+    """`> out.log`, `>> f`, `&> /dev/null`: standard output no longer reaches the log."""
+    match = _STDOUT_REDIRECT_RE.match(redirect.strip())
+    return bool(match) and not match.group("to").startswith("&") and match.group("to").strip("\"'") not in _STREAMS
+
+
 class _Reader:
     """Walks the tree once, in execution order, inlining the bodies of called functions."""
 
@@ -123,7 +145,7 @@ class _Reader:
             if name is not None and body is not None:
                 self.functions.setdefault(self._text(name), body)
         self._mark_finals(root, 0)
-        self._statements(root, conditional=False, function=None, depth=0)
+        self._statements(root, _Where(), depth=0)
 
     # -- which commands can end the script --------------------------------------------------
 
@@ -170,7 +192,7 @@ class _Reader:
 
     # -- commands in execution order ------------------------------------------------------
 
-    def _statements(self, node, *, conditional: bool, function: str | None, depth: int) -> None:  # type: ignore[no-untyped-def]
+    def _statements(self, node, where: _Where, depth: int) -> None:  # type: ignore[no-untyped-def]
         children = node.children
         for index, child in enumerate(children):
             if self.truncated:
@@ -180,38 +202,44 @@ class _Reader:
             if not child.is_named:
                 continue
             background = index + 1 < len(children) and children[index + 1].type == "&"
-            self._statement(child, conditional=conditional, function=function, background=background, depth=depth + 1)
+            self._statement(child, replace(where, background=background), depth + 1)
 
-    def _statement(self, node, *, conditional: bool, function: str | None, background: bool, depth: int) -> None:  # type: ignore[no-untyped-def]
+    def _statement(self, node, where: _Where, depth: int) -> None:  # type: ignore[no-untyped-def]
         if depth > _MAX_DEPTH:
             self.too_deep = self.too_deep or node.start_point[0] + 1
             return
         kind = node.type
         if kind == "command":
-            self._command(node, conditional=conditional, function=function, background=background, depth=depth)
+            self._command(node, where, depth)
         elif kind in ("function_definition", "comment", "command_substitution", "heredoc_body"):
             return  # a function runs where it is called; a substitution only computes a value
         elif kind == "list":
             # `a && b`: b runs only if a succeeds; the first command always runs
             for position, child in enumerate(node.named_children):
-                self._statement(child, conditional=conditional or position > 0, function=function,
-                                background=background, depth=depth + 1)
-        elif kind in ("pipeline", "redirected_statement", "negated_command"):
+                self._statement(child, replace(where, conditional=where.conditional or position > 0), depth + 1)
+        elif kind == "pipeline":
+            # every command but the last writes into the next one, not to the log
+            commands = node.named_children
+            for position, child in enumerate(commands):
+                output = where.output if position == len(commands) - 1 else "pipe"
+                self._statement(child, replace(where, output=output), depth + 1)
+        elif kind in ("redirected_statement", "negated_command"):
+            output = "file" if any(_sends_stdout_to_file(self._text(c)) for c in node.named_children
+                                   if c.type == "file_redirect") else where.output
             for child in node.named_children:
                 if child.type not in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
-                    self._statement(child, conditional=conditional, function=function,
-                                    background=background, depth=depth + 1)
+                    self._statement(child, replace(where, output=output), depth + 1)
         elif kind == "if_statement":
             for position, child in enumerate(node.named_children):
                 # the condition runs every time; the branches only sometimes
-                self._statement(child, conditional=conditional or position > 0, function=function,
-                                background=False, depth=depth + 1)
+                self._statement(child, replace(where, conditional=where.conditional or position > 0,
+                                               background=False), depth + 1)
         elif kind in _CONDITIONAL or kind in _BODIES:
-            self._statements(node, conditional=conditional or kind in _CONDITIONAL, function=function, depth=depth)
+            self._statements(node, replace(where, conditional=where.conditional or kind in _CONDITIONAL), depth)
         elif kind == "ERROR":
             self.unreadable.add(node.start_point[0] + 1)
 
-    def _command(self, node, *, conditional: bool, function: str | None, background: bool, depth: int) -> None:  # type: ignore[no-untyped-def]
+    def _command(self, node, where: _Where, depth: int) -> None:  # type: ignore[no-untyped-def]
         words: list[str] = []
         variables: list[str] = []
         for child in node.named_children:
@@ -227,8 +255,8 @@ class _Reader:
         name_at = _name_index(words)
         is_exec = name_at is not None and words[name_at] == "exec"
         step = ShellStep(line=node.start_point[0] + 1, column=self._column(node), words=tuple(words), exec=is_exec,
-                         background=background, conditional=conditional, function=function,
-                         variables=tuple(dict.fromkeys(variables)), final=node.id in self._finals)
+                         background=where.background, conditional=where.conditional, function=where.function,
+                         variables=tuple(dict.fromkeys(variables)), final=node.id in self._finals, output=where.output)
         self.steps.append(step)
         name = step.program[0] if step.program else ""
         if name == "trap":
@@ -236,7 +264,7 @@ class _Reader:
         called = self.functions.get(name)
         if called is not None and name not in self._inlined:
             self._inlined.add(name)  # read a function's body once, where it is first called
-            self._statement(called, conditional=conditional, function=name, background=background, depth=depth + 1)
+            self._statement(called, replace(where, function=name), depth + 1)
 
     # -- text ---------------------------------------------------------------------------------
 
