@@ -44,6 +44,10 @@ from tfa_lint.config import Config  # noqa: E402
 from tfa_lint.engine import ScanResult, scan  # noqa: E402
 from tfa_lint.report import DEFAULT_WIDTH  # noqa: E402
 from tfa_lint.rule import Rule, load_rules  # noqa: E402
+#: Findings of examples/bad-agent with preview rules on (one per rule at least: it trips every rule).
+#: Report and baseline tests check every format carries exactly these; a rule added to the pack
+#: that fires there changes this one number.
+BAD_AGENT_FINDINGS = 53
 #: Test data kept in the repository (each directory says where its files came from).
 TEST_DATA = REPO_ROOT / "tests" / "data"
 
