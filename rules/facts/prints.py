@@ -15,8 +15,7 @@ from tfa_lint.semantic import full_name
 
 from .ast_nodes import string_value
 from .log_sinks import Source, identifiers, is_main_guard
-from .processes import (APP_CONSTRUCTORS, FOREVER_METHODS, SELF_HANDLING_METHODS, SELF_HANDLING_RUNS,
-                        is_service_loop_test)
+from .processes import APP_CONSTRUCTORS, FOREVER_METHODS, is_service_loop_test
 
 _CLI_FILE_RE = re.compile(r"(^|/)(__main__|cli|cli_\w+|\w+_cli|manage|console)\.py$"
                           r"|(^|/)(cli|commands|tui|terminal|terminal_\w+|\w+_terminal|console)/"
@@ -77,7 +76,7 @@ class PrintFacts(AstCollector):
         #: each candidate, with the ids of its enclosing blocks and the names of its enclosing functions
         self._prints: list[tuple[ast.Call, set[int], tuple[str, ...]]] = []
         #: prints of a program's entry point (``main()``, the ``__main__`` block), each with that
-        #: entry: they count only when the entry runs a service (see ``_runs_service``)
+        #: entry: they count only when the entry runs a worker's loop (see ``_runs_worker``)
         self._entry_prints: dict[int, ast.AST] = {}
         self._dead: set[int] = set()  # ids of function definitions a later one of the same name replaces
         self._interrupt_handlers: set[str] = set()  # functions a signal handler calls on Ctrl-C
@@ -232,17 +231,12 @@ class PrintFacts(AstCollector):
                     return True
         return False
 
-    def _runs_service(self, entry: ast.AST) -> bool:
-        """An entry point that runs a worker's loop or starts a server that serves forever."""
-        for node in _walk_same_function(entry.body):  # type: ignore[attr-defined]
-            if isinstance(node, ast.While) and self._is_worker_loop(node):
-                return True
-            if isinstance(node, ast.Call):
-                func = node.func
-                if self.qualified_names(func) & SELF_HANDLING_RUNS or (isinstance(func, ast.Attribute) and (
-                        func.attr in FOREVER_METHODS or func.attr in SELF_HANDLING_METHODS)):
-                    return True
-        return False
+    def _runs_worker(self, entry: ast.AST) -> bool:
+        """An entry point that runs a worker's loop itself. One that only starts a server
+        (``uvicorn.run(app)``) is not enough: what it prints before is for the person starting
+        it (a missing key, the URL to open), as the field corpus showed."""
+        return any(isinstance(node, ast.While) and self._is_worker_loop(node)
+                   for node in _walk_same_function(entry.body))  # type: ignore[attr-defined]
 
     def _under_main_guard(self, node: ast.AST) -> bool:
         """Anywhere in an ``if __name__ == "__main__":`` statement, its ``else`` too."""
@@ -303,12 +297,12 @@ class PrintFacts(AstCollector):
             return  # a command-line program: print is its user interface
         # Ctrl-C reaches a person at a terminal: what its handlers print (pause, resume) is for them.
         interrupt = self._interrupt_handlers - self._sigterm_handlers
-        serving: dict[int, bool] = {}  # entry id -> whether it runs a service
+        serving: dict[int, bool] = {}  # entry id -> whether it runs a worker's loop
         for call, blocks, functions in self._prints:
             entry = self._entry_prints.get(id(call))
             if entry is not None and not self._in_worker_loop(call):
                 if id(entry) not in serving:
-                    serving[id(entry)] = self._runs_service(entry)
+                    serving[id(entry)] = self._runs_worker(entry)
                 if not serving[id(entry)]:
                     continue  # a program's own output (`main()`, the `__main__` block)
             # A print in the block of a prompt, or nested in it, is part of a conversation with the user.

@@ -37,11 +37,11 @@ class PrintInServiceCode(RepoRule):
         When a service is declared but none of its Python modules can be found (a shell entry
         script, an `EXPOSE` alone), every source module counts. A program's entry point —
         `main()` and the `if __name__ == "__main__":` block — counts only when it runs a
-        long-running process: a worker's loop (`while True:`/`while running:` that waits for
-        work, `sleep`, a blocking queue read, and never leaves by `break` or `return`) or a
-        server that serves forever (`uvicorn.run`, `serve_forever`, `run_polling`); a print
-        inside such a worker loop counts wherever it is. Not reported either: the entry points
-        of programs that run and exit, command-line modules (argparse, click, typer,
+        worker's loop itself (`while True:`/`while running:` that waits for work, `sleep`, a
+        blocking queue read, and never leaves by `break` or `return`); a print inside such a
+        loop counts wherever it is. Not reported either: the entry points of programs that run
+        and exit, and of one that only starts a server (`uvicorn.run(app)`: what it prints
+        first is for the person starting it), command-line modules (argparse, click, typer,
         fire; `cli.py`, `__main__.py`, `cli/`, `tui/`, `terminal_*/` packages; a module with a
         `__main__` block that starts no server and runs no service loop), prints in the block of
         a prompt (`input()`) or nested in it, and in the handlers of a `try` that catches
@@ -569,11 +569,26 @@ class PrintInServiceCode(RepoRule):
             """,
         }),
         # Entry points of programs that run and exit: a readiness wait and a pagination leave
-        # their loops, and a REPL's loop is a conversation.
+        # their loops, and a REPL's loop is a conversation. A server's `__main__` block tells
+        # the person starting it what is missing and where to go.
         Example.repo({
-            "Procfile": "web: uvicorn app.main:app\n",
+            "Procfile": "web: python -m app.main\n",
             "app/__init__.py": "",
-            "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "app/main.py": """
+                import os
+
+                import uvicorn
+                from fastapi import FastAPI
+
+                app = FastAPI()
+
+                if __name__ == "__main__":
+                    if not os.getenv("MODEL_API_KEY"):
+                        print("MODEL_API_KEY is not set: export MODEL_API_KEY=... first")
+                    port = int(os.getenv("PORT", "8000"))
+                    print(f"open http://localhost:{port}/docs")
+                    uvicorn.run(app, host="0.0.0.0", port=port)
+            """,
             "app/wait_for_db.py": """
                 import time
 
