@@ -78,6 +78,7 @@ class PrintFacts(AstCollector):
         #: prints of a program's entry point (``main()``, the ``__main__`` block), each with that
         #: entry: they count only when the entry runs a worker's loop (see ``_runs_worker``)
         self._entry_prints: dict[int, ast.AST] = {}
+        self._worker_loops: dict[int, bool] = {}  # id of a `while` -> whether it is a worker's loop
         self._dead: set[int] = set()  # ids of function definitions a later one of the same name replaces
         self._interrupt_handlers: set[str] = set()  # functions a signal handler calls on Ctrl-C
         self._sigterm_handlers: set[str] = set()  # functions called on SIGTERM: a service's shutdown
@@ -143,8 +144,9 @@ class PrintFacts(AstCollector):
         if "<cli>" in functions:
             return
         output = [f for f in functions if _OUTPUT_FUNC_RE.match(f)]
-        entry = self._entry(node) if self._under_main_guard(node) or output else None
-        if (output or self._under_main_guard(node)) and (entry is None or set(output) - _ENTRY_FUNCTIONS):
+        main_guard = self._under_main_guard(node)
+        entry = self._entry(node) if main_guard or output else None
+        if (output or main_guard) and (entry is None or set(output) - _ENTRY_FUNCTIONS):
             return
         if self._not_logging(node) or _only_escapes(node):
             return
@@ -217,7 +219,9 @@ class PrintFacts(AstCollector):
         """``while True:`` (or ``while running:``) that waits for work and never leaves by a
         ``break`` or ``return`` of its own: not a retry loop (``break`` on success), a poll for
         readiness or a pagination."""
-        return is_service_loop_test(loop.test) and self._waits(loop) and not _leaves(loop)
+        if id(loop) not in self._worker_loops:
+            self._worker_loops[id(loop)] = is_service_loop_test(loop.test) and self._waits(loop) and not _leaves(loop)
+        return self._worker_loops[id(loop)]
 
     def _waits(self, loop: ast.While) -> bool:
         for node in _walk_same_function(loop.body):
