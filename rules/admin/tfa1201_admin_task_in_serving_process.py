@@ -47,8 +47,9 @@ class AdminInServingProcess(RepoRule):
         `ensure_admin_user`…), an `ingest`/`reindex`/`build_index`-named call, or
         `from_documents`/`add_documents` over a corpus loaded from disk (`SimpleDirectoryReader`,
         `DirectoryLoader`, a glob) — at the top level of a module that creates a web app, or in
-        a startup hook: a `lifespan` function (what runs before its `yield`), a function passed
-        as `FastAPI(lifespan=…)` or `on_startup=[…]`, `@app.on_event("startup")`,
+        a startup hook: a `lifespan` function or an `@asynccontextmanager` named for one
+        (`app_lifespan`; what runs before its `yield`), a function passed as
+        `FastAPI(lifespan=…)` or `on_startup=[…]`, `@app.on_event("startup")`,
         `before_first_request`, `before_serving`, Django `AppConfig.ready()`, or an app factory
         (`create_app()` building the app) — directly or through a function it calls, in its own
         file or, one call away, in another module of the repository. `Base.metadata.create_all`
@@ -87,6 +88,35 @@ class AdminInServingProcess(RepoRule):
 
             app = FastAPI(lifespan=serve_lifetime)
         """, "agent/app.py", lines=(11, 13), columns=(5, 23), message="runs inside the serving process"),
+        # A lifespan defined apart from its app, and a migration one call away in another module.
+        Example.repo({
+            "api/lifespan.py": """
+                from contextlib import asynccontextmanager
+
+                from api.db import upgrade_schema
+
+
+                @asynccontextmanager
+                async def app_lifespan(app):
+                    upgrade_schema()
+                    yield
+            """,
+            "api/db.py": """
+                from alembic import command
+                from alembic.config import Config
+
+
+                def upgrade_schema():
+                    command.upgrade(Config("alembic.ini"), "head")
+            """,
+            "api/server.py": """
+                from fastapi import FastAPI
+
+                from api.lifespan import app_lifespan
+
+                app = FastAPI(lifespan=app_lifespan)
+            """,
+        }, lines=(6,), columns=(5,), message="in the startup hook `app_lifespan` of api/lifespan.py"),
         # Followed one call away into the repository's own module.
         Example.repo({
             "app/main.py": """

@@ -31,6 +31,7 @@ _ADMIN_CALLS = {
 _ADMIN_MANAGEMENT_COMMANDS = ("migrate", "loaddata", "collectstatic", "createsuperuser")
 #: Django's app registry hook: ``ready()`` of an ``AppConfig`` runs in every process that loads Django.
 _APP_CONFIGS = {"django.apps.AppConfig", "django.apps.config.AppConfig"}
+_CONTEXT_MANAGERS = {"contextlib.asynccontextmanager", "contextlib.contextmanager"}
 #: Functions that build and return the web app (Flask's app factory, ``create_app()`` for FastAPI):
 #: the server runs them at start, so their body is start-up code.
 _APP_FACTORY_RE = re.compile(r"^_?((create|make|build|init|setup)_?(web_?)?(app|application|api|server)|app_factory)$")
@@ -193,7 +194,8 @@ class AdminFacts(AstCollector):
         scope = _Scope(node.name)
         self._scopes[node] = scope
         self._functions.setdefault(node.name, (node, scope))
-        if node.name == "lifespan" or (node.name == "ready" and self._in_app_config(node)):
+        if (node.name == "lifespan" or (node.name == "ready" and self._in_app_config(node))
+                or ("lifespan" in node.name and self._is_context_manager(node))):
             self._hooks.add(node.name)
         # libcst met a def before its decorators: its facts go first.
         start = self.position(node.decorator_list[0])[:2] if node.decorator_list else self.position(node)[:2]
@@ -219,6 +221,11 @@ class AdminFacts(AstCollector):
         owner = self.semantic.enclosing_class(node)
         return owner is not None and self.semantic.parent(node) is owner and any(
             self.qualified_names(base) & _APP_CONFIGS for base in owner.bases)
+
+    def _is_context_manager(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """``@asynccontextmanager``/``@contextmanager``: a lifespan defined apart from its app
+        (``app_lifespan`` in lifespan.py, passed to ``FastAPI(lifespan=…)`` in server.py)."""
+        return any(self.qualified_names(d) & _CONTEXT_MANAGERS for d in node.decorator_list)
 
     def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         function = self.semantic.enclosing_def(node)
