@@ -41,14 +41,21 @@ class AdminInServingProcess(RepoRule):
     title = "Admin task run inside the serving process"
     collectors = (AdminFacts,)
     what = """
-        A migration or data-set build run by the web process itself: `alembic.command.upgrade`,
-        `Base.metadata.create_all` (also as `conn.run_sync(Base.metadata.create_all)`), Django
-        `call_command("migrate")`, an `ingest`/`reindex`/`build_index`-named call, or
+        A migration, a data-set build or other admin work run by the web process itself:
+        `alembic.command.upgrade`, Django `call_command("migrate")` (also `collectstatic`,
+        `createsuperuser`, `loaddata`), superuser seeding (`create_superuser`,
+        `ensure_admin_user`…), an `ingest`/`reindex`/`build_index`-named call, or
         `from_documents`/`add_documents` over a corpus loaded from disk (`SimpleDirectoryReader`,
         `DirectoryLoader`, a glob) — at the top level of a module that creates a web app, or in
-        a startup hook (`@app.on_event("startup")`, a `lifespan` function, `on_startup=[…]`,
-        `before_first_request`, `before_serving`), directly or through a function it calls.
-        `__main__` blocks, tests and examples are not reported.
+        a startup hook: a `lifespan` function or an `@asynccontextmanager` named for one
+        (`app_lifespan`; what runs before its `yield`), a function passed as
+        `FastAPI(lifespan=…)` or `on_startup=[…]`, `@app.on_event("startup")`,
+        `before_first_request`, `before_serving`, Django `AppConfig.ready()`, or an app factory
+        (`create_app()` building the app) — directly or through a function it calls, in its own
+        file or, one call away, in another module of the repository. `Base.metadata.create_all`
+        is not reported: it only creates missing tables, and running it at start is the
+        documented pattern of SQLAlchemy, SQLModel and FastAPI. `__main__` blocks, tests and
+        examples are not reported.
     """
     why = """
         Every replica repeats the task on every start, so scaling out or restarting races
@@ -65,46 +72,74 @@ class AdminInServingProcess(RepoRule):
         Example.of("""
             from contextlib import asynccontextmanager
 
+            from alembic import command
+            from alembic.config import Config
             from fastapi import FastAPI
             from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
 
-            from agent.db import Base, engine
-
 
             @asynccontextmanager
-            async def lifespan(app):
-                async with engine.begin() as conn:
-                    await conn.run_sync(Base.metadata.create_all)
+            async def serve_lifetime(app):
+                command.upgrade(Config("alembic.ini"), "head")
                 docs = SimpleDirectoryReader("docs").load_data()
                 app.state.index = VectorStoreIndex.from_documents(docs)
                 yield
 
 
-            app = FastAPI(lifespan=lifespan)
-        """, "agent/app.py", lines=(12, 14), columns=(29, 23), message="runs inside the serving process"),
+            app = FastAPI(lifespan=serve_lifetime)
+        """, "agent/app.py", lines=(11, 13), columns=(5, 23), message="runs inside the serving process"),
+        # A lifespan defined apart from its app, and a migration one call away in another module.
+        Example.repo({
+            "api/lifespan.py": """
+                from contextlib import asynccontextmanager
+
+                from api.db import upgrade_schema
+
+
+                @asynccontextmanager
+                async def app_lifespan(app):
+                    upgrade_schema()
+                    yield
+            """,
+            "api/db.py": """
+                from alembic import command
+                from alembic.config import Config
+
+
+                def upgrade_schema():
+                    command.upgrade(Config("alembic.ini"), "head")
+            """,
+            "api/server.py": """
+                from fastapi import FastAPI
+
+                from api.lifespan import app_lifespan
+
+                app = FastAPI(lifespan=app_lifespan)
+            """,
+        }, lines=(6,), columns=(5,), message="in the startup hook `app_lifespan` of api/lifespan.py"),
+        # Followed one call away into the repository's own module.
         Example.repo({
             "app/main.py": """
                 from fastapi import FastAPI
 
-                from app.database import create_db_and_tables
+                from app.database import prepare_database
 
                 app = FastAPI()
 
 
                 @app.on_event("startup")
                 def on_startup():
-                    create_db_and_tables()
+                    prepare_database()
             """,
             "app/database.py": """
-                from sqlmodel import SQLModel, create_engine
+                from alembic import command
+                from alembic.config import Config
 
-                engine = create_engine(DATABASE_URL)
 
-
-                def create_db_and_tables():
-                    SQLModel.metadata.create_all(engine)
+                def prepare_database():
+                    command.upgrade(Config("alembic.ini"), "head")
             """,
-        }, lines=(7,), columns=(5,), message="runs inside the serving process"),
+        }, lines=(6,), columns=(5,), message="in the startup hook `on_startup` of app/main.py"),
         Example.of("""
             from alembic import command
             from alembic.config import Config
@@ -113,6 +148,41 @@ class AdminInServingProcess(RepoRule):
             app = Flask(__name__)
             command.upgrade(Config("alembic.ini"), "head")
         """, "service.py", lines=(6,), columns=(1,), message="runs inside the serving process"),
+        # Django runs `ready()` in every process that loads the app registry: each web worker.
+        Example.of("""
+            import os
+
+            from django.apps import AppConfig
+            from django.contrib.auth import get_user_model
+            from django.core.management import call_command
+
+
+            class DeskConfig(AppConfig):
+                name = "desk"
+
+                def ready(self):
+                    call_command("migrate", interactive=False)
+                    call_command("collectstatic", "--noinput")
+                    users = get_user_model().objects
+                    if not users.filter(username="admin").exists():
+                        users.create_superuser("admin", "admin@example.org", os.environ["ADMIN_PASSWORD"])
+        """, "desk/apps.py", lines=(12, 13, 16), columns=(9, 9, 13), message="(in the startup hook `ready`)"),
+        # A Flask app factory is what gunicorn calls in each worker at start.
+        Example.of("""
+            from flask import Flask
+            from flask_migrate import Migrate, upgrade
+
+            from shop.models import db
+
+
+            def create_app():
+                app = Flask(__name__)
+                db.init_app(app)
+                Migrate(app, db)
+                with app.app_context():
+                    upgrade()
+                return app
+        """, "shop/__init__.py", lines=(12,), columns=(9,), message="in the startup hook `create_app`"),
     )
     valid = (
         Example.repo({
@@ -181,6 +251,82 @@ class AdminInServingProcess(RepoRule):
             def warm():
                 seed_everything(7)
         """, "agent/app.py"),
+            # The SQLModel tutorial's start-up: create the tables that are missing, change none.
+        Example.repo({
+            "app/main.py": """
+                from fastapi import FastAPI
+
+                from app.database import create_db_and_tables
+
+                app = FastAPI()
+
+
+                @app.on_event("startup")
+                def on_startup():
+                    create_db_and_tables()
+            """,
+            "app/database.py": """
+                from sqlmodel import SQLModel, create_engine
+
+                engine = create_engine(DATABASE_URL)
+
+
+                def create_db_and_tables():
+                    SQLModel.metadata.create_all(engine)
+            """,
+        }),
+        # After its `yield` a lifespan runs at shutdown; a management command is a one-off process;
+        # a `ready()` that only connects signals and an app factory that only registers blueprints.
+        Example.repo({
+            "desk/app.py": """
+                from contextlib import asynccontextmanager
+
+                from fastapi import FastAPI
+
+                from desk.usage import backfill_usage_totals, open_pool
+
+
+                @asynccontextmanager
+                async def lifespan(app):
+                    app.state.pool = await open_pool()
+                    yield
+                    await backfill_usage_totals(app.state.pool)
+
+
+                app = FastAPI(lifespan=lifespan)
+            """,
+            "desk/apps.py": """
+                from django.apps import AppConfig
+
+
+                class DeskConfig(AppConfig):
+                    name = "desk"
+
+                    def ready(self):
+                        from desk import signals  # noqa: F401
+            """,
+            "desk/management/commands/bootstrap.py": """
+                from django.core.management import call_command
+                from django.core.management.base import BaseCommand
+
+
+                class Command(BaseCommand):
+                    def handle(self, *args, **options):
+                        call_command("migrate", interactive=False)
+                        call_command("createsuperuser", "--noinput")
+            """,
+            "desk/web.py": """
+                from flask import Flask
+
+                from desk.views import pages
+
+
+                def create_app():
+                    app = Flask(__name__)
+                    app.register_blueprint(pages)
+                    return app
+            """,
+        }),
     )
 
     @classmethod
@@ -204,7 +350,7 @@ class AdminInServingProcess(RepoRule):
             where = ("at import of the web app module" if hook.data.function == "<module>"
                      else f"in the startup hook `{hook.data.function}`")
             for path, op in reached:
-                if (path, op["line"]) in reported:
+                if op.get("creates_tables") or (path, op["line"]) in reported:
                     continue
                 reported.add((path, op["line"]))
                 origin = "" if path == hook.path else f" of {hook.path}"

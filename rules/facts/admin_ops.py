@@ -2,7 +2,7 @@
 (``AdminFacts``).
 
 Hook and route shapes are data, checked against FastAPI 0.115, Starlette 0.41, Flask 3,
-Quart 0.19, Sanic 24 and aiohttp 3.9.
+Quart 0.19, Sanic 24, aiohttp 3.9 and Django 5 (``AppConfig.ready``).
 """
 
 from __future__ import annotations
@@ -27,12 +27,21 @@ _ADMIN_CALLS = {
     "alembic.command.stamp": "alembic stamp", "flask_migrate.upgrade": "flask_migrate.upgrade",
     "django.core.management.call_command": "call_command",
 }
+#: Django management commands that are admin work when code calls them (``call_command("migrate")``).
+_ADMIN_MANAGEMENT_COMMANDS = ("migrate", "loaddata", "collectstatic", "createsuperuser")
+#: Django's app registry hook: ``ready()`` of an ``AppConfig`` runs in every process that loads Django.
+_APP_CONFIGS = {"django.apps.AppConfig", "django.apps.config.AppConfig"}
+_CONTEXT_MANAGERS = {"contextlib.asynccontextmanager", "contextlib.contextmanager"}
+#: Functions that build and return the web app (Flask's app factory, ``create_app()`` for FastAPI):
+#: the server runs them at start, so their body is start-up code.
+_APP_FACTORY_RE = re.compile(r"^_?((create|make|build|init|setup)_?(web_?)?(app|application|api|server)|app_factory)$")
 #: Methods that build an index from documents: admin work only over a loaded corpus.
 _INGEST_METHODS = {"from_documents", "from_texts", "add_documents", "add_texts"}
 #: Calls that name what they do.
 _ADMIN_NAME_RE = re.compile(
     r"^(ingest\w*|run_migrations?|migrate(_\w+)?|upgrade_db|reindex\w*|rebuild_index\w*|build_(vector_)?index|"
-    r"index_documents|embed_documents|backfill\w*|seed_(db|database|data)\w*|refresh_ref_docs)$")
+    r"index_documents|embed_documents|backfill\w*|seed_(db|database|data)\w*|refresh_ref_docs|"
+    r"create_superuser|(create|ensure|seed)_(default_)?(super_?user|admin_user)s?)$")
 #: Calls that load a corpus from disk: a directory walk or a document loader/reader.
 _DIR_CALLS = {"os.listdir", "os.walk", "os.scandir", "glob.glob", "glob.iglob"}
 _LOADER_RE = re.compile(r"[a-z](Loader|Reader)$")  # document loaders: `PyPDFLoader(...)`
@@ -65,6 +74,18 @@ class _Scope:
         self.destructive = False
         self.calls: dict[str, set[str]] = {}  # callee short name -> qualified names
         self.first_call: dict[str, Position] = {}  # callee short name -> where it is first called
+        self.first_yield: Position | None = None  # a lifespan's start-up part ends at its first yield
+
+    def startup_part(self) -> _Scope:
+        """What runs before the first ``yield`` (all of it without one): a lifespan context
+        manager's code after its ``yield`` runs at shutdown."""
+        if self.first_yield is None:
+            return self
+        end = self.first_yield
+        part = _Scope(self.name)
+        part.ops = [op for op in self.ops if _where(op[0]) < end]
+        part.calls = {c: names for c, names in self.calls.items() if self.first_call[c] < end}
+        return part
 
 
 @dataclass(frozen=True)
@@ -82,7 +103,7 @@ class AdminEntryFact(FactData):
 
     kind = "admin-entry"
     function: str
-    ops: list[dict[str, Any]]  # each {"line", "column", "op"}, in source order
+    ops: list[dict[str, Any]]  # each {"line", "column", "op", "creates_tables"}, in source order
 
 
 @dataclass(frozen=True)
@@ -173,7 +194,8 @@ class AdminFacts(AstCollector):
         scope = _Scope(node.name)
         self._scopes[node] = scope
         self._functions.setdefault(node.name, (node, scope))
-        if node.name == "lifespan":
+        if (node.name == "lifespan" or (node.name == "ready" and self._in_app_config(node))
+                or ("lifespan" in node.name and self._is_context_manager(node))):
             self._hooks.add(node.name)
         # libcst met a def before its decorators: its facts go first.
         start = self.position(node.decorator_list[0])[:2] if node.decorator_list else self.position(node)[:2]
@@ -194,6 +216,25 @@ class AdminFacts(AstCollector):
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
+    def _in_app_config(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """A method of a Django ``AppConfig`` subclass."""
+        owner = self.semantic.enclosing_class(node)
+        return owner is not None and self.semantic.parent(node) is owner and any(
+            self.qualified_names(base) & _APP_CONFIGS for base in owner.bases)
+
+    def _is_context_manager(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """``@asynccontextmanager``/``@contextmanager``: a lifespan defined apart from its app
+        (``app_lifespan`` in lifespan.py, passed to ``FastAPI(lifespan=…)`` in server.py)."""
+        return any(self.qualified_names(d) & _CONTEXT_MANAGERS for d in node.decorator_list)
+
+    def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        function = self.semantic.enclosing_def(node)
+        scope = self._scopes.get(function) if function is not None else None
+        if scope is not None and (scope.first_yield is None or _where(node) < scope.first_yield):
+            scope.first_yield = _where(node)
+
+    visit_YieldFrom = visit_Yield
+
     def visit_Attribute(self, node: ast.Attribute) -> None:
         # `Base.metadata.create_all(engine)` and `conn.run_sync(Base.metadata.create_all)`
         if node.attr == "create_all" and isinstance(node.value, ast.Attribute) and node.value.attr == "metadata":
@@ -206,6 +247,9 @@ class AdminFacts(AstCollector):
         args = call_arguments(node)
         if names & APP_CONSTRUCTORS.keys():
             self._has_app = True
+            factory = self.semantic.enclosing_def(node)
+            if factory is not None and _APP_FACTORY_RE.match(factory.name):
+                self._hooks.add(factory.name)
             for keyword in node.keywords:
                 if keyword.arg in ("lifespan", "on_startup"):
                     self._hooks.update(_names_in(keyword.value))
@@ -226,15 +270,14 @@ class AdminFacts(AstCollector):
         if scope is None:
             return
         scope.calls.setdefault(callee, set()).update(names)
-        # Only compared with each other: ast's byte offsets order the calls as characters would,
-        # without converting every call's position.
-        where = (node.lineno, node.col_offset, -node.end_lineno, -node.end_col_offset)  # type: ignore[operator]
+        where = _where(node)
         if callee not in scope.first_call or where < scope.first_call[callee]:
             scope.first_call[callee] = where
         admin = None if names.isdisjoint(_ADMIN_CALLS) else next(
             _ADMIN_CALLS[n] for n in sorted(names) if n in _ADMIN_CALLS)
-        if admin == "call_command" and not (args and string_value(args[0].value) in ("migrate", "loaddata")):
-            admin = None
+        if admin == "call_command":
+            command = string_value(args[0].value) if args else None
+            admin = f'call_command("{command}")' if command in _ADMIN_MANAGEMENT_COMMANDS else None
         if admin is None and _ADMIN_NAME_RE.match(callee) and not names & {"random.seed", "numpy.random.seed"}:
             admin = f"{callee}()"
         if admin is None and self._runs_alembic(args, names):
@@ -267,12 +310,13 @@ class AdminFacts(AstCollector):
             for node, op in scope.ops:
                 self.record(AdminOpFact(op=op, scope=scope.name), node)
         for scope in scopes:
-            reached = self._reach(scope)
+            # A hook is entered for what it runs at start: a lifespan's shutdown part is left out.
+            reached = self._reach(scope.startup_part() if scope.name in self._hooks else scope)
             if reached:
-                self.record(AdminEntryFact(function=scope.name,
-                                           ops=[{"line": self.position(n)[0], "column": self.position(n)[1], "op": op}
-                                                for n, op in reached]))
-        hooks = [self._functions[h][1] for h in sorted(self._hooks) if h in self._functions]
+                self.record(AdminEntryFact(function=scope.name, ops=[
+                    {"line": self.position(n)[0], "column": self.position(n)[1], "op": op,
+                     "creates_tables": _creates_tables(n)} for n, op in reached]))
+        hooks = [self._functions[h][1].startup_part() for h in sorted(self._hooks) if h in self._functions]
         if self._has_app:
             hooks.append(self._module)
         for scope in hooks:
@@ -308,6 +352,17 @@ class AdminFacts(AstCollector):
                 _AUTH_RE.search(self.source_of(d)) for d in node.decorator_list)
                 or _AUTH_RE.search(source.body(node)))
             self.record(AdminRouteFact(route=path, handler=node.name, authed=authed), node)
+
+
+def _where(node: ast.AST) -> Position:
+    """Where a node is, comparable with other nodes of the file in source order (ast's byte
+    offsets order them as characters would, without converting every position)."""
+    return node.lineno, node.col_offset, -node.end_lineno, -node.end_col_offset  # type: ignore[attr-defined,operator]
+
+
+def _creates_tables(node: ast.AST) -> bool:
+    """``Base.metadata.create_all``: creates the tables that are missing and changes none."""
+    return isinstance(node, ast.Attribute) and node.attr == "create_all"
 
 
 def _order(position: Position) -> Position:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tfa_lint.model import path_role
@@ -35,6 +36,13 @@ _EXITS = {"sys.exit", "builtins.exit", "builtins.quit", "os._exit"}
 #: Terminal control sequences: CSI (`\x1b[?25h`), OSC, and two-character escapes.
 _ESCAPES_RE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+#: The entry point of a program: its prints are the program's output, unless it runs a service.
+_ENTRY_FUNCTIONS = {"main", "_main"}
+#: Calls by which a loop waits for its next piece of work: what makes ``while True`` a worker's
+#: loop rather than a retry, a pagination or a prompt loop.
+_WAITING_METHODS = {"sleep", "brpop", "blpop", "bzpopmin", "brpoplpush", "blmove", "xread", "xreadgroup", "receive",
+                    "receive_messages", "recv", "poll", "consume", "get_message", "listen", "wait_for_message"}
+_QUEUE_NAME_RE = re.compile(r"(?i)(queue|^q$|^_?q_|inbox|jobs|tasks)")
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,10 @@ class PrintFacts(AstCollector):
         self._prompting: set[int] = set()  # ids of blocks that ask the user for input
         #: each candidate, with the ids of its enclosing blocks and the names of its enclosing functions
         self._prints: list[tuple[ast.Call, set[int], tuple[str, ...]]] = []
+        #: prints of a program's entry point (``main()``, the ``__main__`` block), each with that
+        #: entry: they count only when the entry runs a worker's loop (see ``_runs_worker``)
+        self._entry_prints: dict[int, ast.AST] = {}
+        self._worker_loops: dict[int, bool] = {}  # id of a `while` -> whether it is a worker's loop
         self._dead: set[int] = set()  # ids of function definitions a later one of the same name replaces
         self._interrupt_handlers: set[str] = set()  # functions a signal handler calls on Ctrl-C
         self._sigterm_handlers: set[str] = set()  # functions called on SIGTERM: a service's shutdown
@@ -126,10 +138,15 @@ class PrintFacts(AstCollector):
         if names & APP_CONSTRUCTORS.keys() or (
                 isinstance(node.func, ast.Attribute) and node.func.attr in FOREVER_METHODS):
             self._serves = True
-        if "builtins.print" not in names or not self._runtime or self._under_main_guard(node) or self._outside(node):
+        if "builtins.print" not in names or not self._runtime or self._outside(node):
             return
         functions = self._functions(node)
-        if "<cli>" in functions or any(_OUTPUT_FUNC_RE.match(f) for f in functions):
+        if "<cli>" in functions:
+            return
+        output = [f for f in functions if _OUTPUT_FUNC_RE.match(f)]
+        main_guard = self._under_main_guard(node)
+        entry = self._entry(node) if main_guard or output else None
+        if (output or main_guard) and (entry is None or set(output) - _ENTRY_FUNCTIONS):
             return
         if self._not_logging(node) or _only_escapes(node):
             return
@@ -142,6 +159,8 @@ class PrintFacts(AstCollector):
                 if target == "sys.stderr" and any(self._exits(body) for body, _ in suites):
                     return  # the parting message of a process that is about to exit (logging may not exist yet)
         self._prints.append((node, {id(body) for body, indented in suites if indented}, functions))
+        if entry is not None:
+            self._entry_prints[id(node)] = entry
 
     # -- where a call sits -------------------------------------------------------------------
     def _suites(self, node: ast.AST) -> list[tuple[list[ast.stmt], bool]]:
@@ -174,6 +193,54 @@ class PrintFacts(AstCollector):
                         cli.append("<cli>")
                 functions[:0] = [ancestor.name, *cli]
         return tuple(functions)
+
+    def _entry(self, node: ast.AST) -> ast.AST | None:
+        """The program entry point around ``node``: the outermost ``main()`` (``_main()``) or
+        else the ``if __name__ == "__main__":`` statement."""
+        entry = None
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, _FUNCTIONS) and ancestor.name in _ENTRY_FUNCTIONS:
+                entry = ancestor
+            elif isinstance(ancestor, ast.If) and is_main_guard(ancestor.test) and entry is None:
+                entry = ancestor
+        return entry
+
+    def _in_worker_loop(self, node: ast.AST) -> bool:
+        """Inside a worker's loop, in the same function: ``while True:``/``while running:``
+        that waits for its next piece of work (a sleep, a blocking queue read)."""
+        for ancestor in self.semantic.ancestors(node):
+            if isinstance(ancestor, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
+                return False
+            if isinstance(ancestor, ast.While) and self._is_worker_loop(ancestor):
+                return True
+        return False
+
+    def _is_worker_loop(self, loop: ast.While) -> bool:
+        """``while True:`` (or ``while running:``) that waits for work and never leaves by a
+        ``break`` or ``return`` of its own: not a retry loop (``break`` on success), a poll for
+        readiness or a pagination."""
+        if id(loop) not in self._worker_loops:
+            self._worker_loops[id(loop)] = is_service_loop_test(loop.test) and self._waits(loop) and not _leaves(loop)
+        return self._worker_loops[id(loop)]
+
+    def _waits(self, loop: ast.While) -> bool:
+        for node in _walk_same_function(loop.body):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                method, receiver = node.func.attr, node.func.value
+                if method in _WAITING_METHODS:
+                    return True
+                if method == "get" and (any(k.arg in ("timeout", "block") for k in node.keywords) or (
+                        isinstance(receiver, (ast.Name, ast.Attribute)) and _QUEUE_NAME_RE.search(
+                            receiver.id if isinstance(receiver, ast.Name) else receiver.attr))):
+                    return True
+        return False
+
+    def _runs_worker(self, entry: ast.AST) -> bool:
+        """An entry point that runs a worker's loop itself. One that only starts a server
+        (``uvicorn.run(app)``) is not enough: what it prints before is for the person starting
+        it (a missing key, the URL to open), as the field corpus showed."""
+        return any(isinstance(node, ast.While) and self._is_worker_loop(node)
+                   for node in _walk_same_function(entry.body))  # type: ignore[attr-defined]
 
     def _under_main_guard(self, node: ast.AST) -> bool:
         """Anywhere in an ``if __name__ == "__main__":`` statement, its ``else`` too."""
@@ -234,11 +301,41 @@ class PrintFacts(AstCollector):
             return  # a command-line program: print is its user interface
         # Ctrl-C reaches a person at a terminal: what its handlers print (pause, resume) is for them.
         interrupt = self._interrupt_handlers - self._sigterm_handlers
+        serving: dict[int, bool] = {}  # entry id -> whether it runs a worker's loop
         for call, blocks, functions in self._prints:
+            entry = self._entry_prints.get(id(call))
+            if entry is not None and not self._in_worker_loop(call):
+                if id(entry) not in serving:
+                    serving[id(entry)] = self._runs_worker(entry)
+                if not serving[id(entry)]:
+                    continue  # a program's own output (`main()`, the `__main__` block)
             # A print in the block of a prompt, or nested in it, is part of a conversation with the user.
             if not blocks & self._prompting and not interrupt.intersection(functions):
                 _, _, end_line, end_column = self.position(call)
                 self.record(PrintCallFact(end_line=end_line, end_column=end_column), call)
+
+
+def _leaves(loop: ast.While) -> bool:
+    """A ``break`` or ``return`` that ends ``loop`` (not one of a loop or function inside it)."""
+    stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in loop.body]
+    while stack:
+        node, nested = stack.pop()  # nested: inside an inner loop, whose `break` ends that loop only
+        if isinstance(node, ast.Return) or (isinstance(node, ast.Break) and not nested):
+            return True
+        inner = nested or isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node)
+                     if not isinstance(child, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)))
+    return False
+
+
+def _walk_same_function(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of ``body``, not descending into the functions, lambdas and classes it defines."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(child for child in ast.iter_child_nodes(node)
+                     if not isinstance(child, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)))
 
 
 def _unstarred(node: ast.expr) -> ast.expr:

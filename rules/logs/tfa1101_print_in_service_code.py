@@ -35,14 +35,19 @@ class PrintInServiceCode(RepoRule):
         helpers, tutorials, unused helpers, `archived_*` servers) are not reported, nor is a
         repository whose only long-running code is a `while True` loop stopped with Ctrl-C.
         When a service is declared but none of its Python modules can be found (a shell entry
-        script, an `EXPOSE` alone), every source module counts. Not reported either:
-        `if __name__ == "__main__":` blocks, command-line modules (argparse, click, typer,
+        script, an `EXPOSE` alone), every source module counts. A program's entry point —
+        `main()` and the `if __name__ == "__main__":` block — counts only when it runs a
+        worker's loop itself (`while True:`/`while running:` that waits for work, `sleep`, a
+        blocking queue read, and never leaves by `break` or `return`); a print inside such a
+        loop counts wherever it is. Not reported either: the entry points of programs that run
+        and exit, and of one that only starts a server (`uvicorn.run(app)`: what it prints
+        first is for the person starting it), command-line modules (argparse, click, typer,
         fire; `cli.py`, `__main__.py`, `cli/`, `tui/`, `terminal_*/` packages; a module with a
         `__main__` block that starts no server and runs no service loop), prints in the block of
         a prompt (`input()`) or nested in it, and in the handlers of a `try` that catches
         `EOFError` (it reads a terminal) and in the functions a Ctrl-C handler calls
         (`SignalHandler(on_pause=self.pause)`, `signal.signal(signal.SIGINT, stop)`; not those
-        also registered for SIGTERM), functions whose job is output (`main`, `print_*`,
+        also registered for SIGTERM), functions whose job is output (`print_*`,
         `show_*`, `render_*`…) and print replacements (a function taking print's own `sep` and
         `end`), classes whose name or base says terminal (`ConsoleUI`, `VirtualUI(UIBase)`,
         `PrintStyle`, `TerminalPrinter`), output the caller can silence (`if not quiet:`),
@@ -188,6 +193,42 @@ class PrintInServiceCode(RepoRule):
                             sys.exit(0)
             """,
         }, lines=(11, 15, 19), columns=(9, 13, 13), message="`print()` in service code has no level or structure"),
+        # A worker's `main()` and `__main__` loop: the entry point of a long-running process.
+        Example.repo({
+            "Procfile": "worker: python -m jobs.worker\npoller: python jobs/poller.py\n",
+            "jobs/__init__.py": "",
+            "jobs/worker.py": """
+                import redis
+
+                store = redis.Redis()
+                running = True
+
+
+                def main():
+                    print("worker started")
+                    while running:
+                        item = store.brpop("jobs", timeout=5)
+                        if item is None:
+                            continue
+                        print(f"processing {item[1]}")
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+            "jobs/poller.py": """
+                import time
+
+                FEEDS = ["https://example.org/feed.xml"]
+                INTERVAL_SECONDS = 60
+
+                if __name__ == "__main__":
+                    while True:
+                        for feed in FEEDS:
+                            print(f"polling {feed}")
+                        time.sleep(INTERVAL_SECONDS)
+            """,
+        }, lines=(8, 9, 13), columns=(5, 13, 9), message="`print()` in service code has no level or structure"),
     )
     valid = (
         Example.repo({
@@ -525,6 +566,81 @@ class PrintInServiceCode(RepoRule):
             "pairtool/models.py": """
                 def complete(model: str, attempt: int) -> None:
                     print(f"{model} is busy, retry {attempt}")
+            """,
+        }),
+        # Entry points of programs that run and exit: a readiness wait and a pagination leave
+        # their loops, and a REPL's loop is a conversation. A server's `__main__` block tells
+        # the person starting it what is missing and where to go.
+        Example.repo({
+            "Procfile": "web: python -m app.main\n",
+            "app/__init__.py": "",
+            "app/main.py": """
+                import os
+
+                import uvicorn
+                from fastapi import FastAPI
+
+                app = FastAPI()
+
+                if __name__ == "__main__":
+                    if not os.getenv("MODEL_API_KEY"):
+                        print("MODEL_API_KEY is not set: export MODEL_API_KEY=... first")
+                    port = int(os.getenv("PORT", "8000"))
+                    print(f"open http://localhost:{port}/docs")
+                    uvicorn.run(app, host="0.0.0.0", port=port)
+            """,
+            "app/wait_for_db.py": """
+                import time
+
+                import psycopg
+
+
+                def main():
+                    while True:
+                        try:
+                            psycopg.connect("").close()
+                            break
+                        except psycopg.OperationalError:
+                            print("database not ready, waiting")
+                            time.sleep(1)
+                    print("database ready")
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+            "app/export.py": """
+                import time
+
+
+                def main(client):
+                    cursor = None
+                    while True:
+                        page = client.list(cursor=cursor)
+                        for row in page.rows:
+                            print(row)
+                        if not page.next:
+                            break
+                        cursor = page.next
+                        time.sleep(0.5)
+
+
+                if __name__ == "__main__":
+                    main(None)
+            """,
+            "app/chat.py": """
+                import time
+
+
+                def main():
+                    while True:
+                        question = input("> ")
+                        time.sleep(0.1)
+                        print(f"echo: {question}")
+
+
+                if __name__ == "__main__":
+                    main()
             """,
         }),
     )

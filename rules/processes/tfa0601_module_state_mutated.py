@@ -35,13 +35,13 @@ _INIT_DECORATOR_RE = re.compile(r"(on_event|before_first_request|before_serving|
 _RESOURCE_ANNOTATION_RE = re.compile(r"\b(R?Lock|(Bounded)?Semaphore|Condition|Thread|(Async)?Engine|Redis)\b")
 #: Decorators (``@<app>.<attr>(…)``) that run a function per request, event or job: FastAPI, Flask,
 #: Starlette, Quart and Sanic routes and middleware, Socket.IO, Slack Bolt, Discord, aiogram and
-#: pyTelegramBotAPI events, Celery and Dramatiq tasks.
+#: pyTelegramBotAPI events, Celery, Huey and Dramatiq tasks, APScheduler's scheduled jobs.
 _HANDLER_DECORATORS = frozenset({
     "get", "post", "put", "patch", "delete", "head", "options", "route", "api_route", "websocket",
     "websocket_route", "middleware", "before_request", "after_request", "on", "event", "message",
-    "message_handler", "callback_query_handler", "task", "actor",
+    "message_handler", "callback_query_handler", "task", "actor", "scheduled_job",
 })
-_HANDLER_DECORATOR_NAMES = frozenset({"celery.shared_task", "dramatiq.actor"})
+_HANDLER_DECORATOR_NAMES = frozenset({"celery.shared_task", "dramatiq.actor", "rq.decorators.job"})
 _HANDLER_DECORATOR_LAST = frozenset(n.rsplit(".", 1)[1] for n in _HANDLER_DECORATOR_NAMES)
 #: Handlers of a socket's own life: a websocket route, Socket.IO's connect and disconnect events.
 _CONNECTION_DECORATORS = frozenset({"websocket", "websocket_route"})
@@ -57,6 +57,12 @@ _REGISTRATIONS = frozenset({
     "ChatInterface", "Interface", "click", "submit", "change", "input", "select", "upload", "then",
     "success", "load", "CommandHandler", "MessageHandler", "CallbackQueryHandler",
 })
+#: Calls that run the function passed to them as a job, in a worker or on a schedule: RQ's
+#: ``queue.enqueue(f, …)``, APScheduler's ``scheduler.add_job(f, …)``, and ``schedule``'s
+#: ``every(…).do(f)`` (see ``_schedules``).
+_JOB_REGISTRATIONS = frozenset({"enqueue", "enqueue_call", "enqueue_at", "enqueue_in", "add_job"})
+#: arq's worker declaration: ``class WorkerSettings: functions = [f, func(g, …)]; cron_jobs = [cron(h)]``.
+_ARQ_SETTINGS_FIELDS = frozenset({"functions", "cron_jobs"})
 #: Calls returning a live handle (a task, thread or future): a registry of them keeps them alive.
 _HANDLE_CALLS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe", "submit", "Thread",
                            "Process", "Timer", "start_soon", "spawn"})
@@ -217,7 +223,10 @@ class ModuleStateMutated(AstRule):
         A module-level container (`{}`, `[]`, `set()`, `defaultdict(…)`, `deque()`…) or
         variable that code serving requests fills with request data. Code serving requests is
         a function registered as a route, websocket, middleware, Socket.IO/Slack/Telegram event
-        handler, Celery or Dramatiq task, or Gradio callback; a function nested in one; and a
+        handler, Celery, Huey or Dramatiq task, RQ job (`queue.enqueue(f, …)`), arq function
+        (`WorkerSettings.functions`), scheduled job (APScheduler's `add_job(f, …)` and
+        `@scheduler.scheduled_job`, `schedule.every(…).do(f)`), or Gradio callback (a Celery
+        `tasks.py` included); a function nested in one; and a
         function of the same file that one of those calls or queues by name
         (`background.add_task(run, job_id)`). Request data is what its parameters (and Flask's
         `request`) hold, and every local computed from them, stored as a value or used as a
@@ -371,6 +380,78 @@ class ModuleStateMutated(AstRule):
 
             demo = gr.ChatInterface(respond)
         """, "app.py", lines=(3,), columns=(1,), message="holds request state"),
+        # Task queues' jobs are handlers too: a Celery task, an RQ job enqueued by name, arq's
+        # functions, and jobs APScheduler and `schedule` run. Each worker process has its own copy.
+        Example.repo({
+            "app/server.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "app/tasks.py": """
+                from celery import Celery
+
+                celery_app = Celery("app")
+                SEEN: set[str] = set()
+
+
+                @celery_app.task(bind=True, max_retries=3)
+                def dedupe(self, item_id: str) -> None:
+                    SEEN.add(item_id)
+            """,
+            "app/jobs.py": """
+                from redis import Redis
+                from rq import Queue
+
+                queue = Queue(connection=Redis())
+                summaries: dict[str, str] = {}
+
+
+                def summarize(doc_id: str, text: str) -> None:
+                    summaries[doc_id] = text[:200]
+
+
+                def submit(doc_id: str, text: str) -> None:
+                    queue.enqueue(summarize, doc_id, text, job_timeout=60)
+            """,
+            "app/crawler.py": """
+                from arq import cron
+
+                progress: dict[str, int] = {}
+
+
+                async def crawl(ctx, url: str) -> None:
+                    pages = await ctx["http"].get(url)
+                    progress[url] = len(pages)
+
+
+                class WorkerSettings:
+                    functions = [crawl]
+                    cron_jobs = [cron(crawl, minute=0)]
+            """,
+            "app/schedules.py": """
+                import schedule
+                from apscheduler.schedulers.background import BackgroundScheduler
+
+                latest_prices: dict[str, float] = {}
+                alerts: list[str] = []
+                digests: list[str] = []
+                scheduler = BackgroundScheduler()
+
+
+                def poll_price(symbol: str, feed) -> None:
+                    latest_prices[symbol] = feed.price(symbol)
+
+
+                def raise_alert(symbol: str) -> None:
+                    alerts.append(f"{symbol} moved")
+
+
+                @scheduler.scheduled_job("cron", hour=7, args=["ops"])
+                def digest(team: str) -> None:
+                    digests.append(team)
+
+
+                scheduler.add_job(poll_price, "interval", minutes=1, args=["ACME", None])
+                schedule.every(5).minutes.do(raise_alert, "ACME")
+            """,
+        }, message="holds request state"),
     )
     valid = (
         Example.of("""
@@ -742,6 +823,60 @@ class ModuleStateMutated(AstRule):
                         cache.set(f"outcome:{run_id}", outcome, ex=3600)
             """,
         }),
+        # Jobs that keep no job data: a scheduled refresh of loaded configuration (no argument
+        # reaches it), a processed-jobs counter, invoke's `tasks.py` (a build script), and a
+        # `.do(…)` that is no `schedule` chain.
+        Example.repo({
+            "app/server.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "app/refresh.py": """
+                import yaml
+                from apscheduler.schedulers.background import BackgroundScheduler
+
+                PROMPTS: dict[str, str] = {}
+                scheduler = BackgroundScheduler()
+
+
+                def reload_prompts() -> None:
+                    with open("prompts.yaml") as handle:
+                        PROMPTS.update(yaml.safe_load(handle))
+
+
+                scheduler.add_job(reload_prompts, "interval", minutes=10)
+            """,
+            "app/worker.py": """
+                from celery import Celery
+
+                celery_app = Celery("app")
+                processed = 0
+
+
+                @celery_app.task
+                def embed(doc_id: str) -> None:
+                    global processed
+                    processed += 1
+            """,
+            "tasks.py": """
+                from invoke import task
+
+                BUILT: list[str] = []
+
+
+                @task
+                def build(c, target="wheel"):
+                    BUILT.append(target)
+            """,
+            "app/pipeline.py": """
+                steps: list[str] = []
+
+
+                def add_step(name: str) -> None:
+                    steps.append(name)
+
+
+                def build(graph) -> None:
+                    graph.node("start").do(add_step)
+            """,
+        }),
     )
 
     @classmethod
@@ -934,6 +1069,7 @@ class ModuleStateMutated(AstRule):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         frame = self._frame(node)
+        self._note_arq_functions(node)
         for target in node.targets:
             self._defines(frame, target, node.value, node)
             if isinstance(target, (ast.Subscript, ast.Attribute)):
@@ -945,6 +1081,19 @@ class ModuleStateMutated(AstRule):
                 self._events.append(_Event(target.id, frame, node, value_nodes=[node.value], rebinding=True))
             else:
                 self._flow(frame, target, node.value)
+
+    def _note_arq_functions(self, node: ast.Assign) -> None:
+        """``functions = [f, func(g, timeout=60)]`` in ``class WorkerSettings``: arq's jobs."""
+        owner = self.semantic.parent(node)
+        if not (isinstance(owner, ast.ClassDef) and owner.name == "WorkerSettings"
+                and any(isinstance(t, ast.Name) and t.id in _ARQ_SETTINGS_FIELDS for t in node.targets)
+                and isinstance(node.value, (ast.List, ast.Tuple))):
+            return
+        for element in node.value.elts:
+            if isinstance(element, ast.Call) and element.args:  # `func(g, …)`, `cron(h, …)`
+                element = element.args[0]
+            if isinstance(element, ast.Name):
+                self._registered.add(element.id)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         frame = self._frame(node)
@@ -1020,6 +1169,9 @@ class ModuleStateMutated(AstRule):
             frame.callees |= passed  # callbacks: `background.add_task(run, job_id)`, `Thread(target=run)`
         if callee in _REGISTRATIONS:
             self._registered |= passed
+        if (callee in _JOB_REGISTRATIONS or (callee == "do" and _schedules(func))) and args:
+            if isinstance(args[0], ast.Name):
+                self._registered.add(args[0].id)  # the job; the rest are its arguments
         if callee == "add_done_callback":
             self._task_sets |= _all_names([*node.args, *node.keywords])
         if not isinstance(func, ast.Attribute):
@@ -1040,7 +1192,7 @@ class ModuleStateMutated(AstRule):
             self._store(frame, func.value, node, values, extra_keys=keys, growth=1, keyed=keyed or method == "add")
 
     def leave_Module(self, module: ast.Module) -> None:
-        if self.file.role != "src" or not self._events:
+        if not self._events or not (self.file.role == "src" or self._is_task_module()):
             return
         reached = self._reached()
         for frame in self._all_frames:
@@ -1058,9 +1210,16 @@ class ModuleStateMutated(AstRule):
             reported.add(name)
             line = self.position(event.node)[0]
             self.report(self._module_names.get(name, event.node),
-                        f"Module-level `{name}` holds request state: `{frame.name}()`, which serves requests, "
+                        f"Module-level `{name}` holds request state: `{frame.name}()`, which serves requests or runs jobs, "
                         f"stores request data in it (line {line}). It is lost on restart and not shared between "
                         "replicas; keep it in a backing service keyed by session")
+
+    def _is_task_module(self) -> bool:
+        """``tasks.py`` is a script by its name (invoke's), and Celery's own module name: one
+        that declares task-queue handlers (``@celery_app.task``, not invoke's ``@task``) is
+        service code."""
+        return (self.file.role == "script" and self.file.path.rsplit("/", 1)[-1] == "tasks.py"
+                and any(frame.handler for frame in self._all_frames))
 
     def _holds_request_data(self, event: _Event, grown: set[str]) -> bool:
         """Request input stored as data, not a cache, counter, timestamp or live handle."""
@@ -1107,6 +1266,19 @@ class ModuleStateMutated(AstRule):
             for callee in frame.callees:
                 todo += by_name.get(callee, [])
         return reached
+
+
+def _schedules(func: ast.expr) -> bool:
+    """``schedule.every(10).minutes.do``: a ``.do`` at the end of a chain that starts with ``every(…)``."""
+    node = func.value if isinstance(func, ast.Attribute) else None
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        if isinstance(node, ast.Call):
+            if callee_name(node.func) == "every":
+                return True
+            node = node.func
+        else:
+            node = node.value
+    return False
 
 
 def _is_empty(node: ast.AST) -> bool:
