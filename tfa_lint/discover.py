@@ -13,6 +13,7 @@ descends into a symlinked directory (no loops), and only opens regular files.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -78,12 +79,18 @@ def kind_of(name: str, rel: str) -> FileKind | None:
         return FileKind.PIPFILE
     if lower in ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml"):
         return FileKind.CONDA
+    if _LOGGING_CONFIG_RE.match(lower):
+        return FileKind.LOGGING_CONFIG
     if lower in ("readme", "readme.txt") or lower.endswith((".md", ".mdx", ".rst")):
         return FileKind.README  # operator docs: where a config contract is written down
     if lower.endswith(STATE_SUFFIXES) or lower in STATE_NAMES:
         return FileKind.STATE
     return None
 
+
+#: Logging configuration by name: ``logging.ini``, ``log_config.json``, ``gunicorn-logging.conf``,
+#: ``logging.prod.yaml`` (a word ``log``, ``logging`` or ``logger``, not ``changelog`` or ``blog``).
+_LOGGING_CONFIG_RE = re.compile(r"^(?:[\w-]+[._-])?(?:log|logging|logger)(?:[._-][\w.-]+)?\.(?:ini|conf|cfg|ya?ml|json)$")
 
 #: Files a running agent writes: vector indexes, local databases, pickled memory.
 STATE_SUFFIXES = (".faiss", ".sqlite", ".sqlite3", ".db", ".pkl", ".pickle", ".joblib")
