@@ -98,6 +98,10 @@ _CREDENTIAL_COOKIE_WORDS = frozenset({"session", "sess", "sid", "sessionid", "au
 _REQUEST_GLOBALS = frozenset({"flask.request", "quart.request", "bottle.request", "sanic.request",
                               "werkzeug.local.request"})
 _REQUEST_WORDS = frozenset({"request", "req", "websocket"})
+#: Owners whose ``.request`` is one the program sent (``e.request``, ``response.request``): an
+#: outgoing request's headers hold a credential only if the client put one there, which the
+#: client's code decides, not the request.
+_OUTGOING_OWNER_WORDS = frozenset({"e", "exc", "exception", "error", "err", "response", "resp", "res", "r"})
 #: Methods that hand on their receiver's value (``token.strip()``, ``request.headers.items()``).
 _FLOW_METHODS = frozenset({"strip", "lstrip", "rstrip", "encode", "decode", "upper", "lower", "replace", "split",
                            "rsplit", "partition", "rpartition", "removeprefix", "removesuffix", "copy", "items",
@@ -294,6 +298,24 @@ class SecretInLogs(AstRule):
                 key = settings.api_key
                 log.info(f"using {key}")
         """, "agent/audit.py"),
+        Example.of("""
+            import logging
+
+            import httpx
+
+            logger = logging.getLogger(__name__)
+
+
+            def fetch(client: httpx.Client, url: str):
+                try:
+                    response = client.get(url)
+                    response.raise_for_status()
+                except httpx.HTTPError as failure:
+                    logger.error("GET %s failed, sent headers %s", failure.request.url, failure.request.headers)
+                    raise
+                logger.debug("sent %s", response.request.headers)
+                return response
+        """, "agent/index_client.py"),
         Example.of("""
             import jwt
 
@@ -769,9 +791,20 @@ class SecretInLogs(AstRule):
         ``request``, ``req``, ``websocket``, ``http_request``, ``self.request``…"""
         if self.qualified_names(expr) & _REQUEST_GLOBALS:
             return True
+        if isinstance(expr, ast.Attribute) and self._outgoing(expr.value):
+            return False  # `e.request`, `response.request`: the program's own call, its headers its own choice
         last = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else ""
         words = name_words(last)
         return bool(words) and words[-1] in _REQUEST_WORDS
+
+    def _outgoing(self, owner: ast.expr) -> bool:
+        """Whether ``owner.request`` is a request the program sent: ``owner`` is a caught
+        exception (httpx's and requests' errors carry the request that failed) or a response."""
+        if isinstance(owner, ast.Name) and any(isinstance(b.node, ast.ExceptHandler)
+                                               for b in self.semantic.bindings_seen(owner)):
+            return True
+        name = owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else ""
+        return bool(set(name_words(name)) & _OUTGOING_OWNER_WORDS)
 
     def _shown_once(self) -> bool:
         """A print of an auth call's token by a script, an example or a ``__main__`` block: a
