@@ -108,6 +108,7 @@ def _bad_syntax(plan: Plan) -> None:
                hostile="YAML")
     plan.write("syntax/bad-logging/logging.ini", "class=FileHandler\nargs=('x.log',)\n[handler_\n", hostile="INI")
     plan.write("syntax/bad-logging/log_config.yaml", "handlers:\n  file: {class: [\n", hostile="YAML")
+    plan.write("syntax/bad-logging/log_config.json", '{"handlers": {"file": ', hostile="JSON")
 
 
 def _resource_attacks(plan: Plan) -> None:

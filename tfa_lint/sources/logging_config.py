@@ -11,6 +11,7 @@ read from the text, as the file name.
 from __future__ import annotations
 
 import configparser
+import json
 import re
 from dataclasses import dataclass
 
@@ -33,11 +34,18 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass(frozen=True)
 class LogHandler:
+    """One handler of the configuration. Its texts are valid Unicode (a lone surrogate a JSON
+    escape made is replaced), so that a message can quote them."""
+
     name: str
     handler_class: str  # as written ("handlers.RotatingFileHandler"); "" when the entry names none
     filename: str  # the file it writes, when the configuration says; else ""
     line: int
     column: int
+
+    def __post_init__(self) -> None:
+        for field in ("name", "handler_class", "filename"):
+            object.__setattr__(self, field, getattr(self, field).encode("utf-8", "replace").decode("utf-8"))
 
     @property
     def writes_file(self) -> bool:
@@ -59,7 +67,9 @@ class LoggingConfig(Artifact):
 
 def parse(path: str, text: str) -> LoggingConfig:
     lower = path.lower()
-    if lower.endswith((".yaml", ".yml", ".json")):
+    if lower.endswith(".json"):
+        handlers = _json_handlers(text)
+    elif lower.endswith((".yaml", ".yml")):
         handlers = _mapping_handlers(text)
     else:
         handlers = _ini_handlers(text)
@@ -89,11 +99,41 @@ def _ini_handlers(text: str) -> list[LogHandler]:
     return handlers
 
 
+def _json_handlers(text: str) -> list[LogHandler]:
+    """A JSON file: read by ``json`` (which YAML's composer may refuse, on escapes YAML lacks);
+    a file without a ``handlers`` mapping is some other data named like a log, not a
+    configuration. The handlers' lines come from the composer when it reads the file."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise SourceError(f"logging configuration is not valid JSON: {str(exc).splitlines()[0][:120]}") from None
+    section = data.get("handlers") if isinstance(data, dict) else None
+    if not isinstance(section, dict):
+        return []
+    try:
+        return _mapping_handlers(text)
+    except SourceError:
+        pass
+    lines = text.splitlines()
+    handlers = []
+    for name, entry in section.items():
+        if isinstance(entry, dict):
+            quoted = json.dumps(name)
+            line = next((i for i, raw in enumerate(lines, start=1) if quoted in raw), 1)
+            handlers.append(LogHandler(str(name), _text(entry.get("class")),
+                                       _text(entry.get("filename")) or _text(entry.get("stream")), line, 1))
+    return handlers
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _mapping_handlers(text: str) -> list[LogHandler]:
     try:
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
-        raise SourceError(f"logging configuration is not valid YAML or JSON: {str(exc).splitlines()[0]}") from None
+        raise SourceError(f"logging configuration is not valid YAML: {str(exc).splitlines()[0]}") from None
     handlers = []
     section = _get(root, "handlers")
     if isinstance(section, yaml.MappingNode):
