@@ -102,6 +102,9 @@ _REQUEST_WORDS = frozenset({"request", "req", "websocket"})
 #: outgoing request's headers hold a credential only if the client put one there, which the
 #: client's code decides, not the request.
 _OUTGOING_OWNER_WORDS = frozenset({"e", "exc", "exception", "error", "err", "response", "resp", "res", "r"})
+#: FastAPI's parameter markers that fill a parameter from the request, and what they read.
+_FASTAPI_REQUEST_PARAMS = {"fastapi.Header": "headers", "fastapi.Cookie": "cookies",
+                           "fastapi.params.Header": "headers", "fastapi.params.Cookie": "cookies"}
 #: Methods that hand on their receiver's value (``token.strip()``, ``request.headers.items()``).
 _FLOW_METHODS = frozenset({"strip", "lstrip", "rstrip", "encode", "decode", "upper", "lower", "replace", "split",
                            "rsplit", "partition", "rpartition", "removeprefix", "removesuffix", "copy", "items",
@@ -166,7 +169,9 @@ class SecretInLogs(AstRule):
         a credential cookie (`session`, `auth`, `csrftoken`…, or one read by a computed name),
         an auth header (`Authorization`, `Proxy-Authorization`, `Cookie`, `X-API-Key`, any
         header named like a secret) read from a request (`request`, `req`, `self.request`,
-        `websocket`, Flask's global), `….get_secret_value()`, and the token an auth call
+        `websocket`, Flask's global) or declared as a FastAPI parameter
+        (`authorization: str = Header(None)`, `Annotated[str, Cookie(alias="session")]`),
+        `….get_secret_value()`, and the token an auth call
         returns: `jwt.encode()`, `create_access_token()`, `create_refresh_token()`, OAuth
         `fetch_token()`/`authorize_access_token()`, MSAL `acquire_token_…()`,
         `get_access_token()`, and `get_token()` on a credential (azure-identity), with the
@@ -268,6 +273,24 @@ class SecretInLogs(AstRule):
                 print("azure:", credential.get_token("https://vault.azure.net/.default"))
         """, "agent/web.py", lines=(11, 13, 15, 16, 18, 20, 22, 23), columns=(5, 5, 5, 5, 5, 5, 5, 5),
             message="to the logs, where anyone who reads them can use it"),
+        Example.of("""
+            import logging
+            from typing import Annotated
+
+            from fastapi import Cookie, FastAPI, Header
+
+            log = logging.getLogger(__name__)
+            app = FastAPI()
+
+
+            @app.get("/profile")
+            async def profile(authorization: str = Header(None),
+                              sid: Annotated[str | None, Cookie(alias="session")] = None,
+                              user_agent: str = Header(None), theme: str = Cookie("light")):
+                log.info("auth=%s", authorization)
+                log.info("session=%s", sid)
+                log.info("agent=%s theme=%s", user_agent, theme)
+        """, "agent/profile.py", lines=(14, 15), columns=(5, 5), message="to the logs, where anyone who reads them can use it"),
     )
     valid = (
         Example.of("""
@@ -704,7 +727,7 @@ class SecretInLogs(AstRule):
             return self._origin(expr.value, depth + 1)
         if isinstance(expr, ast.Name):
             value = self._assigned_value(expr)
-            return self._origin(value, depth + 1) if value is not None else None
+            return self._origin(value, depth + 1) if value is not None else self._parameter_origin(expr)
         if isinstance(expr, ast.Attribute):
             if expr.attr in ("cookies", "COOKIES") and self._is_request(expr.value):
                 return Origin("cookies", "the request's cookies")
@@ -750,10 +773,13 @@ class SecretInLogs(AstRule):
 
     def _member(self, container: Origin | None, key: ast.expr) -> Origin | None:
         """What ``container[key]`` or ``container.get(key)`` holds, when that is a secret."""
+        name = self.source.plain_string(key)
+        return self._named_member(container, name.decode("latin-1") if isinstance(name, bytes) else name)
+
+    def _named_member(self, container: Origin | None, text: str | None) -> Origin | None:
+        """What ``container`` holds under the literal key ``text`` (None: a computed key)."""
         if container is None:
             return None
-        name = self.source.plain_string(key)
-        text = name.decode("latin-1") if isinstance(name, bytes) else name
         if container.kind == "headers":
             header = (text or "").lower().replace("_", "-").removeprefix("http-")  # Django's META
             if header in _AUTH_HEADERS or (text is not None and _secret_name(text)):
@@ -785,6 +811,39 @@ class SecretInLogs(AstRule):
         if isinstance(statement, (ast.AnnAssign, ast.NamedExpr)) and statement.target is node:
             return statement.value
         return None
+
+    def _parameter_origin(self, name: ast.Name) -> Origin | None:
+        """A parameter FastAPI fills from the request: ``authorization: str = Header(None)``,
+        ``session: Annotated[str, Cookie()]``; the header is the parameter's name with hyphens,
+        or its ``alias``."""
+        bindings = self.semantic.bindings_seen(name)
+        param = bindings[-1].node if bindings else None
+        if not isinstance(param, ast.arg):
+            return None
+        arguments = self.semantic.parent(param)
+        if not isinstance(arguments, ast.arguments) or (
+                self.semantic.parent(arguments) is not self.semantic.enclosing_function(name)):
+            return None
+        for marker in self._parameter_markers(param, arguments):
+            source = self.qualified_names(marker.func) & _FASTAPI_REQUEST_PARAMS.keys()
+            if source:
+                alias = string_value(_argument(marker, None, "alias"))
+                kind = _FASTAPI_REQUEST_PARAMS[min(source)]
+                key = alias or (param.arg.replace("_", "-") if kind == "headers" else param.arg)
+                return self._named_member(Origin(kind, ""), key)
+        return None
+
+    @staticmethod
+    def _parameter_markers(param: ast.arg, arguments: ast.arguments) -> list[ast.Call]:
+        """The calls a parameter's default or ``Annotated[…]`` metadata hold (``Header(None)``)."""
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaults = dict(zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults))
+        defaults.update((a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None)
+        found = [defaults[param]] if param in defaults else []
+        annotation = param.annotation
+        if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
+            found += annotation.slice.elts[1:]  # Annotated[str, Header()]
+        return [call for call in found if isinstance(call, ast.Call)]
 
     def _is_request(self, expr: ast.expr) -> bool:
         """A request object: Flask's (or Quart's…) global, or a name or attribute called
