@@ -57,7 +57,7 @@ _SHOWN_WORDS = frozenset({"token", "key", "secret", "secrets", "password", "cred
 #: pydantic's masked types: ``str()`` of one is ``**********``.
 _MASKED_TYPES = frozenset({"SecretStr", "SecretBytes"})
 
-#: -- data flow (a secret by where it comes from, whatever its name) ----------------------------
+# -- data flow (a secret by where it comes from, whatever its name) -----------------------------
 #: Calls whose result is a credential, each with the library that returns it and why: what an
 #: auth library hands back is a bearer token, or a response (dict or object) holding one, and
 #: anyone who reads it in a log can act as the user or the service until it expires. Matched on
@@ -626,8 +626,8 @@ class SecretInLogs(AstRule):
         return source in self._loggers or bare in self._loggers or bare in _CONVENTIONAL_LOGGERS
 
     def _leaks(self, expr: ast.expr, out: list[Leak], forced: bool = False) -> None:
-        """Append (shown text, root name) for each secret value ``expr`` passes on: by its name,
-        or else by where its value comes from (:meth:`_origin`)."""
+        """Append a :class:`Leak` for each secret value ``expr`` passes on: by its name, or else
+        by where its value comes from (:meth:`_origin`)."""
         found = len(out)
         self._named_leaks(expr, out, forced)
         if len(out) == found and isinstance(expr, (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.Await)):
@@ -636,7 +636,7 @@ class SecretInLogs(AstRule):
                 out.append(Leak(_short(self.source_of(expr)), None, origin.what))
 
     def _named_leaks(self, expr: ast.expr, out: list[Leak], forced: bool) -> None:
-        """Append (shown text, root name) for each secret value ``expr`` passes on by its name."""
+        """Append a :class:`Leak` for each secret value ``expr`` passes on by its name."""
         if isinstance(expr, (ast.Name, ast.Attribute)):
             if self.qualified_names(expr) & {"os.environ"}:
                 out.append(Leak("os.environ", None))
