@@ -107,7 +107,7 @@ class LogSinkFacts(AstCollector):
 
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
-        if isinstance(value, str) and value.lower().endswith(_CONFIG_SUFFIXES) and len(value) < 500:
+        if isinstance(value, str) and len(value) < 500 and value.lower().endswith(_CONFIG_SUFFIXES):
             name = value.replace("\\", "/").rsplit("/", 1)[-1]
             if kind_of(name, name) is FileKind.LOGGING_CONFIG:
                 self.record(LogConfigRefFact(name=name), node)
