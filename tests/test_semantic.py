@@ -155,3 +155,27 @@ def test_within_any_is_being_below_one_of_them() -> None:
         for node in nodes:
             expected = node in chosen or any(a in chosen for a in model.ancestors(node))
             assert model.within_any(node, chosen) is expected, (ast.dump(node)[:60], [c.lineno for c in chosen])
+
+
+def test_bindings_seen_are_those_made_before_the_read() -> None:
+    code = (
+        "token = 'module'\n"
+        "def handler(request, token2=None):\n"
+        "    print(token)\n"
+        "    c = request.cookies\n"
+        "    c = len(c)\n"
+        "    print(c, token2)\n"
+        "    c = 'later'\n"
+    )
+    tree = ast.parse(code)
+    model = SemanticModel(tree, code)
+    reads = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    first_token, = (n for n in reads if n.id == "token")
+    assert [type(model.parent(b.node)).__name__ for b in model.bindings_seen(first_token)] == ["Assign"]
+    assert model.bindings_seen(first_token)[0].node.lineno == 1  # the enclosing scope's
+    printed_c = next(n for n in reads if n.id == "c" and n.lineno == 6)
+    assert [b.node.lineno for b in model.bindings_seen(printed_c)] == [4, 5]  # not line 7's, made after
+    param, = (n for n in reads if n.id == "token2")
+    assert isinstance(model.bindings_seen(param)[-1].node, ast.arg)
+    stored = next(n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    assert model.bindings_seen(stored) == []

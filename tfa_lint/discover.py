@@ -13,6 +13,7 @@ descends into a symlinked directory (no loops), and only opens regular files.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -79,6 +80,8 @@ def kind_of(name: str, rel: str) -> FileKind | None:
         return FileKind.PIPFILE
     if lower in ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml"):
         return FileKind.CONDA
+    if _LOGGING_CONFIG_RE.match(lower):
+        return FileKind.LOGGING_CONFIG
     if lower in ("readme", "readme.txt") or lower.endswith((".md", ".mdx", ".rst")):
         return FileKind.README  # operator docs: where a config contract is written down
     if lower.endswith(STATE_SUFFIXES) or lower in STATE_NAMES:
@@ -108,6 +111,11 @@ def is_dockerfile_name(name: str) -> bool:
             # `Dockerfile.worker`, `Dockerfile-gpu`, `DockerfileCelery`; not `dockerfile_utils.go`
             return not rest or rest[0] in ".-" or rest[0].isupper()
     return False
+
+
+#: Logging configuration by name: ``logging.ini``, ``log_config.json``, ``gunicorn-logging.conf``,
+#: ``logging.prod.yaml`` (a word ``log``, ``logging`` or ``logger``, not ``changelog`` or ``blog``).
+_LOGGING_CONFIG_RE = re.compile(r"^(?:[\w-]+[._-])?(?:log|logging|logger)(?:[._-][\w.-]+)?\.(?:ini|conf|cfg|ya?ml|json)$")
 
 
 #: Files a running agent writes: vector indexes, local databases, pickled memory.

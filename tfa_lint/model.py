@@ -62,6 +62,7 @@ class FileKind(str, enum.Enum):
     SETUP_CFG = "setup-cfg"
     PIPFILE = "pipfile"
     CONDA = "conda"  # environment.yml
+    LOGGING_CONFIG = "logging-config"  # logging.ini, log_config.yaml: fileConfig/dictConfig written as a file
     #: Runtime state (vector indexes, SQLite databases, pickles): listed, never read.
     STATE = "state"
     SHELL = "shell"  # start and entrypoint scripts: read where a declared process runs them
@@ -83,6 +84,7 @@ class FileKind(str, enum.Enum):
             "setup-cfg": "setup.cfg",
             "pipfile": "Pipfile",
             "conda": "conda environment file",
+            "logging-config": "logging configuration file",
             "state": "runtime state file",
             "shell": "shell script",
         }[self.value]

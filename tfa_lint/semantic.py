@@ -604,6 +604,15 @@ class SemanticModel:
             answer = self._imported[node]
         return answer
 
+    def bindings_seen(self, node: ast.Name) -> list[Binding]:
+        """The bindings a read of a bare name sees where it stands: those its own scope made
+        before it (in the order they were made), else the enclosing scope's. Empty for a name
+        that is stored, not read, or that nothing binds. ``binding.node`` is the stored
+        ``Name`` (its parent the ``Assign``), the ``arg``, the import or the def."""
+        if node not in self._reads:
+            return []
+        return list(self._read_referents(node) or [])
+
     def _resolve(self, node: ast.AST) -> None:
         """Both answers for ``node`` at once, kept: rules ask one or the other of most calls."""
         everything: set[str] = set()

@@ -12,6 +12,8 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from tfa_lint.discover import kind_of
+from tfa_lint.model import FileKind
 from tfa_lint.rule import AstCollector, FactData
 from tfa_lint.semantic import SemanticModel
 
@@ -27,6 +29,7 @@ _STD_STREAMS = {"-", "/dev/stdout", "/dev/stderr", "/proc/self/fd/1", "/proc/sel
                 "ext://sys.stdout", "ext://sys.stderr"}
 #: Keyword arguments loguru accepts only for file sinks.
 _LOGURU_FILE_OPTIONS = {"rotation", "retention", "compression"}
+_CONFIG_SUFFIXES = (".ini", ".conf", ".cfg", ".yaml", ".yml", ".json")
 _PATHISH_RE = re.compile(r"(?i)(file|path|log_?dir|\.log\b)")
 _GUNICORN_CONFIG_RE = re.compile(r"(?i)(^|/)gunicorn[\w.-]*\.py$")
 
@@ -42,6 +45,15 @@ class FileLogFact(FactData):
 
 
 @dataclass(frozen=True)
+class LogConfigRefFact(FactData):
+    """A string naming a logging configuration file (``fileConfig("logging.ini")``,
+    ``open("log_config.yaml")``): the code loads it, so its handlers are the program's."""
+
+    kind = "log-config-ref"
+    name: str  # the file's name, without directories
+
+
+@dataclass(frozen=True)
 class StreamLogFact(FactData):
     """A logging sink that writes to the process's stdout or stderr."""
 
@@ -52,7 +64,7 @@ class LogSinkFacts(AstCollector):
     """Where a module sends its logs: files (``file-log``) or the process's streams (``stream-log``)."""
 
     name = "log-sinks"
-    records = (FileLogFact, StreamLogFact)
+    records = (FileLogFact, StreamLogFact, LogConfigRefFact)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -93,19 +105,47 @@ class LogSinkFacts(AstCollector):
                     isinstance(sink.func, ast.Attribute) and sink.func.attr == "open")):
                 self._file(node, f"`{_short(min(names & _STRUCTLOG_FACTORIES))}(file=open(…))`", sink)
 
+    def visit_Constant(self, node: ast.Constant) -> None:
+        value = node.value
+        if isinstance(value, str) and len(value) < 500 and value.lower().endswith(_CONFIG_SUFFIXES):
+            name = value.replace("\\", "/").rsplit("/", 1)[-1]
+            if kind_of(name, name) is FileKind.LOGGING_CONFIG:
+                self.record(LogConfigRefFact(name=name), node)
+
     def visit_Dict(self, node: ast.Dict) -> None:
         # dictConfig: {"class": "logging.handlers.RotatingFileHandler", "filename": ...}
+        self._handler_entry(node)
         for key, value in zip(node.keys, node.values):
             if not (isinstance(key, ast.Constant) and key.value in ("class", "stream")
                     and isinstance(value, ast.Constant) and isinstance(value.value, str)):
                 continue
             if key.value == "class" and value.value in _FILE_HANDLERS:
-                if self._plain(key, value) and not self._optional(node):
-                    self.record(FileLogFact(how=f"dictConfig handler class `{value.value}`", target=""),
-                            self.source.code_span(key, node))
-            elif ((key.value == "class" and value.value in _STREAM_HANDLERS)
+                continue  # a handler entry: _handler_entry
+            if ((key.value == "class" and value.value in _STREAM_HANDLERS)
                   or (key.value == "stream" and value.value in _STD_STREAMS)) and self._plain(key, value):
                 self.record(StreamLogFact(), self.source.code_span(key, node))  # where libcst's DictElement began
+
+    def _handler_entry(self, node: ast.Dict) -> None:
+        """A dictConfig handler that writes a file: a file handler ``class``, or any class given
+        a ``filename`` (a custom or third-party file handler)."""
+        entries = {key.value: (key, value) for key, value in zip(node.keys, node.values)
+                   if isinstance(key, ast.Constant) and key.value in ("class", "filename")}
+        if "class" not in entries:
+            return
+        key, handler_class = entries["class"]
+        class_name = self._plain_string(handler_class)
+        if not isinstance(class_name, str) or not self._plain(key):
+            return
+        filename = entries.get("filename", (None, None))[1]
+        if class_name not in _FILE_HANDLERS and filename is None:
+            return
+        if filename is not None and self._plain_string(filename) in _STD_STREAMS:
+            return
+        if self._optional(node):
+            return
+        target = _short(self.source_of(filename)) if filename is not None else ""
+        self.record(FileLogFact(how=f"dictConfig handler class `{class_name}`", target=target),
+                    self.source.code_span(key, node))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         # gunicorn.conf.py: accesslog = "/var/log/gunicorn/access.log"

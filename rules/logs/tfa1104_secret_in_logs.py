@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import NamedTuple
 
 from tfa_lint.model import Severity
 from tfa_lint.rule import AstRule, Example
@@ -56,6 +57,76 @@ _SHOWN_WORDS = frozenset({"token", "key", "secret", "secrets", "password", "cred
 #: pydantic's masked types: ``str()`` of one is ``**********``.
 _MASKED_TYPES = frozenset({"SecretStr", "SecretBytes"})
 
+# -- data flow (a secret by where it comes from, whatever its name) -----------------------------
+#: Calls whose result is a credential, each with the library that returns it and why: what an
+#: auth library hands back is a bearer token, or a response (dict or object) holding one, and
+#: anyone who reads it in a log can act as the user or the service until it expires. Matched on
+#: the callee's own name: each is specific to token issuing (``get_token`` alone is not, see
+#: ``_CREDENTIAL_RECEIVER_RE``).
+_AUTH_TOKEN_CALLS: dict[str, str] = {
+    "create_access_token": "flask-jwt-extended, fastapi-jwt-auth and FastAPI's tutorial: a signed access JWT",
+    "create_refresh_token": "flask-jwt-extended and alike: a refresh JWT, which mints new access tokens",
+    "fetch_token": "requests-oauthlib and Authlib OAuth2Session: the token response (access and refresh token)",
+    "fetch_access_token": "Authlib OAuth clients: the token response",
+    "authorize_access_token": "Authlib's Flask/Starlette/Django clients: the token response of a login",
+    "refresh_access_token": "OAuth clients: a new token response",
+    "get_access_token": "google-auth, MSAL wrappers and most SDK auth helpers: an access token",
+    "acquire_token_for_client": "MSAL: a dict holding `access_token`",
+    "acquire_token_silent": "MSAL: a dict holding `access_token` and `id_token`",
+    "acquire_token_by_authorization_code": "MSAL: a dict holding `access_token`, `id_token`, `refresh_token`",
+    "acquire_token_by_username_password": "MSAL: a dict holding `access_token`",
+    "acquire_token_on_behalf_of": "MSAL: a dict holding `access_token`",
+    "get_token": "azure-identity `TokenCredential.get_token`: an `AccessToken` whose repr shows the token",
+}
+#: Functions known by their qualified name, where the method name alone says too little.
+_AUTH_TOKEN_FUNCTIONS: dict[str, str] = {
+    "jwt.encode": "PyJWT: a signed JWT",
+    "jose.jwt.encode": "python-jose: a signed JWT",
+    "authlib.jose.jwt.encode": "Authlib: a signed JWT",
+}
+#: ``get_token`` is also shlex's and many tokenizers' (a word, not a credential): it counts only
+#: on a receiver named like a credential (``credential.get_token(scope)``).
+_CREDENTIAL_RECEIVER_RE = re.compile(r"(?i)(cred|auth|identity|oauth|msal|azure)")
+#: Header names that carry credentials; others count when named like a secret (``X-Gitlab-Token``).
+_AUTH_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key",
+                           "x-auth-token", "x-access-token", "x-csrf-token", "x-xsrf-token"})
+#: Cookie names that hold a session or credential; a cookie read by a non-literal name counts too.
+_CREDENTIAL_COOKIE_WORDS = frozenset({"session", "sess", "sid", "sessionid", "auth", "token", "jwt", "csrf", "xsrf",
+                                      "csrftoken", "access", "refresh", "login", "remember", "credential",
+                                      "credentials", "secret", "key", "password", "bearer"})
+#: Whose ``.headers``/``.cookies`` are a request's: Flask-like globals, or a receiver named so.
+_REQUEST_GLOBALS = frozenset({"flask.request", "quart.request", "bottle.request", "sanic.request",
+                              "werkzeug.local.request"})
+_REQUEST_WORDS = frozenset({"request", "req", "websocket"})
+#: Owners whose ``.request`` is one the program sent (``e.request``, ``response.request``): an
+#: outgoing request's headers hold a credential only if the client put one there, which the
+#: client's code decides, not the request.
+_OUTGOING_OWNER_WORDS = frozenset({"e", "exc", "exception", "error", "err", "response", "resp", "res", "r"})
+#: FastAPI's parameter markers that fill a parameter from the request, and what they read.
+_FASTAPI_REQUEST_PARAMS = {"fastapi.Header": "headers", "fastapi.Cookie": "cookies",
+                           "fastapi.params.Header": "headers", "fastapi.params.Cookie": "cookies"}
+#: Methods that hand on their receiver's value (``token.strip()``, ``request.headers.items()``).
+_FLOW_METHODS = frozenset({"strip", "lstrip", "rstrip", "encode", "decode", "upper", "lower", "replace", "split",
+                           "rsplit", "partition", "rpartition", "removeprefix", "removesuffix", "copy", "items",
+                           "values", "to_dict", "dict", "model_dump", "json"})
+#: How many assignments a value is followed back through: simple flows, not a taint engine.
+_FLOW_DEPTH = 6
+
+
+class Leak(NamedTuple):
+    """A secret value a log call passes on."""
+
+    text: str  # the expression, as a message shows it
+    root: str | None  # the name it is read through, for the exemptions a name can earn (literal, masked…)
+    origin: str = ""  # where the value comes from, when data flow (not its name) says it is a secret
+
+
+class Origin(NamedTuple):
+    """Where a value comes from, when that makes it a secret."""
+
+    kind: str  # "secret" (the value itself), "headers", "cookies" (all of them), "token" (an auth call's result)
+    what: str  # as a message says it: "the `Authorization` header"
+
 
 def _secret_name(name: str) -> bool:
     return is_secret_name(name) and not _NOT_A_VALUE_RE.search(name)
@@ -90,6 +161,25 @@ class SecretInLogs(AstRule):
         `print()` under a flag that asks for it (`if args.print_token:`); secrets the same file
         generates and shows once (`secrets.token_urlsafe()`, `generate_…()`,
         `await create_…()`) or assigns from a literal; tests.
+
+        Values are also followed by where they come from, whatever their name, within one
+        function and across plain assignments (`c = request.cookies.get("auth")`,
+        `hdrs = dict(request.headers)`, `bearer = f"Bearer {token}"`): a request's cookies and
+        headers as a whole (`request.headers`, `dict(request.headers)`, Django's `request.META`),
+        a credential cookie (`session`, `auth`, `csrftoken`…, or one read by a computed name),
+        an auth header (`Authorization`, `Proxy-Authorization`, `Cookie`, `X-API-Key`, any
+        header named like a secret) read from a request (`request`, `req`, `self.request`,
+        `websocket`, Flask's global) or declared as a FastAPI parameter
+        (`authorization: str = Header(None)`, `Annotated[str, Cookie(alias="session")]`),
+        `….get_secret_value()`, and the token an auth call
+        returns: `jwt.encode()`, `create_access_token()`, `create_refresh_token()`, OAuth
+        `fetch_token()`/`authorize_access_token()`, MSAL `acquire_token_…()`,
+        `get_access_token()`, and `get_token()` on a credential (azure-identity), with the
+        token fields of their responses (`resp["access_token"]`, not `resp["expires_in"]`).
+        Not followed: other headers and cookies (`User-Agent`, `theme`), header names
+        (`request.headers.keys()`), filtered copies (`{k: v for … if k != "authorization"}`),
+        `"Authorization" in request.headers`, and a token an auth call made that a script, an
+        example or a `__main__` block prints for its operator.
     """
     why = """
         Logs are copied to terminals, CI output, aggregators and support tickets, kept for
@@ -157,8 +247,110 @@ class SecretInLogs(AstRule):
                 logger.debug("hook", extra={"secret": hook_token.strip(), "kind": "gitlab"})
         """, "agent/hooks.py", lines=(15, 21, 23, 24, 25, 26), columns=(1, 9, 9, 5, 5, 5),
             message="to the logs, where anyone who reads them can use it"),
+        Example.of("""
+            import logging
+
+            import jwt
+            from flask import request
+
+            log = logging.getLogger(__name__)
+
+
+            def whoami(settings, oauth, credential):
+                c = request.cookies.get("auth")
+                log.debug("cookie %s", c)
+                hdrs = dict(request.headers)
+                log.info(f"incoming headers: {hdrs}")
+                bearer = request.headers.get("Authorization")
+                log.warning("rejected " + bearer.strip())
+                log.debug("req", extra={"cookie": request.cookies.get("session_id")})
+                plain = settings.llm_key.get_secret_value()
+                log.info(f"using {plain}")
+                signed = jwt.encode({"sub": "me"}, settings.signing)
+                log.info("issued %s", signed)
+                grant = oauth.fetch_token("https://idp.example/token", code="c")
+                log.info("granted %s", grant["access_token"])
+                print("azure:", credential.get_token("https://vault.azure.net/.default"))
+        """, "agent/web.py", lines=(11, 13, 15, 16, 18, 20, 22, 23), columns=(5, 5, 5, 5, 5, 5, 5, 5),
+            message="to the logs, where anyone who reads them can use it"),
+        Example.of("""
+            import logging
+            from typing import Annotated
+
+            from fastapi import Cookie, FastAPI, Header
+
+            log = logging.getLogger(__name__)
+            app = FastAPI()
+
+
+            @app.get("/profile")
+            async def profile(authorization: str = Header(None),
+                              sid: Annotated[str | None, Cookie(alias="session")] = None,
+                              user_agent: str = Header(None), theme: str = Cookie("light")):
+                log.info("auth=%s", authorization)
+                log.info("session=%s", sid)
+                log.info("agent=%s theme=%s", user_agent, theme)
+        """, "agent/profile.py", lines=(14, 15), columns=(5, 5), message="to the logs, where anyone who reads them can use it"),
     )
     valid = (
+        Example.of("""
+            import hashlib
+            import logging
+
+            from flask import request
+
+            log = logging.getLogger(__name__)
+
+
+            def audit(settings, oauth, lexer):
+                log.info("theme %s", request.cookies.get("theme"))
+                hdrs = dict(request.headers)
+                log.info("agent %s", hdrs["User-Agent"])
+                bearer = request.headers.get("Authorization", "")
+                log.info("auth %d chars, starts %s", len(bearer), bearer[:7])
+                log.info("auth sent: %s", "Authorization" in request.headers)
+                log.info("auth set: %s", bool(request.headers.get("Authorization")))
+                log.info("auth id %s", hashlib.sha256(bearer.encode()).hexdigest())
+                log.info("header names %s", sorted(request.headers.keys()))
+                safe = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
+                log.info("headers %s", safe)
+                grant = oauth.fetch_token("https://idp.example/token", code="c")
+                log.info("expires in %s", grant["expires_in"])
+                word = lexer.get_token()
+                log.info("next word %s", word)
+                key = settings.api_key
+                log.info(f"using {key}")
+        """, "agent/audit.py"),
+        Example.of("""
+            import logging
+
+            import httpx
+
+            logger = logging.getLogger(__name__)
+
+
+            def fetch(client: httpx.Client, url: str):
+                try:
+                    response = client.get(url)
+                    response.raise_for_status()
+                except httpx.HTTPError as failure:
+                    logger.error("GET %s failed, sent headers %s", failure.request.url, failure.request.headers)
+                    raise
+                logger.debug("sent %s", response.request.headers)
+                return response
+        """, "agent/index_client.py"),
+        Example.of("""
+            import jwt
+
+
+            def main(secret):
+                print(jwt.encode({"sub": "ops"}, secret))
+
+
+            if __name__ == "__main__":
+                token = jwt.encode({"sub": "ops"}, "from-vault")
+                print(token)
+        """, "scripts/issue_token.py"),
         Example.of("""
             import logging
             import os
@@ -309,7 +501,9 @@ class SecretInLogs(AstRule):
         self._derived: set[str] = set()  # names assigned a digest: not the secret
         self._masked: set[str] = set()  # names annotated SecretStr: printing one shows asterisks
         self._token_context = False  # the call's own words say its tokens are no credentials
-        self._pending: list[tuple[ast.Call, str, str | None, list[tuple[str, str | None]]]] = []
+        self._call: ast.Call | None = None  # the log call whose arguments are being read
+        self._printing = False  # … and it is a print()
+        self._pending: list[tuple[ast.Call, str, str | None, list[Leak]]] = []
 
     def source_of(self, node: ast.AST) -> str:
         """The node's code as libcst's ``code_for_node`` gave it (its grouping parentheses too)."""
@@ -377,7 +571,8 @@ class SecretInLogs(AstRule):
         # A streamed print (`print(chunk, end="")`) shows LLM tokens; a lock message, lock tokens.
         self._token_context = (label == "print()" and end is not None and "\n" not in end) or bool(
             _LOCK_WORDS & set(name_words(" ".join(self._literal_text(args)))))
-        leaks: list[tuple[str, str | None]] = []
+        leaks: list[Leak] = []
+        self._call, self._printing = node, label == "print()"
         for arg in args:
             if arg.keyword is not None and arg.keyword in _NON_VALUE_KEYWORDS:
                 continue
@@ -406,11 +601,12 @@ class SecretInLogs(AstRule):
                 continue
             # Printing a freshly generated key once is how it is handed over; a literal is in the source anyway.
             known = self._literal | self._derived | (self._generated if label == "print()" else set())
-            leaks = [(text, root) for text, root in leaks
-                     if root is None or (root not in known and root.rsplit(".", 1)[-1] not in self._masked)]
+            leaks = [leak for leak in leaks if leak.root is None or (
+                leak.root not in known and leak.root.rsplit(".", 1)[-1] not in self._masked)]
             if not leaks:
                 continue
-            shown = ", ".join(f"`{text}`" for text in dict.fromkeys(t for t, _ in leaks[:3]))
+            shown = ", ".join(dict.fromkeys(f"`{leak.text}`" + (f" ({leak.origin})" if leak.origin else "")
+                                            for leak in leaks[:3]))
             self.report(call, f"`{label}` writes {shown} to the logs, where anyone who reads them can use it: "
                               "log whether it is set (`bool(value)`) or a masked form (`value[:4] + '…'`) instead.")
 
@@ -429,14 +625,24 @@ class SecretInLogs(AstRule):
         bare = source.split(".", 1)[1] if source.startswith(("self.", "cls.")) else source
         return source in self._loggers or bare in self._loggers or bare in _CONVENTIONAL_LOGGERS
 
-    def _leaks(self, expr: ast.expr, out: list[tuple[str, str | None]], forced: bool = False) -> None:
-        """Append (shown text, root name) for each secret value ``expr`` passes on."""
+    def _leaks(self, expr: ast.expr, out: list[Leak], forced: bool = False) -> None:
+        """Append a :class:`Leak` for each secret value ``expr`` passes on: by its name, or else
+        by where its value comes from (:meth:`_origin`)."""
+        found = len(out)
+        self._named_leaks(expr, out, forced)
+        if len(out) == found and isinstance(expr, (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.Await)):
+            origin = self._origin(expr, 0)
+            if origin is not None and not (origin.kind == "token" and self._shown_once()):
+                out.append(Leak(_short(self.source_of(expr)), None, origin.what))
+
+    def _named_leaks(self, expr: ast.expr, out: list[Leak], forced: bool) -> None:
+        """Append a :class:`Leak` for each secret value ``expr`` passes on by its name."""
         if isinstance(expr, (ast.Name, ast.Attribute)):
             if self.qualified_names(expr) & {"os.environ"}:
-                out.append(("os.environ", None))
+                out.append(Leak("os.environ", None))
             elif forced or self._names_secret(expr.id if isinstance(expr, ast.Name) else expr.attr):
                 root = None if self._revealed else self.source_of(expr)
-                out.append((_short(self.source_of(expr)), root))
+                out.append(Leak(_short(self.source_of(expr)), root))
         elif isinstance(expr, ast.Subscript):
             self._subscript_leaks(expr, out, forced)
         elif isinstance(expr, ast.Call):
@@ -466,7 +672,7 @@ class SecretInLogs(AstRule):
             self._leaks(expr.operand, out, forced)
         # Comparisons, `not x`, literals (None, True, False too) and lambdas carry no secret text.
 
-    def _subscript_leaks(self, expr: ast.Subscript, out: list[tuple[str, str | None]], forced: bool) -> None:
+    def _subscript_leaks(self, expr: ast.Subscript, out: list[Leak], forced: bool) -> None:
         index = expr.slice
         if isinstance(index, ast.Slice) or (isinstance(index, ast.Tuple) and any(
                 isinstance(e, ast.Slice) for e in index.elts)):
@@ -476,11 +682,11 @@ class SecretInLogs(AstRule):
         key = self.source.plain_string(index)
         if key is not None:
             if _secret_name(str(key)) or (forced and not self._is_environ(expr.value)):
-                out.append((_short(self.source_of(expr)), None))
+                out.append(Leak(_short(self.source_of(expr)), None))
         elif not self._is_environ(expr.value):
             self._leaks(expr.value, out, forced)
 
-    def _call_leaks(self, expr: ast.Call, out: list[tuple[str, str | None]], forced: bool) -> None:
+    def _call_leaks(self, expr: ast.Call, out: list[Leak], forced: bool) -> None:
         qnames = self.qualified_names(expr.func)
         callee = callee_name(expr.func) or ""
         args = call_arguments(expr)
@@ -488,8 +694,10 @@ class SecretInLogs(AstRule):
         if key is not None:
             environ = "os.getenv" in qnames or (isinstance(expr.func, ast.Attribute) and self._is_environ(expr.func.value))
             if _secret_name(str(key)) or (forced and not environ):
-                out.append((_short(self.source_of(expr)), None))
+                out.append(Leak(_short(self.source_of(expr)), None))
             return
+        if qnames & _AUTH_TOKEN_FUNCTIONS.keys():
+            return  # a JWT signed with the key, not the key (the token is followed by `_origin`)
         if isinstance(expr.func, ast.Attribute) and callee == "get_secret_value":
             self._revealed += 1  # the plain value, whatever the receiver's masked type
             self._leaks(expr.func.value, out, forced)
@@ -505,6 +713,165 @@ class SecretInLogs(AstRule):
         return bool(self.qualified_names(expr) & {"os.environ"})
 
     _revealed = 0  # inside `….get_secret_value()`
+
+    # -- data flow: a secret by where its value comes from ---------------------------------
+    def _origin(self, expr: ast.expr, depth: int) -> Origin | None:
+        """Where ``expr``'s value comes from, when that makes it a secret: a request's cookies or
+        headers (whole, or an auth header or credential cookie read from them), a
+        ``.get_secret_value()``, an auth call's token (``_AUTH_TOKEN_CALLS``), or a name last
+        assigned one of those in the same function, through calls and methods that pass the
+        value on. Lengths, booleans, slices, comparisons and digests pass nothing on."""
+        if depth > _FLOW_DEPTH:
+            return None
+        if isinstance(expr, ast.Await):
+            return self._origin(expr.value, depth + 1)
+        if isinstance(expr, ast.Name):
+            value = self._assigned_value(expr)
+            return self._origin(value, depth + 1) if value is not None else self._parameter_origin(expr)
+        if isinstance(expr, ast.Attribute):
+            if expr.attr in ("cookies", "COOKIES") and self._is_request(expr.value):
+                return Origin("cookies", "the request's cookies")
+            if expr.attr in ("headers", "META") and self._is_request(expr.value):
+                return Origin("headers", "the request's headers, `Authorization` and `Cookie` too")
+            return None  # an attribute of a secret is one only when named so (`token.access_token`)
+        if isinstance(expr, ast.Subscript):
+            index = expr.slice
+            if isinstance(index, ast.Slice) or (isinstance(index, ast.Tuple) and any(
+                    isinstance(e, ast.Slice) for e in index.elts)):
+                return None  # token[:4]
+            return self._member(self._origin(expr.value, depth + 1), index)
+        if isinstance(expr, ast.Call):
+            return self._call_origin(expr, depth)
+        if isinstance(expr, ast.JoinedStr):  # f"Bearer {token}"
+            parts = (p.value for p in expr.values if isinstance(p, ast.FormattedValue) and not _truncates(p))
+            return next((Origin("secret", o.what) for p in parts if (o := self._origin(p, depth + 1))), None)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):  # "Bearer " + token
+            found = self._origin(expr.left, depth + 1) or self._origin(expr.right, depth + 1)
+            return Origin("secret", found.what) if found else None
+        return None
+
+    def _call_origin(self, expr: ast.Call, depth: int) -> Origin | None:
+        func = expr.func
+        callee = callee_name(func) or ""
+        signer = self.qualified_names(func) & _AUTH_TOKEN_FUNCTIONS.keys()
+        if signer:  # before `.encode()` passes its receiver on
+            return Origin("token", f"a token from `{min(signer)}()`")
+        if isinstance(func, ast.Attribute):
+            if callee == "get_secret_value":
+                return Origin("secret", "a `.get_secret_value()`")
+            if callee in ("get", "getlist", "pop") and expr.args:  # headers.get("Authorization")
+                return self._member(self._origin(func.value, depth + 1), expr.args[0])
+            if callee in _FLOW_METHODS:
+                return self._origin(func.value, depth + 1)
+            if callee == "get_token" and not _CREDENTIAL_RECEIVER_RE.search(self.source_of(func.value)):
+                return None
+        if callee in _AUTH_TOKEN_CALLS:
+            return Origin("token", f"a token from `{callee}()`")
+        if callee in _TRANSPARENT_CALLS and isinstance(func, ast.Name):  # dict(request.headers)
+            return next((o for a in expr.args if (o := self._origin(a, depth + 1))), None)
+        return None
+
+    def _member(self, container: Origin | None, key: ast.expr) -> Origin | None:
+        """What ``container[key]`` or ``container.get(key)`` holds, when that is a secret."""
+        name = self.source.plain_string(key)
+        return self._named_member(container, name.decode("latin-1") if isinstance(name, bytes) else name)
+
+    def _named_member(self, container: Origin | None, text: str | None) -> Origin | None:
+        """What ``container`` holds under the literal key ``text`` (None: a computed key)."""
+        if container is None:
+            return None
+        if container.kind == "headers":
+            header = (text or "").lower().replace("_", "-").removeprefix("http-")  # Django's META
+            if header in _AUTH_HEADERS or (text is not None and _secret_name(text)):
+                return Origin("secret", f"the `{text}` request header")
+            return None
+        if container.kind == "cookies":
+            if text is None:
+                return Origin("secret", "a request cookie")
+            words = set(name_words(text))
+            return Origin("secret", f"the `{text}` cookie") if (
+                words & _CREDENTIAL_COOKIE_WORDS or _secret_name(text)) else None
+        if container.kind == "token":
+            return Origin("secret", container.what) if text is not None and (
+                _secret_name(text) or secret_head(text) == "token" or text == "token") else None
+        return container if text is None else None  # parts[1] of a split secret
+
+    def _assigned_value(self, name: ast.Name) -> ast.expr | None:
+        """The value a name was last given before it is read, by a plain assignment
+        (``c = …``, ``c: str = …``, ``(c := …)``) in the same function; None otherwise."""
+        bindings = self.semantic.bindings_seen(name)
+        if not bindings:
+            return None
+        node = bindings[-1].node
+        statement = self.semantic.parent(node)
+        if self.semantic.enclosing_function(node) is not self.semantic.enclosing_function(name):
+            return None  # a closure's or the module's: what it holds when this runs is unknown
+        if isinstance(statement, ast.Assign) and any(t is node for t in statement.targets):
+            return statement.value
+        if isinstance(statement, (ast.AnnAssign, ast.NamedExpr)) and statement.target is node:
+            return statement.value
+        return None
+
+    def _parameter_origin(self, name: ast.Name) -> Origin | None:
+        """A parameter FastAPI fills from the request: ``authorization: str = Header(None)``,
+        ``session: Annotated[str, Cookie()]``; the header is the parameter's name with hyphens,
+        or its ``alias``."""
+        bindings = self.semantic.bindings_seen(name)
+        param = bindings[-1].node if bindings else None
+        if not isinstance(param, ast.arg):
+            return None
+        arguments = self.semantic.parent(param)
+        if not isinstance(arguments, ast.arguments) or (
+                self.semantic.parent(arguments) is not self.semantic.enclosing_function(name)):
+            return None
+        for marker in self._parameter_markers(param, arguments):
+            source = self.qualified_names(marker.func) & _FASTAPI_REQUEST_PARAMS.keys()
+            if source:
+                alias = string_value(_argument(marker, None, "alias"))
+                kind = _FASTAPI_REQUEST_PARAMS[min(source)]
+                key = alias or (param.arg.replace("_", "-") if kind == "headers" else param.arg)
+                return self._named_member(Origin(kind, ""), key)
+        return None
+
+    @staticmethod
+    def _parameter_markers(param: ast.arg, arguments: ast.arguments) -> list[ast.Call]:
+        """The calls a parameter's default or ``Annotated[…]`` metadata hold (``Header(None)``)."""
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaults = dict(zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults))
+        defaults.update((a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None)
+        found = [defaults[param]] if param in defaults else []
+        annotation = param.annotation
+        if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
+            found += annotation.slice.elts[1:]  # Annotated[str, Header()]
+        return [call for call in found if isinstance(call, ast.Call)]
+
+    def _is_request(self, expr: ast.expr) -> bool:
+        """A request object: Flask's (or Quart's…) global, or a name or attribute called
+        ``request``, ``req``, ``websocket``, ``http_request``, ``self.request``…"""
+        if self.qualified_names(expr) & _REQUEST_GLOBALS:
+            return True
+        if isinstance(expr, ast.Attribute) and self._outgoing(expr.value):
+            return False  # `e.request`, `response.request`: the program's own call, its headers its own choice
+        last = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else ""
+        words = name_words(last)
+        return bool(words) and words[-1] in _REQUEST_WORDS
+
+    def _outgoing(self, owner: ast.expr) -> bool:
+        """Whether ``owner.request`` is a request the program sent: ``owner`` is a caught
+        exception (httpx's and requests' errors carry the request that failed) or a response."""
+        if isinstance(owner, ast.Name) and any(isinstance(b.node, ast.ExceptHandler)
+                                               for b in self.semantic.bindings_seen(owner)):
+            return True
+        name = owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else ""
+        return bool(set(name_words(name)) & _OUTGOING_OWNER_WORDS)
+
+    def _shown_once(self) -> bool:
+        """A print of an auth call's token by a script, an example or a ``__main__`` block: a
+        command issuing a token shows it to the operator (a service's code logs it)."""
+        call = self._call
+        return call is not None and self._printing and (
+            self.file.role != "src" or self.semantic.under_main_guard(call))
+
 
     def _names_secret(self, name: str) -> bool:
         if not _secret_name(name):

@@ -106,6 +106,9 @@ def _bad_syntax(plan: Plan) -> None:
     plan.write("syntax/bad-proc/Procfile", "web\n: nothing\nworker: \n\x7f: x\n", hostile="not a `name: command`")
     plan.write("syntax/bad-compose/docker-compose.yml", "services:\n  web: [unclosed\n    ports: {\n",
                hostile="YAML")
+    plan.write("syntax/bad-logging/logging.ini", "class=FileHandler\nargs=('x.log',)\n[handler_\n", hostile="INI")
+    plan.write("syntax/bad-logging/log_config.yaml", "handlers:\n  file: {class: [\n", hostile="YAML")
+    plan.write("syntax/bad-logging/log_config.json", '{"handlers": {"file": ', hostile="JSON")
 
 
 def _resource_attacks(plan: Plan) -> None:

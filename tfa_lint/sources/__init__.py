@@ -58,6 +58,7 @@ def _parsers() -> dict[FileKind, Callable[[str, str], Artifact]]:
         dockerfile,
         envfile,
         lockfile,
+        logging_config,
         procfile,
         pyproject,
         requirements,
@@ -73,4 +74,5 @@ def _parsers() -> dict[FileKind, Callable[[str, str], Artifact]]:
         FileKind.COMPOSE: compose.parse,
         FileKind.ENV: envfile.parse,
         FileKind.SHELL: shell.parse,
+        FileKind.LOGGING_CONFIG: logging_config.parse,
     }
