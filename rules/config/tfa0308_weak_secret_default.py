@@ -29,9 +29,12 @@ _WELL_KNOWN_WEAK = frozenset({
 })
 #: Words that are no credential value: flags, nulls.
 _NOT_A_VALUE = frozenset({"true", "false", "none", "null", "nil", "undefined", "yes", "no", "on", "off"})
-#: Compose files for tests, CI and local development: their defaults never reach a deploy.
-_NOT_DEPLOYED_COMPOSE_RE = re.compile(r"(?i)(^|[._-])(test|tests|ci|e2e|dev|development|local|example|sample)"
-                                      r"([._-]|$)")
+#: Compose files for tests, CI, local development, tutorials and tooling, by a word of their
+#: name or of a directory above them (`docker-compose.search-testing.yml`, `integration/`,
+#: `rag_tutorials/`, `profiling/`): their defaults never reach a deploy.
+_NOT_DEPLOYED_COMPOSE_RE = re.compile(
+    r"(?i)(^|[._-])(tests?|testing|integration|e2e|ci|dev|development|local|examples?|samples?|tutorials?|"
+    r"demos?|profiling|bench|benchmarks?)([._-]|$)")
 #: ``${VAR:-default}`` / ``${VAR-default}``: compose's own silent default.
 _COMPOSE_DEFAULT_RE = re.compile(r"^\$\{\s*[A-Za-z_][A-Za-z0-9_]*\s*:?-(.*)\}$", re.DOTALL)
 
@@ -101,8 +104,10 @@ class WeakSecretDefault(RepoRule):
         `password`, `changeme`, `postgres`, `123456`, the project's own name…). Not reported:
         empty and `None` defaults, references (`${VAR}`, paths, URLs, another variable's
         name), settings that are not secrets (`MAX_TOKENS`, `PASSWORD_MIN_LENGTH`,
-        `KEY_PREFIX`, `api_key_header`), tests and examples, `.env.example`-style templates,
-        compose files for tests, CI or local development (`docker-compose.dev.yml`). A
+        `KEY_PREFIX`, `api_key_header`), tests, examples and scripts (a launcher's
+        `os.environ.setdefault` configures a local or CI run), `.env.example`-style templates,
+        compose files for tests, CI, local development, tutorials or tooling, by a word of their
+        name or directory (`docker-compose.dev.yml`, `integration/`, `profiling/`). A
         default that looks like a real secret is TFA0302's (Python) or TFA0304's (Dockerfile);
         a provider-format key is TFA0301's.
     """
@@ -193,6 +198,20 @@ class WeakSecretDefault(RepoRule):
                 PASSWORD = os.getenv("DEMO_PASSWORD", "demo")
             """,
             ".env.example": "POSTGRES_PASSWORD=postgres\nSECRET_KEY=change-me\n",
+            "scripts/record_session.py": """
+                import os
+                import subprocess
+
+                os.environ.setdefault("AUTH_JWT_SECRET", "record-run-secret")
+                subprocess.run(["uvicorn", "agent.app:app"], check=True)
+            """,
+            "deploy/load-testing/compose.yaml": """
+                services:
+                  grafana:
+                    image: grafana/grafana:11.2.0
+                    environment:
+                      GF_SECURITY_ADMIN_PASSWORD: ${GF_ADMIN_PASSWORD:-admin}
+            """,
             "docker-compose.dev.yml": """
                 services:
                   db:
@@ -236,13 +255,16 @@ def _secret_defaults(repo: Repo) -> Iterator[tuple[str, int, int, str, str, str]
     """Every default of a setting in deployed code and configuration: (path, line, column,
     variable, value, how to require the variable there)."""
     for fact in repo.facts(EnvDefaultFact):
-        if path_role(fact.path) in ("src", "script"):
+        # Scripts are excluded too: a launcher that sets a default for the local or CI run it
+        # starts (`os.environ.setdefault("JWT_SECRET", "ci-secret")`) configures no deploy.
+        if path_role(fact.path) == "src":
             yield (fact.path, fact.line, fact.column, fact.data.var, fact.data.value,
                    f"require it (`os.environ[\"{fact.data.var}\"]`, a settings field without a default) so a "
                    "missing value fails at startup")
     for art in repo.artifacts(FileKind.COMPOSE):
         assert isinstance(art, ComposeFile)
-        if path_role(art.path) not in ("src", "script") or _NOT_DEPLOYED_COMPOSE_RE.search(art.name):
+        if path_role(art.path) not in ("src", "script") or any(
+                _NOT_DEPLOYED_COMPOSE_RE.search(part) for part in art.path.split("/")):
             continue
         for service in art.services:
             for entry in service.environment:
