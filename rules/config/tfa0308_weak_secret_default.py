@@ -10,8 +10,10 @@ from tfa_lint.redact import redact
 from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
+from tfa_lint.sources.envfile import EnvFile
 from tfa_lint.sources.pyproject import Pyproject
 
+from ..facts.config_reads import is_committed_env_file
 from ..facts.env_defaults import EnvDefaultFact, EnvDefaults
 from ..facts.secrets import name_words, plausible_secret, provider_tokens, secret_head
 
@@ -29,10 +31,10 @@ _WELL_KNOWN_WEAK = frozenset({
 })
 #: Words that are no credential value: flags, nulls.
 _NOT_A_VALUE = frozenset({"true", "false", "none", "null", "nil", "undefined", "yes", "no", "on", "off"})
-#: Compose files for tests, CI, local development, tutorials and tooling, by a word of their
+#: Compose and dotenv files for tests, CI, local development, tutorials and tooling, by a word of their
 #: name or of a directory above them (`docker-compose.search-testing.yml`, `integration/`,
 #: `rag_tutorials/`, `profiling/`): their defaults never reach a deploy.
-_NOT_DEPLOYED_COMPOSE_RE = re.compile(
+_NOT_DEPLOYED_RE = re.compile(
     r"(?i)(^|[._-])(tests?|testing|integration|e2e|ci|dev|development|local|examples?|samples?|tutorials?|"
     r"demos?|profiling|bench|benchmarks?)([._-]|$)")
 #: ``${VAR:-default}`` / ``${VAR-default}``: compose's own silent default.
@@ -96,7 +98,8 @@ class WeakSecretDefault(RepoRule):
         `*_SIGNING_KEY`, `*_TOKEN`, `*_API_KEY`…): `os.getenv("APP_SECRET_KEY", "!secret")`,
         `os.environ.get(…)`, `os.environ.setdefault(…)`, `os.environ.get(…) or "…"`, a pydantic
         `BaseSettings` field default, a compose `environment` value or `${VAR:-default}`, a
-        Dockerfile `ENV`. Passwords, secrets and signing or encryption keys are checked by the
+        Dockerfile `ENV`, a committed dotenv file that is no template (`docker/env/db.env`
+        loaded by compose's `env_file:`). Passwords, secrets and signing or encryption keys are checked by the
         application itself, so any literal default is reported, placeholders included
         (`"change-me"` signs tokens as well as any key). Tokens and API keys are issued by
         someone else and a made-up default fails loudly at the issuer (`"EMPTY"`, `"dummy"` for
@@ -156,7 +159,8 @@ class WeakSecretDefault(RepoRule):
                       - POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-hunter2}
             """,
             "Dockerfile": "FROM python:3.12-slim\nENV PORT=8000 \\\n    SECRET_KEY=insecure-dev-key\n",
-        }, lines=(5, 10, 3), columns=(23, 27, 5), message="defaults to"),
+            "deploy/env/minio.env": "MINIO_ROOT_USER=minioadmin\nMINIO_ROOT_PASSWORD=minioadmin\n",
+        }, lines=(5, 10, 3, 2), columns=(23, 27, 5, 21), message="defaults to"),
     )
     valid = (
         Example.repo({
@@ -198,6 +202,7 @@ class WeakSecretDefault(RepoRule):
                 PASSWORD = os.getenv("DEMO_PASSWORD", "demo")
             """,
             ".env.example": "POSTGRES_PASSWORD=postgres\nSECRET_KEY=change-me\n",
+            "deploy/env/ci.env": "POSTGRES_PASSWORD=postgres\n",
             "scripts/record_session.py": """
                 import os
                 import subprocess
@@ -263,8 +268,7 @@ def _secret_defaults(repo: Repo) -> Iterator[tuple[str, int, int, str, str, str]
                    "missing value fails at startup")
     for art in repo.artifacts(FileKind.COMPOSE):
         assert isinstance(art, ComposeFile)
-        if path_role(art.path) not in ("src", "script") or any(
-                _NOT_DEPLOYED_COMPOSE_RE.search(part) for part in art.path.split("/")):
+        if not _deployed(art.path):
             continue
         for service in art.services:
             for entry in service.environment:
@@ -272,6 +276,15 @@ def _secret_defaults(repo: Repo) -> Iterator[tuple[str, int, int, str, str, str]
                 yield (art.path, entry.line, entry.column, entry.key,
                        interpolated.group(1) if interpolated else entry.value,
                        f"require it (`${{{entry.key}:?set {entry.key}}}`) so compose refuses to start without it")
+    for art in repo.artifacts(FileKind.ENV):
+        # A committed dotenv file (not a template) that compose's `env_file:` or a deploy loads
+        # ships its values as the deploy's; real-looking secrets there are TFA0303's.
+        assert isinstance(art, EnvFile)
+        if is_committed_env_file(art.path) and _deployed(art.path):
+            for entry in art.entries:
+                yield (art.path, entry.line, entry.column, entry.key, entry.value,
+                       "remove the file from the repository, ignore it, and commit a `.env.example` without "
+                       "values")
     for art in repo.artifacts(FileKind.DOCKERFILE):
         assert isinstance(art, Dockerfile)
         if path_role(art.path) not in ("src", "script"):
@@ -282,6 +295,13 @@ def _secret_defaults(repo: Repo) -> Iterator[tuple[str, int, int, str, str, str]
                 line, column = _key_position(lines, ins.line, ins.end_line, key)
                 yield (art.path, line, column, key, value,
                        "drop the `ENV` and pass it at run time (`docker run -e`, the orchestrator's secrets)")
+
+
+def _deployed(path: str) -> bool:
+    """A configuration file a deploy may read: not a test, example or script, and not under a
+    name or directory for tests, CI, local development, tutorials or tooling."""
+    return path_role(path) in ("src", "script") and not any(
+        _NOT_DEPLOYED_RE.search(part) for part in path.split("/"))
 
 
 def _key_position(lines: list[str], first: int, last: int, key: str) -> tuple[int, int]:
