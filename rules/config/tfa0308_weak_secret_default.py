@@ -16,6 +16,7 @@ from tfa_lint.sources.pyproject import Pyproject
 from ..facts.config_reads import is_committed_env_file
 from ..facts.env_defaults import EnvDefaultFact, EnvDefaults
 from ..facts.secrets import name_words, plausible_secret, provider_tokens, secret_head
+from ._shared import COMPOSE_DEFAULT_RE, env_key_position
 
 #: Secrets the application itself checks or signs with (a password it creates or presents, a
 #: signing or encryption key): any literal default is accepted, so a deploy that forgot the
@@ -37,8 +38,6 @@ _NOT_A_VALUE = frozenset({"true", "false", "none", "null", "nil", "undefined", "
 _NOT_DEPLOYED_RE = re.compile(
     r"(?i)(^|[._-])(tests?|testing|integration|e2e|ci|dev|development|local|examples?|samples?|tutorials?|"
     r"demos?|profiling|bench|benchmarks?)([._-]|$)")
-#: ``${VAR:-default}`` / ``${VAR-default}``: compose's own silent default.
-_COMPOSE_DEFAULT_RE = re.compile(r"^\$\{\s*[A-Za-z_][A-Za-z0-9_]*\s*:?-(.*)\}$", re.DOTALL)
 
 
 def _normalized(value: str) -> str:
@@ -132,6 +131,7 @@ class WeakSecretDefault(RepoRule):
             "harbor/settings.py": """
                 import os
 
+                from pydantic import Field, SecretStr
                 from pydantic_settings import BaseSettings
 
                 SIGNING_SECRET = os.getenv("APP_SECRET_KEY", "!secret")
@@ -143,8 +143,11 @@ class WeakSecretDefault(RepoRule):
                 class Settings(BaseSettings):
                     jwt_secret: str = "changeme"
                     webhook_api_key: str = "admin"
+                    fernet_key: SecretStr = SecretStr("not-configured")
+                    smtp_password: SecretStr = Field(default=SecretStr("mail"), alias="MAIL_PASSWORD")
             """,
-        }, lines=(5, 6, 7, 8, 12, 13), columns=(46, 51, 41, 48, 23, 28), message="runs with it silently"),
+        }, lines=(6, 7, 8, 9, 13, 14, 15, 16), columns=(46, 51, 41, 48, 23, 28, 39, 56),
+            message="runs with it silently"),
         Example.repo({
             "docker-compose.yml": """
                 services:
@@ -272,7 +275,7 @@ def _secret_defaults(repo: Repo) -> Iterator[tuple[str, int, int, str, str, str]
             continue
         for service in art.services:
             for entry in service.environment:
-                interpolated = _COMPOSE_DEFAULT_RE.match(entry.value.strip())
+                interpolated = COMPOSE_DEFAULT_RE.match(entry.value.strip())
                 yield (art.path, entry.line, entry.column, entry.key,
                        interpolated.group(1) if interpolated else entry.value,
                        f"require it (`${{{entry.key}:?set {entry.key}}}`) so compose refuses to start without it")
@@ -292,7 +295,7 @@ def _secret_defaults(repo: Repo) -> Iterator[tuple[str, int, int, str, str, str]
         lines = art.text.splitlines()
         for ins in (i for i in art.instructions if i.keyword == "ENV"):
             for key, value in env_pairs(ins.value):
-                line, column = _key_position(lines, ins.line, ins.end_line, key)
+                line, column = env_key_position(lines, ins.line, ins.end_line, key)
                 yield (art.path, line, column, key, value,
                        "drop the `ENV` and pass it at run time (`docker run -e`, the orchestrator's secrets)")
 
@@ -302,14 +305,3 @@ def _deployed(path: str) -> bool:
     name or directory for tests, CI, local development, tutorials or tooling."""
     return path_role(path) in ("src", "script") and not any(
         _NOT_DEPLOYED_RE.search(part) for part in path.split("/"))
-
-
-def _key_position(lines: list[str], first: int, last: int, key: str) -> tuple[int, int]:
-    """The line and column of ``key=`` in an instruction spanning ``first``..``last``, so each
-    variable of a multi-line ``ENV`` is reported (and tracked) at its own line."""
-    pattern = re.compile(rf"(?<![\w-]){re.escape(key)}(?=[=\s])")
-    for number in range(first, min(last, len(lines)) + 1):
-        match = pattern.search(lines[number - 1], 4 if number == first else 0)
-        if match:
-            return number, match.start() + 1
-    return first, 1

@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.compose import ComposeFile
+from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
 
 from ..facts.env_defaults import EnvDefaultFact, EnvDefaults, is_url_named
+from ._shared import COMPOSE_DEFAULT_RE, env_key_position
 
 #: Host labels that name a deploy environment other than a developer's own.
 _DEPLOY_LABELS = {"prod": "production", "production": "production", "prd": "production", "live": "production",
@@ -23,8 +25,6 @@ _BACKING_SCHEME_RE = re.compile(r"^(postgres(ql)?|mysql|mariadb|mongodb|redis|re
 _NOT_A_DEPLOY_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local", ".internal", ".lan",
                           ".localdomain", ".home.arpa", ".svc", ".cluster.local", "example.com", "example.org",
                           "example.net", ".nip.io", ".sslip.io")
-#: ``${VAR:-default}``: compose's own silent default.
-_COMPOSE_DEFAULT_RE = re.compile(r"^\$\{\s*[A-Za-z_][A-Za-z0-9_]*\s*:?-(.*)\}$", re.DOTALL)
 
 
 def _host(value: str) -> tuple[str, str] | None:
@@ -75,7 +75,7 @@ class ProductionHostDefault(RepoRule):
     what = """
         The default of a setting (`os.getenv("API_BASE", "https://api.prod.acme.io")`,
         `os.environ.get(…) or "…"`, a pydantic `BaseSettings` field, compose
-        `${VAR:-default}`) locates a deployed environment: a host with a `prod`, `production`,
+        `${VAR:-default}`, a Dockerfile `ENV`, which every container of the image inherits) locates a deployed environment: a host with a `prod`, `production`,
         `staging`, `stage`, `uat` label, or a database or broker URL (`postgresql://`,
         `redis://`, `mongodb+srv://`, `amqp://`…) at a public domain name such as a managed
         database's. Not reported: public API endpoints (`https://api.openai.com/v1` is the
@@ -115,6 +115,15 @@ class ProductionHostDefault(RepoRule):
                       BROKER_URL: ${BROKER_URL:-amqps://jobs.acme-agents.io:5671}
             """,
         }, lines=(5,), columns=(19,), message="compose refuses to start"),
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12-slim
+                ENV PORT=8000 \\
+                    AGENT_API_URL=https://agents.prod.acme-agents.io \\
+                    REDIS_HOST=redis.stg.acme-agents.io
+                CMD ["python", "-m", "agent"]
+            """,
+        }, lines=(3, 4), columns=(5, 5), message="set it per deploy"),
     )
     valid = (
         Example.of("""
@@ -135,6 +144,13 @@ class ProductionHostDefault(RepoRule):
 
             DATABASE_URL = os.getenv("DATABASE_URL", "postgresql://agent@staging-db.acme-agents.io/agent")
         """, "tests/test_db.py"),
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12-slim
+                ARG API_URL=https://api.prod.acme-agents.io
+                ENV API_URL=$API_URL HF_ENDPOINT=https://huggingface.co DATABASE_HOST=db
+            """,
+        }),
     )
 
     def check(self, repo: Repo) -> Iterable[Finding]:
@@ -163,8 +179,20 @@ def _url_defaults(repo: Repo) -> Iterator[tuple[str, int, int, str, str, str]]:
             continue
         for service in art.services:
             for entry in service.environment:
-                interpolated = _COMPOSE_DEFAULT_RE.match(entry.value.strip())
+                interpolated = COMPOSE_DEFAULT_RE.match(entry.value.strip())
                 if interpolated:
                     yield (art.path, entry.line, entry.column, entry.key, interpolated.group(1),
                            f"require it (`${{{entry.key}:?set {entry.key}}}`) so compose refuses to start "
                            "without it")
+    for art in repo.artifacts(FileKind.DOCKERFILE):
+        # An image is promoted from staging to production unchanged: a deployed host in its
+        # `ENV` follows it everywhere unless every deploy remembers to override it.
+        assert isinstance(art, Dockerfile)
+        if path_role(art.path) not in ("src", "script"):
+            continue
+        lines = art.text.splitlines()
+        for ins in (i for i in art.instructions if i.keyword == "ENV"):
+            for key, value in env_pairs(ins.value):
+                line, column = env_key_position(lines, ins.line, ins.end_line, key)
+                yield (art.path, line, column, key, value,
+                       "drop the `ENV` and set it per deploy (`docker run -e`, the orchestrator's config)")

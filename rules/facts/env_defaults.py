@@ -87,8 +87,18 @@ def is_url_named(var: str) -> bool:
     return _URL_VAR_RE.search(var) is not None
 
 
+def _secret_str(value: ast.expr | None) -> ast.expr | None:
+    """The literal inside ``SecretStr("…")``, pydantic's wrapper for a secret default; else ``value``."""
+    if (isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute))
+            and callee_name(value.func) in ("SecretStr", "SecretBytes") and len(value.args) == 1):
+        return value.args[0]
+    return value
+
+
 def _field(name: str, value: ast.expr) -> tuple[str, ast.expr | None]:
-    """(variable name, default literal) of a settings field: ``x: str = "…"`` or ``Field("…", alias=…)``."""
+    """(variable name, default literal) of a settings field: ``x: str = "…"``, ``x: SecretStr =
+    SecretStr("…")`` or ``Field("…", alias=…)``."""
+    value = _secret_str(value)  # type: ignore[assignment]
     if string_value(value) is not None:
         return name, value
     if isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)):
@@ -98,7 +108,7 @@ def _field(name: str, value: ast.expr) -> tuple[str, ast.expr | None]:
         for keyword, _, argument, _ in call_arguments(value):
             positional = keyword is None and default is None
             if positional or keyword == "default":
-                default = argument
+                default = _secret_str(argument)
             elif keyword in ("alias", "validation_alias") and string_value(argument):
                 name = string_value(argument) or name
         return name, default if string_value(default) is not None else None
