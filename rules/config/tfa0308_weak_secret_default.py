@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.redact import redact
@@ -66,15 +67,19 @@ def own_names(repo: Repo) -> set[str]:
     return {n for n in names if len(n) >= 3}
 
 
-def weakness(var: str, value: str, own: set[str]) -> str | None:
+def weakness(var: str, value: str, own: set[str], *, real_ones_reported: bool = True) -> str | None:
     """Why the default ``value`` of the secret-named ``var`` is weak, or None when it is no
-    finding: not secret-named, empty, a reference, a real-looking secret (TFA0301/TFA0302/TFA0304
-    report those), or a made-up token/API-key default that would fail at its issuer."""
+    finding: not secret-named, empty, a reference, a provider-format key (TFA0301's), a
+    real-looking secret where another rule reports those (``real_ones_reported``: TFA0302 in
+    Python, TFA0303 in dotenv files, TFA0304 in Dockerfiles; none does in compose files), or a
+    made-up token/API-key default that would fail at its issuer."""
     value = value.strip()
     if secret_head(var) is None or not value or value.lower() in _NOT_A_VALUE or _is_reference(value):
         return None
-    if any(provider_tokens(value)) or plausible_secret(value):
+    if any(provider_tokens(value)):
         return None
+    if plausible_secret(value):
+        return None if real_ones_reported else "a hardcoded secret, to rotate"
     normalized = _normalized(value)
     if normalized in _WELL_KNOWN_WEAK or (normalized and normalized in own):
         return "a well-known weak value"
@@ -110,8 +115,9 @@ class WeakSecretDefault(RepoRule):
         `os.environ.setdefault` configures a local or CI run), `.env.example`-style templates,
         compose files for tests, CI, local development, tutorials or tooling, by a word of their
         name or directory (`docker-compose.dev.yml`, `integration/`, `profiling/`). A
-        default that looks like a real secret is TFA0302's (Python) or TFA0304's (Dockerfile);
-        a provider-format key is TFA0301's.
+        default that looks like a real secret is TFA0302's (Python), TFA0303's (dotenv) or
+        TFA0304's (Dockerfile); in compose files, which those do not read, it is this rule's.
+        A provider-format key is TFA0301's everywhere.
     """
     why = """
         A secret with a default is never missing: a deploy that forgot to set it starts, and
@@ -156,6 +162,7 @@ class WeakSecretDefault(RepoRule):
                     environment:
                       ADMIN_PASSWORD: password
                       LOG_LEVEL: info
+                      WEBHOOK_SECRET: Hv3Qp9Lx2Tz7Wm4Rk8Ns
                   db:
                     image: postgres:16
                     environment:
@@ -163,7 +170,7 @@ class WeakSecretDefault(RepoRule):
             """,
             "Dockerfile": "FROM python:3.12-slim\nENV PORT=8000 \\\n    SECRET_KEY=insecure-dev-key\n",
             "deploy/env/minio.env": "MINIO_ROOT_USER=minioadmin\nMINIO_ROOT_PASSWORD=minioadmin\n",
-        }, lines=(5, 10, 3, 2), columns=(23, 27, 5, 21), message="defaults to"),
+        }, lines=(5, 7, 11, 3, 2), columns=(23, 23, 27, 5, 21), message="defaults to"),
     )
     valid = (
         Example.repo({
@@ -250,25 +257,37 @@ class WeakSecretDefault(RepoRule):
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         own = own_names(repo)
-        for path, line, column, var, value, where in _secret_defaults(repo):
-            why = weakness(var, value, own)
+        for default in _secret_defaults(repo):
+            why = weakness(default.var, default.value, own, real_ones_reported=default.real_ones_reported)
             if why is not None:
                 yield self.finding(
-                    path, line, column,
-                    f"`{var}` defaults to `{redact(value)}` ({why}): a deploy that forgets to set it runs with "
-                    f"it silently; {where}")
+                    default.path, default.line, default.column,
+                    f"`{default.var}` defaults to `{redact(default.value)}` ({why}): a deploy that forgets to set "
+                    f"it runs with it silently; {default.fix}")
 
 
-def _secret_defaults(repo: Repo) -> Iterator[tuple[str, int, int, str, str, str]]:
-    """Every default of a setting in deployed code and configuration: (path, line, column,
-    variable, value, how to require the variable there)."""
+class _Default(NamedTuple):
+    """One setting's default in deployed code or configuration, and how to require it there."""
+
+    path: str
+    line: int
+    column: int
+    var: str
+    value: str
+    fix: str
+    #: Whether another rule reports a real-looking secret here (TFA0302, TFA0303, TFA0304).
+    real_ones_reported: bool = True
+
+
+def _secret_defaults(repo: Repo) -> Iterator[_Default]:
+    """Every default of a setting in deployed code and configuration."""
     for fact in repo.facts(EnvDefaultFact):
         # Scripts are excluded too: a launcher that sets a default for the local or CI run it
         # starts (`os.environ.setdefault("JWT_SECRET", "ci-secret")`) configures no deploy.
         if path_role(fact.path) == "src":
-            yield (fact.path, fact.line, fact.column, fact.data.var, fact.data.value,
-                   f"require it (`os.environ[\"{fact.data.var}\"]`, a settings field without a default) so a "
-                   "missing value fails at startup")
+            yield _Default(fact.path, fact.line, fact.column, fact.data.var, fact.data.value,
+                           f"require it (`os.environ[\"{fact.data.var}\"]`, a settings field without a default) "
+                           "so a missing value fails at startup")
     for art in repo.artifacts(FileKind.COMPOSE):
         assert isinstance(art, ComposeFile)
         if not _deployed(art.path):
@@ -276,18 +295,19 @@ def _secret_defaults(repo: Repo) -> Iterator[tuple[str, int, int, str, str, str]
         for service in art.services:
             for entry in service.environment:
                 interpolated = COMPOSE_DEFAULT_RE.match(entry.value.strip())
-                yield (art.path, entry.line, entry.column, entry.key,
-                       interpolated.group(1) if interpolated else entry.value,
-                       f"require it (`${{{entry.key}:?set {entry.key}}}`) so compose refuses to start without it")
+                yield _Default(art.path, entry.line, entry.column, entry.key,
+                               interpolated.group(1) if interpolated else entry.value,
+                               f"require it (`${{{entry.key}:?set {entry.key}}}`) so compose refuses to start "
+                               "without it", real_ones_reported=False)
     for art in repo.artifacts(FileKind.ENV):
         # A committed dotenv file (not a template) that compose's `env_file:` or a deploy loads
         # ships its values as the deploy's; real-looking secrets there are TFA0303's.
         assert isinstance(art, EnvFile)
         if is_committed_env_file(art.path) and _deployed(art.path):
             for entry in art.entries:
-                yield (art.path, entry.line, entry.column, entry.key, entry.value,
-                       "remove the file from the repository, ignore it, and commit a `.env.example` without "
-                       "values")
+                yield _Default(art.path, entry.line, entry.column, entry.key, entry.value,
+                               "remove the file from the repository, ignore it, and commit a `.env.example` "
+                               "without values")
     for art in repo.artifacts(FileKind.DOCKERFILE):
         assert isinstance(art, Dockerfile)
         if path_role(art.path) not in ("src", "script"):
@@ -296,8 +316,8 @@ def _secret_defaults(repo: Repo) -> Iterator[tuple[str, int, int, str, str, str]
         for ins in (i for i in art.instructions if i.keyword == "ENV"):
             for key, value in env_pairs(ins.value):
                 line, column = env_key_position(lines, ins.line, ins.end_line, key)
-                yield (art.path, line, column, key, value,
-                       "drop the `ENV` and pass it at run time (`docker run -e`, the orchestrator's secrets)")
+                yield _Default(art.path, line, column, key, value,
+                               "drop the `ENV` and pass it at run time (`docker run -e`, the orchestrator's secrets)")
 
 
 def _deployed(path: str) -> bool:
