@@ -164,3 +164,18 @@ def test_paying_recorded_debt_passes_the_gate(repo: Path) -> None:
     run(repo, "--write-baseline", baseline)
     assert len(json.loads(baseline.read_text())["findings"]) < before
     assert run(repo, "--baseline", baseline).exit_code == 0
+
+
+def test_each_key_of_a_committed_env_file_is_tracked_on_its_own(tree, tmp_path: Path) -> None:
+    """TFA0303 reports every secret of a committed `.env` at its own key: rotating one key makes
+    only that finding new, and the baseline keeps tracking the others."""
+    signing, password = "Hv3Qp9Lx2Tz7Wm4Rk8Ns", "Zq8!rT4#pLm2xW"
+    root = tree({".env": f"LOG_LEVEL=info\nWEBHOOK_SIGNING_SECRET={signing}\nDATABASE_PASSWORD={password}\n"})
+    found = [f for f in findings(root, "--select", "TFA0303") if f["rule"] == "TFA0303"]
+    assert [(f["line"], f["column"]) for f in found] == [(2, 1), (3, 1)]
+    assert len({f["fingerprint"] for f in found}) == 2
+    baseline = tmp_path / "baseline.json"
+    run(root, "--select", "TFA0303", "--write-baseline", baseline)
+    (root / ".env").write_text(f"LOG_LEVEL=info\nWEBHOOK_SIGNING_SECRET={signing}\nDATABASE_PASSWORD=Kx7#Wd2!Rm9pQz\n")
+    new = findings(root, "--select", "TFA0303", "--baseline", baseline)
+    assert [(f["rule"], f["line"]) for f in new] == [("TFA0303", 3)]  # the rotated key only

@@ -65,17 +65,17 @@ def test_output_file_and_select_ignore(tmp_path: Path) -> None:
     result = run(BAD, "--format", "json", "--output", str(out), "--select", "TFA03", "--ignore", "TFA0306")
     assert result.stdout == ""
     # The report in the file does not say why the run fails: stderr does, in one line.
-    assert result.stderr == "tfa-lint: failed: 6 findings of severity warning or error (--fail-on warning)\n"
+    assert result.stderr == "tfa-lint: failed: 8 findings of severity warning or error (--fail-on warning)\n"
     doc = json.loads(out.read_text())
     rules = {f["rule"] for f in doc["findings"]}
-    assert rules == {"TFA0301", "TFA0302", "TFA0303", "TFA0304", "TFA0305", "TFA0307"}
+    assert rules == {"TFA0301", "TFA0302", "TFA0303", "TFA0304", "TFA0305", "TFA0307", "TFA0308", "TFA0309"}
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
 
 
 def test_text_report_names_severity_and_scores() -> None:
     output = run(BAD, "--no-color").output
     assert "agent/llm.py:3:26 TFA0301 error: Hardcoded OpenAI API key" in output
-    assert " 3 Config                0/10  0 of 6 applicable checks pass; TFA0301 failed" in output
+    assert " 3 Config                0/10  0 of 8 applicable checks pass; TFA0301 failed" in output
     assert "Overall: " in output and "— 12 of 12 factors assessed" in output
     assert "\x1b[" not in output
 

@@ -129,9 +129,13 @@ def test_env_defaults_and_dev_servers() -> None:
         import os
         a = os.getenv("DB_URL", default="postgres://localhost/db")
         b = os.environ.get("CACHE_URL") or "redis://localhost" or "redis://other"
+        c = os.environ.setdefault("JWT_SECRET", "changeme")
+        d = os.getenv("API_BASE", "https://api.example.org/v1")
+        e = os.getenv("MAX_TOKENS", "512"), os.getenv("LOG_LEVEL", "info")
     """).facts
     assert [(f.data.var, f.data.value, f.line, f.column) for f in defaults] == [
-        ("DB_URL", "postgres://localhost/db", 3, 33), ("CACHE_URL", "redis://localhost", 4, 36)]
+        ("DB_URL", "postgres://localhost/db", 3, 33), ("CACHE_URL", "redis://localhost", 4, 36),
+        ("JWT_SECRET", "changeme", 5, 41), ("API_BASE", "https://api.example.org/v1", 6, 27)]
     calls = _run(DevServerFacts, """
         from flask import Flask
         app = Flask(__name__)

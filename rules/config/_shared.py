@@ -1,8 +1,11 @@
-"""What several config rules share: the file kinds read as text for credentials, and a key
-shape for their examples.
+"""What several config rules share: the file kinds read as text for credentials, compose's
+default syntax, where a variable of a multi-line Dockerfile ``ENV`` sits, and a key shape for
+their examples.
 """
 
 from __future__ import annotations
+
+import re
 
 from tfa_lint.model import FileKind
 
@@ -11,3 +14,17 @@ _TEXT_KINDS = (FileKind.PYTHON, FileKind.DOCKERFILE, FileKind.REQUIREMENTS, File
 
 # Key shapes for examples, assembled so that this file itself holds no key-shaped literal.
 _OPENAI = "sk-proj-" + "Q3vT9xLm2Rk7Wp4Zs8Nd1Hf6Jy0Bc5Gt" + "Kp3Lw7Xa2"
+
+#: ``${VAR:-default}`` / ``${VAR-default}``: compose's own silent default (group 1).
+COMPOSE_DEFAULT_RE = re.compile(r"^\$\{\s*[A-Za-z_][A-Za-z0-9_]*\s*:?-(.*)\}$", re.DOTALL)
+
+
+def env_key_position(lines: list[str], first: int, last: int, key: str) -> tuple[int, int]:
+    """The line and column of ``key=`` in an instruction spanning ``first``..``last``, so each
+    variable of a multi-line ``ENV`` is reported (and tracked) at its own line."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(key)}(?=[=\s])")
+    for number in range(first, min(last, len(lines)) + 1):
+        match = pattern.search(lines[number - 1], 4 if number == first else 0)
+        if match:
+            return number, match.start() + 1
+    return first, 1

@@ -25,10 +25,11 @@ class CommittedEnvFile(ArtifactRule):
     kinds = (FileKind.ENV,)
     what = """
         A dotenv file (`.env`, `.env.production`, `prod.env`…) that `.gitignore` does not
-        exclude and that holds at least one real-looking secret: a provider-format key, or a
-        secret-named variable (`*_API_KEY`, `*_SECRET`, `*_PASSWORD`, `*_TOKEN`) with a
-        non-placeholder value. Templates (`.env.example`, `.env.sample`, `.env.template`) are
-        the good practice and are not reported.
+        exclude, reported once for each real-looking secret it holds, at that key's line: a
+        provider-format key, or a secret-named variable (`*_API_KEY`, `*_SECRET`, `*_PASSWORD`,
+        `*_TOKEN`) with a non-placeholder value. Each key is rotated on its own, so code scanning
+        and the baseline track each one. Templates (`.env.example`, `.env.sample`,
+        `.env.template`) are the good practice and are not reported.
     """
     why = """
         `.env` files exist to keep per-deploy values out of the code. Committed, they put the
@@ -44,7 +45,12 @@ class CommittedEnvFile(ArtifactRule):
             MODEL_NAME=gpt-4o-mini
             OPENAI_API_KEY={_OPENAI}
             DATABASE_PASSWORD=Zq8!rT4#pLm2xW
-        """, ".env", lines=(2,), columns=(16,), message="is not ignored by .gitignore and holds secrets"),
+            LOG_LEVEL=info
+              export WEBHOOK_SIGNING_SECRET="Hv3Qp9Lx2Tz7Wm4Rk8Ns"
+        """, ".env", lines=(2, 3, 5), columns=(1, 1, 10), message="is not ignored by .gitignore and holds the secret"),
+        Example.of("""
+            SESSION_SECRET=Bq7Xz2Lm9Tw4Rv8K
+        """, "deploy/prod.env", lines=(1,), columns=(1,), message="rotate this key"),
     )
     valid = (
         Example.of("""
@@ -59,13 +65,12 @@ class CommittedEnvFile(ArtifactRule):
         assert isinstance(artifact, EnvFile)
         if not is_committed_env_file(artifact.path):
             return
-        secrets = [e for e in artifact.entries
-                   if any(provider_tokens(e.value)) or (is_secret_name(e.key) and plausible_secret(e.value))]
-        if not secrets:
-            return
-        shown = ", ".join(f"{e.key}={redact(e.value)}" for e in secrets[:3])
-        more = f" and {len(secrets) - 3} more" if len(secrets) > 3 else ""
-        yield self.finding(
-            artifact.path, secrets[0].line, secrets[0].column,
-            f"`{artifact.name}` is not ignored by .gitignore and holds secrets ({shown}{more}): remove it from "
-            "the repository, ignore it, commit a `.env.example` without values, and rotate the keys")
+        # One finding per key, at the key: each key is rotated on its own, and code scanning and
+        # the baseline track each one (a single finding for the file hid every key but the first).
+        for entry in artifact.entries:
+            if any(provider_tokens(entry.value)) or (is_secret_name(entry.key) and plausible_secret(entry.value)):
+                yield self.finding(
+                    artifact.path, entry.line, entry.key_column,
+                    f"`{artifact.name}` is not ignored by .gitignore and holds the secret "
+                    f"{entry.key}={redact(entry.value)}: remove the file from the repository, ignore it, commit "
+                    "a `.env.example` without values, and rotate this key")

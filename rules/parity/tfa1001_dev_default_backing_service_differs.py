@@ -12,7 +12,7 @@ from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 
-from ..facts.env_defaults import _URL_VAR_RE, EnvDefaultFact, EnvDefaults
+from ..facts.env_defaults import _URL_VAR_RE, EnvDefaultFact, EnvDefaults, is_url_named
 from ._shared import _runtime
 
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -220,7 +220,8 @@ class DevDefaultDiffersFromDeploy(RepoRule):
 
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
-        defaults = [f for f in repo.facts(EnvDefaultFact) if path_role(f.path) in ("src", "script")]
+        defaults = [f for f in repo.facts(EnvDefaultFact)
+                    if path_role(f.path) in ("src", "script") and is_url_named(f.data.var)]
         if defaults:
             places = {f.data.var: {f.path} for f in defaults}
             for setting in _settings(repo):
@@ -233,7 +234,7 @@ class DevDefaultDiffersFromDeploy(RepoRule):
         hosts = _compose_hosts(repo)
         settings = _settings(repo)
         for fact in repo.facts(EnvDefaultFact):
-            if path_role(fact.path) not in ("src", "script"):
+            if path_role(fact.path) not in ("src", "script") or not is_url_named(fact.data.var):
                 continue
             mine = _family(fact.data.value, hosts)
             if mine is None:

@@ -16,6 +16,7 @@ class EnvEntry:
     value: str
     line: int
     column: int  # where the value starts
+    key_column: int = 1  # where the key starts (after any `export`)
 
 
 @dataclass(frozen=True)
@@ -34,5 +35,5 @@ def parse(path: str, text: str) -> EnvFile:
             value = value[1:value.index(value[0], 1)]
         else:
             value = re.sub(r"\s+#.*$", "", value)
-        entries.append(EnvEntry(match.group(1), value, number, match.start(2) + 1))
+        entries.append(EnvEntry(match.group(1), value, number, match.start(2) + 1, match.start(1) + 1))
     return EnvFile(path=path, kind=FileKind.ENV, text=text, entries=tuple(entries))
