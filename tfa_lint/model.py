@@ -62,6 +62,8 @@ class FileKind(str, enum.Enum):
     SETUP_CFG = "setup-cfg"
     PIPFILE = "pipfile"
     CONDA = "conda"  # environment.yml
+    #: fly.toml, render.yaml, .do/app.yaml, app.json, railway.json/toml, Kubernetes, supervisord
+    PLATFORM = "platform"
     #: Runtime state (vector indexes, SQLite databases, pickles): listed, never read.
     STATE = "state"
 
@@ -82,6 +84,7 @@ class FileKind(str, enum.Enum):
             "setup-cfg": "setup.cfg",
             "pipfile": "Pipfile",
             "conda": "conda environment file",
+            "platform": "platform manifest",
             "state": "runtime state file",
         }[self.value]
 

@@ -58,6 +58,7 @@ def _parsers() -> dict[FileKind, Callable[[str, str], Artifact]]:
         dockerfile,
         envfile,
         lockfile,
+        platform,
         procfile,
         pyproject,
         requirements,
@@ -71,4 +72,5 @@ def _parsers() -> dict[FileKind, Callable[[str, str], Artifact]]:
         FileKind.PROCFILE: procfile.parse,
         FileKind.COMPOSE: compose.parse,
         FileKind.ENV: envfile.parse,
+        FileKind.PLATFORM: platform.parse,
     }
