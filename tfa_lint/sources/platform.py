@@ -325,9 +325,13 @@ def _kubernetes(path: str, text: str) -> PlatformManifest:
 def _untemplate(text: str) -> str:
     """A Helm template with every ``{{ }}`` made harmless, line for line: a line that is only
     a directive (``{{- if … }}``, ``{{ include … | nindent 8 }}``) becomes blank, a multi-line
-    directive too, and an inline expression becomes ``TEMPLATED``."""
+    directive too, and an inline expression becomes ``TEMPLATED``. What an indented block
+    (``if``, ``with``, ``range``) holds is blanked as well: it is there only for some values
+    (an optional ``--reload``). A block at column 0 wraps whole documents (``{{- if
+    .Values.worker.enabled }}``) and is read."""
     out = []
     open_directive = False
+    blocks: list[bool] = []  # open if/with/range blocks: whether each is indented
     for line in text.split("\n"):
         if open_directive:
             open_directive = "}}" not in line
@@ -336,10 +340,21 @@ def _untemplate(text: str) -> str:
         stripped = line.strip()
         if stripped.startswith("{{") and ("}}" not in stripped or _TEMPLATE_RE.sub("", stripped).strip() == ""):
             open_directive = "}}" not in stripped
+            keyword = _BLOCK_RE.match(stripped)
+            if keyword and keyword.group(1) == "end":
+                if blocks:
+                    blocks.pop()
+            elif keyword and keyword.group(1) != "else":
+                blocks.append(line[:1] in (" ", "\t"))
             out.append("")
-            continue
-        out.append(_TEMPLATE_RE.sub(TEMPLATED, line))
+        elif any(blocks):
+            out.append("")
+        else:
+            out.append(_TEMPLATE_RE.sub(TEMPLATED, line))
     return "\n".join(out)
+
+
+_BLOCK_RE = re.compile(r"^\{\{-?\s*(if|with|range|define|block|else|end)\b")
 
 
 def _documents(text: str) -> Iterator[tuple[int, str]]:
