@@ -72,6 +72,8 @@ class PlatformProcess:
     #: Why the platform may run more copies than ``replicas`` says: an autoscaler or a
     #: DaemonSet. Empty when nothing scales it.
     scaled_by: str = ""
+    #: Other containers share its network (a Kubernetes pod's): a sidecar may reach its loopback.
+    shares_network: bool = False
 
 
 @dataclass(frozen=True)
@@ -398,7 +400,8 @@ def _workload(kind: str, root: yaml.Node | None, offset: int, stem: str) -> list
                 words or None, image=_scalar(image), image_line=_line(image, 0, offset),
                 environment=_env_pairs(_get(container, "env"), "name", "value", offset), ports=ports,
                 replicas=replicas if section == "containers" else None,
-                scaled_by="a DaemonSet, one copy per node" if kind == "DaemonSet" and section == "containers" else ""))
+                scaled_by="a DaemonSet, one copy per node" if kind == "DaemonSet" and section == "containers" else "",
+                shares_network=section == "containers" and len(containers) > 1))
     return out
 
 
