@@ -86,18 +86,6 @@ class InstallAtRunTime(RepoRule):
         }, lines=(2,), columns=(1,), message="process `worker` runs `pip install` on every start"),
     )
     valid = (
-        Example.repo({  # the platform's build command runs once per build, not at every start
-            ".do/app.yaml": """
-                name: support-agent
-                services:
-                  - name: api
-                    environment_slug: python
-                    build_command: pip install -r requirements.txt
-                    run_command: gunicorn --worker-class uvicorn.workers.UvicornWorker agent.app:app
-                    http_port: 8080
-            """,
-            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }),
         Example.of("""
             FROM python:3.12.8-slim
             WORKDIR /app
@@ -162,6 +150,18 @@ class InstallAtRunTime(RepoRule):
                     subprocess.run(["sudo", "apt-get", "install", "-y", name], check=True)
                     return f"installed {name}"
         """, "agent/tools/shell.py"),
+        Example.repo({  # the platform's build command runs once per build, not at every start
+            ".do/app.yaml": """
+                name: support-agent
+                services:
+                  - name: api
+                    environment_slug: python
+                    build_command: pip install -r requirements.txt
+                    run_command: gunicorn --worker-class uvicorn.workers.UvicornWorker agent.app:app
+                    http_port: 8080
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }),
     )
 
     @classmethod

@@ -73,6 +73,21 @@ class ReleaseNotIdentifiable(RepoRule):
     invalid = (
         Example.repo({
             "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
+            "deploy/docker-compose.yml": """
+                services:
+                  api:
+                    image: ghcr.io/acme/support-agent:latest
+                    ports:
+                      - "8000:8000"
+                  worker:
+                    image: ghcr.io/acme/support_agent
+                    command: python -m support_agent.worker
+                  db:
+                    image: postgres:16
+            """,
+        }, lines=(3, 7), columns=(5, 5), message="runs this repository's own image"),
+        Example.repo({
+            "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
             "k8s/api.yaml": """
                 apiVersion: apps/v1
                 kind: Deployment
@@ -88,50 +103,8 @@ class ReleaseNotIdentifiable(RepoRule):
                           image: redis:latest
             """,
         }, lines=(10,), columns=(11,), message="`api/api` runs this repository's own image"),
-        Example.repo({
-            "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
-            "deploy/docker-compose.yml": """
-                services:
-                  api:
-                    image: ghcr.io/acme/support-agent:latest
-                    ports:
-                      - "8000:8000"
-                  worker:
-                    image: ghcr.io/acme/support_agent
-                    command: python -m support_agent.worker
-                  db:
-                    image: postgres:16
-            """,
-        }, lines=(3, 7), columns=(5, 5), message="runs this repository's own image"),
     )
     valid = (
-        Example.repo({  # a release tag, and a Helm value for the tag
-            "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
-            "k8s/api.yaml": """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: api
-                spec:
-                  template:
-                    spec:
-                      containers:
-                        - name: api
-                          image: ghcr.io/acme/support-agent:1.4.2
-            """,
-            "deploy/chart/templates/worker.yaml": """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: worker
-                spec:
-                  template:
-                    spec:
-                      containers:
-                        - name: worker
-                          image: "ghcr.io/acme/support-agent:{{ .Values.image.tag | default .Chart.AppVersion }}"
-            """,
-        }),
         Example.repo({
             "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
             "deploy/docker-compose.yml": """
@@ -164,6 +137,33 @@ class ReleaseNotIdentifiable(RepoRule):
         Example.repo({
             "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
             "tests/docker-compose.yml": "services:\n  api:\n    image: acme/support-agent:latest\n",
+        }),
+        Example.repo({  # a release tag, and a Helm value for the tag
+            "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
+            "k8s/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: ghcr.io/acme/support-agent:1.4.2
+            """,
+            "deploy/chart/templates/worker.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: worker
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: worker
+                          image: "ghcr.io/acme/support-agent:{{ .Values.image.tag | default .Chart.AppVersion }}"
+            """,
         }),
     )
 

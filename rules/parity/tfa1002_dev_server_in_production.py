@@ -129,31 +129,6 @@ class DevServerInProduction(RepoRule):
         }, lines=(4,), columns=(1,), message="The production command runs"),
     )
     valid = (
-        Example.repo({  # a Helm template's conditional flag is no flag: its value is chosen at deploy time
-            "deploy/chart/templates/api.yaml": """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: {{ include "agent.fullname" . }}
-                spec:
-                  replicas: {{ .Values.replicaCount }}
-                  template:
-                    spec:
-                      containers:
-                        - name: api
-                          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
-                          command:
-                            - uvicorn
-                            - agent.app:app
-                            - --host=0.0.0.0
-                            {{- if .Values.devMode }}
-                            - --reload
-                            {{- end }}
-                          ports:
-                            - containerPort: 8000
-            """,
-            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }),
         Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
@@ -202,6 +177,31 @@ class DevServerInProduction(RepoRule):
                 if __name__ == "__main__":
                     app.run(debug=True)
             """,
+        }),
+        Example.repo({  # a Helm template's conditional flag is no flag: its value is chosen at deploy time
+            "deploy/chart/templates/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: {{ include "agent.fullname" . }}
+                spec:
+                  replicas: {{ .Values.replicaCount }}
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+                          command:
+                            - uvicorn
+                            - agent.app:app
+                            - --host=0.0.0.0
+                            {{- if .Values.devMode }}
+                            - --reload
+                            {{- end }}
+                          ports:
+                            - containerPort: 8000
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
         }),
     )
 

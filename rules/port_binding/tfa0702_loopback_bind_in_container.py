@@ -47,25 +47,6 @@ class LoopbackInContainer(RepoRule):
     """
     invalid = (
         Example.repo({
-            "k8s/api.yaml": """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: api
-                spec:
-                  replicas: 2
-                  template:
-                    spec:
-                      containers:
-                        - name: api
-                          image: ghcr.io/acme/agent:1.4.2
-                          command: ["uvicorn", "agent.app:app", "--port", "8000"]
-                          ports:
-                            - containerPort: 8000
-            """,
-            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }, lines=(12,), columns=(1,), message="binds loopback (its default without `--host`/`--bind`)"),
-        Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
                 COPY . /app
@@ -108,29 +89,27 @@ class LoopbackInContainer(RepoRule):
             """,
             "agent/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
         }, lines=(5,), columns=(22,), message="binds `localhost` inside the container"),
-    )
-    valid = (
-        Example.repo({  # a pod's containers share one loopback: the proxy beside it reaches the server
+        Example.repo({
             "k8s/api.yaml": """
                 apiVersion: apps/v1
                 kind: Deployment
                 metadata:
                   name: api
                 spec:
+                  replicas: 2
                   template:
                     spec:
                       containers:
                         - name: api
                           image: ghcr.io/acme/agent:1.4.2
                           command: ["uvicorn", "agent.app:app", "--port", "8000"]
-                        - name: auth-proxy
-                          image: quay.io/oauth2-proxy/oauth2-proxy:v7.6.0
-                          args: ["--upstream=http://127.0.0.1:8000", "--http-address=0.0.0.0:4180"]
                           ports:
-                            - containerPort: 4180
+                            - containerPort: 8000
             """,
             "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }),
+        }, lines=(12,), columns=(1,), message="binds loopback (its default without `--host`/`--bind`)"),
+    )
+    valid = (
         Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
@@ -189,6 +168,27 @@ class LoopbackInContainer(RepoRule):
                 CMD ["sh", "-c", "nginx && exec gunicorn -b 127.0.0.1:8001 agent.api:app"]
             """,
             "agent/api.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+        }),
+        Example.repo({  # a pod's containers share one loopback: the proxy beside it reaches the server
+            "k8s/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: ghcr.io/acme/agent:1.4.2
+                          command: ["uvicorn", "agent.app:app", "--port", "8000"]
+                        - name: auth-proxy
+                          image: quay.io/oauth2-proxy/oauth2-proxy:v7.6.0
+                          args: ["--upstream=http://127.0.0.1:8000", "--http-address=0.0.0.0:4180"]
+                          ports:
+                            - containerPort: 4180
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
         }),
     )
 

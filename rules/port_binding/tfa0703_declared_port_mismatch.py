@@ -41,18 +41,6 @@ class DeclaredPortMismatch(RepoRule):
     """
     #: Invalid examples that pin lines but not columns, and why (tests/test_rule_layout.py).
     invalid = (
-        Example.repo({
-            "fly.toml": """
-                app = "support-agent"
-
-                [processes]
-                app = "uvicorn agent.app:app --host 0.0.0.0 --port 8000"
-
-                [http_service]
-                internal_port = 8080
-            """,
-            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }, lines=(7,), columns=(1,), message="`app` internal_port declares 8080 but the process listens on 8000"),
         Example.of("""
             FROM python:3.12-slim
             COPY . /app
@@ -74,40 +62,20 @@ class DeclaredPortMismatch(RepoRule):
                 gr.ChatInterface(lambda m, h: m).launch(server_name="0.0.0.0")
             """,
         }, lines=(6,), columns=(7,), message="ports declares 8000 but the process listens on 7860"),
-    )
-    valid = (
-        Example.repo({  # the containerPort and the listen port are one value; a templated port is not read
-            "k8s/api.yaml": """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: api
-                spec:
-                  template:
-                    spec:
-                      containers:
-                        - name: api
-                          image: ghcr.io/acme/agent:1.4.2
-                          command: ["uvicorn", "agent.app:app", "--host", "0.0.0.0", "--port", "8000"]
-                          ports:
-                            - containerPort: 8000
-            """,
-            "deploy/chart/templates/api.yaml": """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: api
-                spec:
-                  template:
-                    spec:
-                      containers:
-                        - name: api
-                          command: ["uvicorn", "agent.app:app", "--host", "0.0.0.0", "--port", "{{ .Values.port }}"]
-                          ports:
-                            - containerPort: 8080
+        Example.repo({
+            "fly.toml": """
+                app = "support-agent"
+
+                [processes]
+                app = "uvicorn agent.app:app --host 0.0.0.0 --port 8000"
+
+                [http_service]
+                internal_port = 8080
             """,
             "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }),
+        }, lines=(7,), columns=(1,), message="`app` internal_port declares 8080 but the process listens on 8000"),
+    )
+    valid = (
         Example.of("""
             FROM python:3.12-slim
             COPY . /app
@@ -149,6 +117,38 @@ class DeclaredPortMismatch(RepoRule):
                     image: redis:7
                     ports: ["6379:6379"]
             """,
+        }),
+        Example.repo({  # the containerPort and the listen port are one value; a templated port is not read
+            "k8s/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: ghcr.io/acme/agent:1.4.2
+                          command: ["uvicorn", "agent.app:app", "--host", "0.0.0.0", "--port", "8000"]
+                          ports:
+                            - containerPort: 8000
+            """,
+            "deploy/chart/templates/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          command: ["uvicorn", "agent.app:app", "--host", "0.0.0.0", "--port", "{{ .Values.port }}"]
+                          ports:
+                            - containerPort: 8080
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
         }),
     )
 
