@@ -169,6 +169,13 @@ def _get(node: yaml.Node | None, *keys: str) -> yaml.Node | None:
     return node
 
 
+def _key(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    """The key node itself: where a block value (`command:` then `- celery` below) is written."""
+    if isinstance(node, yaml.MappingNode):
+        return next((k for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+    return None
+
+
 def _scalar(node: yaml.Node | None) -> str | None:
     if not isinstance(node, yaml.ScalarNode) or TEMPLATED in str(node.value):
         return None
@@ -223,18 +230,20 @@ def _render(path: str, text: str, root: yaml.Node | None) -> PlatformManifest:
         role = _RENDER_ROLES.get(_scalar(_get(service, "type")) or "")
         if role is None:
             continue  # a static site or a managed Redis: no process of the repository's
-        start = _get(service, "startCommand") or _get(service, "dockerCommand")
+        start_key = "startCommand" if _get(service, "startCommand") is not None else "dockerCommand"
+        start = _get(service, start_key)
         image = _get(service, "image", "url")
         common = {"image": _scalar(image), "image_line": _line(image, 0),
                   "environment": _env_pairs(_get(service, "envVars"), "key", "value")}
         maximum = _int(_get(service, "scaling", "maxInstances"))
         processes.append(PlatformProcess(
-            name, role, _line(start, _line(service)), _command(start), **common,
+            name, role, _line(_key(service, start_key), _line(service)), _command(start), **common,
             replicas=_int(_get(service, "numInstances")),
             scaled_by="autoscaling" if maximum is not None and maximum > 1 else ""))
         pre_deploy = _get(service, "preDeployCommand")
         if pre_deploy is not None:
-            processes.append(PlatformProcess("release", "release", _line(pre_deploy), _command(pre_deploy), **common))
+            processes.append(PlatformProcess("release", "release", _line(_key(service, "preDeployCommand")),
+                                             _command(pre_deploy), **common))
     return _manifest(path, text, "render", processes)
 
 
@@ -254,7 +263,7 @@ def _digitalocean(path: str, text: str, root: yaml.Node | None) -> PlatformManif
             processes.append(PlatformProcess(
                 "release" if kind in ("PRE_DEPLOY", "POST_DEPLOY") else name,
                 "release" if kind in ("PRE_DEPLOY", "POST_DEPLOY") else role,
-                _line(run, _line(component)), _command(run),
+                _line(_key(component, "run_command"), _line(component)), _command(run),
                 image=_scalar(image), image_line=_line(image, 0),
                 environment=_env_pairs(_get(component, "envs"), "key", "value"),
                 ports=((port, _line(_get(component, "http_port"))),) if port else (),
@@ -396,7 +405,9 @@ def _workload(kind: str, root: yaml.Node | None, offset: int, stem: str) -> list
                           if (port := _int(_get(item, "containerPort"))) is not None)
             out.append(PlatformProcess(
                 name if section == "containers" and len(containers) == 1 else f"{name}/{label}",
-                section_role, _line(command if command is not None else args, _line(container, offset=offset), offset),
+                section_role,
+                _line(_key(container, "command" if command is not None else "args"), _line(container, offset=offset),
+                      offset),
                 words or None, image=_scalar(image), image_line=_line(image, 0, offset),
                 environment=_env_pairs(_get(container, "env"), "name", "value", offset), ports=ports,
                 replicas=replicas if section == "containers" else None,
