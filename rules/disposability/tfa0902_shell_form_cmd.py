@@ -30,7 +30,8 @@ class ShellFormCommand(ArtifactRule):
         exec form around a shell (`["sh", "-c", "migrate && python app.py"]`), whose last
         command is not started with `exec`; the same for a long-running container of a
         Kubernetes manifest or a fly.toml process written as `["sh", "-c", "…"]` (those
-        platforms run the command itself, so the shell is there only because it was written).
+        platforms run the command itself, so the shell is there only because it was written),
+        unless its pod sets `terminationGracePeriodSeconds: 0` (killed at once by design).
         Images whose exec-form `ENTRYPOINT` is an init
         (tini, dumb-init) are not reported, nor one-off job images whose every command is an
         admin task (`make migrate && python migrate_data.py`): they run to completion.
@@ -128,6 +129,22 @@ class ShellFormCommand(ArtifactRule):
                           command: ["sh", "-c", "python -m agent.reindex && echo done"]
             """,
         }),
+        Example.repo({  # a placeholder that keeps an image cached: the pod is meant to be killed at once
+            "deploy/image-warmer.yaml": """
+                apiVersion: apps/v1
+                kind: DaemonSet
+                metadata:
+                  name: image-warmer
+                spec:
+                  template:
+                    spec:
+                      terminationGracePeriodSeconds: 0
+                      containers:
+                        - name: warmer
+                          image: ghcr.io/acme/agent-sandbox:3.0.0
+                          command: ["sh", "-c", "while true; do sleep 3600; done"]
+            """,
+        }),
     )
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
@@ -166,6 +183,8 @@ class ShellFormCommand(ArtifactRule):
             args = process.command
             if process.role not in ("web", "worker") or not isinstance(args, tuple) or len(args) < 3:
                 continue  # init containers, Jobs and release commands run to completion
+            if process.stop_grace == 0:
+                continue  # the pod asks to be killed at once (terminationGracePeriodSeconds: 0): no graceful stop to miss
             if args[0].rsplit("/", 1)[-1] not in _SHELLS or args[1] not in ("-c", "-ec", "-ce"):
                 continue
             script = args[2]

@@ -74,6 +74,9 @@ class PlatformProcess:
     scaled_by: str = ""
     #: Other containers share its network (a Kubernetes pod's): a sidecar may reach its loopback.
     shares_network: bool = False
+    #: Seconds between SIGTERM and SIGKILL the manifest sets (Kubernetes
+    #: terminationGracePeriodSeconds); 0 asks for an immediate kill. None when not set.
+    stop_grace: int | None = None
 
 
 @dataclass(frozen=True)
@@ -412,7 +415,8 @@ def _workload(kind: str, root: yaml.Node | None, offset: int, stem: str) -> list
                 environment=_env_pairs(_get(container, "env"), "name", "value", offset), ports=ports,
                 replicas=replicas if section == "containers" else None,
                 scaled_by="a DaemonSet, one copy per node" if kind == "DaemonSet" and section == "containers" else "",
-                shares_network=section == "containers" and len(containers) > 1))
+                shares_network=section == "containers" and len(containers) > 1,
+                stop_grace=_int(_get(pod, "terminationGracePeriodSeconds"))))
     return out
 
 
