@@ -117,9 +117,10 @@ def platform_of(name: str, rel: str) -> str | None:
     return None
 
 
-#: Directories that hold deployment manifests. Measured on the field corpus (25 repos, 2609
-#: YAML files): 191 YAML files sit under such a directory, and they hold all 45 of the files
-#: that declare a workload; composing every YAML file instead would read 14 times as many.
+#: Directories (and file names) of deployment manifests. Measured on the field corpus (25
+#: repos, 2609 YAML files, 165 MB): 206 files (1.9 MB) are candidates, they hold all 45 files
+#: that declare a workload, and reading them as manifests took 0.02 s; composing every YAML
+#: file took 3.7 s, and 112 of them are no YAML at all (Helm templates, other Go templates).
 _K8S_DIRS = frozenset({"k8s", "kubernetes", "kube", "manifests", "deploy", "deployment", "deployments", "helm",
                        "charts", "kustomize", "kustomization", "kustomizations", "overlays", "openshift", "argocd"})
 _K8S_NAME_RE = re.compile(r"(deployment|statefulset|daemonset|cronjob|k8s|kubernetes|kube)")
