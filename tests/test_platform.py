@@ -284,3 +284,31 @@ def test_invalid_manifests_raise_source_errors() -> None:
         parse("fly.toml", "[processes\n")
     with pytest.raises(SourceError, match="YAML"):
         parse("render.yaml", "services: [\n")
+
+
+_PLATFORM_PATHS = ("fly.toml", "render.yaml", ".do/app.yaml", "app.json", "railway.json", "railway.toml",
+                   "supervisord.conf", "k8s/api.yaml", "deploy/chart/templates/api.yaml")
+
+
+@pytest.mark.parametrize("path", _PLATFORM_PATHS)
+def test_every_platform_parser_takes_any_text(path: str) -> None:
+    """Each platform's parser, on mutated manifests of every platform: a model whose lines are
+    in the file, or a SourceError; never another exception."""
+    from hypothesis import given
+    from test_fuzz import FUZZ, inputs
+
+    @FUZZ
+    @given(text=inputs(FileKind.PLATFORM))
+    def check(text: str) -> None:
+        try:
+            manifest = parse(path, text)
+        except SourceError as exc:
+            assert str(exc) and "\n" not in str(exc)
+            return
+        last = len(text.splitlines()) + 1  # as the engine counts lines (tests/test_fuzz.py)
+        for process in manifest.processes:
+            assert 1 <= process.line <= last, process
+            assert all(1 <= line <= last for _, line in process.ports), process
+            assert all(1 <= entry.line <= last for entry in process.environment), process
+
+    check()
