@@ -141,6 +141,10 @@ def test_heroku_app_json_and_not_expo() -> None:
     assert heroku.formation == (("worker", 1, 5), ("web", 2, 5))
     expo = _parse("mobile/app.json", '{"expo": {"name": "agent", "scripts": {"start": "expo start"}}}')
     assert (expo.platform, expo.processes) == ("", ())
+    other = _parse("ui/app.json", '{"name": "agent", "icon": "\\ud83e\\udd16", "unclosed": [')
+    assert (other.platform, other.processes, other.problems()) == ("", (), [])  # not composed at all
+    emoji = _parse("app.json", '{"description": "agent \\ud83e\\udd16",\n "scripts": {"postdeploy": "python -m seed"}}')
+    assert [(p.name, p.line) for p in emoji.processes] == [("postdeploy", 2)]
 
 
 def test_railway_json_and_toml() -> None:

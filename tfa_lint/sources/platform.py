@@ -143,8 +143,10 @@ def parse(path: str, text: str) -> PlatformManifest:
             return _supervisord(path, text)
         if platform == "kubernetes":
             return _kubernetes(path, text)
+        if platform == "heroku" and not _HEROKU_KEY_RE.search(text):
+            return _manifest(path, text, "", [])  # an app.json of another tool (Expo, React Native): not composed
         if platform in ("render", "digitalocean", "heroku"):
-            root = _compose(text.replace("\t", " ") if name.endswith(".json") else text, path)
+            root = _compose(_json_as_yaml(text) if name.endswith(".json") else text, path)
             return {"render": _render, "digitalocean": _digitalocean, "heroku": _heroku}[platform](path, text, root)
     except RecursionError:
         raise SourceError("platform manifest nested too deep to read") from None
@@ -163,6 +165,16 @@ def _compose(text: str, path: str) -> yaml.Node | None:
         return yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise SourceError(f"platform manifest is not valid YAML: {str(exc).splitlines()[0]}") from None
+
+
+def _json_as_yaml(text: str) -> str:
+    """JSON the YAML composer reads, line for line and column for column: tabs (YAML refuses
+    them as indentation) become spaces, and an escaped surrogate pair (an emoji, which PyYAML
+    refuses) becomes escaped question marks of the same length."""
+    return _SURROGATE_ESCAPE_RE.sub(r"\\u003f", text.replace("\t", " "))
+
+
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def _get(node: yaml.Node | None, *keys: str) -> yaml.Node | None:
@@ -279,6 +291,7 @@ def _digitalocean(path: str, text: str, root: yaml.Node | None) -> PlatformManif
 # -- Heroku app.json -------------------------------------------------------------------------------
 
 _HEROKU_KEYS = ("formation", "scripts", "buildpacks", "addons", "stack", "environments", "success_url")
+_HEROKU_KEY_RE = re.compile(r'"(%s)"\s*:' % "|".join(_HEROKU_KEYS))
 
 
 def _heroku(path: str, text: str, root: yaml.Node | None) -> PlatformManifest:
@@ -472,7 +485,7 @@ def _railway(path: str, text: str) -> PlatformManifest:
         def line(key: str) -> int:
             return toml_text.line_of(text, "deploy", key)
     else:
-        root = _compose(text.replace("\t", " "), path)
+        root = _compose(_json_as_yaml(text), path)
         deploy_node = _get(root, "deploy")
         deploy = {str(k.value): _command(v) for k, v in deploy_node.value
                   if isinstance(k, yaml.ScalarNode)} if isinstance(deploy_node, yaml.MappingNode) else {}
