@@ -24,8 +24,7 @@ from typing import Any
 import yaml
 
 from tfa_lint.model import Artifact, FileKind
-from tfa_lint.sources import SourceError
-from tfa_lint.sources import toml_text
+from tfa_lint.sources import SourceError, toml_text
 from tfa_lint.sources.envfile import EnvEntry
 
 Command = tuple[str, ...] | str | None
@@ -46,7 +45,7 @@ _POD_PATHS: dict[str, tuple[str, ...]] = {
 _SCALERS = ("HorizontalPodAutoscaler", "ScaledObject")
 #: A cheap test run before any YAML is composed: a candidate file that names no workload
 #: or scaler is not composed at all (values.yaml, kustomization.yaml, Services, ConfigMaps).
-_K8S_KIND_RE = re.compile(r"^kind:\s*[\"']?(%s)\b" % "|".join((*_POD_PATHS, *_SCALERS)), re.MULTILINE)
+_K8S_KIND_RE = re.compile(r"^kind:\s*[\"']?(" + "|".join((*_POD_PATHS, *_SCALERS)) + r")\b", re.MULTILINE)
 _TEMPLATE_RE = re.compile(r"\{\{.*?\}\}")
 _DOC_SEPARATOR_RE = re.compile(r"^---[ \t]*(#.*)?$", re.MULTILINE)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -291,7 +290,7 @@ def _digitalocean(path: str, text: str, root: yaml.Node | None) -> PlatformManif
 # -- Heroku app.json -------------------------------------------------------------------------------
 
 _HEROKU_KEYS = ("formation", "scripts", "buildpacks", "addons", "stack", "environments", "success_url")
-_HEROKU_KEY_RE = re.compile(r'"(%s)"\s*:' % "|".join(_HEROKU_KEYS))
+_HEROKU_KEY_RE = re.compile(r'"(' + "|".join(_HEROKU_KEYS) + r')"\s*:')
 
 
 def _heroku(path: str, text: str, root: yaml.Node | None) -> PlatformManifest:
