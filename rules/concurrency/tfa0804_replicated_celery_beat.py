@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable
 
@@ -23,6 +24,9 @@ _VALUE_OPTIONS = frozenset({"-A", "--app", "-b", "--broker", "--result-backend",
 #: Platforms whose process types are scaled by a dial (dashboard, `heroku ps:scale`, `fly scale
 #: count`): a worker type there is meant to run in as many copies as the load needs.
 _SCALED_PLATFORMS = frozenset({"fly", "render", "digitalocean", "railway", "heroku"})
+#: Files for a developer's machine (`Procfile.dev` under honcho or foreman, `compose.local.yml`):
+#: one copy of each process, whatever a platform would do with the same line.
+_DEV_FILE_RE = re.compile(r"(?i)(^|[._-])(dev|devel|development|local)([._-]|$)")
 
 
 class ReplicatedCeleryBeat(RepoRule):
@@ -40,7 +44,8 @@ class ReplicatedCeleryBeat(RepoRule):
         `scale` over 1, a supervisord program with `numprocs` over 1, or a process type of a
         platform that scales process types by a dial (Procfile, fly.toml, render.yaml,
         `.do/app.yaml`, Railway) unless the manifest pins its count to 1 (`numInstances: 1`,
-        app.json `formation` quantity 1). A dedicated `celery beat` process is reported only when
+        app.json `formation` quantity 1). Files for a developer's machine (`Procfile.dev`,
+        `compose.local.yml`) are not reported. A dedicated `celery beat` process is reported only when
         it is itself declared with several copies. A single-replica compose service and an
         image's `CMD` (whose copies no file of the repository declares) are not reported.
     """
@@ -196,6 +201,10 @@ class ReplicatedCeleryBeat(RepoRule):
             "Procfile": "worker: celery -A agent.tasks worker\nbeat: celery -A agent.tasks beat\n",
             "agent/tasks.py": "from celery import Celery\n\napp = Celery('agent')\n",
         }),
+        Example.repo({  # a developer's Procfile, run by honcho or foreman: one copy of each process
+            "Procfile.dev": "web: uvicorn agent.app:app --reload\nworker: celery -A agent.tasks worker -B -l debug\n",
+            "agent/tasks.py": "from celery import Celery\n\napp = Celery('agent')\n",
+        }),
         Example.repo({  # `-A beat` names the app; `-b` is the broker: no scheduler here
             "Procfile": "worker: celery -A beat worker -b redis://queue:6379/0 -E\n",
         }),
@@ -208,7 +217,7 @@ class ReplicatedCeleryBeat(RepoRule):
     def check(self, repo: Repo) -> Iterable[Finding]:
         for command in commands(repo):
             scheduler = _scheduler(command.words)
-            if scheduler is None:
+            if scheduler is None or _DEV_FILE_RE.search(posixpath.basename(command.path)):
                 continue
             copies = _copies(repo, command, in_worker=scheduler == "worker")
             if copies is None:
