@@ -23,6 +23,7 @@ import pathspec
 
 from tfa_lint.model import Diagnostic, FileKind
 from tfa_lint.sources.lockfile import is_lock_file
+from tfa_lint.sources.platform import platform_of
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git/", ".hg/", ".svn/", ".jj/", ".venv/", "venv/", "__pycache__/", "node_modules/",
@@ -82,6 +83,8 @@ def kind_of(name: str, rel: str) -> FileKind | None:
         return FileKind.CONDA
     if _LOGGING_CONFIG_RE.match(lower):
         return FileKind.LOGGING_CONFIG
+    if platform_of(name, rel):
+        return FileKind.PLATFORM
     if lower in ("readme", "readme.txt") or lower.endswith((".md", ".mdx", ".rst")):
         return FileKind.README  # operator docs: where a config contract is written down
     if lower.endswith(STATE_SUFFIXES) or lower in STATE_NAMES:

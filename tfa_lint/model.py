@@ -63,6 +63,8 @@ class FileKind(str, enum.Enum):
     PIPFILE = "pipfile"
     CONDA = "conda"  # environment.yml
     LOGGING_CONFIG = "logging-config"  # logging.ini, log_config.yaml: fileConfig/dictConfig written as a file
+    #: fly.toml, render.yaml, .do/app.yaml, app.json, railway.json/toml, Kubernetes, supervisord
+    PLATFORM = "platform"
     #: Runtime state (vector indexes, SQLite databases, pickles): listed, never read.
     STATE = "state"
     SHELL = "shell"  # start and entrypoint scripts: read where a declared process runs them
@@ -85,6 +87,7 @@ class FileKind(str, enum.Enum):
             "pipfile": "Pipfile",
             "conda": "conda environment file",
             "logging-config": "logging configuration file",
+            "platform": "platform manifest",
             "state": "runtime state file",
             "shell": "shell script",
         }[self.value]

@@ -58,6 +58,16 @@ class AdminChainedInStartCommand(RepoRule):
                 exec gunicorn agent.app:app -k uvicorn.workers.UvicornWorker
             """,
         }, lines=(4,), columns=(3,), message="`alembic upgrade head` is chained into the start of the `CMD` process"),
+        Example.repo({
+            "render.yaml": """
+                services:
+                  - type: web
+                    name: api
+                    runtime: python
+                    startCommand: alembic upgrade head && gunicorn -k uvicorn.workers.UvicornWorker agent.app:app
+            """,
+            "alembic/env.py": "from alembic import context\n",
+        }, lines=(5,), columns=(1,), message="chained into the start of the `api` process"),
     )
     valid = (
         Example.repo({
@@ -76,6 +86,16 @@ class AdminChainedInStartCommand(RepoRule):
                 CMD ["sh", "-c", "python -m agent.check_env && exec uvicorn agent.app:app --host 0.0.0.0"]
             """,
             "agent/ingest.py": "print('indexing')\n",
+        }),
+        Example.repo({  # a pre-deploy command is the release phase: run once per deploy
+            "render.yaml": """
+                services:
+                  - type: web
+                    name: api
+                    preDeployCommand: alembic upgrade head && python -m agent.seed_roles
+                    startCommand: gunicorn -k uvicorn.workers.UvicornWorker agent.app:app
+            """,
+            "alembic/env.py": "from alembic import context\n",
         }),
         Example.repo({
             "examples/demo/Procfile": "web: alembic upgrade head && uvicorn app:app\n",

@@ -110,6 +110,14 @@ class InstallAtRunTime(RepoRule):
             sh("apt-get install -y ffmpeg", shell=True)
             system.system("npm install --prefix ui")
         """, "agent/tools.py", lines=(4, 5), columns=(1, 1), message="install` at run time"),
+        Example.repo({
+            "deploy/supervisor/agent.conf": """
+                [program:worker]
+                command=bash -c "pip install -r requirements.txt && exec python -m agent.worker"
+                autorestart=true
+            """,
+            "agent/worker.py": "while True:\n    pass\n",
+        }, lines=(2,), columns=(1,), message="process `worker` runs `pip install` on every start"),
     )
     valid = (
         Example.repo({
@@ -185,6 +193,18 @@ class InstallAtRunTime(RepoRule):
                     subprocess.run(["sudo", "apt-get", "install", "-y", name], check=True)
                     return f"installed {name}"
         """, "agent/tools/shell.py"),
+        Example.repo({  # the platform's build command runs once per build, not at every start
+            ".do/app.yaml": """
+                name: support-agent
+                services:
+                  - name: api
+                    environment_slug: python
+                    build_command: pip install -r requirements.txt
+                    run_command: gunicorn --worker-class uvicorn.workers.UvicornWorker agent.app:app
+                    http_port: 8080
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }),
     )
 
     @classmethod

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.compose import ComposeFile
+from tfa_lint.sources.platform import PlatformManifest
 
 from ..facts.projects import COLLECTORS as PROJECT_COLLECTORS
 from ..facts.projects import distribution_names
@@ -26,6 +27,19 @@ def _runtime_composes(repo: Repo) -> list[ComposeFile]:
             if isinstance(a, ComposeFile) and path_role(a.path) in ("src", "script")]
 
 
+def _runtime_platforms(repo: Repo) -> list[PlatformManifest]:
+    return [a for a in repo.artifacts(FileKind.PLATFORM)
+            if isinstance(a, PlatformManifest) and path_role(a.path) in ("src", "script")]
+
+
+def _moving_tag(image: str, own: set[str]) -> tuple[bool, str]:
+    """Whether ``image`` is the repository's own image by a moving tag (or none), and its tag."""
+    if "$" in image or "@" in image:
+        return False, ""
+    name, _, tag = image.rsplit("/", 1)[-1].partition(":")
+    return _comparable(name) in own and (not tag or tag.lower() in _MOVING_TAGS), tag
+
+
 class ReleaseNotIdentifiable(RepoRule):
     id = "TFA0504"
     name = "release-not-identifiable"
@@ -34,7 +48,9 @@ class ReleaseNotIdentifiable(RepoRule):
     title = "Deploy runs the repository's own image by a moving tag"
     collectors = PROJECT_COLLECTORS
     what = """
-        A compose service (outside tests and examples) that pulls the repository's own image —
+        A compose service or a platform manifest's process (a Kubernetes container, fly.toml
+        `[build] image`, render.yaml `image.url`, DigitalOcean `image`), outside tests and
+        examples, that pulls the repository's own image —
         its name is the name a manifest of the repository gives the project (`pyproject.toml`,
         `setup.py`, `setup.cfg`) — by a tag that names no release: no tag, or `latest`, `main`,
         `nightly`, `stable`…. Services that build the image (`build:`), tags from a variable
@@ -70,6 +86,23 @@ class ReleaseNotIdentifiable(RepoRule):
                     image: postgres:16
             """,
         }, lines=(3, 7), columns=(5, 5), message="runs this repository's own image"),
+        Example.repo({
+            "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
+            "k8s/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: ghcr.io/acme/support-agent:latest
+                        - name: redis
+                          image: redis:latest
+            """,
+        }, lines=(10,), columns=(11,), message="`api/api` runs this repository's own image"),
     )
     valid = (
         Example.repo({
@@ -105,12 +138,40 @@ class ReleaseNotIdentifiable(RepoRule):
             "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
             "tests/docker-compose.yml": "services:\n  api:\n    image: acme/support-agent:latest\n",
         }),
+        Example.repo({  # a release tag, and a Helm value for the tag
+            "pyproject.toml": '[project]\nname = "support-agent"\nversion = "1.4.2"\n',
+            "k8s/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: ghcr.io/acme/support-agent:1.4.2
+            """,
+            "deploy/chart/templates/worker.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: worker
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: worker
+                          image: "ghcr.io/acme/support-agent:{{ .Values.image.tag | default .Chart.AppVersion }}"
+            """,
+        }),
     )
 
     @classmethod
     def applies(cls, repo: Repo) -> str | None:
-        if not any(not s.builds and s.image for c in _runtime_composes(repo) for s in c.services):
-            return "no compose file (outside tests and examples) pulls an image to run"
+        if not any(not s.builds and s.image for c in _runtime_composes(repo) for s in c.services) and not any(
+                p.image for m in _runtime_platforms(repo) for p in m.processes):
+            return "no compose file or platform manifest (outside tests and examples) pulls an image to run"
         return None
 
     def check(self, repo: Repo) -> Iterable[Finding]:
@@ -120,11 +181,10 @@ class ReleaseNotIdentifiable(RepoRule):
         for compose in _runtime_composes(repo):
             for service in compose.services:
                 image = service.image
-                if service.builds or not image or "$" in image or "@" in image:
+                if service.builds or not image:
                     continue
-                last = image.rsplit("/", 1)[-1]
-                name, _, tag = last.partition(":")
-                if _comparable(name) not in own or (tag and tag.lower() not in _MOVING_TAGS):
+                moving, tag = _moving_tag(image, own)
+                if not moving:
                     continue
                 line = next((n for n, text in enumerate(compose.lines[service.line - 1:], service.line)
                              if re.match(r"^\s*image\s*:", text)), service.line)
@@ -133,3 +193,16 @@ class ReleaseNotIdentifiable(RepoRule):
                     f"`{service.name}` runs this repository's own image `{image}` "
                     f"{f'by the moving tag `{tag}`' if tag else 'with no tag (latest)'}: nothing says which release "
                     "runs. Deploy a version tag or a digest (`:1.4.2`, `:${APP_VERSION}`), pushed once per build")
+        seen: set[tuple[str, int]] = set()
+        for manifest in _runtime_platforms(repo):
+            for process in manifest.processes:
+                moving, tag = _moving_tag(process.image or "", own)
+                if not moving or (manifest.path, process.image_line) in seen:
+                    continue
+                seen.add((manifest.path, process.image_line))  # one image line, several processes (fly)
+                yield self.finding(
+                    manifest.path, process.image_line, manifest.column_of(process.image_line),
+                    f"`{process.name}` runs this repository's own image `{process.image}` "
+                    f"{f'by the moving tag `{tag}`' if tag else 'with no tag (latest)'}: nothing says which release "
+                    "runs, and a restarted pod may pull another build. Deploy a version tag or a digest, pushed once "
+                    "per build")

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from tfa_lint.model import Artifact, FileKind, Finding, Severity
 from tfa_lint.rule import ArtifactRule, Example
 from tfa_lint.sources.dockerfile import Dockerfile
+from tfa_lint.sources.platform import PlatformManifest
 
 from ..facts.commandline import is_admin_command, segments
 
@@ -22,12 +23,16 @@ class ShellFormCommand(ArtifactRule):
     factor = 9
     severity = Severity.WARNING
     title = "Shell-form CMD/ENTRYPOINT keeps SIGTERM from the process"
-    kinds = (FileKind.DOCKERFILE,)
+    kinds = (FileKind.DOCKERFILE, FileKind.PLATFORM)
     runtime_only = True
     what = """
         A final-stage `CMD` or `ENTRYPOINT` written in shell form (`CMD python app.py`), or in
         exec form around a shell (`["sh", "-c", "migrate && python app.py"]`), whose last
-        command is not started with `exec`. Images whose exec-form `ENTRYPOINT` is an init
+        command is not started with `exec`; the same for a long-running container of a
+        Kubernetes manifest or a fly.toml process written as `["sh", "-c", "…"]` (those
+        platforms run the command itself, so the shell is there only because it was written),
+        unless its pod sets `terminationGracePeriodSeconds: 0` (killed at once by design).
+        Images whose exec-form `ENTRYPOINT` is an init
         (tini, dumb-init) are not reported, nor one-off job images whose every command is an
         admin task (`make migrate && python migrate_data.py`): they run to completion.
     """
@@ -50,6 +55,22 @@ class ShellFormCommand(ArtifactRule):
             FROM python:3.12-slim
             ENTRYPOINT ["sh", "-c", "python migrate.py && python worker.py"]
         """, "Dockerfile", lines=(2,), columns=(1,), message="`sh -c` ENTRYPOINT makes a shell PID 1"),
+        Example.repo({
+            "k8s/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: ghcr.io/acme/agent:1.4.2
+                          command: ["/bin/sh", "-c"]
+                          args: ["cd /srv && uvicorn agent.app:app --host 0.0.0.0 --port 8000"]
+            """,
+        }, lines=(11,), columns=(11,), message="`/bin/sh -c` in the `api` process makes a shell PID 1"),
     )
     valid = (
         Example.of("""
@@ -70,9 +91,66 @@ class ShellFormCommand(ArtifactRule):
             COPY copy_sessions.py .
             ENTRYPOINT sh -c "make migrate && python migrate_sessions.py"
         """, "jobs/session-migration/Dockerfile"),
+        Example.repo({  # the script's last line execs the server; init containers and Jobs run to completion
+            "k8s/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  template:
+                    spec:
+                      initContainers:
+                        - name: wait-for-db
+                          image: busybox:1.36
+                          command: ["sh", "-c", "until nc -z db 5432; do sleep 1; done"]
+                      containers:
+                        - name: api
+                          image: ghcr.io/acme/agent:1.4.2
+                          command:
+                            - sh
+                            - -c
+                            - |
+                              if [ -f /run/secrets/token ]; then
+                                export API_TOKEN="$(cat /run/secrets/token)"
+                              fi
+                              exec uvicorn agent.app:app --host 0.0.0.0
+                ---
+                apiVersion: batch/v1
+                kind: Job
+                metadata:
+                  name: reindex
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: reindex
+                          image: ghcr.io/acme/agent:1.4.2
+                          command: ["sh", "-c", "python -m agent.reindex && echo done"]
+            """,
+        }),
+        Example.repo({  # a placeholder that keeps an image cached: the pod is meant to be killed at once
+            "deploy/image-warmer.yaml": """
+                apiVersion: apps/v1
+                kind: DaemonSet
+                metadata:
+                  name: image-warmer
+                spec:
+                  template:
+                    spec:
+                      terminationGracePeriodSeconds: 0
+                      containers:
+                        - name: warmer
+                          image: ghcr.io/acme/agent-sandbox:3.0.0
+                          command: ["sh", "-c", "while true; do sleep 3600; done"]
+            """,
+        }),
     )
 
     def check(self, artifact: Artifact) -> Iterable[Finding]:
+        if isinstance(artifact, PlatformManifest):
+            yield from self._platform(artifact)
+            return
         assert isinstance(artifact, Dockerfile)
         stage = artifact.final_stage
         if stage is None:
@@ -97,6 +175,28 @@ class ShellFormCommand(ArtifactRule):
                 artifact.path, ins.line, 1,
                 f"{form} {ins.keyword} makes a shell PID 1, and it does not pass SIGTERM on; {_advice(ins.keyword, script)}")
 
+    def _platform(self, manifest: PlatformManifest) -> Iterable[Finding]:
+        """Kubernetes containers and fly.toml processes that run long under `sh -c` without `exec`."""
+        if manifest.platform not in ("kubernetes", "fly"):
+            return  # Render, Railway, DigitalOcean, Heroku start commands go through the platform's own shell
+        for process in manifest.processes:
+            args = process.command
+            if process.role not in ("web", "worker") or not isinstance(args, tuple) or len(args) < 3:
+                continue  # init containers, Jobs and release commands run to completion
+            if process.stop_grace == 0:
+                continue  # the pod asks to be killed at once (terminationGracePeriodSeconds: 0): no graceful stop to miss
+            if args[0].rsplit("/", 1)[-1] not in _SHELLS or args[1] not in ("-c", "-ec", "-ce"):
+                continue
+            script = args[2]
+            steps = segments((script,))
+            if any(step.words[:1] == ("exec",) for step in steps) or (
+                    steps and all(is_admin_command(step.words) for step in steps)):
+                continue  # the server replaces the shell (a script's lines are steps too), or a one-off task
+            yield self.finding(
+                manifest.path, process.line, manifest.column_of(process.line),
+                f"`{args[0]} {args[1]}` in the `{process.name}` process makes a shell PID 1 of its container, and it "
+                "does not pass SIGTERM on: start the last command with `exec` (`… && exec uvicorn …`) or run "
+                "the server as the command itself")
 
 _SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
 _EXEC_RE = re.compile(r"(^|&&|;|\|\|)\s*exec\s")

@@ -20,6 +20,7 @@ from tfa_lint.model import Artifact, FileKind, Repo, path_role
 from tfa_lint.rule import AstCollector, FactData
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile
+from tfa_lint.sources.platform import PlatformManifest
 from tfa_lint.sources.procfile import Procfile
 
 from .ast_nodes import CallGraphScopes, callee_name
@@ -297,12 +298,13 @@ def _reachable(calls: dict[str, set[str]], roots: set[str]) -> set[str]:
 
 @dataclass(frozen=True)
 class Command:
-    """A process some file declares: a Procfile line, a Dockerfile CMD, a compose command."""
+    """A process some file declares: a Procfile line, a Dockerfile CMD, a compose command, a
+    platform manifest's process (fly.toml, render.yaml, Kubernetes, supervisord…)."""
 
     path: str
     line: int
     words: tuple[str, ...]
-    name: str  # Procfile process type, compose service, or "CMD"/"ENTRYPOINT"
+    name: str  # Procfile process type, compose service, platform process, or "CMD"/"ENTRYPOINT"
 
     @property
     def runner(self) -> str | None:
@@ -386,6 +388,10 @@ def commands(repo: Repo) -> list[Command]:
             words = _words(svc.entrypoint) + _words(svc.command)
             if words:
                 out.append(Command(art.path, svc.command_line, words, svc.name))
+    for art in _runtime_artifacts(repo, FileKind.PLATFORM):
+        assert isinstance(art, PlatformManifest)
+        # A pre-deploy or release command is named "release", as Procfile's release phase is.
+        out += [Command(art.path, p.line, _words(p.command), p.name) for p in art.processes if p.command]
     repo.memo["commands"] = out
     return out
 

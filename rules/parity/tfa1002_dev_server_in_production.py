@@ -123,6 +123,19 @@ class DevServerInProduction(RepoRule):
             "Procfile": "web: flask --app agent.web run --host 0.0.0.0\n",
             "agent/web.py": "from flask import Flask\n\napp = Flask(__name__)\n",
         }, lines=(1,), columns=(1,), message="runs `flask run` (Flask's development server)"),
+        Example.repo({
+            "fly.toml": """
+                app = "support-agent"
+
+                [processes]
+                app = "uvicorn agent.app:app --host 0.0.0.0 --port 8080 --reload"
+
+                [http_service]
+                internal_port = 8080
+                processes = ["app"]
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }, lines=(4,), columns=(1,), message="The production command runs"),
     )
     valid = (
         Example.repo({
@@ -178,6 +191,31 @@ class DevServerInProduction(RepoRule):
                 if __name__ == "__main__":
                     app.run(debug=True)
             """,
+        }),
+        Example.repo({  # a Helm template's conditional flag is no flag: its value is chosen at deploy time
+            "deploy/chart/templates/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: {{ include "agent.fullname" . }}
+                spec:
+                  replicas: {{ .Values.replicaCount }}
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+                          command:
+                            - uvicorn
+                            - agent.app:app
+                            - --host=0.0.0.0
+                            {{- if .Values.devMode }}
+                            - --reload
+                            {{- end }}
+                          ports:
+                            - containerPort: 8000
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
         }),
     )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from tfa_lint.model import Fact, FileKind, Repo, path_role
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
+from tfa_lint.sources.platform import PlatformManifest
 
 from ..facts.commandline import segments
 from ..facts.ports import BindFact, CallGraphFact
@@ -242,6 +243,18 @@ def _kind(repo: Repo, cmd: Command) -> FileKind | None:
     return art.kind if art is not None else None
 
 
+def in_container(repo: Repo, cmd: Command) -> bool:
+    """Whether the command runs in a container whose network only its ports reach: a
+    Dockerfile's, a compose service's, or a container platform's process (Kubernetes, fly,
+    Render, DigitalOcean, Railway, Heroku; supervisord may run on a host). A container of a
+    Kubernetes pod with sidecars is not counted: they share its loopback."""
+    art = repo.artifact(cmd.path)
+    if isinstance(art, PlatformManifest):
+        process = next((p for p in art.processes if p.line == cmd.line and p.name == cmd.name), None)
+        return art.platform != "supervisord" and process is not None and not process.shares_network
+    return _kind(repo, cmd) in (FileKind.DOCKERFILE, FileKind.COMPOSE)
+
+
 def _dockerfile_ports(art: Dockerfile) -> tuple[set[int], bool, int]:
     """EXPOSEd ports of the final stage, whether any is env-driven, and the first EXPOSE line."""
     ports: set[int] = set()
@@ -275,6 +288,9 @@ def _container_env(repo: Repo) -> set[str]:
     for art in repo.artifacts(FileKind.COMPOSE):
         if isinstance(art, ComposeFile):
             names.update(e.key for svc in art.services for e in svc.environment)
+    for art in repo.artifacts(FileKind.PLATFORM):
+        if isinstance(art, PlatformManifest) and path_role(art.path) in ("src", "script"):
+            names.update(e.key for process in art.processes for e in process.environment)
     return names
 
 

@@ -11,7 +11,7 @@ from tfa_lint.rule import Example, RepoRule
 from ..facts.commandline import segments
 from ..facts.ports import PortFacts
 from ..facts.processes import ProcessFacts, commands
-from ._shared import Listen, _container_env, _kind, _service_reason, listens
+from ._shared import Listen, _container_env, _service_reason, in_container, listens
 
 _PROXIES = {"nginx", "caddy", "traefik", "envoy", "haproxy"}
 
@@ -24,13 +24,15 @@ class LoopbackInContainer(RepoRule):
     title = "Service binds loopback only inside a container"
     collectors = (PortFacts, ProcessFacts)
     what = """
-        The process a container runs (the final Dockerfile stage's `CMD`/`ENTRYPOINT`, or a compose
-        `command`) listens on `127.0.0.1`/`localhost`: explicitly (`host="127.0.0.1"`,
+        The process a container runs (the final Dockerfile stage's `CMD`/`ENTRYPOINT`, a compose
+        `command`, or a container platform's process: Kubernetes, fly.toml, render.yaml,
+        `.do/app.yaml`, Railway) listens on `127.0.0.1`/`localhost`: explicitly (`host="127.0.0.1"`,
         `--host localhost`, `-b 127.0.0.1:8000`) or by the server's default — `uvicorn.run()`,
         Flask's `app.run()`, gradio `launch()` without a host, or the `uvicorn`, `flask run`,
         `hypercorn` commands without `--host`/`--bind`. Not reported: hosts read from the environment,
         defaults overridden by a container variable (`UVICORN_HOST`, `GRADIO_SERVER_NAME`…), a
-        reverse proxy started by the same command, and compose `network_mode: host|service:…`.
+        reverse proxy started by the same command, compose `network_mode: host|service:…`, and a
+        Kubernetes pod with several containers (a sidecar shares its loopback).
     """
     why = """
         Inside a container, loopback is the container's own: a server bound to 127.0.0.1 cannot be
@@ -87,6 +89,25 @@ class LoopbackInContainer(RepoRule):
             """,
             "agent/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
         }, lines=(5,), columns=(22,), message="binds `localhost` inside the container"),
+        Example.repo({
+            "k8s/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  replicas: 2
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: ghcr.io/acme/agent:1.4.2
+                          command: ["uvicorn", "agent.app:app", "--port", "8000"]
+                          ports:
+                            - containerPort: 8000
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }, lines=(12,), columns=(1,), message="binds loopback (its default without `--host`/`--bind`)"),
     )
     valid = (
         Example.repo({
@@ -148,6 +169,27 @@ class LoopbackInContainer(RepoRule):
             """,
             "agent/api.py": "from flask import Flask\n\napp = Flask(__name__)\n",
         }),
+        Example.repo({  # a pod's containers share one loopback: the proxy beside it reaches the server
+            "k8s/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: ghcr.io/acme/agent:1.4.2
+                          command: ["uvicorn", "agent.app:app", "--port", "8000"]
+                        - name: auth-proxy
+                          image: quay.io/oauth2-proxy/oauth2-proxy:v7.6.0
+                          args: ["--upstream=http://127.0.0.1:8000", "--http-address=0.0.0.0:4180"]
+                          ports:
+                            - containerPort: 4180
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }),
     )
 
     @classmethod
@@ -155,8 +197,8 @@ class LoopbackInContainer(RepoRule):
         reason = _service_reason(repo)
         if reason:
             return reason
-        if not any(_kind(repo, c) in (FileKind.DOCKERFILE, FileKind.COMPOSE) for c in commands(repo)):
-            return "no container command found (no Dockerfile CMD/ENTRYPOINT or compose command)"
+        if not any(in_container(repo, c) for c in commands(repo)):
+            return "no container command found (no Dockerfile CMD/ENTRYPOINT, compose command or platform process)"
         return None
 
     def check(self, repo: Repo) -> Iterable[Finding]:
@@ -165,7 +207,7 @@ class LoopbackInContainer(RepoRule):
         env = _container_env(repo)
         seen: set[tuple[str, int]] = set()
         for cmd in commands(repo):
-            if _kind(repo, cmd) not in (FileKind.DOCKERFILE, FileKind.COMPOSE):
+            if not in_container(repo, cmd):
                 continue
             if any(s.program and s.program[0].rsplit("/", 1)[-1] in _PROXIES for s in segments(cmd.words)):
                 continue  # a reverse proxy in the same container forwards to the loopback server

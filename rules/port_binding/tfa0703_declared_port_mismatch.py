@@ -8,6 +8,7 @@ from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.compose import ComposeFile
 from tfa_lint.sources.dockerfile import Dockerfile
+from tfa_lint.sources.platform import PlatformManifest
 
 from ..facts.ports import PortFacts
 from ..facts.processes import Command, ProcessFacts, commands
@@ -23,7 +24,7 @@ class DeclaredPortMismatch(RepoRule):
     collectors = (PortFacts, ProcessFacts)
     what = """
         The ports a container declares — Dockerfile `EXPOSE`, the container side of compose
-        `ports` — share none with the port its process listens on: a literal in the command
+        `ports`, a Kubernetes `containerPort`, fly.toml `internal_port`, DigitalOcean `http_port` — share none with the port its process listens on: a literal in the command
         (`--port 8000`) or the code it runs (`port=8000`), or the server's default (uvicorn 8000,
         Flask 5000, gradio 7860, streamlit 8501) when none is given. Skipped whenever either side
         comes from the environment (`EXPOSE $PORT`, `--port $PORT`, `port=settings.port`,
@@ -61,6 +62,18 @@ class DeclaredPortMismatch(RepoRule):
                 gr.ChatInterface(lambda m, h: m).launch(server_name="0.0.0.0")
             """,
         }, lines=(6,), columns=(7,), message="ports declares 8000 but the process listens on 7860"),
+        Example.repo({
+            "fly.toml": """
+                app = "support-agent"
+
+                [processes]
+                app = "uvicorn agent.app:app --host 0.0.0.0 --port 8000"
+
+                [http_service]
+                internal_port = 8080
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }, lines=(7,), columns=(1,), message="`app` internal_port declares 8080 but the process listens on 8000"),
     )
     valid = (
         Example.of("""
@@ -105,6 +118,38 @@ class DeclaredPortMismatch(RepoRule):
                     ports: ["6379:6379"]
             """,
         }),
+        Example.repo({  # the containerPort and the listen port are one value; a templated port is not read
+            "k8s/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          image: ghcr.io/acme/agent:1.4.2
+                          command: ["uvicorn", "agent.app:app", "--host", "0.0.0.0", "--port", "8000"]
+                          ports:
+                            - containerPort: 8000
+            """,
+            "deploy/chart/templates/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: api
+                          command: ["uvicorn", "agent.app:app", "--host", "0.0.0.0", "--port", "{{ .Values.port }}"]
+                          ports:
+                            - containerPort: 8080
+            """,
+            "agent/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }),
     )
 
     @classmethod
@@ -114,8 +159,10 @@ class DeclaredPortMismatch(RepoRule):
             return reason
         has_exposed = any(isinstance(a, Dockerfile) and _dockerfile_ports(a)[2] for a in repo.artifacts(FileKind.DOCKERFILE))
         has_ports = any(isinstance(a, ComposeFile) and any(s.ports for s in a.services)
-                        for a in repo.artifacts(FileKind.COMPOSE))
-        return None if has_exposed or has_ports else "no declared port (no Dockerfile EXPOSE or compose ports)"
+                        for a in repo.artifacts(FileKind.COMPOSE)) or any(
+            isinstance(a, PlatformManifest) and any(p.ports for p in a.processes) for a in repo.artifacts(FileKind.PLATFORM))
+        return None if has_exposed or has_ports else ("no declared port (no Dockerfile EXPOSE, compose ports or "
+                                                      "platform port)")
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         env = _container_env(repo)
@@ -147,6 +194,26 @@ class DeclaredPortMismatch(RepoRule):
                     line = svc.ports[0][1]
                     yield self.finding(art.path, line, art.column_of(line),
                                        self._message(f"`{svc.name}` ports", declared, bound))
+        yield from self._platform(repo, cmds, env)
+
+    def _platform(self, repo: Repo, cmds: list[Command], env: set[str]) -> Iterable[Finding]:
+        """Kubernetes `containerPort`, fly `internal_port`, DigitalOcean `http_port` against the
+        port the process's own command listens on."""
+        for art in repo.artifacts(FileKind.PLATFORM):
+            if not isinstance(art, PlatformManifest) or path_role(art.path) not in ("src", "script"):
+                continue
+            for process in art.processes:
+                cmd = next((c for c in cmds if c.path == art.path and c.line == process.line
+                            and c.name == process.name), None)
+                if cmd is None or not process.ports:
+                    continue
+                declared = {port for port, _ in process.ports}
+                bound = self._bound(repo, cmd, env)
+                if bound and not declared & bound:
+                    line = process.ports[0][1]
+                    yield self.finding(art.path, line, art.column_of(line),
+                                       self._message(f"`{process.name}` {_PORT_KEYS.get(art.platform, 'port')}",
+                                                     declared, bound))
 
     @staticmethod
     def _bound(repo: Repo, cmd: Command, env: set[str]) -> set[int]:
@@ -161,6 +228,9 @@ class DeclaredPortMismatch(RepoRule):
         return (f"{what} declares {', '.join(map(str, sorted(declared)))} but the process listens on "
                 f"{', '.join(map(str, sorted(bound)))}: traffic to the declared port reaches nothing. Use one "
                 "port on both sides, ideally from `PORT`")
+
+
+_PORT_KEYS = {"kubernetes": "containerPort", "fly": "internal_port", "digitalocean": "http_port"}
 
 
 def _container_port(mapping: str) -> int | None:

@@ -109,6 +109,11 @@ def _bad_syntax(plan: Plan) -> None:
     plan.write("syntax/bad-logging/logging.ini", "class=FileHandler\nargs=('x.log',)\n[handler_\n", hostile="INI")
     plan.write("syntax/bad-logging/log_config.yaml", "handlers:\n  file: {class: [\n", hostile="YAML")
     plan.write("syntax/bad-logging/log_config.json", '{"handlers": {"file": ', hostile="JSON")
+    plan.write("syntax/bad-fly/fly.toml", "[processes\napp = 'uvicorn app:app'\n", hostile="TOML")
+    plan.write("syntax/bad-render/render.yaml", "services:\n  - type: web\n    startCommand: [unclosed\n",
+               hostile="YAML")
+    plan.write("syntax/k8s/worker.yaml", "kind: Deployment\nspec: {template: [\n---\nkind: Job\nspec: x\n",
+               hostile="not valid YAML")
 
 
 def _resource_attacks(plan: Plan) -> None:
@@ -119,6 +124,10 @@ def _resource_attacks(plan: Plan) -> None:
     laughs = "a: &a [" + ",".join(["x"] * 10) + "]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(9))
     plan.write("attack/bomb/docker-compose.yml", "services:\n  web:\n    image: x\n" + laughs)
+    plan.write("attack/bomb/k8s/deploy.yaml", "kind: Deployment\n" + laughs + "spec:\n  template: *j\n")
+    plan.write("attack/self-anchor/k8s/deploy.yaml",
+               "kind: Deployment\nspec: &s\n  template:\n    spec: *s\n  replicas: 3\n")
+    plan.write("attack/many-docs/k8s/jobs.yaml", "kind: Job\nspec: {}\n---\n" * 20000)
     plan.write("attack/big-yaml/docker-compose.yml", "services:\n" + "".join(
         f"  s{i}:\n    image: x\n    environment:\n      K{i}: v\n" for i in range(12000)))
     plan.write("attack/deep_shell/start.sh", "#!/bin/sh\n" + "if true; then\n" * 300 + "echo x\n" + "fi\n" * 300,

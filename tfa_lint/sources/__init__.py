@@ -59,6 +59,7 @@ def _parsers() -> dict[FileKind, Callable[[str, str], Artifact]]:
         envfile,
         lockfile,
         logging_config,
+        platform,
         procfile,
         pyproject,
         requirements,
@@ -75,4 +76,5 @@ def _parsers() -> dict[FileKind, Callable[[str, str], Artifact]]:
         FileKind.ENV: envfile.parse,
         FileKind.SHELL: shell.parse,
         FileKind.LOGGING_CONFIG: logging_config.parse,
+        FileKind.PLATFORM: platform.parse,
     }

@@ -30,6 +30,8 @@ class Service:
     ports: tuple[tuple[str, int], ...]
     #: A volume mounts a relative host path (`./src:/app`): the source tree, as a live-reload dev setup does.
     mounts_source: bool
+    #: Copies it asks for (`deploy.replicas`, or the older `scale`); None when it names none.
+    replicas: int | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,13 @@ def _service(name: str, line: int, node: yaml.MappingNode) -> Service:
         environment=tuple(env),
         ports=tuple(ports),
         mounts_source=_mounts_source(_get(node, "volumes")),
+        replicas=_count(_get(_get(node, "deploy"), "replicas") or _get(node, "scale")),
     )
+
+
+def _count(node: yaml.Node | None) -> int | None:
+    value = _scalar(node)
+    return int(value) if value is not None and value.strip().isdigit() else None
 
 
 def _mounts_source(volumes: yaml.Node | None) -> bool:
