@@ -70,6 +70,8 @@ def kind_of(name: str, rel: str) -> FileKind | None:
         return FileKind.REQUIREMENTS
     if name == ".dockerignore" or lower.endswith(".dockerignore"):
         return FileKind.DOCKERIGNORE
+    if name == ".gitignore":
+        return FileKind.GITIGNORE
     if name in (".python-version", "runtime.txt", ".tool-versions"):
         return FileKind.RUNTIME
     if name == "setup.cfg":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable
+
+import pathspec
 
 from tfa_lint.model import FileKind, Finding, Repo, Severity
 from tfa_lint.rule import Example, RepoRule
@@ -26,7 +29,10 @@ class UnlockedApplication(RepoRule):
         deploys, or whose code runs a long-running process — whose `pyproject.toml` declares
         runtime dependencies but which has no lock file (`uv.lock`, `poetry.lock`, `pdm.lock`,
         `Pipfile.lock`, `pylock.toml`, rye's `requirements.lock`) and no fully pinned
-        `requirements*.txt`. A lock file on disk counts even when `.gitignore` lists it.
+        `requirements*.txt`. When a `.gitignore` line keeps the project's lock out of the
+        repository (`poetry.lock`, `*.lock`), the lock is made on a laptop and never committed,
+        which is the same as none: the message names that line. A lock file on disk counts even
+        when `.gitignore` lists it: in a checkout, it was committed before the line was added.
         Libraries and CLI tools — published packages (a build backend with package metadata, or
         `setup()` metadata) whose image, if any, only wraps their own console script — need no
         lock: their users' resolvers pick the versions. Projects of examples and docs are not
@@ -50,6 +56,30 @@ class UnlockedApplication(RepoRule):
             """,
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
         }, lines=(4,), columns=(1,), message="declared with no lock file"),
+        # The lock is made locally, but .gitignore keeps it out of every commit.
+        Example.repo({
+            ".gitignore": "__pycache__/\n.venv/\n\n# local only\nuv.lock\n",
+            "pyproject.toml": """
+                [project]
+                name = "support-agent"
+                version = "0.1.0"
+                dependencies = ["fastapi>=0.110", "openai>=1.40"]
+            """,
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "agent.app:app"]\n',
+        }, lines=(4,), columns=(1,), message="`.gitignore` line 5 (`uv.lock`) keeps the lock out of the repository"),
+        Example.repo({
+            ".gitignore": "*.lock\n",
+            "services/api/.gitignore": "!requirements.lock\n",
+            "services/api/pyproject.toml": """
+                [tool.poetry]
+                name = "api"
+
+                [tool.poetry.dependencies]
+                python = "^3.12"
+                fastapi = "^0.110"
+            """,
+            "services/api/Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "api.main:app"]\n',
+        }, lines=(4,), columns=(1,), message="`.gitignore` line 1 (`*.lock`) keeps the lock out of the repository"),
     )
     valid = (
         Example.repo({
@@ -145,10 +175,14 @@ class UnlockedApplication(RepoRule):
             assert isinstance(pyproject, Pyproject)
             if pyproject.dependencies and _application_manifest(repo, pyproject.path):
                 count = len({_dependency_name(d) for d in pyproject.dependencies})
+                ignored = _lock_ignore_line(repo, posixpath.dirname(pyproject.path))
+                why = "" if ignored is None else (
+                    f" `{ignored[0]}` line {ignored[1]} (`{ignored[2]}`) keeps the lock out of the repository, so "
+                    "the lock made locally never reaches a build;")
                 yield self.finding(
                     pyproject.path, pyproject.dependencies_line, 1,
-                    f"{count} {'dependency' if count == 1 else 'dependencies'} declared with no lock file: commit one "
-                    "(`uv lock`, `poetry lock`) and build from it, so every deploy gets what was tested")
+                    f"{count} {'dependency' if count == 1 else 'dependencies'} declared with no lock file:{why} commit "
+                    "one (`uv lock`, `poetry lock`) and build from it, so every deploy gets what was tested")
 
 
 def _application_reason(repo: Repo) -> str | None:
@@ -156,3 +190,38 @@ def _application_reason(repo: Repo) -> str | None:
     long-running process (``rules/facts/projects.py``); else why version ranges are expected."""
     reason = application_reason(repo)
     return None if reason is None else reason + ": ranges are expected"
+
+
+#: The lock files a project's tools write beside its manifest.
+_LOCK_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml", "requirements.lock")
+
+
+def _lock_ignore_line(repo: Repo, directory: str) -> tuple[str, int, str] | None:
+    """The `.gitignore` line (its file, 1-based number and pattern) that keeps a lock file of
+    ``directory`` out of the repository, as git decides: the deepest `.gitignore` with a
+    matching line wins, and within one file the last matching line (a `!` line re-includes)."""
+    for lock in _LOCK_NAMES:
+        verdict: tuple[str, int, str] | None = None
+        for base in _ancestors(directory):
+            ignore_file = repo.artifact(posixpath.join(base, ".gitignore"))
+            if ignore_file is None or ignore_file.kind is not FileKind.GITIGNORE:
+                continue
+            relative = posixpath.relpath(posixpath.join(directory, lock), base or ".")
+            for number, raw in enumerate(ignore_file.lines, 1):
+                pattern = raw.strip()
+                if not pattern or pattern.startswith("#"):
+                    continue
+                negated = pattern.startswith("!")
+                if pathspec.GitIgnoreSpec.from_lines([pattern.removeprefix("!")]).match_file(relative):
+                    verdict = None if negated else (ignore_file.path, number, pattern)
+        if verdict is not None:
+            return verdict
+    return None
+
+
+def _ancestors(directory: str) -> list[str]:
+    """``directory`` and every directory above it up to the top (``""``), top first."""
+    chain = [""]
+    parts = [p for p in directory.split("/") if p]
+    chain += ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return chain

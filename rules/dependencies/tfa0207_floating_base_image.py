@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
-from tfa_lint.sources.compose import ComposeFile
+from tfa_lint.sources.compose import ComposeFile, Service
 from tfa_lint.sources.dockerfile import Dockerfile
 
 from ..facts.projects import COLLECTORS as PROJECT_COLLECTORS
@@ -149,20 +149,27 @@ class FloatingBaseImage(RepoRule):
                  for s in c.services if s.builds and s.image}
         own = {_comparable(n) for n in distribution_names(repo)}
         for compose in composes:
+            # One finding per image and file, at its first service: pinning is one decision per
+            # image, however many services (or a generated file's thousands) share it.
+            users: dict[str, list[Service]] = {}
             for service in compose.services:
                 image = service.image
                 if service.builds or not image or "$" in image or "@" in image:
                     continue
                 name = _image_name(image)
-                tag = _floating_tag(image)
-                if tag is None or name in built or _comparable(name.rsplit("/", 1)[-1]) in own:
-                    continue
-                line = next((n for n, text in enumerate(compose.lines[service.line - 1:], service.line)
-                             if re.match(r"^\s*image\s*:", text)), service.line)
+                if (_floating_tag(image) is not None and name not in built
+                        and _comparable(name.rsplit("/", 1)[-1]) not in own):
+                    users.setdefault(image, []).append(service)
+            for image, services in users.items():
+                first, tag = services[0], _floating_tag(image)
+                line = next((n for n, text in enumerate(compose.lines[first.line - 1:], first.line)
+                             if re.match(r"^\s*image\s*:", text)), first.line)
+                others = f" (and {len(services) - 1} more services)" if len(services) > 1 else ""
                 yield self.finding(
                     compose.path, line, compose.column_of(line),
-                    f"`{service.name}` pulls `{image}`, which floats {'with no tag' if not tag else f'on `{tag}`'}: "
-                    "each pull may start a new major version. Name a version (`redis:7.4.1`) or pin a digest")
+                    f"`{first.name}`{others} pulls `{image}`, which floats "
+                    f"{'with no tag' if not tag else f'on `{tag}`'}: each pull may start a new major version. "
+                    "Name a version (`redis:7.4.1`) or pin a digest")
 
 
 def _image_name(image: str) -> str:
