@@ -12,14 +12,11 @@ from tfa_lint.sources.dockerfile import Dockerfile
 
 from ..facts.projects import COLLECTORS as PROJECT_COLLECTORS
 from ..facts.projects import distribution_names
+from ._shared import TEST_IMAGE_RE
 
 #: Tags that name no version and move with every release.
 _FLOATING_TAGS = frozenset({"latest", "slim", "alpine", "lts", "stable", "current", "edge", "nightly", "rolling",
                             "main", "master", "bookworm-slim-latest"})
-
-
-#: Compose files that only run tests or CI jobs, by name or directory (`docker-compose.test.yml`).
-_TEST_COMPOSE_RE = re.compile(r"(?i)(^|[/._-])(tests?|testing|integration|e2e|ci)([/._-]|$)")
 
 
 class FloatingBaseImage(RepoRule):
@@ -124,7 +121,7 @@ class FloatingBaseImage(RepoRule):
             if isinstance(artifact, Dockerfile) and path_role(artifact.path) in ("src", "script"):
                 yield from self._base_images(artifact)
         composes = [a for a in repo.artifacts(FileKind.COMPOSE) if isinstance(a, ComposeFile)
-                    and path_role(a.path) in ("src", "script") and not _TEST_COMPOSE_RE.search(a.path)]
+                    and path_role(a.path) in ("src", "script") and not TEST_IMAGE_RE.search(a.path)]
         if composes:
             yield from self._service_images(repo, composes)
 
