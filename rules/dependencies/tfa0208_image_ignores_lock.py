@@ -122,6 +122,20 @@ class ImageIgnoresLock(RepoRule):
                 RUN pip install --no-index /wheels/*.whl
             """,
         }),
+        # The project's dependencies are its compiled requirements file: `pip install .` installs the pins.
+        Example.repo({
+            "requirements.txt": "# uv pip compile --output-file=requirements.txt requirements.in\nfastapi==0.115.6\n",
+            "pyproject.toml": """
+                [project]
+                name = "support-agent"
+                version = "0.1.0"
+                dynamic = ["dependencies"]
+
+                [tool.setuptools.dynamic]
+                dependencies = { file = "requirements.txt" }
+            """,
+            "docker/Dockerfile": "FROM python:3.12-slim\nCOPY . /src\nRUN pip install /src\n",
+        }),
         # No lock in this project: TFA0206 judges that. A sibling project's lock is not its lock.
         Example.repo({
             "tools/uv.lock": 'version = 1\n\n[[package]]\nname = "ruff"\nversion = "0.8.4"\n',
@@ -137,8 +151,11 @@ class ImageIgnoresLock(RepoRule):
             if (not isinstance(dockerfile, Dockerfile) or path_role(dockerfile.path) not in ("src", "script")
                     or TEST_IMAGE_RE.search(dockerfile.path)):
                 continue
-            locks = _locks(repo, found.owner(dockerfile.path).root)
-            if not locks:
+            root = found.owner(dockerfile.path).root
+            locks = _locks(repo, root)
+            if not locks or found.published_requirements & set(locks):
+                # A project whose dependencies are read from its compiled requirements file
+                # (setuptools' dynamic dependencies): installing it installs the pins.
                 continue
             installed_lock = False
             for ins in dockerfile.instructions:
@@ -152,7 +169,7 @@ class ImageIgnoresLock(RepoRule):
                     elif verdict is not None and not installed_lock and unlocked is None:
                         unlocked = verdict
                 if unlocked is not None:
-                    shown = ", ".join(f"`{lock}`" for lock in locks)
+                    shown = ", ".join(f"`{posixpath.relpath(lock, root or '.')}`" for lock in locks)
                     yield self.finding(
                         dockerfile.path, ins.line, 1,
                         f"`{unlocked}` resolves the dependencies afresh and ignores {shown}: the image gets whatever "
@@ -174,7 +191,7 @@ def _locks(repo: Repo, root: str) -> list[str]:
             artifact = repo.artifact(ref.path)
             if artifact is not None and _COMPILED_RE.search(artifact.text):
                 found.append(ref.path)
-    return [posixpath.relpath(p, root or ".") for p in found]
+    return found
 
 
 def _workspace_lock(repo: Repo, lock: str, root: str) -> bool:
