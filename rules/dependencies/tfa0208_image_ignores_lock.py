@@ -44,7 +44,8 @@ class ImageIgnoresLock(RepoRule):
     what = """
         A Dockerfile `RUN` that installs the project by resolving its ranges afresh —
         `pip install .`, `pip install -e .`, `uv pip install .`, `pip install -r
-        requirements.in`, `-r pyproject.toml` — in a project that commits a lock: `uv.lock`,
+        requirements.in`, `-r pyproject.toml`, or compiling them in the image (`uv pip compile
+        pyproject.toml`, `pip-compile`, which never read `uv.lock`) — in a project that commits a lock: `uv.lock`,
         `poetry.lock`, `pdm.lock`, `Pipfile.lock`, `pylock.toml`, rye's `requirements.lock`, or
         a `requirements*.txt` compiled by pip-tools or an export (`# via` lines, hashes, the
         tool's header). The project is the one whose directory holds the Dockerfile; a uv
@@ -84,6 +85,17 @@ class ImageIgnoresLock(RepoRule):
                 RUN ["uv", "pip", "install", "--system", "-r", "requirements.in"]
             """,
         }, lines=(3,), columns=(1,), message="ignores `requirements.txt`"),
+        # The lock is copied in, but the image compiles the ranges again instead of reading it.
+        Example.repo({
+            "uv.lock": 'version = 1\n\n[[package]]\nname = "fastapi"\nversion = "0.115.6"\n',
+            "pyproject.toml": '[project]\nname = "support-agent"\nversion = "0.1.0"\ndependencies = ["fastapi>=0.110"]\n',
+            "Dockerfile": """
+                FROM python:3.12-slim
+                COPY pyproject.toml uv.lock ./
+                RUN uv pip compile pyproject.toml -o requirements.txt
+                RUN pip install --no-deps -r requirements.txt
+            """,
+        }, lines=(3,), columns=(1,), message="`uv pip compile pyproject.toml` resolves the dependencies afresh"),
     )
     valid = (
         Example.repo({
@@ -220,6 +232,10 @@ def _install(words: Sequence[str]) -> str | None:
             return "locked"
         if name == "uv" and names[index + 1:index + 3] == ["pip", "sync"]:
             return "locked"
+        if name == "pip-compile" or (name == "uv" and names[index + 1:index + 3] == ["pip", "compile"]):
+            # Compiling the ranges in the image resolves them afresh: `uv pip compile` never reads uv.lock.
+            sources = [w for w in words[index + (1 if name == "pip-compile" else 3):] if _UNLOCKED_FILES_RE.search(w)]
+            return f"{'pip-compile' if name == 'pip-compile' else 'uv pip compile'} {sources[0]}" if sources else None
         if re.fullmatch(r"pip[0-9.]*", name) and names[index + 1:index + 2] == ["install"]:
             return _pip_install(words[index + 2:], " ".join(words[max(0, index - 3):index + 2]))
     return None
