@@ -34,6 +34,7 @@ def test_kinds() -> None:
     assert kind_of("docker-compose.prod.yml", "x") is FileKind.COMPOSE
     assert kind_of("compose.yaml", "x") is FileKind.COMPOSE
     assert kind_of(".env.production", "x") is FileKind.ENV
+    assert kind_of(".gitignore", "sub/.gitignore") is FileKind.GITIGNORE
     assert kind_of("notes.txt", "notes.txt") is None
 
 
@@ -45,12 +46,14 @@ def test_gitignore_nested_and_negated(tmp_path: Path) -> None:
         "sub/.gitignore": "!drop.py\nlocal.py\n",
         "sub/drop.py": "", "sub/local.py": "", "sub/keep.py": "",
     })
-    assert rels(tmp_path) == ["keep.py", "sub/drop.py", "sub/keep.py"]
+    # The .gitignore files themselves are listed: rules read them (TFA0206 names the line
+    # that keeps a lock file out of the repository).
+    assert rels(tmp_path) == [".gitignore", "keep.py", "sub/.gitignore", "sub/drop.py", "sub/keep.py"]
 
 
 def test_lock_files_are_read_even_when_gitignore_lists_them(tmp_path: Path) -> None:
     write_tree(tmp_path, {".gitignore": "poetry.lock\n*.py\n", "poetry.lock": "", "app.py": "", "pyproject.toml": ""})
-    assert rels(tmp_path) == ["poetry.lock", "pyproject.toml"]
+    assert rels(tmp_path) == [".gitignore", "poetry.lock", "pyproject.toml"]
 
 
 def test_default_excludes_and_virtualenvs(tmp_path: Path) -> None:

@@ -73,6 +73,8 @@ def kind_of(name: str, rel: str) -> FileKind | None:
         return FileKind.REQUIREMENTS
     if lower.endswith(".in") and ("requirements" in lower or "/requirements/" in f"/{rel}"):
         return FileKind.REQUIREMENTS
+    if name == ".gitignore":
+        return FileKind.GITIGNORE
     if name in (".python-version", "runtime.txt", ".tool-versions"):
         return FileKind.RUNTIME
     if name == "setup.cfg":

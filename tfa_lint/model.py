@@ -57,6 +57,8 @@ class FileKind(str, enum.Enum):
     COMPOSE = "compose"
     ENV = "env"
     DOCKERIGNORE = "dockerignore"
+    #: `.gitignore`: what the repository keeps out of its commits (discovery honours it too).
+    GITIGNORE = "gitignore"
     RUNTIME = "runtime"  # .python-version, runtime.txt, .tool-versions
     README = "readme"  # README and other Markdown/MDX/reST documentation
     SETUP_CFG = "setup-cfg"
@@ -81,6 +83,7 @@ class FileKind(str, enum.Enum):
             "compose": "compose file",
             "env": ".env file",
             "dockerignore": ".dockerignore",
+            "gitignore": ".gitignore",
             "runtime": "Python version file",
             "readme": "documentation file",
             "setup-cfg": "setup.cfg",

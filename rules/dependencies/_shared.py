@@ -23,6 +23,9 @@ LLM_SDK_RE = re.compile(
     r"^(openai|anthropic|langchain(-.*)?|langgraph(-.*)?|llama-index(-.*)?|crewai(-tools)?|smolagents|autogen(-.*)?|"
     r"pyautogen|ag2|litellm|instructor|pydantic-ai(-slim)?|google-genai|google-generativeai|mistralai|cohere|groq|"
     r"transformers|dspy(-ai)?|semantic-kernel|haystack-ai|openai-agents)$")
+#: Images and compose files that run a test suite or CI job, by file name (`Dockerfile.test`,
+#: `docker-compose.ci.yml`) or directory (`tests/`, `integration/`, `e2e/`).
+TEST_IMAGE_RE = re.compile(r"(?i)(^|[/._-])(tests?|testing|integration|e2e|ci)([/._-]|$)")
 #: Shell commands that install the project's own manifest (its lock, extras or requirements).
 _PROJECT_INSTALL_RE = re.compile(r"\b(uv\s+sync|poetry\s+install|pdm\s+(install|sync)|pipenv\s+(install|sync))\b")
 

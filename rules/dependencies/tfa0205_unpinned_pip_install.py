@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -13,7 +12,7 @@ from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile
 
 from ..facts.manifests import declarations
-from ._shared import pip_install_commands
+from ._shared import TEST_IMAGE_RE, pip_install_commands
 
 
 class UnpinnedPipInstall(RepoRule):
@@ -100,7 +99,7 @@ class UnpinnedPipInstall(RepoRule):
         decl = declarations(repo)
         for artifact in repo.artifacts(FileKind.DOCKERFILE):
             if (not isinstance(artifact, Dockerfile) or path_role(artifact.path) not in ("src", "script")
-                    or _TEST_IMAGE_RE.search(artifact.path)):
+                    or TEST_IMAGE_RE.search(artifact.path)):
                 continue
             here = artifact.path.rsplit("/", 1)[0] + "/" if "/" in artifact.path else ""
             declared = {name for name, ds in decl.by_name.items()
@@ -120,10 +119,6 @@ class UnpinnedPipInstall(RepoRule):
                         artifact.path, ins.line, 1,
                         f"`pip install` of {names} without `==version`: declare the package, pinned, in the "
                         "requirements or lock file the image installs from")
-
-
-#: Images that run a test suite, by file name (`Dockerfile.test`, `test.Dockerfile`) or directory.
-_TEST_IMAGE_RE = re.compile(r"(?i)(^|[/._-])(tests?|testing|integration|e2e|ci)([/._-]|$)")
 
 
 def _token_name(word: str) -> str:

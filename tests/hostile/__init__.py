@@ -72,6 +72,7 @@ def _bad_bytes(plan: Plan) -> None:
     plan.write("bytes/utf16.py", "print('hi')\n".encode("utf-16"), hostile="UTF-16")
     plan.write("bytes/utf16-requirements.txt", "requests\n".encode("utf-16"), hostile="UTF-16")
     plan.write("bytes/nul.py", b"x = 1\n\x00\ny = 2\n", hostile="binary")
+    plan.write("bytes/ignores/.gitignore", b"uv.lock\n\x00\xff*.pyc\n" * 20, hostile="binary")
     plan.write("bytes/huge_line.py", b"x = '" + b"a" * (5 * 1024 * 1024) + b"'\n", hostile="size cap")
     plan.write("bytes/over_cap.py", b"# padding\n" * (120 * 1024), hostile="size cap")
     plan.write("bytes/huge_line/uv.lock", b"version = 1\n# " + b"b" * (5 * 1024 * 1024) + b"\n")
