@@ -12,7 +12,7 @@ from tfa_lint.rule import ArtifactRule, Example
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.platform import PlatformManifest
 
-from ..facts.commandline import is_admin_command, segments
+from ..facts.commandline import is_admin_command, segments, shell_execs_last_command
 
 _INITS = ("tini", "dumb-init", "s6-svscan", "/init", "catatonit")
 
@@ -32,9 +32,11 @@ class ShellFormCommand(ArtifactRule):
         Kubernetes manifest or a fly.toml process written as `["sh", "-c", "…"]` (those
         platforms run the command itself, so the shell is there only because it was written),
         unless its pod sets `terminationGracePeriodSeconds: 0` (killed at once by design).
-        Images whose exec-form `ENTRYPOINT` is an init
-        (tini, dumb-init) are not reported, nor one-off job images whose every command is an
-        admin task (`make migrate && python migrate_data.py`): they run to completion.
+        Images whose exec-form `ENTRYPOINT` is an init (tini, dumb-init) are not reported, nor
+        one-off job images whose every command is an admin task (`make migrate && python
+        migrate_data.py`): they run to completion. Nor `bash -c` around a plain list
+        (`cd /app && uvicorn …`): bash 5.1 and later replace themselves with its last command,
+        which dash (`sh`) does not.
     """
     why = """
         The shell form runs `/bin/sh -c "…"` as PID 1. The shell does not forward SIGTERM
@@ -81,6 +83,10 @@ class ShellFormCommand(ArtifactRule):
         Example.of("""
             FROM python:3.12-slim
             CMD exec uvicorn app:app --host 0.0.0.0 --port "$PORT"
+        """, "Dockerfile"),
+        Example.of("""
+            FROM python:3.12-slim
+            CMD ["bash", "-c", "cd /srv && uvicorn agent.api:app --host 0.0.0.0"]
         """, "Dockerfile"),
         Example.of("""
             FROM python:3.12-slim
@@ -164,6 +170,8 @@ class ShellFormCommand(ArtifactRule):
                 script, form = ins.value, "Shell-form"
             elif len(args) >= 3 and args[0].rsplit("/", 1)[-1] in _SHELLS and args[1] == "-c":
                 script, form = args[2], f"`{args[0]} -c`"
+                if shell_execs_last_command(args[0], script):
+                    continue  # `bash -c "cd /app && uvicorn …"`: bash replaces itself with uvicorn
             else:
                 continue
             if _EXEC_RE.search(script):
@@ -188,6 +196,8 @@ class ShellFormCommand(ArtifactRule):
             if args[0].rsplit("/", 1)[-1] not in _SHELLS or args[1] not in ("-c", "-ec", "-ce"):
                 continue
             script = args[2]
+            if shell_execs_last_command(args[0], script):
+                continue  # `bash -c "a && server"`: bash replaces itself with the server
             steps = segments((script,))
             if any(step.words[:1] == ("exec",) for step in steps) or (
                     steps and all(is_admin_command(step.words) for step in steps)):

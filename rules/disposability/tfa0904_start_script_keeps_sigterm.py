@@ -10,7 +10,7 @@ from tfa_lint.model import FileKind, Finding, Repo, Severity
 from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.shell import ShellScript, ShellStep
 
-from ..facts.commandline import is_admin_command, segments
+from ..facts.commandline import is_admin_command, segments, shell_execs_last_command
 from ..facts.processes import Command, ProcessFacts, commands, long_running_reason
 from ..facts.start_scripts import describe, named_script, resolve_script, runs_until_stopped, script_runs
 
@@ -32,9 +32,11 @@ class StartScriptKeepsSigterm(RepoRule):
         `command: bash run.sh`, a Kubernetes `command`) whose last command starts the server
         without `exec` (`uvicorn app:app`, `"$@"`, `python worker.py`, or `wait` for servers
         sent to the background), and a compose or manifest command `sh -c "a && b"` whose last
-        command has no `exec`. A script that traps TERM (and passes it on) is not reported, nor
-        one started under an init (tini, dumb-init), nor Procfile processes (the platform
-        signals every process of the dyno).
+        command has no `exec` (dash, Debian's `/bin/sh`, keeps itself as the parent; `bash -c`
+        replaces itself with the last command of a plain list, so it is not reported). A script
+        that traps TERM (and passes it on) is not reported, nor one started under an init (tini,
+        dumb-init), nor Procfile processes (the platform signals every process of the dyno), nor
+        development and test compose files.
     """
     why = """
         The shell stays PID 1 of the container and the server is its child. The shell does
@@ -133,6 +135,14 @@ class StartScriptKeepsSigterm(RepoRule):
             """,
         }),
         Example.repo({
+            "compose.yaml": """
+                services:
+                  api:
+                    build: .
+                    command: bash -c "python -m agent.check_db && uvicorn agent.api:app --host 0.0.0.0"
+            """,
+        }),
+        Example.repo({
             "docker-compose.dev.yml": """
                 services:
                   web:
@@ -212,8 +222,7 @@ class StartScriptKeepsSigterm(RepoRule):
         if shell_at is None:
             return None
         parts = segments((words[shell_at + 2],))
-        # a single simple command is exec'd by sh and bash themselves
-        if len(parts) < 2 or any(w == "exec" for w in parts[-1].words):
+        if shell_execs_last_command(words[shell_at], words[shell_at + 2]) or any(w == "exec" for w in parts[-1].words):
             return None
         last = parts[-1]
         if last.background or not runs_until_stopped(repo, last.program) or all(is_admin_command(p.words) for p in parts):
