@@ -3,66 +3,18 @@
 from __future__ import annotations
 
 import ast
-import ipaddress
 import re
-from urllib.parse import urlsplit
 
 from tfa_lint.model import Repo, Severity
 from tfa_lint.rule import AstRule, Example
 
 from ..facts.ast_nodes import string_value, target_name
-from ..facts.backing_clients import (
-    _PLACEHOLDER_HOST_RE,
-    BackingFacts,
-    Client,
-    _shown,
-    _templated,
-    client_for,
-    service_url,
-)
-from ._shared import backing_reason
+from ..facts.backing_clients import BackingFacts, Client, _templated, client_for, service_url
+from ._shared import backing_reason, bound_locator, host_of, literal_host, private_host
 
-_URL_NAME_RE = re.compile(r"(?i)(url|uri|dsn|conn(ection)?_?str(ing)?|broker|backend)")
-_NOT_DEPLOY_NAME_RE = re.compile(r"(?i)(test|example|sample|default|fallback)")  # not what a deploy uses
-_INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".localdomain", ".svc", ".cluster.local", ".home.arpa",
-                      ".corp", ".intranet")
 _ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.__getitem__"}
 _ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ENV_TARGET_RE = re.compile(r"(?i)(^|_)env(iron(ment)?)?s?($|_)")
-
-
-def _host_of(value: str) -> str | None:
-    try:
-        parts = urlsplit(value if "://" in value else f"//{value}")
-        return parts.hostname
-    except ValueError:
-        return None
-
-
-def literal_host(value: str) -> str | None:
-    """The displayable locator when ``value`` names a host or a network URL (not a local file or
-    ``:memory:``)."""
-    value = value.strip()
-    if (not value or _templated(value) or value == ":memory:" or any(c.isspace() for c in value)
-            or value.startswith(("/", "./", "~", "file:")) or value.endswith((".db", ".sqlite"))):
-        return None
-    host = _host_of(value.split(",")[0])
-    if not host or _PLACEHOLDER_HOST_RE.match(host):
-        return None
-    return _shown(value) if "://" in value else value
-
-
-def private_host(host: str) -> bool:
-    """A local, private or internal host: localhost, any literal IP, a bare service name
-    (``ollama``, ``vllm``) or an internal domain. Public API hosts are not private."""
-    host = host.lower().strip("[]")
-    if host in ("localhost", "host.docker.internal") or host.endswith(_INTERNAL_SUFFIXES):
-        return True
-    try:
-        ipaddress.ip_address(host)
-        return True  # a literal address names one machine of one deploy
-    except ValueError:
-        return "." not in host
 
 
 class HardcodedServiceLocator(AstRule):
@@ -220,10 +172,8 @@ class HardcodedServiceLocator(AstRule):
 
     # -- literals bound to locator names ----------------------------------------------------
     def _check_bound(self, value: ast.expr | None, name: str | None) -> None:
-        if value is None or not name or not _URL_NAME_RE.search(name) or _NOT_DEPLOY_NAME_RE.search(name):
-            return
         literal = string_value(value)
-        shown = service_url(literal) if literal else None
+        shown = bound_locator(name, literal) if name and literal is not None else None
         if shown:
             env = name.upper() if _ENV_NAME_RE.match(name.upper()) else "SERVICE_URL"
             self._flag(value, f"Backing-service locator `{shown}` hardcoded in `{name}`: read it from the "
@@ -338,7 +288,7 @@ class HardcodedServiceLocator(AstRule):
             elif slot in client.hosts:
                 shown = literal_host(literal)
             else:
-                host = _host_of(literal)
+                host = host_of(literal)
                 shown = literal if host and not _templated(literal) and private_host(host) else None
             if shown:
                 kind = "endpoint" if slot in client.endpoints else "locator"

@@ -1,0 +1,252 @@
+"""Configuration that crosses modules: the literal constants a module defines, and the calls of
+other modules that use them.
+
+``ConfigFlowFacts`` records, per Python file, its module constants (``QDRANT_URL = "http://…"``,
+``TEMPERATURE = 0.7``; a class attribute of a plain module-level class as ``Config.MODEL``)
+assigned once, by a literal; and each argument of a call that locates a service or picks a model
+which names an imported constant (``QdrantClient(url=config.QDRANT_URL)``,
+``requests.get(settings.API_URL + "/x")``, ``ChatOpenAI(model=MODEL)`` after
+``from app.config import MODEL``). :func:`constant_uses` joins the two through the repository's
+module map.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tfa_lint.model import Fact, Repo, path_role
+from tfa_lint.rule import AstCollector, FactData
+
+from .ast_nodes import callee_name
+from .ast_source import call_arguments
+from .backing_clients import client_for
+from .config_reads import MODEL_KWARGS, is_llm_call
+from .modules import module_index
+
+#: How a use's argument locates what the call talks to (the rule judges the constant's value by it).
+SERVICE_URL = "service-url"  # a backing-service URL slot: `create_engine(#0)`, `Celery(broker=)`
+HOST = "host"  # a backing-service host slot: any literal host there names one deploy's service
+ENDPOINT = "endpoint"  # an LLM endpoint, an HTTP call's URL, a `base_url=`/`url=`/`host=` argument
+MODEL = "model"  # an LLM call's `model=`
+TEMPERATURE = "temperature"  # an LLM call's `temperature=`
+LOCATOR_ROLES = (SERVICE_URL, HOST, ENDPOINT)
+
+#: HTTP calls whose URL is the first argument (``url=`` too).
+_HTTP_CALLS = {f"{lib}.{verb}" for lib in ("requests", "httpx") for verb in
+               ("get", "post", "put", "patch", "delete", "head", "options", "stream")} | {
+    "urllib.request.urlopen", "urllib.request.Request", "aiohttp.ClientSession.get", "aiohttp.ClientSession.post"}
+#: HTTP calls whose URL is the second argument (after the method).
+_HTTP_METHOD_FIRST = {"requests.request", "httpx.request", "aiohttp.request"}
+#: The method names of an HTTP session or client object (`session.post(url)`), when the callee
+#: cannot be resolved: its first argument is a URL only when the constant it names is one.
+_HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "request", "stream", "ws_connect"}
+#: Arguments of any call that name where it connects.
+_ENDPOINT_KEYWORDS = {"base_url", "url", "uri", "base_uri", "endpoint", "api_endpoint", "api_base", "openai_api_base",
+                      "azure_endpoint", "server_url", "api_url", "host"}
+#: Calls that start a server: their `host=` is the address it binds, not a service it reaches.
+_SERVER_CALLS = {"run", "serve", "launch", "run_app", "run_simple", "listen", "bind", "start_server", "create_server",
+                 "Config", "TCPSite"}
+_NOT_CONFIG_BASES = ("Settings", "Enum", "BaseModel")  # fields read from the environment, or a set of choices
+
+
+@dataclass(frozen=True)
+class ModuleConstantFact(FactData):
+    """A module constant assigned once, by a literal (a string or a number)."""
+
+    kind = "module-constant"
+    name: str  # "QDRANT_URL", or "Config.MODEL" for a class attribute
+    value: str | int | float
+
+
+@dataclass(frozen=True)
+class ConstantUseFact(FactData):
+    """A call argument that names an imported constant, or starts with one (`BASE + "/x"`)."""
+
+    kind = "constant-use"
+    reference: str  # the constant as imported: "app.config.QDRANT_URL", ".config.QDRANT_URL"
+    callee: str  # what is called, as shown: "QdrantClient"
+    slot: str  # the argument: "url", or "#0" for the first positional one
+    role: str  # one of SERVICE_URL, HOST, ENDPOINT, MODEL, TEMPERATURE
+    family: str  # the backing service a client talks to ("vector store"), or ""
+    env: str  # the variable a client's locator is usually read from ("QDRANT_URL"), or ""
+
+
+class ConfigFlowFacts(AstCollector):
+    """"module-constant" and "constant-use" facts (see the module's doc)."""
+
+    name = "config-flow"
+    records = (ModuleConstantFact, ConstantUseFact)
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(file)
+        self._literals: dict[str, ast.expr] = {}  # constant name -> its literal value
+        self._assignments: dict[str, int] = {}  # constant name -> times assigned in the file
+        self._plain_classes: set[ast.ClassDef] = set()
+
+    # -- constants -------------------------------------------------------------------------
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if self.semantic.enclosing_def(node) is None and self.semantic.enclosing_class(node) is None:
+            bases = [self.source_of(b) for b in node.bases]
+            if not any(b.endswith(_NOT_CONFIG_BASES) for b in bases):
+                self._plain_classes.add(node)
+
+    def _constant_name(self, target: ast.expr, statement: ast.stmt) -> str | None:
+        """The constant a module-level or plain-class-level target binds, else None."""
+        if not isinstance(target, ast.Name) or self.semantic.enclosing_def(statement) is not None:
+            return None
+        owner = self.semantic.enclosing_class(statement)
+        if owner is None:
+            return target.id
+        return f"{owner.name}.{target.id}" if owner in self._plain_classes else None
+
+    def _assigned(self, targets: list[ast.expr], value: ast.expr | None, statement: ast.stmt) -> None:
+        literal = value is not None and _literal(value) is not None
+        for target in targets:
+            for element in ([target] if isinstance(target, ast.Name) else _names_bound(target)):
+                name = self._constant_name(element, statement)
+                if name is None:
+                    continue
+                self._assignments[name] = self._assignments.get(name, 0) + 1
+                if literal and element is target:
+                    self._literals[name] = value  # type: ignore[assignment]
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self._assigned(node.targets, node.value, node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._assigned([node.target], node.value, node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._assigned([node.target], None, node)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        for name in node.names:  # a function rebinds it: its value is not the literal
+            self._assignments[name] = self._assignments.get(name, 0) + 2
+
+    # -- uses ------------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        arguments = [a for a in call_arguments(node) if not a.star]
+        if not any(isinstance(a.value, (ast.Name, ast.Attribute, ast.BinOp, ast.JoinedStr)) for a in arguments):
+            return
+        names = self.qualified_names(node.func)
+        client = client_for(set(names))
+        llm = is_llm_call(node, names, self.source_of)
+        last = callee_name(node.func) or ""
+        # The slot of an HTTP call's URL: known functions, else a session's method (`client.post(url)`).
+        url_slot = next((("#0" if n in _HTTP_CALLS else "#1") for n in sorted(names)
+                         if n in _HTTP_CALLS or n in _HTTP_METHOD_FIRST), None)
+        if url_slot is None and last in _HTTP_METHODS:
+            url_slot = "#1" if last == "request" else "#0"
+        shown = client[0].rsplit(".", 1)[-1] if client else self.source_of(node.func)[:80]
+        positional = 0
+        for argument in arguments:
+            slot = argument.keyword or f"#{positional}"
+            positional += argument.keyword is None
+            role, family, env = "", "", ""
+            if client is not None and slot in (*client[1].urls, *client[1].hosts, *client[1].endpoints):
+                family, env = client[1].family, client[1].env
+                role = SERVICE_URL if slot in client[1].urls else HOST if slot in client[1].hosts else ENDPOINT
+            elif llm and slot in MODEL_KWARGS:
+                role = MODEL
+            elif llm and slot == "temperature":
+                role = TEMPERATURE
+            elif url_slot is not None and slot in (url_slot, "url"):
+                role = ENDPOINT
+            elif slot in _ENDPOINT_KEYWORDS and not (slot == "host" and last in _SERVER_CALLS):
+                role = ENDPOINT
+            if not role:
+                continue
+            for reference in self._references(argument.value, whole=role in (MODEL, TEMPERATURE)):
+                self.record(ConstantUseFact(reference=reference, callee=shown, slot=slot, role=role,
+                                            family=family, env=env), argument.value)
+
+    def _references(self, value: ast.expr, whole: bool) -> frozenset[str]:
+        """The imported names ``value`` is, or (unless ``whole``) begins with: ``BASE + "/x"``,
+        ``f"{BASE}/x"``."""
+        if not whole:
+            if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+                while isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+                    value = value.left
+            elif isinstance(value, ast.JoinedStr) and value.values and isinstance(value.values[0], ast.FormattedValue):
+                value = value.values[0].value
+        if not isinstance(value, (ast.Name, ast.Attribute)):
+            return frozenset()
+        return self.semantic.imported_names(value)
+
+    def leave_Module(self, node: ast.Module) -> None:
+        for name, value in self._literals.items():
+            if self._assignments.get(name) == 1:
+                self.record(ModuleConstantFact(name=name, value=_literal(value)), value)  # type: ignore[arg-type]
+
+
+def _literal(node: ast.expr) -> str | int | float | None:
+    """A string or a number (not a bool) written as a literal."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float)) and not isinstance(node.value, bool):
+        return node.value
+    return None
+
+
+def _names_bound(target: ast.expr) -> list[ast.Name]:
+    """The plain names a tuple or starred target binds (`A, B = …`)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for element in target.elts for n in _names_bound(element)]
+    if isinstance(target, ast.Starred):
+        return _names_bound(target.value)
+    return [target] if isinstance(target, ast.Name) else []
+
+
+@dataclass(frozen=True)
+class ConstantUse:
+    """A constant of one module that a call of another module uses."""
+
+    constant: Fact[ModuleConstantFact]
+    use: Fact[ConstantUseFact]
+
+
+def constant_uses(repo: Repo) -> dict[tuple[str, str], list[ConstantUse]]:
+    """Each constant of the repository's own code (tests and examples aside) that calls of its
+    other modules use, keyed by (path, name), its uses in file order. Kept in ``repo.memo``."""
+    if "constant-uses" in repo.memo:
+        return repo.memo["constant-uses"]
+    constants = {(f.path, f.data.name): f for f in repo.facts(ModuleConstantFact) if path_role(f.path) == "src"}
+    found: dict[tuple[str, str], list[ConstantUse]] = {}
+    if constants:
+        for use in repo.facts(ConstantUseFact):
+            if path_role(use.path) != "src":
+                continue
+            for path, name in _definitions(repo, use.data.reference, use.path):
+                constant = constants.get((path, name))
+                if constant is not None and path != use.path:
+                    found.setdefault((path, name), []).append(ConstantUse(constant, use))
+                    break
+    repo.memo["constant-uses"] = found
+    return found
+
+
+def _definitions(repo: Repo, reference: str, importer: str) -> Iterator[tuple[str, str]]:
+    """The (file, constant name) pairs ``reference`` can name: ``app.config.URL`` is ``URL`` of
+    the module ``app.config``, or ``config.URL`` of ``app`` (a class attribute); a relative
+    reference (``.config.URL``) is resolved from the importer's package."""
+    index = module_index(repo)
+    level = len(reference) - len(reference.lstrip("."))
+    parts = reference[level:].split(".")
+    for cut in (len(parts) - 1, len(parts) - 2):
+        if cut < (0 if level else 1):
+            continue
+        name = ".".join(parts[cut:])
+        if level:
+            base = posixpath.dirname(importer)
+            for _ in range(level - 1):
+                base = posixpath.dirname(base)
+            files = index.resolve_path(posixpath.join(base, *parts[:cut]))
+        else:
+            module = ".".join(parts[:cut])
+            tail = module.replace(".", "/")
+            files = [f for f in index.resolve(module, importer)
+                     if f in (f"{tail}.py", f"{tail}/__init__.py") or f.endswith((f"/{tail}.py", f"/{tail}/__init__.py"))]
+        for path in files:
+            yield path, name
