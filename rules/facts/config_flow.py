@@ -154,10 +154,9 @@ class ConfigFlowFacts(AstCollector):
                 role = MODEL
             elif llm and slot == "temperature":
                 role = TEMPERATURE
-            elif url_slot is not None and slot in (url_slot, "url"):
-                role = ENDPOINT
-            elif slot in _ENDPOINT_KEYWORDS and not (slot == "host" and last in _SERVER_CALLS):
-                role = ENDPOINT
+            elif (url_slot is not None and slot in (url_slot, "url")) or (
+                    slot in _ENDPOINT_KEYWORDS and not (slot == "host" and last in _SERVER_CALLS)):
+                role = ENDPOINT  # an HTTP call's URL, or an endpoint argument of any call
             if not role:
                 continue
             for reference in self._references(argument.value, whole=role in (MODEL, TEMPERATURE)):
