@@ -24,7 +24,7 @@ class ModelSettingsInConfigModule(RepoRule):
         A module constant holding a literal model name or temperature (`MODEL = "gpt-4o"`,
         `TEMPERATURE = 0.7`, or the same as a class attribute, `AgentConfig.MODEL_NAME`) that
         another module of the repository passes to an LLM client or call as `model=`,
-        `model_name=`, `azure_deployment=` or `temperature=`
+        `model_name=`, `azure_deployment=` or `temperature=` (an Agno model's `id=`)
         (`ChatOpenAI(model=config.MODEL, temperature=config.TEMPERATURE)`). Reported once, at
         the constant. Not reported: a constant read from the environment
         (`MODEL = os.getenv("MODEL", "gpt-4o")`), one assigned more than once, tests and
@@ -56,6 +56,14 @@ class ModelSettingsInConfigModule(RepoRule):
                 from agent import config
 
                 llm = ChatOpenAI(model=config.MODEL, temperature=config.TEMPERATURE)
+            """,
+            "agent/team.py": """
+                from agno.agent import Agent
+                from agno.models.openai import OpenAIChat
+
+                from agent.config import MODEL
+
+                researcher = Agent(model=OpenAIChat(id=MODEL))
             """,
             "agent/plan.py": """
                 import anthropic

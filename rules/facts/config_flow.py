@@ -49,6 +49,8 @@ _ENDPOINT_KEYWORDS = {"base_url", "url", "uri", "base_uri", "endpoint", "api_end
 #: Calls that start a server: their `host=` is the address it binds, not a service it reaches.
 _SERVER_CALLS = {"run", "serve", "launch", "run_app", "run_simple", "listen", "bind", "start_server", "create_server",
                  "Config", "TCPSite"}
+#: Model classes that take the model's name as ``id=`` (Agno, and Phidata before it: ``OpenAIChat(id="gpt-4o")``).
+_ID_MODEL_PACKAGES = ("agno.models.", "phi.model.", "phi.llm.")
 _NOT_CONFIG_BASES = ("Settings", "Enum", "BaseModel")  # fields read from the environment, or a set of choices
 
 
@@ -135,6 +137,7 @@ class ConfigFlowFacts(AstCollector):
         names = self.qualified_names(node.func)
         client = client_for(set(names))
         llm = is_llm_call(node, names, self.source_of)
+        model_slots = {"id"} if any(n.startswith(_ID_MODEL_PACKAGES) for n in names) else MODEL_KWARGS if llm else ()
         last = callee_name(node.func) or ""
         # The slot of an HTTP call's URL: known functions, else a session's method (`client.post(url)`).
         url_slot = next((("#0" if n in _HTTP_CALLS else "#1") for n in sorted(names)
@@ -150,9 +153,9 @@ class ConfigFlowFacts(AstCollector):
             if client is not None and slot in (*client[1].urls, *client[1].hosts, *client[1].endpoints):
                 family, env = client[1].family, client[1].env
                 role = SERVICE_URL if slot in client[1].urls else HOST if slot in client[1].hosts else ENDPOINT
-            elif llm and slot in MODEL_KWARGS:
+            elif slot in model_slots:
                 role = MODEL
-            elif llm and slot == "temperature":
+            elif (llm or model_slots) and slot == "temperature":
                 role = TEMPERATURE
             elif (url_slot is not None and slot in (url_slot, "url")) or (
                     slot in _ENDPOINT_KEYWORDS and not (slot == "host" and last in _SERVER_CALLS)):
