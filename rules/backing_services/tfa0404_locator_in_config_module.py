@@ -54,8 +54,8 @@ class LocatorInConfigModule(RepoRule):
         `endpoint=` argument. Reported once, at the constant, with the first call that uses it.
         A client's locator slot counts with any host, as in TFA0401; elsewhere only a local,
         private or internal host, or a staging or production one. Not reported: a constant
-        read from the environment (`os.getenv("QDRANT_URL", "http://localhost:6333")`), a
-        public API host, a constant TFA0401 already reports, tests and examples.
+        read from the environment (`os.getenv("QDRANT_URL", "http://localhost:6333")`) or
+        set at run time by another module (`defaults.SERVER_URL = sys.argv[1]`), a public API host, a constant TFA0401 already reports, tests and examples.
     """
     why = """
         A settings module looks like configuration, but a literal in it is code: every deploy
@@ -164,6 +164,22 @@ class LocatorInConfigModule(RepoRule):
                 store = QdrantClient(url=LOCAL_URL)
             """,
             "tests/fixtures.py": 'LOCAL_URL = "http://localhost:6333"\n',
+        }),
+        Example.repo({
+            "client/defaults.py": 'SERVER_URL = "http://localhost:8000"\n',
+            "client/main.py": """
+                import sys
+
+                import requests
+
+                from client import defaults
+
+
+                def run():
+                    if len(sys.argv) > 1:
+                        defaults.SERVER_URL = sys.argv[1]
+                    return requests.get(f"{defaults.SERVER_URL}/health", timeout=5)
+            """,
         }),
         Example.repo({
             "agent/store.py": """

@@ -22,13 +22,15 @@ class ModelSettingsInConfigModule(RepoRule):
     collectors = (ConfigFlowFacts, ModuleGraphFacts)
     what = """
         A module constant holding a literal model name or temperature (`MODEL = "gpt-4o"`,
-        `TEMPERATURE = 0.7`, or the same as a class attribute, `AgentConfig.MODEL_NAME`) that
+        `TEMPERATURE = 0.7`, or the same as a class attribute, `AgentConfig.MODEL_NAME`, read
+        through the class or an instance of it) that
         another module of the repository passes to an LLM client or call as `model=`,
         `model_name=`, `azure_deployment=` or `temperature=` (an Agno model's `id=`)
         (`ChatOpenAI(model=config.MODEL, temperature=config.TEMPERATURE)`). Reported once, at
         the constant. Not reported: a constant read from the environment
-        (`MODEL = os.getenv("MODEL", "gpt-4o")`), one assigned more than once, tests and
-        examples. Advisory: not scored.
+        (`MODEL = os.getenv("MODEL", "gpt-4o")`), one assigned more than once or set at run
+        time by another module (`settings.MODEL = args.model`), tests and examples.
+        Advisory: not scored.
     """
     why = """
         Which model an agent runs, and how it samples, is deploy configuration: staging may
@@ -77,6 +79,30 @@ class ModelSettingsInConfigModule(RepoRule):
                     return client.messages.create(model=Planner.MODEL_NAME, max_tokens=512, messages=[task])
             """,
         }, lines=(1, 2, 6), columns=(9, 15, 18), message="is fixed in the module constant"),
+        Example.repo({
+            "agent/config.py": """
+                import os
+
+
+                class AgentConfig:
+                    OPENAI_API_KEY = os.getenv("OPENAI_API_KEY")
+                    MODEL_NAME = "gpt-4"
+                    TEMPERATURE = 0.7
+
+
+                config = AgentConfig()
+            """,
+            "agent/agent.py": """
+                from langchain_openai import ChatOpenAI
+
+                from agent.config import config
+
+
+                class Agent:
+                    def __init__(self):
+                        self.llm = ChatOpenAI(model=config.MODEL_NAME, temperature=config.TEMPERATURE)
+            """,
+        }, lines=(6, 7), columns=(18, 19), message="is fixed in the module constant `AgentConfig."),
     )
     valid = (
         Example.repo({
@@ -96,6 +122,29 @@ class ModelSettingsInConfigModule(RepoRule):
 
                 llm = ChatOpenAI(model=MODEL, temperature=TEMPERATURE, max_retries=RETRIES)
                 backup = ChatOpenAI(model=FALLBACK_MODEL)
+            """,
+        }),
+        Example.repo({
+            "agent/settings.py": 'MODEL = "gpt-4o"\n',
+            "agent/cli.py": """
+                import argparse
+
+                from agent import settings
+
+
+                def main():
+                    parser = argparse.ArgumentParser()
+                    parser.add_argument("--model", default=settings.MODEL)
+                    settings.MODEL = parser.parse_args().model
+            """,
+            "agent/chains.py": """
+                from langchain_openai import ChatOpenAI
+
+                from agent import settings
+
+
+                def build():
+                    return ChatOpenAI(model=settings.MODEL)
             """,
         }),
         Example.repo({

@@ -6,8 +6,9 @@ other modules that use them.
 assigned once, by a literal; and each argument of a call that locates a service or picks a model
 which names an imported constant (``QdrantClient(url=config.QDRANT_URL)``,
 ``requests.get(settings.API_URL + "/x")``, ``ChatOpenAI(model=MODEL)`` after
-``from app.config import MODEL``). :func:`constant_uses` joins the two through the repository's
-module map.
+``from app.config import MODEL``), and assignments to another module's attribute
+(``config.MODEL = args.model``: the constant is set at run time). :func:`constant_uses` joins
+them through the repository's module map.
 """
 
 from __future__ import annotations
@@ -76,17 +77,27 @@ class ConstantUseFact(FactData):
     env: str  # the variable a client's locator is usually read from ("QDRANT_URL"), or ""
 
 
+@dataclass(frozen=True)
+class ConstantWriteFact(FactData):
+    """An attribute of an imported module or object assigned (`config.MODEL = args.model`)."""
+
+    kind = "constant-write"
+    reference: str  # as imported: "app.config.MODEL"
+
+
 class ConfigFlowFacts(AstCollector):
     """"module-constant" and "constant-use" facts (see the module's doc)."""
 
     name = "config-flow"
-    records = (ModuleConstantFact, ConstantUseFact)
+    records = (ModuleConstantFact, ConstantUseFact, ConstantWriteFact)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
         self._literals: dict[str, ast.expr] = {}  # constant name -> its literal value
         self._assignments: dict[str, int] = {}  # constant name -> times assigned in the file
         self._plain_classes: set[ast.ClassDef] = set()
+        self._class_instances: dict[str, list[str]] = {}  # a plain class without __init__ -> module names of its instances
+        self._without_init: set[str] = set()
 
     # -- constants -------------------------------------------------------------------------
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -94,6 +105,9 @@ class ConfigFlowFacts(AstCollector):
             bases = [self.source_of(b) for b in node.bases]
             if not any(b.endswith(_NOT_CONFIG_BASES) for b in bases):
                 self._plain_classes.add(node)
+                if not any(isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name in ("__init__", "__post_init__")
+                           for f in node.body):
+                    self._without_init.add(node.name)  # `config = Config()` reads the class's literals
 
     def _constant_name(self, target: ast.expr, statement: ast.stmt) -> str | None:
         """The constant a module-level or plain-class-level target binds, else None."""
@@ -107,6 +121,13 @@ class ConfigFlowFacts(AstCollector):
     def _assigned(self, targets: list[ast.expr], value: ast.expr | None, statement: ast.stmt) -> None:
         literal = value is not None and _literal(value) is not None
         for target in targets:
+            if isinstance(target, ast.Attribute):  # `config.MODEL = args.model`: another module's constant rebound
+                for reference in self.semantic.imported_names(target):
+                    self.record(ConstantWriteFact(reference=reference), target)
+            elif (isinstance(target, ast.Name) and isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                    and value.func.id in self._without_init and not value.args and not value.keywords
+                    and self._constant_name(target, statement) == target.id):
+                self._class_instances.setdefault(value.func.id, []).append(target.id)
             for element in ([target] if isinstance(target, ast.Name) else _names_bound(target)):
                 name = self._constant_name(element, statement)
                 if name is None:
@@ -182,7 +203,10 @@ class ConfigFlowFacts(AstCollector):
     def leave_Module(self, node: ast.Module) -> None:
         for name, value in self._literals.items():
             if self._assignments.get(name) == 1:
-                self.record(ModuleConstantFact(name=name, value=_literal(value)), value)  # type: ignore[arg-type]
+                owner, _, attribute = name.rpartition(".")
+                for alias in [name] + [f"{i}.{attribute}" for i in self._class_instances.get(owner, ()) if owner]:
+                    if self._assignments.get(alias.split(".")[0], 1) == 1:
+                        self.record(ModuleConstantFact(name=alias, value=_literal(value)), value)  # type: ignore[arg-type]
 
 
 def _literal(node: ast.expr) -> str | int | float | None:
@@ -211,20 +235,33 @@ class ConstantUse:
 
 def constant_uses(repo: Repo) -> dict[tuple[str, str], list[ConstantUse]]:
     """Each constant of the repository's own code (tests and examples aside) that calls of its
-    other modules use, keyed by (path, name), its uses in file order. Kept in ``repo.memo``."""
+    other modules use, keyed by (path, name), its uses in file order. A class attribute read
+    through an instance (``config = Config()``) is the class's constant, named after the class.
+    Kept in ``repo.memo``."""
     if "constant-uses" in repo.memo:
         return repo.memo["constant-uses"]
     constants = {(f.path, f.data.name): f for f in repo.facts(ModuleConstantFact) if path_role(f.path) == "src"}
+    canonical: dict[tuple[str, int, int], Fact[ModuleConstantFact]] = {}
+    for fact in constants.values():  # the class's own name comes before its instances' in a file's facts
+        canonical.setdefault((fact.path, fact.line, fact.column), fact)
+    rebound: set[tuple[str, int, int]] = set()
+    for write in repo.facts(ConstantWriteFact):  # set at run time (from arguments, a CLI flag): not fixed
+        for key in _definitions(repo, write.data.reference, write.path):
+            if key in constants:
+                rebound.add((constants[key].path, constants[key].line, constants[key].column))
     found: dict[tuple[str, str], list[ConstantUse]] = {}
-    if constants:
-        for use in repo.facts(ConstantUseFact):
-            if path_role(use.path) != "src":
+    for use in repo.facts(ConstantUseFact) if constants else ():
+        if path_role(use.path) != "src":
+            continue
+        for key in _definitions(repo, use.data.reference, use.path):
+            constant = constants.get(key)
+            if constant is None or constant.path == use.path:
                 continue
-            for path, name in _definitions(repo, use.data.reference, use.path):
-                constant = constants.get((path, name))
-                if constant is not None and path != use.path:
-                    found.setdefault((path, name), []).append(ConstantUse(constant, use))
-                    break
+            position = (constant.path, constant.line, constant.column)
+            if position not in rebound:
+                own = canonical[position]
+                found.setdefault((own.path, own.data.name), []).append(ConstantUse(own, use))
+            break
     repo.memo["constant-uses"] = found
     return found
 
