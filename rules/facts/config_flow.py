@@ -217,12 +217,19 @@ def _literal(node: ast.expr) -> str | int | float | None:
 
 
 def _names_bound(target: ast.expr) -> list[ast.Name]:
-    """The plain names a tuple or starred target binds (`A, B = …`)."""
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [n for element in target.elts for n in _names_bound(element)]
-    if isinstance(target, ast.Starred):
-        return _names_bound(target.value)
-    return [target] if isinstance(target, ast.Name) else []
+    """The plain names a tuple or starred target binds (`A, B = …`), iteratively: nesting is the
+    scanned file's to choose."""
+    found: list[ast.Name] = []
+    stack = [target]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.Tuple, ast.List)):
+            stack.extend(reversed(current.elts))
+        elif isinstance(current, ast.Starred):
+            stack.append(current.value)
+        elif isinstance(current, ast.Name):
+            found.append(current)
+    return found
 
 
 @dataclass(frozen=True)
