@@ -48,7 +48,8 @@ class LocatorInConfigModule(RepoRule):
     what = """
         A module constant holding a literal locator (`QDRANT_URL = "http://localhost:6333"`,
         `LLM_BASE_URL = "http://10.12.0.45:8000"`, `API_URL = "https://api.staging.acme.io"`)
-        that another module of the repository passes to a backing-service client
+        that another module of the repository (importing it by name, as a module, relatively or
+        with `*`) passes to a backing-service client
         (`QdrantClient(url=config.QDRANT_URL)`), to an HTTP call
         (`requests.get(config.API_URL + "/x")`) or as a `base_url=`, `url=`, `host=` or
         `endpoint=` argument. Reported once, at the constant, with the first call that uses it.
@@ -106,7 +107,7 @@ class LocatorInConfigModule(RepoRule):
             "svc/worker.py": """
                 import httpx
 
-                from svc.settings import Upstream
+                from svc.settings import *
 
                 session = httpx.Client(base_url=Upstream.API_URL)
             """,

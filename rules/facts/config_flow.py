@@ -6,7 +6,7 @@ other modules that use them.
 assigned once, by a literal; and each argument of a call that locates a service or picks a model
 which names an imported constant (``QdrantClient(url=config.QDRANT_URL)``,
 ``requests.get(settings.API_URL + "/x")``, ``ChatOpenAI(model=MODEL)`` after
-``from app.config import MODEL``), and assignments to another module's attribute
+``from app.config import MODEL``; a name bound nowhere after ``from app.config import *``), and assignments to another module's attribute
 (``config.MODEL = args.model``: the constant is set at run time). :func:`constant_uses` joins
 them through the repository's module map.
 """
@@ -98,6 +98,7 @@ class ConfigFlowFacts(AstCollector):
         self._plain_classes: set[ast.ClassDef] = set()
         self._class_instances: dict[str, list[str]] = {}  # a plain class without __init__ -> module names of its instances
         self._without_init: set[str] = set()
+        self._star_modules: list[str] = []  # `from app.config import *`: where an unbound name may come from
 
     # -- constants -------------------------------------------------------------------------
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -151,6 +152,10 @@ class ConfigFlowFacts(AstCollector):
             self._assignments[name] = self._assignments.get(name, 0) + 2
 
     # -- uses ------------------------------------------------------------------------------
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if any(alias.name == "*" for alias in node.names):
+            self._star_modules.append("." * node.level + (node.module or ""))
+
     def visit_Call(self, node: ast.Call) -> None:
         arguments = [a for a in call_arguments(node) if not a.star]
         if not any(isinstance(a.value, (ast.Name, ast.Attribute, ast.BinOp, ast.JoinedStr)) for a in arguments):
@@ -198,7 +203,20 @@ class ConfigFlowFacts(AstCollector):
                 value = value.values[0].value
         if not isinstance(value, (ast.Name, ast.Attribute)):
             return frozenset()
-        return self.semantic.imported_names(value)
+        imported = self.semantic.imported_names(value)
+        if imported or not self._star_modules:
+            return imported
+        # A name bound nowhere in the file, after `from … import *`: one of those modules' names.
+        parts: list[str] = []
+        head: ast.expr = value
+        while isinstance(head, ast.Attribute):
+            parts.insert(0, head.attr)
+            head = head.value
+        if not isinstance(head, ast.Name) or self.qualified_names(head):
+            return imported
+        dotted = ".".join([head.id, *parts])
+        return frozenset(f"{module}{dotted}" if module.endswith(".") else f"{module}.{dotted}"
+                         for module in self._star_modules)
 
     def leave_Module(self, node: ast.Module) -> None:
         for name, value in self._literals.items():
