@@ -111,7 +111,17 @@ class LocatorInConfigModule(RepoRule):
 
                 session = httpx.Client(base_url=Upstream.API_URL)
             """,
-        }, lines=(2,), columns=(15,), message="`requests.get(…)` in svc/client.py:7 (and 1 more module)"),
+            "svc/sync.py": """
+                import aiohttp
+
+                from . import settings
+
+
+                async def push(batch):
+                    async with aiohttp.ClientSession() as http_session:
+                        await http_session.post(settings.Upstream.API_URL + "/batches", json=batch)
+            """,
+        }, lines=(2,), columns=(15,), message="`requests.get(…)` in svc/client.py:7 (and 2 more modules)"),
     )
     valid = (
         Example.repo({

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -42,8 +43,10 @@ _HTTP_CALLS = {f"{lib}.{verb}" for lib in ("requests", "httpx") for verb in
 #: HTTP calls whose URL is the second argument (after the method).
 _HTTP_METHOD_FIRST = {"requests.request", "httpx.request", "aiohttp.request"}
 #: The method names of an HTTP session or client object (`session.post(url)`), when the callee
-#: cannot be resolved: its first argument is a URL only when the constant it names is one.
+#: cannot be resolved and the object is named like one: its first argument is a URL only when
+#: the constant it names is one.
 _HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "request", "stream", "ws_connect"}
+_HTTP_RECEIVER_RE = re.compile(r"(?i)(session|client|http)")  # `self.session`, `http_client`, not `cache` or `router`
 #: Arguments of any call that name where it connects.
 _ENDPOINT_KEYWORDS = {"base_url", "url", "uri", "base_uri", "endpoint", "api_endpoint", "api_base", "openai_api_base",
                       "azure_endpoint", "server_url", "api_url", "host"}
@@ -168,7 +171,8 @@ class ConfigFlowFacts(AstCollector):
         # The slot of an HTTP call's URL: known functions, else a session's method (`client.post(url)`).
         url_slot = next((("#0" if n in _HTTP_CALLS else "#1") for n in sorted(names)
                          if n in _HTTP_CALLS or n in _HTTP_METHOD_FIRST), None)
-        if url_slot is None and last in _HTTP_METHODS:
+        if url_slot is None and last in _HTTP_METHODS and isinstance(node.func, ast.Attribute) and _HTTP_RECEIVER_RE.search(
+                callee_name(node.func.value) or ""):
             url_slot = "#1" if last == "request" else "#0"
         shown = client[0].rsplit(".", 1)[-1] if client else self.source_of(node.func)[:80]
         positional = 0
