@@ -50,7 +50,7 @@ def test_sarif_of_the_bad_example_is_valid_and_complete(bad_copy: Path, tmp_path
         assert ("security-severity" in rule["properties"]) == cls.security
         assert len(rule["properties"]["tags"]) <= 10
     results = sarif_run["results"]
-    assert len(results) == 51 - 0 and {r["ruleId"] for r in results} >= {"TFA0301", "TFA1101"}
+    assert len(results) == 54 - 0 and {r["ruleId"] for r in results} >= {"TFA0301", "TFA1101"}
     for result in results:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         location = result["locations"][0]["physicalLocation"]
@@ -106,10 +106,10 @@ def test_github_annotations_put_the_most_severe_first(bad_copy: Path) -> None:
     assert failed.startswith("::error title=tfa-lint::failed: ")  # the step's verdict comes last
     kinds = [line.split(" ", 1)[0] for line in commands]
     assert kinds == sorted(kinds, key=["::error", "::warning", "::notice"].index)
-    assert len(commands) == 51
+    assert len(commands) == 54
     first = commands[0]
     assert first.startswith("::error file=") and ",line=" in first and ",title=TFA" in first
-    assert out[-2].startswith("tfa-lint: 51 finding(s); twelve-factor score")
+    assert out[-2].startswith("tfa-lint: 54 finding(s); twelve-factor score")
 
 
 def test_github_annotation_of_an_awkward_path(tree) -> None:
@@ -124,7 +124,7 @@ def test_gitlab_code_quality_of_the_bad_example(bad_copy: Path, tmp_path: Path) 
     assert run(bad_copy, "--format", f"gitlab:{report}", "--format", f"json:{data}").exit_code == 1
     issues = assert_valid_code_quality(report)  # GitLab's documented fields, unique fingerprints
     findings = json.loads(data.read_text())["findings"]
-    assert len(issues) == len(findings) == 51
+    assert len(issues) == len(findings) == 54
     assert ({(i["check_name"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues}
             == {(f["rule"], f["path"], f["line"]) for f in findings})
     # The findings' own fingerprints (the baseline's key): GitLab follows them across line moves.
@@ -189,7 +189,7 @@ def test_markdown_summary(bad_copy: Path) -> None:
     assert out.startswith("## tfa-lint: twelve-factor score ")
     assert "| 3 | Config | 0/10 |" in out
     assert f"### Findings (the {markdown.TOP_FINDINGS} most severe)" in out
-    assert "…and 26 more" in out
+    assert "…and 29 more" in out
     rows = [line for line in out.splitlines() if line.startswith("| 🔴 error")]
     assert rows and "(https://" in rows[0]
     assert markdown.cell("a|b\nc <b>") == "a\\|b c &lt;b&gt;"
@@ -210,7 +210,7 @@ def test_several_reports_from_one_scan(bad_copy: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Twelve-factor score" in result.output  # text on stdout
     assert_valid_sarif(sarif)
-    assert len(json.loads(data.read_text())["findings"]) == 51
+    assert len(json.loads(data.read_text())["findings"]) == 54
     assert summary.read_text().startswith("## tfa-lint")
 
 
