@@ -10,11 +10,13 @@ from tfa_lint.rule import Example, RepoRule
 
 from ..facts.backing_clients import BackingFacts, service_url
 from ..facts.config_flow import (
+    COLLECTORS as CONFIG_FLOW_COLLECTORS,
+)
+from ..facts.config_flow import (
     ENDPOINT,
     HOST,
     LOCATOR_ROLES,
     SERVICE_URL,
-    ConfigFlowFacts,
     ConstantUse,
     ConstantUseFact,
     constant_uses,
@@ -44,7 +46,7 @@ class LocatorInConfigModule(RepoRule):
     factor = 4
     severity = Severity.WARNING
     title = "Backing-service locator fixed in a config module"
-    collectors = (ConfigFlowFacts, ModuleGraphFacts, BackingFacts)
+    collectors = (*CONFIG_FLOW_COLLECTORS, ModuleGraphFacts, BackingFacts)
     what = """
         A module constant holding a literal locator (`QDRANT_URL = "http://localhost:6333"`,
         `LLM_BASE_URL = "http://10.12.0.45:8000"`, `API_URL = "https://api.staging.acme.io"`)
@@ -56,7 +58,9 @@ class LocatorInConfigModule(RepoRule):
         A client's locator slot counts with any host, as in TFA0401; elsewhere only a local,
         private or internal host, or a staging or production one. Not reported: a constant
         read from the environment (`os.getenv("QDRANT_URL", "http://localhost:6333")`) or
-        set at run time by another module (`defaults.SERVER_URL = sys.argv[1]`), a public API host, a constant TFA0401 already reports, tests and examples.
+        set at run time by another module (`defaults.SERVER_URL = sys.argv[1]`), a public
+        API host, a constant TFA0401 already reports, the defaults of a published library or
+        CLI (its caller or the user's own machine picks the service), tests and examples.
     """
     why = """
         A settings module looks like configuration, but a literal in it is code: every deploy
@@ -190,6 +194,29 @@ class LocatorInConfigModule(RepoRule):
                     if len(sys.argv) > 1:
                         defaults.SERVER_URL = sys.argv[1]
                     return requests.get(f"{defaults.SERVER_URL}/health", timeout=5)
+            """,
+        }),
+        Example.repo({
+            "pyproject.toml": """
+                [build-system]
+                requires = ["hatchling"]
+                build-backend = "hatchling.build"
+
+                [project]
+                name = "vecstore-client"
+                version = "0.3.1"
+                readme = "README.md"
+                dependencies = ["httpx>=0.27"]
+            """,
+            "vecstore_client/defaults.py": 'SERVER_URL = "http://localhost:6333"\n',
+            "vecstore_client/client.py": """
+                import httpx
+
+                from vecstore_client.defaults import SERVER_URL
+
+
+                def connect():
+                    return httpx.Client(base_url=SERVER_URL)
             """,
         }),
         Example.repo({

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from tfa_lint.model import Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
-from ..facts.config_flow import MODEL, TEMPERATURE, ConfigFlowFacts, ConstantUseFact, constant_uses
+from ..facts.config_flow import COLLECTORS as CONFIG_FLOW_COLLECTORS
+from ..facts.config_flow import MODEL, TEMPERATURE, ConstantUseFact, constant_uses
 from ..facts.modules import ModuleGraphFacts
 
 _ROLES = (MODEL, TEMPERATURE)
@@ -19,7 +20,7 @@ class ModelSettingsInConfigModule(RepoRule):
     factor = 3
     severity = Severity.NOTE
     title = "Model name or temperature fixed in a config module"
-    collectors = (ConfigFlowFacts, ModuleGraphFacts)
+    collectors = (*CONFIG_FLOW_COLLECTORS, ModuleGraphFacts)
     what = """
         A module constant holding a literal model name or temperature (`MODEL = "gpt-4o"`,
         `TEMPERATURE = 0.7`, or the same as a class attribute, `AgentConfig.MODEL_NAME`, read
@@ -29,7 +30,8 @@ class ModelSettingsInConfigModule(RepoRule):
         (`ChatOpenAI(model=config.MODEL, temperature=config.TEMPERATURE)`). Reported once, at
         the constant. Not reported: a constant read from the environment
         (`MODEL = os.getenv("MODEL", "gpt-4o")`), one assigned more than once or set at run
-        time by another module (`settings.MODEL = args.model`), tests and examples.
+        time by another module (`settings.MODEL = args.model`), the defaults of a published
+        library or CLI, tests and examples.
         Advisory: not scored.
     """
     why = """

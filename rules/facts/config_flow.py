@@ -27,6 +27,8 @@ from .ast_source import call_arguments
 from .backing_clients import client_for
 from .config_reads import MODEL_KWARGS, is_llm_call
 from .modules import module_index
+from .projects import COLLECTORS as PROJECT_COLLECTORS
+from .projects import projects
 
 #: How a use's argument locates what the call talks to (the rule judges the constant's value by it).
 SERVICE_URL = "service-url"  # a backing-service URL slot: `create_engine(#0)`, `Celery(broker=)`
@@ -262,14 +264,21 @@ class ConstantUse:
     use: Fact[ConstantUseFact]
 
 
+#: The collectors :func:`constant_uses` reads.
+COLLECTORS = (ConfigFlowFacts, *PROJECT_COLLECTORS)
+
+
 def constant_uses(repo: Repo) -> dict[tuple[str, str], list[ConstantUse]]:
-    """Each constant of the repository's own code (tests and examples aside) that calls of its
-    other modules use, keyed by (path, name), its uses in file order. A class attribute read
+    """Each constant of the repository's applications (libraries, CLIs, tests and examples
+    aside) that calls of its other modules use, keyed by (path, name), its uses in file order. A class attribute read
     through an instance (``config = Config()``) is the class's constant, named after the class.
     Kept in ``repo.memo``."""
     if "constant-uses" in repo.memo:
         return repo.memo["constant-uses"]
-    constants = {(f.path, f.data.name): f for f in repo.facts(ModuleConstantFact) if path_role(f.path) == "src"}
+    owners = projects(repo)
+    # A library's or a CLI's constants are defaults for the caller or the user's own machine.
+    constants = {(f.path, f.data.name): f for f in repo.facts(ModuleConstantFact)
+                 if path_role(f.path) == "src" and owners.is_application(f.path)}
     canonical: dict[tuple[str, int, int], Fact[ModuleConstantFact]] = {}
     for fact in constants.values():  # the class's own name comes before its instances' in a file's facts
         canonical.setdefault((fact.path, fact.line, fact.column), fact)
