@@ -195,7 +195,5 @@ class ModelSettingsInConfigModule(RepoRule):
 
 
 def _fits(value: str | float, role: str) -> bool:
-    """A model name is a one-word string; a temperature is a number."""
-    if role == MODEL:
-        return isinstance(value, str) and bool(value.strip()) and not any(c.isspace() for c in value) and len(value) < 120
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A model name is a string (one word: the collector records no other); a temperature is a number."""
+    return isinstance(value, str) if role == MODEL else isinstance(value, (int, float))

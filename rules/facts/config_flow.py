@@ -57,6 +57,7 @@ _SERVER_CALLS = {"run", "serve", "launch", "run_app", "run_simple", "listen", "b
                  "Config", "TCPSite"}
 #: Model classes that take the model's name as ``id=`` (Agno, and Phidata before it: ``OpenAIChat(id="gpt-4o")``).
 _ID_MODEL_PACKAGES = ("agno.models.", "phi.model.", "phi.llm.")
+_MAX_WORD = 300  # the longest string constant recorded: URLs and model names are short
 _NOT_CONFIG_BASES = ("Settings", "Enum", "BaseModel")  # fields read from the environment, or a set of choices
 
 
@@ -233,11 +234,15 @@ class ConfigFlowFacts(AstCollector):
                         self.record(ModuleConstantFact(name=alias, value=_literal(value)), value)  # type: ignore[arg-type]
 
 
-def _literal(node: ast.expr) -> str | int | float | None:
-    """A string or a number (not a bool) written as a literal."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float)) and not isinstance(node.value, bool):
-        return node.value
-    return None
+def _literal(node: ast.expr) -> str | float | None:
+    """A number (not a bool) or a one-word string written as a literal: what a locator, a model
+    name or a temperature can be. Prompts and other text are never recorded."""
+    if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
+        return None
+    value = node.value
+    if isinstance(value, str):
+        return value if value and len(value) <= _MAX_WORD and not any(c.isspace() for c in value) else None
+    return value if isinstance(value, (int, float)) else None
 
 
 def _names_bound(target: ast.expr) -> list[ast.Name]:
