@@ -126,6 +126,23 @@ class LocatorInConfigModule(RepoRule):
                         await http_session.post(settings.Upstream.API_URL + "/batches", json=batch)
             """,
         }, lines=(2,), columns=(15,), message="`requests.get(…)` in svc/client.py:7 (and 2 more modules)"),
+        Example.repo({
+            "app/config/__init__.py": "from .services import *\nfrom .llm import Router as LLMRouter\n",
+            "app/config/services.py": 'SEARCH_URL = "http://search.internal:9200"\n',
+            "app/config/llm.py": """
+                class Router:  # the LiteLLM proxy
+                    BASE_URL = "http://172.20.0.8:4000"
+            """,
+            "app/search.py": """
+                from elasticsearch import Elasticsearch
+                from openai import OpenAI
+
+                from app.config import SEARCH_URL, LLMRouter
+
+                search = Elasticsearch(SEARCH_URL)
+                llm = OpenAI(base_url=LLMRouter.BASE_URL)
+            """,
+        }, lines=(1, 2), columns=(14, 16), message="fixed in"),
     )
     valid = (
         Example.repo({

@@ -91,11 +91,20 @@ class ConstantWriteFact(FactData):
     reference: str  # as imported: "app.config.MODEL"
 
 
+@dataclass(frozen=True)
+class ReExportFact(FactData):
+    """A name a package's ``__init__.py`` imports from one of its modules, and so exports."""
+
+    kind = "re-export"
+    name: str  # the name the package exports, or "*" for every name of the module
+    reference: str  # what it imports: ".settings.QDRANT_URL", or the module ".settings" for "*"
+
+
 class ConfigFlowFacts(AstCollector):
     """"module-constant" and "constant-use" facts (see the module's doc)."""
 
     name = "config-flow"
-    records = (ModuleConstantFact, ConstantUseFact, ConstantWriteFact)
+    records = (ModuleConstantFact, ConstantUseFact, ConstantWriteFact, ReExportFact)
 
     def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
         super().__init__(file)
@@ -159,8 +168,14 @@ class ConfigFlowFacts(AstCollector):
 
     # -- uses ------------------------------------------------------------------------------
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = "." * node.level + (node.module or "")
         if any(alias.name == "*" for alias in node.names):
-            self._star_modules.append("." * node.level + (node.module or ""))
+            self._star_modules.append(module)
+        if self.file.path.endswith("__init__.py") and self.semantic.enclosing_def(node) is None:
+            for alias in node.names:  # a package's names re-exported from its modules
+                name = alias.asname or alias.name
+                self.record(ReExportFact(name=name, reference=module if name == "*" else _joined(module, alias.name)),
+                            node)
 
     def visit_Call(self, node: ast.Call) -> None:
         arguments = [a for a in call_arguments(node) if not a.star]
@@ -222,8 +237,7 @@ class ConfigFlowFacts(AstCollector):
         if not isinstance(head, ast.Name) or self.qualified_names(head):
             return imported
         dotted = ".".join([head.id, *parts])
-        return frozenset(f"{module}{dotted}" if module.endswith(".") else f"{module}.{dotted}"
-                         for module in self._star_modules)
+        return frozenset(_joined(module, dotted) for module in self._star_modules)
 
     def leave_Module(self, node: ast.Module) -> None:
         for name, value in self._literals.items():
@@ -309,10 +323,23 @@ def constant_uses(repo: Repo) -> dict[tuple[str, str], list[ConstantUse]]:
     return found
 
 
-def _definitions(repo: Repo, reference: str, importer: str) -> Iterator[tuple[str, str]]:
+def _joined(module: str, name: str) -> str:
+    """``module.name``; ``.name`` under the package itself (``from . import name``)."""
+    return f"{module}{name}" if module.endswith(".") else f"{module}.{name}"
+
+
+def _definitions(repo: Repo, reference: str, importer: str, depth: int = 0) -> Iterator[tuple[str, str]]:
     """The (file, constant name) pairs ``reference`` can name: ``app.config.URL`` is ``URL`` of
     the module ``app.config``, or ``config.URL`` of ``app`` (a class attribute); a relative
-    reference (``.config.URL``) is resolved from the importer's package."""
+    reference (``.config.URL``) is resolved from the importer's package; a name a package's
+    ``__init__.py`` re-exports (``from .settings import *``) is followed to its module, a few
+    packages deep."""
+    if "re-exports" not in repo.memo:
+        exports: dict[str, list[ReExportFact]] = {}
+        for fact in repo.facts(ReExportFact):
+            exports.setdefault(fact.path, []).append(fact.data)
+        repo.memo["re-exports"] = exports
+    exported: dict[str, list[ReExportFact]] = repo.memo["re-exports"]
     index = module_index(repo)
     level = len(reference) - len(reference.lstrip("."))
     parts = reference[level:].split(".")
@@ -332,3 +359,10 @@ def _definitions(repo: Repo, reference: str, importer: str) -> Iterator[tuple[st
                      if f in (f"{tail}.py", f"{tail}/__init__.py") or f.endswith((f"/{tail}.py", f"/{tail}/__init__.py"))]
         for path in files:
             yield path, name
+            for export in exported.get(path, ()) if depth < 3 else ():
+                head, _, rest = name.partition(".")
+                if export.name == "*":
+                    yield from _definitions(repo, _joined(export.reference, name), path, depth + 1)
+                elif export.name == head:
+                    target = _joined(export.reference, rest) if rest else export.reference
+                    yield from _definitions(repo, target, path, depth + 1)
