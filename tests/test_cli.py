@@ -68,7 +68,7 @@ def test_output_file_and_select_ignore(tmp_path: Path) -> None:
     assert result.stderr == "tfa-lint: failed: 8 findings of severity warning or error (--fail-on warning)\n"
     doc = json.loads(out.read_text())
     rules = {f["rule"] for f in doc["findings"]}
-    assert rules == {"TFA0301", "TFA0302", "TFA0303", "TFA0304", "TFA0305", "TFA0307", "TFA0308", "TFA0309"}
+    assert rules == {"TFA0301", "TFA0302", "TFA0303", "TFA0304", "TFA0305", "TFA0307", "TFA0308", "TFA0309", "TFA0310"}
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
 
 

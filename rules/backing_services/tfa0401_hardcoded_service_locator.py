@@ -3,66 +3,21 @@
 from __future__ import annotations
 
 import ast
-import ipaddress
 import re
-from urllib.parse import urlsplit
 
 from tfa_lint.model import Repo, Severity
 from tfa_lint.rule import AstRule, Example
 
 from ..facts.ast_nodes import string_value, target_name
-from ..facts.backing_clients import (
-    _PLACEHOLDER_HOST_RE,
-    BackingFacts,
-    Client,
-    _shown,
-    _templated,
-    client_for,
-    service_url,
-)
-from ._shared import backing_reason
+from ..facts.backing_clients import BackingFacts, Client, _templated, client_for, service_url
+from ._shared import backing_reason, bound_locator, deploy_endpoint, host_of, literal_host, private_host
 
-_URL_NAME_RE = re.compile(r"(?i)(url|uri|dsn|conn(ection)?_?str(ing)?|broker|backend)")
-_NOT_DEPLOY_NAME_RE = re.compile(r"(?i)(test|example|sample|default|fallback)")  # not what a deploy uses
-_INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".localdomain", ".svc", ".cluster.local", ".home.arpa",
-                      ".corp", ".intranet")
 _ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.__getitem__"}
 _ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ENV_TARGET_RE = re.compile(r"(?i)(^|_)env(iron(ment)?)?s?($|_)")
-
-
-def _host_of(value: str) -> str | None:
-    try:
-        parts = urlsplit(value if "://" in value else f"//{value}")
-        return parts.hostname
-    except ValueError:
-        return None
-
-
-def literal_host(value: str) -> str | None:
-    """The displayable locator when ``value`` names a host or a network URL (not a local file or
-    ``:memory:``)."""
-    value = value.strip()
-    if (not value or _templated(value) or value == ":memory:" or any(c.isspace() for c in value)
-            or value.startswith(("/", "./", "~", "file:")) or value.endswith((".db", ".sqlite"))):
-        return None
-    host = _host_of(value.split(",")[0])
-    if not host or _PLACEHOLDER_HOST_RE.match(host):
-        return None
-    return _shown(value) if "://" in value else value
-
-
-def private_host(host: str) -> bool:
-    """A local, private or internal host: localhost, any literal IP, a bare service name
-    (``ollama``, ``vllm``) or an internal domain. Public API hosts are not private."""
-    host = host.lower().strip("[]")
-    if host in ("localhost", "host.docker.internal") or host.endswith(_INTERNAL_SUFFIXES):
-        return True
-    try:
-        ipaddress.ip_address(host)
-        return True  # a literal address names one machine of one deploy
-    except ValueError:
-        return "." not in host
+#: Attributes that hold where a client connects: overwriting one with a literal hardcodes it.
+_ENDPOINT_ATTRIBUTES = {"base_url", "api_base", "openai_api_base", "azure_endpoint", "endpoint", "api_endpoint",
+                        "base_uri", "server_url", "api_url"}
 
 
 class HardcodedServiceLocator(AstRule):
@@ -80,8 +35,11 @@ class HardcodedServiceLocator(AstRule):
         `*_uri`, `dsn`, `broker` or `backend` name; a literal `host=`/`url=` of a vector
         store, Redis, Milvus, Weaviate or Elasticsearch client; and a literal `base_url=`,
         `api_base=` or `azure_endpoint=` of an LLM client pointing at a local, private or
-        internal host. Not reported: the default of an environment lookup
-        (`os.getenv("REDIS_URL", "redis://localhost")`) or of a `BaseSettings` field,
+        internal host; an endpoint attribute overwritten with a literal local, private,
+        internal, staging or production URL (`openai.api_base = "http://localhost:1234/v1"`,
+        `client.base_url = "http://10.0.0.5:8000"`, `settings.endpoint = …`). Not reported:
+        the default of an environment lookup (`os.getenv("REDIS_URL", "redis://localhost")`)
+        or of a `BaseSettings` field,
         `sqlite:///:memory:`, public API hosts, tests and examples.
     """
     why = """
@@ -120,6 +78,20 @@ class HardcodedServiceLocator(AstRule):
                     self.client = QdrantClient(url="http://192.168.1.20:6333")
                     self.db_url = "sqlite:///./agent.db"
         """, "agent/store.py", lines=(5, 6), columns=(40, 23), message="hardcoded in"),
+        Example.of("""
+            import openai
+
+            from agent.settings import settings
+
+            openai.api_base = "http://localhost:1234/v1"
+
+
+            def connect():
+                client = openai.OpenAI()
+                client.base_url = "http://10.0.0.5:8000"
+                settings.endpoint = "https://llm.prod.acme.io/v1"
+                return client
+        """, "agent/llm_setup.py", lines=(5, 10, 11), columns=(19, 23, 25), message="overwritten with the literal endpoint"),
     )
     valid = (
         Example.of("""
@@ -175,6 +147,27 @@ class HardcodedServiceLocator(AstRule):
                   REDIS_URL: {redis_url}
             \"\"\"
         """, "agent_cli/scaffold.py"),
+        Example.of("""
+            import os
+
+            import openai
+
+
+            def connect(base_url=None):
+                client = openai.OpenAI()
+                openai.api_base = "https://api.openai.com/v1"
+                client.base_url = base_url or os.environ.get("LLM_BASE_URL", "http://localhost:8000")
+                client.endpoint = "/v1/chat/completions"
+                client.host = "0.0.0.0"
+        """, "agent/llm_setup.py"),
+        Example.of("""
+            import openai
+
+
+            def patch():
+                client = openai.OpenAI()
+                client.base_url = "http://localhost:8000"
+        """, "tests/test_client.py"),
     )
 
     @classmethod
@@ -220,10 +213,8 @@ class HardcodedServiceLocator(AstRule):
 
     # -- literals bound to locator names ----------------------------------------------------
     def _check_bound(self, value: ast.expr | None, name: str | None) -> None:
-        if value is None or not name or not _URL_NAME_RE.search(name) or _NOT_DEPLOY_NAME_RE.search(name):
-            return
         literal = string_value(value)
-        shown = service_url(literal) if literal else None
+        shown = bound_locator(name, literal) if name and literal is not None else None
         if shown:
             env = name.upper() if _ENV_NAME_RE.match(name.upper()) else "SERVICE_URL"
             self._flag(value, f"Backing-service locator `{shown}` hardcoded in `{name}`: read it from the "
@@ -238,10 +229,27 @@ class HardcodedServiceLocator(AstRule):
             if name and _ENV_TARGET_RE.search(name) and isinstance(node.value, ast.Dict):
                 self._env_dicts.add(id(node.value))
             self._check_bound(node.value, name)
+            self._check_overwritten(target, node.value)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if not self._in_settings_body(node):
             self._check_bound(node.value, target_name(node.target))
+            self._check_overwritten(node.target, node.value)
+
+    def _check_overwritten(self, target: ast.expr, value: ast.expr | None) -> None:
+        """``openai.api_base = "http://localhost:1234/v1"``, ``client.base_url = "http://10.0.0.5"``:
+        an object's or module's endpoint set to a literal pointing at one deploy's machine."""
+        if not isinstance(target, ast.Attribute) or target.attr not in _ENDPOINT_ATTRIBUTES:
+            return
+        literal = string_value(value)
+        shown = deploy_endpoint(literal) if literal else None
+        if value is None or not shown:
+            return
+        owner = target.value
+        module = owner.id.upper() + "_" if isinstance(owner, ast.Name) and self.semantic.imported_names(owner) else ""
+        self._flag(value, f"`{self.source_of(target)}` overwritten with the literal endpoint `{shown}`: read it "
+                          f"from the environment (`os.environ[\"{module}{target.attr.upper()}\"]`) so each deploy "
+                          "attaches its own service")
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> None:
         self._fstring_depth += 1
@@ -338,7 +346,7 @@ class HardcodedServiceLocator(AstRule):
             elif slot in client.hosts:
                 shown = literal_host(literal)
             else:
-                host = _host_of(literal)
+                host = host_of(literal)
                 shown = literal if host and not _templated(literal) and private_host(host) else None
             if shown:
                 kind = "endpoint" if slot in client.endpoints else "locator"

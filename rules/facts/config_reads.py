@@ -44,7 +44,7 @@ LLM_CALLS = {
     "smolagents.OpenAIServerModel", "smolagents.LiteLLMModel", "smolagents.InferenceClientModel",
     "pydantic_ai.Agent", "instructor.from_openai",
 }
-_MODEL_KWARGS = {"model", "model_name", "deployment_name", "azure_deployment"}
+MODEL_KWARGS = {"model", "model_name", "deployment_name", "azure_deployment"}
 #: Calls that raise on None: a read without default passed to one is required.
 _NONE_BREAKING = {"builtins.int", "builtins.float", "builtins.len", "json.loads", "pathlib.Path",
                   "os.path.join", "os.path.expanduser", "os.path.exists", "os.path.isfile", "os.path.isdir"}
@@ -52,6 +52,14 @@ _NONE_BREAKING = {"builtins.int", "builtins.float", "builtins.len", "json.loads"
 _CREDENTIAL_KEYWORD_RE = re.compile(r"(?i)(api_?key|token|secret|password)$")
 #: What a branch calls when it only warns: `log.warning(…)`, `warnings.warn(…)`, `print(…)`.
 _WARN_CALLS = ("warning", "warn", "error", "critical", "exception", "print")
+
+def is_llm_call(node: ast.Call, names: frozenset[str] | set[str], source_of: Callable[[ast.AST], str]) -> bool:
+    """Whether ``node`` (whose callee resolves to ``names``) builds an LLM client or calls a model:
+    its ``model=`` picks the LLM."""
+    return bool(names & LLM_CALLS) or any(n.endswith(LLM_CALL_SUFFIXES) for n in names) or (
+        isinstance(node.func, ast.Attribute) and node.func.attr in _LLM_CALL_LAST
+        and source_of(node.func).endswith(LLM_CALL_SUFFIXES))
+
 
 def _is_or(node: ast.AST | None) -> bool:
     return isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or)
@@ -369,11 +377,9 @@ class EnvReadFacts(AstCollector):
                         key = string_value(element)
                         if key:
                             self.record(EnvWriteFact(name=key), element)  # type: ignore[arg-type]
-        if names & LLM_CALLS or any(n.endswith(LLM_CALL_SUFFIXES) for n in names) or (
-                isinstance(node.func, ast.Attribute) and node.func.attr in _LLM_CALL_LAST
-                and self.source_of(node.func).endswith(LLM_CALL_SUFFIXES)):
+        if is_llm_call(node, names, self.source_of):
             for keyword, _, value, where in arguments:
-                if keyword is not None and keyword in _MODEL_KWARGS:
+                if keyword is not None and keyword in MODEL_KWARGS:
                     literal = string_value(value)
                     if literal:
                         self.record(ModelLiteralFact(value=literal), where)

@@ -182,6 +182,14 @@ class _Index:
         return [c for c in (f"{stem}.py", f"{stem}/__init__.py") if c in self.paths]
 
 
+def module_index(repo: Repo) -> _Index:
+    """The repository's Python files by every dotted name they can be imported as (kept in
+    ``repo.memo``): ``resolve(name, importer)`` and ``resolve_path(stem)`` answer imports."""
+    if "module-index" not in repo.memo:
+        repo.memo["module-index"] = _Index([p for p in repo.files_of(FileKind.PYTHON) if p.endswith(".py")])
+    return repo.memo["module-index"]
+
+
 def service_roots(repo: Repo) -> set[str]:
     """Modules that serve: they build a web app, start a server or run a service loop (not one
     a person stops with Ctrl-C), or a declared process runs them. Tests, examples and retired
@@ -236,7 +244,7 @@ def service_modules(repo: Repo) -> frozenset[str] | None:
 def _reach(repo: Repo, roots: set[str]) -> set[str]:
     graph = {f.path: f.data for f in repo.facts(ModuleGraphFact)}
     python = [p for p in repo.files_of(FileKind.PYTHON) if p.endswith(".py")]
-    index = _Index(python)
+    index = module_index(repo)
     edges: dict[str, set[str]] = {}
 
     def imported(path: str) -> set[str]:
