@@ -82,6 +82,15 @@ def test_warm_run_parses_no_python_file(repo: Path, monkeypatch: pytest.MonkeyPa
            [(r.path, r.findings, r.facts, r.suppressions, r.diagnostics) for r in cold]
 
 
+def test_a_file_name_that_is_not_utf8_is_cached(repo: Path) -> None:
+    """A name's bytes reach Python with surrogate escapes; the cache key hashed them as text and
+    raised UnicodeEncodeError, which ended every scan that used the cache."""
+    os.write(os.open(os.fsencode(repo / "app") + b"/caf\xe9.py", os.O_WRONLY | os.O_CREAT, 0o644),
+             b"HISTORY = []\n")
+    cold = run(repo)
+    assert run(repo) == cold and len(entries(repo)) == python_count(repo)
+
+
 def test_a_changed_file_alone_is_analysed_again(repo: Path) -> None:
     scan_files(repo)
     (repo / "app/tools.py").write_text("print('changed')\n")

@@ -74,7 +74,7 @@ def code_salt(rule_modules: Iterable[str], rule_ids: Iterable[str]) -> str:
         try:
             digest.update(path.read_bytes())
         except OSError:
-            digest.update(b"unreadable:" + str(path).encode())
+            digest.update(b"unreadable:" + os.fsencode(path))
     return digest.hexdigest()
 
 
@@ -89,7 +89,8 @@ class ResultCache:
         self.misses = 0
 
     def key(self, rel: str, kind: FileKind, digest: str) -> str:
-        return hashlib.sha256(f"{self._salt}\0{rel}\0{kind.value}\0{digest}".encode()).hexdigest()
+        # a file name that is not UTF-8 reaches here with surrogate escapes: hash its bytes as they are
+        return hashlib.sha256(f"{self._salt}\0{rel}\0{kind.value}\0{digest}".encode("utf-8", "surrogateescape")).hexdigest()
 
     def _entry(self, key: str) -> Path:
         return self.directory / FORMAT / key[:2] / f"{key}.json"
