@@ -31,9 +31,10 @@ class StartScriptKeepsSigterm(RepoRule):
         A shell script that a container process runs (`CMD ["./start.sh"]`, compose
         `command: bash run.sh`, a Kubernetes `command`) whose last command starts the server
         without `exec` (`uvicorn app:app`, `"$@"`, `python worker.py`, or `wait` for servers
-        sent to the background), and a compose or manifest command `sh -c "a && b"` whose last
-        command has no `exec` (dash, Debian's `/bin/sh`, keeps itself as the parent; `bash -c`
-        replaces itself with the last command of a plain list, so it is not reported). A script
+        sent to the background), and a compose command `sh -c "a && b"` whose last
+        command has no `exec` (dash, Debian's `/bin/sh`, keeps itself as the parent even of a
+        single command; `bash -c` replaces itself with the last command of a plain list, so it
+        is not reported). A script
         that traps TERM (and passes it on) is not reported, nor one started under an init (tini,
         dumb-init), nor Procfile processes (the platform signals every process of the dyno), nor
         development and test compose files.
@@ -211,11 +212,12 @@ class StartScriptKeepsSigterm(RepoRule):
                 yield step, f"`{_name(program)}` runs as a child of the shell"
 
     def _shell_c(self, repo: Repo, process: Command) -> Finding | None:
-        """A compose or manifest command `sh -c "a && b"` whose last command has no `exec`."""
-        kind = _kind(repo, process.path)
-        if kind in (FileKind.DOCKERFILE, FileKind.PROCFILE) or _signals_everything(repo, process) or _for_development(
+        """A compose command `sh -c "a && b"` whose last command has no `exec`."""
+        # Dockerfiles and Kubernetes/fly manifests: TFA0902; Procfiles and PaaS start commands: the
+        # platform signals every process it started
+        if _kind(repo, process.path) is not FileKind.COMPOSE or _signals_everything(repo, process) or _for_development(
                 process):
-            return None  # Dockerfiles: TFA0902; Procfiles: the platform signals the whole dyno
+            return None
         words = process.words
         shell_at = next((i for i, w in enumerate(words[:-2]) if w.rsplit("/", 1)[-1] in ("sh", "bash", "ash", "dash")
                          and words[i + 1] in ("-c", "-ec", "-ce", "-lc")), None)
@@ -232,7 +234,7 @@ class StartScriptKeepsSigterm(RepoRule):
         return self.finding(
             process.path, process.line, column,
             f"`sh -c` keeps the shell as PID 1 in `{process.name}`: `{_name(last.program)}` runs as its child and "
-            "never receives SIGTERM. Start the last command with `exec` (`… && exec "
+            f"never receives SIGTERM. Start the last command with `exec` (`{'… && ' if len(parts) > 1 else ''}exec "
             f"{' '.join(last.program[:2])} …`)")
 
 
