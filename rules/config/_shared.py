@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 
-from tfa_lint.model import FileKind
+from collections.abc import Iterator
+
+from tfa_lint.model import FileKind, Repo, path_role
+from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
 
 _TEXT_KINDS = (FileKind.PYTHON, FileKind.DOCKERFILE, FileKind.REQUIREMENTS, FileKind.PYPROJECT,
                FileKind.PROCFILE, FileKind.COMPOSE, FileKind.ENV)
@@ -28,3 +31,17 @@ def env_key_position(lines: list[str], first: int, last: int, key: str) -> tuple
         if match:
             return number, match.start() + 1
     return first, 1
+
+
+def dockerfile_env_values(repo: Repo) -> Iterator[tuple[str, int, int, str, str]]:
+    """Every ``ENV`` variable of the repository's own Dockerfiles (not its tests' or examples'):
+    (path, line, column, variable, value), each variable at its own line of a multi-line ``ENV``."""
+    for art in repo.artifacts(FileKind.DOCKERFILE):
+        assert isinstance(art, Dockerfile)
+        if path_role(art.path) not in ("src", "script"):
+            continue
+        lines = art.text.splitlines()
+        for ins in (i for i in art.instructions if i.keyword == "ENV"):
+            for key, value in env_pairs(ins.value):
+                line, column = env_key_position(lines, ins.line, ins.end_line, key)
+                yield art.path, line, column, key, value

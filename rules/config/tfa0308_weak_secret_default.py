@@ -10,14 +10,13 @@ from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.redact import redact
 from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.compose import ComposeFile
-from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
 from tfa_lint.sources.envfile import EnvFile
 from tfa_lint.sources.pyproject import Pyproject
 
 from ..facts.config_reads import is_committed_env_file
 from ..facts.env_defaults import EnvDefaultFact, EnvDefaults
 from ..facts.secrets import name_words, plausible_secret, provider_tokens, secret_head
-from ._shared import COMPOSE_DEFAULT_RE, env_key_position
+from ._shared import COMPOSE_DEFAULT_RE, dockerfile_env_values
 
 #: Secrets the application itself checks or signs with (a password it creates or presents, a
 #: signing or encryption key): any literal default is accepted, so a deploy that forgot the
@@ -308,16 +307,9 @@ def _secret_defaults(repo: Repo) -> Iterator[_Default]:
                 yield _Default(art.path, entry.line, entry.column, entry.key, entry.value,
                                "remove the file from the repository, ignore it, and commit a `.env.example` "
                                "without values")
-    for art in repo.artifacts(FileKind.DOCKERFILE):
-        assert isinstance(art, Dockerfile)
-        if path_role(art.path) not in ("src", "script"):
-            continue
-        lines = art.text.splitlines()
-        for ins in (i for i in art.instructions if i.keyword == "ENV"):
-            for key, value in env_pairs(ins.value):
-                line, column = env_key_position(lines, ins.line, ins.end_line, key)
-                yield _Default(art.path, line, column, key, value,
-                               "drop the `ENV` and pass it at run time (`docker run -e`, the orchestrator's secrets)")
+    for path, line, column, key, value in dockerfile_env_values(repo):
+        yield _Default(path, line, column, key, value,
+                       "drop the `ENV` and pass it at run time (`docker run -e`, the orchestrator's secrets)")
 
 
 def _deployed(path: str) -> bool:

@@ -10,10 +10,9 @@ from urllib.parse import urlsplit
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.compose import ComposeFile
-from tfa_lint.sources.dockerfile import Dockerfile, env_pairs
 
 from ..facts.env_defaults import EnvDefaultFact, EnvDefaults, is_url_named
-from ._shared import COMPOSE_DEFAULT_RE, env_key_position
+from ._shared import COMPOSE_DEFAULT_RE, dockerfile_env_values
 
 #: Host labels that name a deploy environment other than a developer's own.
 _DEPLOY_LABELS = {"prod": "production", "production": "production", "prd": "production", "live": "production",
@@ -184,15 +183,8 @@ def _url_defaults(repo: Repo) -> Iterator[tuple[str, int, int, str, str, str]]:
                     yield (art.path, entry.line, entry.column, entry.key, interpolated.group(1),
                            f"require it (`${{{entry.key}:?set {entry.key}}}`) so compose refuses to start "
                            "without it")
-    for art in repo.artifacts(FileKind.DOCKERFILE):
-        # An image is promoted from staging to production unchanged: a deployed host in its
-        # `ENV` follows it everywhere unless every deploy remembers to override it.
-        assert isinstance(art, Dockerfile)
-        if path_role(art.path) not in ("src", "script"):
-            continue
-        lines = art.text.splitlines()
-        for ins in (i for i in art.instructions if i.keyword == "ENV"):
-            for key, value in env_pairs(ins.value):
-                line, column = env_key_position(lines, ins.line, ins.end_line, key)
-                yield (art.path, line, column, key, value,
-                       "drop the `ENV` and set it per deploy (`docker run -e`, the orchestrator's config)")
+    # An image is promoted from staging to production unchanged: a deployed host in its `ENV`
+    # follows it everywhere unless every deploy remembers to override it.
+    for path, line, column, key, value in dockerfile_env_values(repo):
+        yield (path, line, column, key, value,
+               "drop the `ENV` and set it per deploy (`docker run -e`, the orchestrator's config)")

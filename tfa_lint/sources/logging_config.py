@@ -19,6 +19,7 @@ import yaml
 
 from tfa_lint.model import Artifact, FileKind
 from tfa_lint.sources import SourceError
+from tfa_lint.sources.yaml_nodes import compose, get, scalar
 
 #: The standard library's file handlers and the common drop-in ones, by class name.
 FILE_HANDLER_CLASSES = frozenset({"FileHandler", "RotatingFileHandler", "TimedRotatingFileHandler",
@@ -29,7 +30,6 @@ STREAM_HANDLER_CLASSES = frozenset({"StreamHandler", "RichHandler"})
 STANDARD_STREAMS = frozenset({"-", "/dev/stdout", "/dev/stderr", "/proc/self/fd/1", "/proc/self/fd/2",
                               "/dev/fd/1", "/dev/fd/2", "ext://sys.stdout", "ext://sys.stderr"})
 _FIRST_STRING_RE = re.compile(r"""^\s*\(?\s*(?:r|u)?(['"])(.*?)\1""")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -130,31 +130,18 @@ def _text(value: object) -> str:
 
 
 def _mapping_handlers(text: str) -> list[LogHandler]:
-    try:
-        root = yaml.compose(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        raise SourceError(f"logging configuration is not valid YAML: {str(exc).splitlines()[0]}") from None
+    root = compose(text, "logging configuration")
     handlers = []
-    section = _get(root, "handlers")
+    section = get(root, "handlers")
     if isinstance(section, yaml.MappingNode):
         for key, node in section.value:
             if not isinstance(node, yaml.MappingNode):
                 continue
-            handler_class = _scalar(_get(node, "class"))
-            filename = _scalar(_get(node, "filename"))
-            stream = _scalar(_get(node, "stream"))
+            handler_class = scalar(get(node, "class")) or ""
+            filename = scalar(get(node, "filename")) or ""
+            stream = scalar(get(node, "stream")) or ""
             handlers.append(LogHandler(str(key.value), handler_class, filename or stream,
                                        key.start_mark.line + 1, key.start_mark.column + 1))
     return handlers
 
 
-def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return v
-    return None
-
-
-def _scalar(node: yaml.Node | None) -> str:
-    return str(node.value) if isinstance(node, yaml.ScalarNode) else ""

@@ -26,6 +26,7 @@ import yaml
 from tfa_lint.model import Artifact, FileKind
 from tfa_lint.sources import SourceError, toml_text
 from tfa_lint.sources.envfile import EnvEntry
+from tfa_lint.sources.yaml_nodes import LOADER, compose, get, scalar
 
 Command = tuple[str, ...] | str | None
 
@@ -48,7 +49,6 @@ _SCALERS = ("HorizontalPodAutoscaler", "ScaledObject")
 _K8S_KIND_RE = re.compile(r"^kind:\s*[\"']?(" + "|".join((*_POD_PATHS, *_SCALERS)) + r")\b", re.MULTILINE)
 _TEMPLATE_RE = re.compile(r"\{\{.*?\}\}")
 _DOC_SEPARATOR_RE = re.compile(r"^---[ \t]*(#.*)?$", re.MULTILINE)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -160,10 +160,7 @@ def _manifest(path: str, text: str, platform: str, processes: list[PlatformProce
 # -- YAML nodes ----------------------------------------------------------------------------------
 
 def _compose(text: str, path: str) -> yaml.Node | None:
-    try:
-        return yaml.compose(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        raise SourceError(f"platform manifest is not valid YAML: {str(exc).splitlines()[0]}") from None
+    return compose(text, "platform manifest")
 
 
 def _json_as_yaml(text: str) -> str:
@@ -176,14 +173,6 @@ def _json_as_yaml(text: str) -> str:
 _SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def _get(node: yaml.Node | None, *keys: str) -> yaml.Node | None:
-    for key in keys:
-        if not isinstance(node, yaml.MappingNode):
-            return None
-        node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
-    return node
-
-
 def _key(node: yaml.Node | None, key: str) -> yaml.Node | None:
     """The key node itself: where a block value (`command:` then `- celery` below) is written."""
     if isinstance(node, yaml.MappingNode):
@@ -192,9 +181,9 @@ def _key(node: yaml.Node | None, key: str) -> yaml.Node | None:
 
 
 def _scalar(node: yaml.Node | None) -> str | None:
-    if not isinstance(node, yaml.ScalarNode) or TEMPLATED in str(node.value):
-        return None
-    return str(node.value)
+    """A scalar's text, or None: a Helm template's `{{ }}` is never a value."""
+    text = scalar(node)
+    return None if text is None or TEMPLATED in text else text
 
 
 def _int(node: yaml.Node | None) -> int | None:
@@ -226,7 +215,7 @@ def _env_pairs(node: yaml.Node | None, key_field: str, value_field: str, offset:
     """``[{key: A, value: "1"}]`` lists (Render, DigitalOcean, Kubernetes): literal values only."""
     out = []
     for item in _items(node):
-        key, value_node = _scalar(_get(item, key_field)), _get(item, value_field)
+        key, value_node = _scalar(get(item, key_field)), get(item, value_field)
         value = _scalar(value_node)
         if key and value is not None and value_node is not None:
             out.append(EnvEntry(key, value, _line(value_node, offset=offset), value_node.start_mark.column + 1))
@@ -240,22 +229,22 @@ _RENDER_ROLES = {"web": "web", "pserv": "web", "worker": "worker", "background_w
 
 def _render(path: str, text: str, root: yaml.Node | None) -> PlatformManifest:
     processes = []
-    for service in _items(_get(root, "services")):
-        name = _scalar(_get(service, "name")) or "service"
-        role = _RENDER_ROLES.get(_scalar(_get(service, "type")) or "")
+    for service in _items(get(root, "services")):
+        name = _scalar(get(service, "name")) or "service"
+        role = _RENDER_ROLES.get(_scalar(get(service, "type")) or "")
         if role is None:
             continue  # a static site or a managed Redis: no process of the repository's
-        start_key = "startCommand" if _get(service, "startCommand") is not None else "dockerCommand"
-        start = _get(service, start_key)
-        image = _get(service, "image", "url")
+        start_key = "startCommand" if get(service, "startCommand") is not None else "dockerCommand"
+        start = get(service, start_key)
+        image = get(service, "image", "url")
         common = {"image": _scalar(image), "image_line": _line(image, 0),
-                  "environment": _env_pairs(_get(service, "envVars"), "key", "value")}
-        maximum = _int(_get(service, "scaling", "maxInstances"))
+                  "environment": _env_pairs(get(service, "envVars"), "key", "value")}
+        maximum = _int(get(service, "scaling", "maxInstances"))
         processes.append(PlatformProcess(
             name, role, _line(_key(service, start_key), _line(service)), _command(start), **common,
-            replicas=_int(_get(service, "numInstances")),
+            replicas=_int(get(service, "numInstances")),
             scaled_by="autoscaling" if maximum is not None and maximum > 1 else ""))
-        pre_deploy = _get(service, "preDeployCommand")
+        pre_deploy = get(service, "preDeployCommand")
         if pre_deploy is not None:
             processes.append(PlatformProcess("release", "release", _line(_key(service, "preDeployCommand")),
                                              _command(pre_deploy), **common))
@@ -265,24 +254,24 @@ def _render(path: str, text: str, root: yaml.Node | None) -> PlatformManifest:
 # -- DigitalOcean App Platform -------------------------------------------------------------------
 
 def _digitalocean(path: str, text: str, root: yaml.Node | None) -> PlatformManifest:
-    spec = _get(root, "spec") or root  # deploy.template.yaml wraps the app spec in `spec:`
+    spec = get(root, "spec") or root  # deploy.template.yaml wraps the app spec in `spec:`
     processes = []
     for section, role in (("services", "web"), ("workers", "worker"), ("jobs", "job")):
-        for component in _items(_get(spec, section)):
-            name = _scalar(_get(component, "name")) or section
-            run = _get(component, "run_command")
-            kind = _scalar(_get(component, "kind")) or ""
-            port = _int(_get(component, "http_port"))
-            image = _get(component, "image", "repository")
-            maximum = _int(_get(component, "autoscaling", "max_instance_count"))
+        for component in _items(get(spec, section)):
+            name = _scalar(get(component, "name")) or section
+            run = get(component, "run_command")
+            kind = _scalar(get(component, "kind")) or ""
+            port = _int(get(component, "http_port"))
+            image = get(component, "image", "repository")
+            maximum = _int(get(component, "autoscaling", "max_instance_count"))
             processes.append(PlatformProcess(
                 "release" if kind in ("PRE_DEPLOY", "POST_DEPLOY") else name,
                 "release" if kind in ("PRE_DEPLOY", "POST_DEPLOY") else role,
                 _line(_key(component, "run_command"), _line(component)), _command(run),
                 image=_scalar(image), image_line=_line(image, 0),
-                environment=_env_pairs(_get(component, "envs"), "key", "value"),
-                ports=((port, _line(_get(component, "http_port"))),) if port else (),
-                replicas=_int(_get(component, "instance_count")),
+                environment=_env_pairs(get(component, "envs"), "key", "value"),
+                ports=((port, _line(get(component, "http_port"))),) if port else (),
+                replicas=_int(get(component, "instance_count")),
                 scaled_by="autoscaling" if maximum is not None and maximum > 1 else ""))
     return _manifest(path, text, "digitalocean", processes)
 
@@ -294,25 +283,25 @@ _HEROKU_KEY_RE = re.compile(r'"(' + "|".join(_HEROKU_KEYS) + r')"\s*:')
 
 
 def _heroku(path: str, text: str, root: yaml.Node | None) -> PlatformManifest:
-    if not isinstance(root, yaml.MappingNode) or _get(root, "expo") is not None or not any(
-            _get(root, key) is not None for key in _HEROKU_KEYS):
+    if not isinstance(root, yaml.MappingNode) or get(root, "expo") is not None or not any(
+            get(root, key) is not None for key in _HEROKU_KEYS):
         return _manifest(path, text, "", [])  # an app.json of another tool (Expo, React Native)
     env = []
-    env_node = _get(root, "env")
+    env_node = get(root, "env")
     for key, value in env_node.value if isinstance(env_node, yaml.MappingNode) else ():
-        literal = value if isinstance(value, yaml.ScalarNode) else _get(value, "value")
+        literal = value if isinstance(value, yaml.ScalarNode) else get(value, "value")
         if isinstance(key, yaml.ScalarNode) and isinstance(literal, yaml.ScalarNode) and _scalar(literal) is not None:
             env.append(EnvEntry(str(key.value), str(literal.value), _line(literal), literal.start_mark.column + 1))
     processes = []
-    post_deploy = _get(root, "scripts", "postdeploy")
+    post_deploy = get(root, "scripts", "postdeploy")
     if post_deploy is not None:
-        command = _get(post_deploy, "command") if isinstance(post_deploy, yaml.MappingNode) else post_deploy
+        command = get(post_deploy, "command") if isinstance(post_deploy, yaml.MappingNode) else post_deploy
         processes.append(PlatformProcess("postdeploy", "release", _line(command), _command(command),
                                          environment=tuple(env)))
     formation = []
-    formation_node = _get(root, "formation")
+    formation_node = get(root, "formation")
     for key, value in formation_node.value if isinstance(formation_node, yaml.MappingNode) else ():
-        quantity = _get(value, "quantity")
+        quantity = get(value, "quantity")
         if isinstance(key, yaml.ScalarNode) and _int(quantity) is not None:
             formation.append((str(key.value), _int(quantity) or 0, _line(quantity)))
     return _manifest(path, text, "heroku", processes, formation=tuple(formation))
@@ -332,15 +321,15 @@ def _kubernetes(path: str, text: str) -> PlatformManifest:
         if not _K8S_KIND_RE.search(document):
             continue
         try:
-            root = yaml.compose(document, Loader=_LOADER)
+            root = yaml.compose(document, Loader=LOADER)
         except yaml.YAMLError as exc:
             what = "a Helm template document" if templated else "a document"
             skipped.append(f"line {first_line}: {what} is not valid YAML ({str(exc).splitlines()[0]}): not read")
             continue
-        kind = _scalar(_get(root, "kind")) or ""
+        kind = _scalar(get(root, "kind")) or ""
         if kind in _SCALERS:
-            target = _scalar(_get(root, "spec", "scaleTargetRef", "name"))
-            maximum = _int(_get(root, "spec", "maxReplicas")) or _int(_get(root, "spec", "maxReplicaCount"))
+            target = _scalar(get(root, "spec", "scaleTargetRef", "name"))
+            maximum = _int(get(root, "spec", "maxReplicas")) or _int(get(root, "spec", "maxReplicaCount"))
             if target and (maximum is None or maximum > 1):
                 autoscaled.append(target)
         elif kind in _POD_PATHS:
@@ -400,41 +389,41 @@ def _padded(text: str, start: int, end: int) -> Iterator[tuple[int, str]]:
 
 
 def _workload(kind: str, root: yaml.Node | None, offset: int, stem: str) -> list[PlatformProcess]:
-    pod = _get(root, *_POD_PATHS[kind])
-    containers = _items(_get(pod, "containers"))
+    pod = get(root, *_POD_PATHS[kind])
+    containers = _items(get(pod, "containers"))
     # A templated name (`{{ include "chart.fullname" . }}`) falls back to the container's or the file's.
-    name = (_scalar(_get(root, "metadata", "name"))
-            or (_scalar(_get(containers[0], "name")) if len(containers) == 1 else None) or stem)
-    replicas = _int(_get(root, "spec", "replicas")) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
+    name = (_scalar(get(root, "metadata", "name"))
+            or (_scalar(get(containers[0], "name")) if len(containers) == 1 else None) or stem)
+    replicas = _int(get(root, "spec", "replicas")) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
     if kind == "Job":
-        replicas = _int(_get(root, "spec", "parallelism"))
+        replicas = _int(get(root, "spec", "parallelism"))
     role = {"Job": "job", "CronJob": "cron"}.get(kind, "web" if _has_ports(pod) else "worker")
     out = []
     for section, section_role in (("initContainers", "init"), ("containers", role)):
-        for container in _items(_get(pod, section)):
-            label = _scalar(_get(container, "name")) or section
-            command, args = _get(container, "command"), _get(container, "args")
+        for container in _items(get(pod, section)):
+            label = _scalar(get(container, "name")) or section
+            command, args = get(container, "command"), get(container, "args")
             words = _words_of(_command(command)) + _words_of(_command(args))
-            image = _get(container, "image")
-            ports = tuple((port, _line(_get(item, "containerPort"), offset=offset))
-                          for item in _items(_get(container, "ports"))
-                          if (port := _int(_get(item, "containerPort"))) is not None)
+            image = get(container, "image")
+            ports = tuple((port, _line(get(item, "containerPort"), offset=offset))
+                          for item in _items(get(container, "ports"))
+                          if (port := _int(get(item, "containerPort"))) is not None)
             out.append(PlatformProcess(
                 name if section == "containers" and len(containers) == 1 else f"{name}/{label}",
                 section_role,
                 _line(_key(container, "command" if command is not None else "args"), _line(container, offset=offset),
                       offset),
                 words or None, image=_scalar(image), image_line=_line(image, 0, offset),
-                environment=_env_pairs(_get(container, "env"), "name", "value", offset), ports=ports,
+                environment=_env_pairs(get(container, "env"), "name", "value", offset), ports=ports,
                 replicas=replicas if section == "containers" else None,
                 scaled_by="a DaemonSet, one copy per node" if kind == "DaemonSet" and section == "containers" else "",
                 shares_network=section == "containers" and len(containers) > 1,
-                stop_grace=_int(_get(pod, "terminationGracePeriodSeconds"))))
+                stop_grace=_int(get(pod, "terminationGracePeriodSeconds"))))
     return out
 
 
 def _has_ports(pod: yaml.Node | None) -> bool:
-    return any(_get(c, "ports") is not None for c in _items(_get(pod, "containers")))
+    return any(get(c, "ports") is not None for c in _items(get(pod, "containers")))
 
 
 def _words_of(command: Command) -> tuple[str, ...]:
@@ -485,12 +474,12 @@ def _railway(path: str, text: str) -> PlatformManifest:
             return toml_text.line_of(text, "deploy", key)
     else:
         root = _compose(_json_as_yaml(text), path)
-        deploy_node = _get(root, "deploy")
+        deploy_node = get(root, "deploy")
         deploy = {str(k.value): _command(v) for k, v in deploy_node.value
                   if isinstance(k, yaml.ScalarNode)} if isinstance(deploy_node, yaml.MappingNode) else {}
 
         def line(key: str) -> int:
-            return _line(_get(deploy_node, key))
+            return _line(get(deploy_node, key))
     processes = []
     replicas = deploy.get("numReplicas")
     count = int(replicas) if isinstance(replicas, (int, str)) and str(replicas).isdigit() else None
