@@ -9,6 +9,7 @@ import pytest
 from conftest import scan_tree, write_tree
 
 from tfa_lint.config import build_config, find_config
+from tfa_lint.fixer import plan
 from tfa_lint.project import config_file_in
 from tfa_lint.rule import Example, Rule, RuleSet, load_rules
 
@@ -43,6 +44,28 @@ def test_invalid_example_fires(rule: type[Rule], example: Example, tmp_path: Pat
         assert sorted((f.line, f.column) for f in hits) == sorted(zip(example.lines, example.columns)), hits
     if example.message:
         assert all(example.message in f.message for f in hits), (example.message, [f.message for f in hits])
+
+
+FIX_CASES = [case for case in _cases("invalid") if case.values[1].fixed is not None]
+
+
+@pytest.mark.parametrize(("rule", "example"), FIX_CASES)
+def test_invalid_example_is_fixed_as_pinned(rule: type[Rule], example: Example, tmp_path: Path) -> None:
+    """One pass of the rule's fixes, safe and unsafe, gives exactly the pinned files; ``{}``
+    pins that the rule offers no fix there."""
+    hits, result = _findings(rule, example, tmp_path)
+    step = plan(result.root, hits, unsafe=True, fixable=lambda rule_id: True)
+    assert not step.diagnostics, step.diagnostics
+    assert {path: new for path, (_, new) in step.changes.items()} == dict(example.fixed), step.changes
+    if not example.fixed:
+        assert not any(f.fix for f in hits), [f.fix for f in hits]
+
+
+@pytest.mark.parametrize("rule", list(RULES.values()), ids=list(RULES))
+def test_a_rule_that_fixes_says_so_and_pins_a_fix(rule: type[Rule]) -> None:
+    """``fixable`` (what explain says) and the examples' ``fixed`` go together."""
+    pins = [e for e in rule.invalid if e.fixed]
+    assert bool(rule.fixable) == bool(pins), (rule.id, rule.fixable, len(pins))
 
 
 def test_an_example_can_pin_message_and_columns(tmp_path: Path) -> None:

@@ -36,12 +36,13 @@ from typing import Any
 from tfa_lint import __version__
 from tfa_lint.atomic import write_atomically
 from tfa_lint.facts import fact_data
+from tfa_lint.fix import Fix
 from tfa_lint.model import Diagnostic, Fact, FileKind, Finding
 from tfa_lint.rule import RuleSet
 from tfa_lint.suppress import Suppression
 
 CACHE_DIR_NAME = ".tfa-lint-cache"
-FORMAT = "v2"  # v2: facts are typed payloads, stored as their kind and fields
+FORMAT = "v3"  # v2: facts are typed payloads, stored as their kind and fields; v3: findings carry their fix
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by tfa-lint.\n"
                 "# For information about cache directory tags, see https://bford.info/cachedir/\n")
@@ -171,7 +172,8 @@ def _user_secret() -> tuple[bytes | None, str | None]:
 def encode_result(findings: list[Finding], facts: list[Fact], suppressions: list[Suppression],
                   diagnostics: list[Diagnostic]) -> dict[str, Any]:
     return {
-        "findings": [[f.line, f.column, f.rule, f.message, f.end_line, f.end_column] for f in findings],
+        "findings": [[f.line, f.column, f.rule, f.message, f.end_line, f.end_column,
+                      f.fix.to_json() if f.fix is not None else None] for f in findings],
         "facts": [[f.kind, f.line, f.column, f.data.fields()] for f in facts],
         "suppressions": [[s.line, s.column, s.target, list(s.ids)] for s in suppressions],
         "diagnostics": [[d.message, d.skipped] for d in diagnostics],
@@ -183,8 +185,8 @@ def decode_result(path: str, payload: dict[str, Any]
     """The parts of a file result; raises ValueError when the payload has the wrong shape."""
     try:
         return (
-            [Finding(path, int(a), int(b), str(c), str(d), int(e), int(f))
-             for a, b, c, d, e, f in payload["findings"]],
+            [Finding(path, int(a), int(b), str(c), str(d), int(e), int(f), Fix.from_json(fix) if fix else None)
+             for a, b, c, d, e, f, fix in payload["findings"]],
             [Fact(str(kind), path, int(line), int(column), fact_data(str(kind), dict(data)))
              for kind, line, column, data in payload["facts"]],
             [Suppression(int(a), int(b), int(c), tuple(str(i) for i in ids))

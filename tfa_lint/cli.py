@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -37,8 +38,10 @@ from tfa_lint.config import (
 )
 from tfa_lint.docs import rules_markdown
 from tfa_lint.gate import failure_line, gate
-from tfa_lint.engine import report_scope, scan
-from tfa_lint.model import FACTOR_NAMES
+from tfa_lint.engine import ScanResult, report_scope, scan
+from tfa_lint.fix import Applicability
+from tfa_lint.fixer import MAX_PASSES, plan, unified_diff, write
+from tfa_lint.model import FACTOR_NAMES, Diagnostic, Finding
 from tfa_lint.parallel import available_cores
 from tfa_lint.progress import ProgressLine
 from tfa_lint.project import Marker, Project, ProjectError, project_for
@@ -153,13 +156,20 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--color/--no-color", default=None,
               help="Colour the text report [default: on a terminal, unless NO_COLOR is set; FORCE_COLOR "
                    "colours it through a pipe; a report written to a file only with --color].")
+@click.option("--fix", "fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix or --diff, also apply the fixes that change behaviour (review them).")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and change nothing.")
+@click.option("--fix-only", is_flag=True, help="Apply the fixes and report nothing else (exit 0 unless a fix failed).")
+@click.option("--show-fixes", is_flag=True, help="List the findings the fixes removed.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], output: Path | None,
           output_sarif: Path | None, sarif_category: str, baseline: Path | None, write_baseline: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None, fail_under: int | None,
           fail_on: str | None, fail_on_stale: bool | None, exit_zero: bool, root: Path | None,
           config_file: Path | None, jobs: int, no_cache: bool, cache_dir: Path | None, statistics: bool,
-          quiet: bool, show_source: bool, verbose: bool, color: bool | None, debug: bool) -> None:
+          quiet: bool, show_source: bool, verbose: bool, color: bool | None, fix: bool, unsafe_fixes: bool,
+          diff: bool, fix_only: bool, show_fixes: bool, debug: bool) -> None:
     """Score an LLM-agent repository against the twelve factors, and say what to change.
 
     Scans the project PATHS belong to (default: the current directory's) and reports on
@@ -171,7 +181,8 @@ def check(paths: tuple[Path, ...], formats: list[tuple[str, Path | None]], outpu
         targets = _targets(formats, output, output_sarif)
         options = _Options(select, ignore, preview, fail_under, fail_on, fail_on_stale, exit_zero, root, config_file,
                            baseline, write_baseline, jobs or available_cores(),
-                           None if no_cache else (cache_dir or True), quiet)
+                           None if no_cache else (cache_dir or True), quiet,
+                           _FixOptions(fix or fix_only, unsafe_fixes, diff, fix_only, show_fixes))
         code = _check(list(paths) or [Path(".")], targets, options,
                       ReportOptions(sarif_category=sarif_category, statistics=statistics, quiet=quiet,
                                     show_source=show_source, verbose=verbose), color)
@@ -243,6 +254,20 @@ class _Options:
     jobs: int
     cache: Path | bool | None  # a directory, True for the configured one, None for no cache
     quiet: bool
+    fixes: _FixOptions
+
+
+@dataclass(frozen=True)
+class _FixOptions:
+    apply: bool  # --fix (or --fix-only): write the fixes
+    unsafe: bool  # --unsafe-fixes: the ones that change behaviour too
+    diff: bool  # --diff: print them, change nothing
+    only: bool  # --fix-only: report nothing but the fixing
+    show: bool  # --show-fixes: list what was fixed
+
+    @property
+    def wanted(self) -> bool:
+        return self.apply or self.diff
 
 
 def _open_cache(wanted: Path | bool | None, project: Project, config: Config, rules: list,
@@ -320,9 +345,18 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
         rules = [r for r in rules if not issubclass(r, RepoRule)]
     cache = _open_cache(opts.cache, project, config, rules, opts.quiet)
     progress = ProgressLine() if _show_progress(targets) else None
+    def run_scan() -> ScanResult:
+        return scan(paths, root, config, rules, jobs=opts.jobs, cache=cache, progress=progress,
+                    read_whole=project.marker is not Marker.LOOSE)
+
     try:
-        result = scan(paths, root, config, rules, jobs=opts.jobs, cache=cache, progress=progress,
-                      read_whole=project.marker is not Marker.LOOSE)
+        result = run_scan()
+        if opts.fixes.wanted:
+            if opts.write_baseline is not None:
+                raise ConfigError("--fix and --diff do not combine with --write-baseline: fix first, then record")
+            result, fixing = _fix(root, result, run_scan, opts.fixes, config)
+            if opts.fixes.diff or opts.fixes.only:
+                return _report_fixing(fixing, opts.fixes)
     finally:
         if progress is not None:
             progress.close()
@@ -356,10 +390,68 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
     if opts.write_baseline is not None:
         _warn(f"wrote {len(recorded)} finding(s) to the baseline {opts.write_baseline}", quiet=opts.quiet, label="")
         return EXIT_CLEAN
+    if opts.fixes.wanted:
+        _report_fixing(fixing, opts.fixes)
     if failures and not any(name in _STATES_FAILURES for name, path in targets if path is None):
         # The report on stdout does not say why the run fails (or it goes to a file): stderr does.
         click.echo(f"tfa-lint: {failure_line(failures, exit_zero=opts.exit_zero)}", err=True)
     return EXIT_FINDINGS if failures and not opts.exit_zero else EXIT_CLEAN
+
+
+@dataclass
+class _Fixing:
+    """What --fix did (or --diff would do) over all its passes."""
+
+    fixed: list[Finding]
+    diagnostics: list[Diagnostic]
+    diff: str = ""
+    remaining_unsafe: int = 0  # findings whose fix is unsafe and was not asked for
+
+
+def _fix(root: Path, result: ScanResult, rescan: Callable[[], ScanResult], options: _FixOptions,
+         config: Config) -> tuple[ScanResult, _Fixing]:
+    """Apply fix passes until none changes anything (at most MAX_PASSES), rescanning after
+    each; with --diff, compute the first pass and write nothing. The result returned is the
+    scan of the files as they are left."""
+    fixing = _Fixing([], [])
+    for _ in range(MAX_PASSES):
+        step = plan(root, result.findings, unsafe=options.unsafe, fixable=config.may_fix)
+        fixing.diagnostics += step.diagnostics
+        if not step.changes:
+            break
+        if options.diff:
+            security = {r.id for r in result.rules if r.security}
+            fixing.diff = unified_diff(step.changes, {(f.path, f.line) for f in [*result.all_findings, *result.baselined]
+                                                      if f.rule in security})
+            fixing.fixed = step.applied
+            break
+        failed = write(root, step.changes)
+        fixing.diagnostics += failed
+        fixing.fixed += [f for f in step.applied if not {d.path for d in failed} & set(f.fix.paths)]  # type: ignore[union-attr]
+        result = rescan()
+    fixing.remaining_unsafe = sum(1 for f in result.findings
+                                  if f.fix is not None and f.fix.applicability is Applicability.UNSAFE and f not in fixing.fixed)
+    return result, fixing
+
+
+def _report_fixing(fixing: _Fixing, options: _FixOptions) -> int:
+    """The diff (stdout), what was fixed and what could not be (stderr); the exit code of
+    --diff (1 when there is something to fix) and --fix-only (0 unless a fix failed)."""
+    if options.diff and fixing.diff:
+        click.echo(_safe_output(fixing.diff), nl=False)
+    verb = "Would fix" if options.diff else "Fixed"
+    if options.show or options.diff:
+        for finding in sorted(fixing.fixed):
+            assert finding.fix is not None
+            click.echo(_safe_output(f"  {finding.path}:{finding.line}:{finding.column} {finding.rule} "
+                                    f"({finding.fix.applicability.value}): {finding.fix.title}"), err=True)
+    for diagnostic in fixing.diagnostics:
+        click.echo(_safe_output(f"tfa-lint: {diagnostic.path}: {diagnostic.message}"), err=True)
+    hidden = f" ({fixing.remaining_unsafe} more with --unsafe-fixes)" if fixing.remaining_unsafe and not options.unsafe else ""
+    click.echo(f"tfa-lint: {verb} {len(fixing.fixed)} finding(s){hidden}.", err=True)
+    if options.diff:
+        return EXIT_FINDINGS if fixing.fixed else EXIT_CLEAN
+    return EXIT_ERROR if any("not fixed" in d.message for d in fixing.diagnostics) and options.only else EXIT_CLEAN
 
 
 #: Reports that end with the line saying why the run fails, when it does.

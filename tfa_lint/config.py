@@ -21,7 +21,7 @@ from tfa_lint.sources import SourceError, toml_text
 
 KNOWN_KEYS = frozenset({"select", "ignore", "preview", "per-file-ignores", "exclude", "extend-exclude",
                         "fail-under", "fail-on", "fail-on-stale", "severity-weights", "baseline", "cache-dir",
-                        "file-timeout"})
+                        "file-timeout", "fixable", "unfixable"})
 
 
 class ConfigError(Exception):
@@ -45,7 +45,15 @@ class Config:
     fail_on_stale: bool = False
     cache_dir: Path | None = None  # None: .tfa-lint-cache/ at the project root
     file_timeout: float = 60.0  # seconds one file's analysis may take before it is skipped
+    fixable: list[str] | None = None  # rules whose fixes --fix may apply (None: every rule)
+    unfixable: list[str] = field(default_factory=list)  # rules whose fixes are never applied
     source: str = "defaults"
+
+    def may_fix(self, rule_id: str) -> bool:
+        """Whether ``fixable``/``unfixable`` let --fix apply this rule's fixes (prefixes allowed)."""
+        def hit(selectors: list[str]) -> bool:
+            return any(s == "ALL" or rule_id.startswith(s) for s in selectors)
+        return (self.fixable is None or hit(self.fixable)) and not hit(self.unfixable)
 
     @property
     def all_excludes(self) -> list[str]:
@@ -93,6 +101,10 @@ def build_config(table: Mapping[str, Any], source: str, known_ids: Iterable[str]
         cfg.select = _rule_list(table["select"], "select", source, known)
     if "ignore" in table:
         cfg.ignore = _rule_list(table["ignore"], "ignore", source, known)
+    if "fixable" in table:
+        cfg.fixable = _rule_list(table["fixable"], "fixable", source, known)
+    if "unfixable" in table:
+        cfg.unfixable = _rule_list(table["unfixable"], "unfixable", source, known)
     if "preview" in table:
         if not isinstance(table["preview"], bool):
             raise ConfigError(f"{source}: preview must be true or false")

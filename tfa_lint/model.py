@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from tfa_lint.facts import FactData
+from tfa_lint.fix import Fix
 
 FACTOR_NAMES: dict[int, str] = {
     1: "Codebase",
@@ -115,6 +116,8 @@ class Finding:
     message: str
     end_line: int = 0
     end_column: int = 0
+    #: The change that fixes it, when the rule knows one (never part of what identifies a finding).
+    fix: Fix | None = field(default=None, compare=False, repr=False)
 
 
 D = TypeVar("D", bound=FactData, covariant=True)

@@ -33,6 +33,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 from tfa_lint.facts import FactData, FactError
+from tfa_lint.fix import Fix
 from tfa_lint.model import (
     FACTOR_NAMES,
     Artifact,
@@ -84,13 +85,16 @@ class Example:
     * ``lines``: the 1-based lines where the rule must fire;
     * ``columns``: with ``lines``, the 1-based column (characters) of the finding on each of
       those lines, in the same order;
-    * ``message``: a substring every finding's message must hold.
+    * ``message``: a substring every finding's message must hold;
+    * ``fixed``: the files the rule's fixes (safe and unsafe) change, as they must read after
+      one pass; ``{}`` pins that the rule offers no fix here (a must-not-fix example).
     """
 
     files: Mapping[str, str]
     lines: tuple[int, ...] = ()
     columns: tuple[int, ...] = ()
     message: str = ""
+    fixed: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.columns and len(self.columns) != len(self.lines):
@@ -98,14 +102,19 @@ class Example:
 
     @classmethod
     def of(cls, code: str, path: str = "app.py", *, lines: tuple[int, ...] = (), columns: tuple[int, ...] = (),
-           message: str = "") -> Example:
-        return cls.repo({path: code}, lines=lines, columns=columns, message=message)
+           message: str = "", fixed: str | Mapping[str, str] | None = None) -> Example:
+        """A one-file example; ``fixed`` is that file after the fixes (or ``{}``: no fix offered)."""
+        return cls.repo({path: code}, lines=lines, columns=columns, message=message,
+                        fixed={path: fixed} if isinstance(fixed, str) else fixed)
 
     @classmethod
     def repo(cls, files: Mapping[str, str], *, lines: tuple[int, ...] = (), columns: tuple[int, ...] = (),
-             message: str = "") -> Example:
-        return cls(files={p: textwrap.dedent(t).lstrip("\n") for p, t in files.items()}, lines=lines,
-                   columns=columns, message=message)
+             message: str = "", fixed: Mapping[str, str] | None = None) -> Example:
+        def dedent(text: str) -> str:
+            return textwrap.dedent(text).lstrip("\n")
+
+        return cls(files={p: dedent(t) for p, t in files.items()}, lines=lines, columns=columns, message=message,
+                   fixed=None if fixed is None else {p: dedent(t) for p, t in fixed.items()})
 
     @property
     def primary(self) -> tuple[str, str]:
@@ -199,6 +208,10 @@ class Rule:
     preview: ClassVar[bool] = False
     #: The field corpus measurement behind ``preview`` (built-in rules; None elsewhere).
     field_precision: ClassVar[FieldPrecision | None] = None
+    #: When the rule attaches a fix, and how safe it is, in one sentence ("" when it never
+    #: does): ``tfa-lint explain`` prints it. A rule that fixes pins the result in an invalid
+    #: example's ``fixed`` (tests/test_rule_examples.py holds the two together).
+    fixable: ClassVar[str] = ""
 
     _abstract: ClassVar[bool] = True
     #: Meta rules are reported by the engine itself (factor 0), never scored.
@@ -280,18 +293,19 @@ class Rule:
             f"### What it finds\n{_dedent(cls.what)}\n\n"
             f"### Why is this bad?\n{_dedent(cls.why)}\n\n"
             f"### How to fix\n{_dedent(cls.fix)}\n\n"
-            f"### Example\n`{bad_path}`:\n```{_fence_lang(bad_path)}\n{redact_known_keys(bad.rstrip())}\n```\n\n"
+            + (f"**Fix available** (`--fix`): {_dedent(cls.fixable)}\n\n" if cls.fixable else "")
+            + f"### Example\n`{bad_path}`:\n```{_fence_lang(bad_path)}\n{redact_known_keys(bad.rstrip())}\n```\n\n"
             f"### Use instead\n`{good_path}`:\n```{_fence_lang(good_path)}\n{redact_known_keys(good.rstrip())}\n```\n"
         )
 
     # -- reporting -------------------------------------------------------------------------
     @classmethod
     def finding(cls, path: str, line: int, column: int, message: str, *,
-                end_line: int | None = None, end_column: int | None = None) -> Finding:
+                end_line: int | None = None, end_column: int | None = None, fix: Fix | None = None) -> Finding:
         return Finding(rule=cls.id, path=path, line=line, column=column,
                        end_line=end_line if end_line is not None else line,
                        end_column=end_column if end_column is not None else column,
-                       message=message)
+                       message=message, fix=fix)
 
 
 def _dedent(text: str) -> str:

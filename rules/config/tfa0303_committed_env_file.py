@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tfa_lint.fix import Edit, Fix
 from tfa_lint.model import Artifact, FileKind, Finding, Severity
 from tfa_lint.redact import redact
 from tfa_lint.rule import ArtifactRule, Example
@@ -23,6 +24,10 @@ class CommittedEnvFile(ArtifactRule):
     security_severity = 8.0
     title = "Credential-bearing .env file not ignored"
     kinds = (FileKind.ENV,)
+    fixable = """
+        safe: the file's path is added to the root `.gitignore` (created if missing). Untracking
+        it (`git rm --cached`) and rotating its keys stay with you.
+    """
     what = """
         A dotenv file (`.env`, `.env.production`, `prod.env`…) that `.gitignore` does not
         exclude, reported once for each real-looking secret it holds, at that key's line: a
@@ -47,10 +52,14 @@ class CommittedEnvFile(ArtifactRule):
             DATABASE_PASSWORD=Zq8!rT4#pLm2xW
             LOG_LEVEL=info
               export WEBHOOK_SIGNING_SECRET="Hv3Qp9Lx2Tz7Wm4Rk8Ns"
-        """, ".env", lines=(2, 3, 5), columns=(1, 1, 10), message="is not ignored by .gitignore and holds the secret"),
-        Example.of("""
-            SESSION_SECRET=Bq7Xz2Lm9Tw4Rv8K
-        """, "deploy/prod.env", lines=(1,), columns=(1,), message="rotate this key"),
+        """, ".env", lines=(2, 3, 5), columns=(1, 1, 10), message="is not ignored by .gitignore and holds the secret",
+           fixed={".gitignore": ".env\n"}),
+        # the ignore line joins the root .gitignore, anchored at the file's path
+        Example.repo({
+            "deploy/prod.env": "SESSION_SECRET=Bq7Xz2Lm9Tw4Rv8K\n",
+            ".gitignore": "__pycache__/\n*.log",
+        }, lines=(1,), columns=(1,), message="rotate this key",
+            fixed={".gitignore": "__pycache__/\n*.log\ndeploy/prod.env\n"}),
     )
     valid = (
         Example.of("""
@@ -73,4 +82,11 @@ class CommittedEnvFile(ArtifactRule):
                     artifact.path, entry.line, entry.key_column,
                     f"`{artifact.name}` is not ignored by .gitignore and holds the secret "
                     f"{entry.key}={redact(entry.value)}: remove the file from the repository, ignore it, commit "
-                    "a `.env.example` without values, and rotate this key")
+                    "a `.env.example` without values, and rotate this key", fix=_ignore(artifact.path))
+
+
+def _ignore(path: str) -> Fix:
+    """The root `.gitignore` line that ignores the file (a path with a slash is anchored at the root).
+    It keeps behaviour, so it is safe; untracking the file and rotating its keys stay with the user."""
+    return Fix(f"Add `{path}` to .gitignore (then `git rm --cached {path}`, and rotate its keys)",
+               (Edit.append(".gitignore", f"{path}\n"),))

@@ -7,9 +7,10 @@ import re
 import shlex
 from collections.abc import Iterable
 
+from tfa_lint.fix import Edit, Fix
 from tfa_lint.model import Artifact, FileKind, Finding, Severity
 from tfa_lint.rule import ArtifactRule, Example
-from tfa_lint.sources.dockerfile import Dockerfile
+from tfa_lint.sources.dockerfile import Dockerfile, Instruction
 from tfa_lint.sources.platform import PlatformManifest
 
 from ..facts.commandline import is_admin_command, segments, shell_execs_last_command
@@ -25,6 +26,10 @@ class ShellFormCommand(ArtifactRule):
     title = "Shell-form CMD/ENTRYPOINT keeps SIGTERM from the process"
     kinds = (FileKind.DOCKERFILE, FileKind.PLATFORM)
     runtime_only = True
+    fixable = """
+        safe, when the shell-form command is one line with no shell syntax and no variable to
+        expand, and the stage has a CMD or an ENTRYPOINT but not both: it is written in exec form.
+    """
     what = """
         A final-stage `CMD` or `ENTRYPOINT` written in shell form (`CMD python app.py`), or in
         exec form around a shell (`["sh", "-c", "migrate && python app.py"]`), whose last
@@ -52,7 +57,21 @@ class ShellFormCommand(ArtifactRule):
             FROM python:3.12-slim
             COPY . /app
             CMD python /app/agent.py
-        """, "Dockerfile", lines=(3,), columns=(1,), message="Shell-form CMD makes a shell PID 1"),
+        """, "Dockerfile", lines=(3,), columns=(1,), message="Shell-form CMD makes a shell PID 1", fixed="""
+            FROM python:3.12-slim
+            COPY . /app
+            CMD ["python", "/app/agent.py"]
+        """),
+        # must not fix: the variable needs the shell to expand it, and CMD beside ENTRYPOINT changes meaning
+        Example.of("""
+            FROM python:3.12-slim
+            CMD uvicorn agent.api:app --port $PORT
+        """, "Dockerfile", lines=(2,), columns=(1,), message="keep the variables", fixed={}),
+        Example.of("""
+            FROM python:3.12-slim
+            ENTRYPOINT ["/usr/local/bin/agent"]
+            CMD serve --port 8000
+        """, "Dockerfile", lines=(3,), columns=(1,), message="Shell-form CMD", fixed={}),
         Example.of("""
             FROM python:3.12-slim
             ENTRYPOINT ["sh", "-c", "python migrate.py && python worker.py"]
@@ -179,9 +198,11 @@ class ShellFormCommand(ArtifactRule):
             steps = segments((script,))
             if steps and all(is_admin_command(step.words) for step in steps):
                 continue  # a one-off job (migrations) that runs to completion: nothing to stop gracefully
+            others = [i for i in stage.instructions if i.keyword in ("CMD", "ENTRYPOINT") and i.keyword != ins.keyword]
             yield self.finding(
                 artifact.path, ins.line, 1,
-                f"{form} {ins.keyword} makes a shell PID 1, and it does not pass SIGTERM on; {_advice(ins.keyword, script)}")
+                f"{form} {ins.keyword} makes a shell PID 1, and it does not pass SIGTERM on; {_advice(ins.keyword, script)}",
+                fix=None if args is not None or others else _exec_form(artifact, ins))
 
     def _platform(self, manifest: PlatformManifest) -> Iterable[Finding]:
         """Kubernetes containers and fly.toml processes that run long under `sh -c` without `exec`."""
@@ -211,6 +232,26 @@ class ShellFormCommand(ArtifactRule):
 _SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
 _EXEC_RE = re.compile(r"(^|&&|;|\|\|)\s*exec\s")
 _SHELL_SYNTAX_RE = re.compile(r"&&|\|\||;|\||[<>`]|\$\(")
+
+
+def _exec_form(artifact: Dockerfile, ins: Instruction) -> Fix | None:
+    """The same command in exec form, when that is the same program with the same arguments:
+    one line, no shell syntax, no variable to expand. Only for a CMD without ENTRYPOINT (or the
+    reverse): beside the other, the form decides what is passed to what."""
+    if ins.line != ins.end_line or _SHELL_SYNTAX_RE.search(ins.value) or "$" in ins.value or "\\" in ins.value:
+        return None
+    lines = artifact.text.splitlines()
+    if not 1 <= ins.line <= len(lines) or "{{" in lines[ins.line - 1]:
+        return None
+    head = re.match(r"\s*\S+\s+", lines[ins.line - 1])
+    try:
+        words = shlex.split(ins.value)
+    except ValueError:
+        return None
+    if head is None or not words:
+        return None
+    return Fix(f"Write the {ins.keyword} in exec form",
+               (Edit.lines(artifact.path, artifact.text, ins.line, ins.line, head.group() + json.dumps(words)),))
 
 
 def _advice(keyword: str, script: str) -> str:

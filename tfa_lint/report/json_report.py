@@ -32,6 +32,7 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
                 "end_column": f.end_column,
                 "message": f.message,
                 "fingerprint": result.identities[f].fingerprint if f in result.identities else None,
+                "fix": f.fix.to_json(for_report=True) if f.fix is not None else None,
             }
             for f in result.findings
         ],

@@ -17,6 +17,8 @@ from urllib.parse import quote
 from tfa_lint import HOMEPAGE, __version__
 from tfa_lint.docs import rule_url
 from tfa_lint.engine import ScanResult
+from tfa_lint.fix import Fix
+from tfa_lint.fixer import placed
 from tfa_lint.model import FACTOR_NAMES, Diagnostic, Finding, Severity
 from tfa_lint.report import ReportOptions
 from tfa_lint.rule import Rule
@@ -115,7 +117,22 @@ def _result(finding: Finding, rule: type[Rule], rule_index: int, scan: ScanResul
     }
     if fingerprints:
         out["partialFingerprints"] = fingerprints
+    if finding.fix is not None:
+        out["fixes"] = [_fix(finding.fix, scan)]
     return out
+
+
+def _fix(fix: Fix, scan: ScanResult) -> dict:
+    """SARIF's fix: per file, replacements of character ranges (an append placed at the file's end)."""
+    changes = []
+    for path in fix.paths:
+        edits = [placed(scan.root, e) for e in fix.edits if e.path == path]
+        changes.append({
+            "artifactLocation": _artifact(scan.checkout_prefix + path),
+            "replacements": [{"deletedRegion": {"charOffset": max(e.start, 0), "charLength": max(e.end - e.start, 0)},
+                              "insertedContent": {"text": e.content}} for e in edits],
+        })
+    return {"description": {"text": f"{fix.title} ({fix.applicability.value} fix)"}, "artifactChanges": changes}
 
 
 def _notification(diagnostic: Diagnostic, prefix: str) -> dict:

@@ -78,8 +78,10 @@ def render(result: ScanResult, card: Scorecard, options: ReportOptions) -> str:
             sev = rules[rule_id].severity
             level = sev.value + (" (preview)" if rules[rule_id].preview else "")
             for f in found[:FOLD_AFTER]:
+                # `[*]` marks a finding --fix (or --unsafe-fixes) can fix, as ruff marks it
+                fixable = " [*]" if f.fix is not None else ""
                 out.append(f"{style(path, bold=True)}:{f.line}:{f.column} "
-                           f"{style(f.rule, fg=_SEVERITY_COLOR[sev], bold=True)} {level}: {f.message}")
+                           f"{style(f.rule, fg=_SEVERITY_COLOR[sev], bold=True)}{fixable} {level}: {f.message}")
                 if source is not None:
                     out.extend(style(line, dim=True) for line in source.excerpt(f))
             if len(found) > FOLD_AFTER:
