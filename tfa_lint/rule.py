@@ -381,9 +381,10 @@ class AstRule(Rule, _AstVisitor):
         _AstVisitor.__init__(self, file)
         self.findings: list[Finding] = []
 
-    def report(self, node: ast.AST, message: str) -> None:
+    def report(self, node: ast.AST, message: str, *, fix: Fix | None = None) -> None:
         line, col, end_line, end_col = self.position(node)
-        self.findings.append(self.finding(self.file.path, line, col, message, end_line=end_line, end_column=end_col))
+        self.findings.append(self.finding(self.file.path, line, col, message, end_line=end_line, end_column=end_col,
+                                          fix=fix))
 
 
 class AstCollector(_AstVisitor):
