@@ -27,8 +27,9 @@ class ShellFormCommand(ArtifactRule):
     kinds = (FileKind.DOCKERFILE, FileKind.PLATFORM)
     runtime_only = True
     fixable = """
-        safe, when the shell-form command is one line with no shell syntax and no variable to
-        expand, and the stage has a CMD or an ENTRYPOINT but not both: it is written in exec form.
+        safe, when the shell-form command has no shell syntax, no variable to expand and no
+        comment among its continued lines, and the stage has a CMD or an ENTRYPOINT but not both:
+        it is written in exec form, on one line.
     """
     what = """
         A final-stage `CMD` or `ENTRYPOINT` written in shell form (`CMD python app.py`), or in
@@ -61,6 +62,17 @@ class ShellFormCommand(ArtifactRule):
             FROM python:3.12-slim
             COPY . /app
             CMD ["python", "/app/agent.py"]
+        """),
+        Example.of("""
+            FROM python:3.12-slim
+            CMD gunicorn --bind 0.0.0.0:8000 \\
+                --workers 2 \\
+                agent.api:app
+            EXPOSE 8000
+        """, "Dockerfile", lines=(2,), columns=(1,), message="Shell-form CMD", fixed="""
+            FROM python:3.12-slim
+            CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "agent.api:app"]
+            EXPOSE 8000
         """),
         # must not fix: the variable needs the shell to expand it, and CMD beside ENTRYPOINT changes meaning
         Example.of("""
@@ -235,14 +247,16 @@ _SHELL_SYNTAX_RE = re.compile(r"&&|\|\||;|\||[<>`]|\$\(")
 
 
 def _exec_form(artifact: Dockerfile, ins: Instruction) -> Fix | None:
-    """The same command in exec form, when that is the same program with the same arguments:
-    one line, no shell syntax, no variable to expand. Only for a CMD without ENTRYPOINT (or the
+    """The same command in exec form, on one line, when that is the same program with the same
+    arguments: no shell syntax, no variable to expand, no comment among continued lines. Only for a CMD without ENTRYPOINT (or the
     reverse): beside the other, the form decides what is passed to what."""
-    if ins.line != ins.end_line or _SHELL_SYNTAX_RE.search(ins.value) or "$" in ins.value or "\\" in ins.value:
+    if _SHELL_SYNTAX_RE.search(ins.value) or "$" in ins.value or "\\" in ins.value:
         return None
     lines = artifact.text.splitlines()
-    if not 1 <= ins.line <= len(lines) or "{{" in lines[ins.line - 1]:
-        return None
+    spanned = lines[ins.line - 1:ins.end_line]
+    if not 1 <= ins.line <= ins.end_line <= len(lines) or any("{{" in line for line in spanned) or any(
+            line.lstrip().startswith("#") for line in spanned[1:]):
+        return None  # a template, or a comment inside the continued lines that one line would lose
     head = re.match(r"\s*\S+\s+", lines[ins.line - 1])
     try:
         words = shlex.split(ins.value)
@@ -251,7 +265,7 @@ def _exec_form(artifact: Dockerfile, ins: Instruction) -> Fix | None:
     if head is None or not words:
         return None
     return Fix(f"Write the {ins.keyword} in exec form",
-               (Edit.lines(artifact.path, artifact.text, ins.line, ins.line, head.group() + json.dumps(words)),))
+               (Edit.lines(artifact.path, artifact.text, ins.line, ins.end_line, head.group() + json.dumps(words)),))
 
 
 def _advice(keyword: str, script: str) -> str:
