@@ -1,6 +1,7 @@
 """One key of every provider tfa-lint knows, planted wherever a repository can hold one —
 code, dotenv, Dockerfile, compose, pyproject, requirements, Procfile, and lines that break
-their parser — must appear in no output: no report format, no baseline, no --debug log."""
+their parser — must appear in no output: no report format, no baseline, no --debug log, no
+--diff of the fixes."""
 
 from __future__ import annotations
 
@@ -95,11 +96,13 @@ def test_no_output_carries_a_planted_key(tmp_path: Path) -> None:
     args = [str(root), "--no-cache", "--debug", "--format", "text",
             *(x for fmt in to_files for x in ("--format", f"{fmt}:{out / fmt}"))]
     runs = [CliRunner().invoke(cli, args), CliRunner().invoke(cli, [*args[:3], "--write-baseline", str(out / "baseline")]),
-            CliRunner().invoke(cli, [*args[:3], "--show-source", "--preview"])]  # source lines shown too
+            CliRunner().invoke(cli, [*args[:3], "--show-source", "--preview"]),  # source lines shown too
+            CliRunner().invoke(cli, [*args[:3], "--preview", "--diff", "--unsafe-fixes", "--show-fixes"])]  # diff lines
     texts = {f"stdout {i}": r.stdout for i, r in enumerate(runs)} | {f"stderr {i}": r.stderr for i, r in enumerate(runs)}
     texts |= {path.name: path.read_text(encoding="utf-8") for path in out.iterdir()}
     assert {*to_files, "gitlab", "baseline"} <= set(texts)
     assert "TFA0301" in texts["json"]  # the keys were seen, and reported
+    assert "--- a/.gitignore" in texts["stdout 3"]  # and a diff was printed
     for secret in [*keys.values(), pem_body]:
         # The whole key, and any 12 characters of it past its (public) prefix.
         body = secret.split("_", 1)[-1] if secret.startswith(("lsv2_",)) else secret
