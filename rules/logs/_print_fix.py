@@ -2,13 +2,16 @@
 when the rule reports a print, so a scan that reports none never imports libcst).
 
 ``print(x)`` becomes ``logger.info(x)``, ``print(a, b)`` ``logger.info("%s %s", a, b)`` (what
-print writes: each value's ``str()``, joined by spaces), ``print(..., file=sys.stderr)``
+print writes: each value's ``str()``, joined by spaces) and ``print("Total:", n)``
+``logger.info("Total: %s", n)``, ``print(..., file=sys.stderr)``
 ``logger.error(...)``. The module logger is the one the module has (``logger =
 logging.getLogger(__name__)``, or ``log``, ``LOGGER``…), else one added after the imports with
 ``import logging`` where isort puts it: the same two edits for every print of the file, which
-the fixer makes once. No fix where the rewrite would not be mechanical: ``end=``, ``sep=`` or
+the fixer makes once. A logger of another library or of the project's own (``log =
+get_logger(__name__)``, loguru's ``logger``) is used for a print of one string alone: how it
+formats arguments is its own. No fix where the rewrite would not be mechanical: ``end=``, ``sep=`` or
 ``flush=`` other than their defaults, a starred argument, a print inside an expression, no
-argument (an empty line), another ``file=``, or a name ``logger`` already taken.
+argument or only line breaks (terminal layout), another ``file=``, or a name ``logger`` already taken.
 """
 
 from __future__ import annotations
@@ -27,7 +30,12 @@ class PrintFixer:
 
     def __init__(self, source: PythonSource) -> None:
         self.source = source
+        #: whether the logger is the standard library's (`"%s %s"` formats its arguments)
+        self.standard = True
         self.logger, self.defined_at = self._existing_logger()
+        if self.logger is None:
+            self.logger, self.defined_at = self._other_logger()
+            self.standard = self.logger is None
         self.shared: tuple[Edit | None, ...] = ()
         if self.logger is None and _free(source, "logger"):
             self.logger = "logger"
@@ -46,8 +54,8 @@ class PrintFixer:
         if not self.source.deferred(call) and self.source.span(call)[0] < self.defined_at:
             return None  # runs on import, before the logger exists
         rewritten = _as_log_call(self.source, call, self.logger)
-        if rewritten is None:
-            return None
+        if rewritten is None or not (self.standard or _one_text(call)):
+            return None  # another library's logger (loguru formats with {}) takes a message alone
         level, new = rewritten
         edits = merged([*self.shared, self.source.replace(call, new)])
         return Fix(f"Log it with `{self.logger}.{level}(...)`", edits, Applicability.UNSAFE)
@@ -72,6 +80,55 @@ class PrintFixer:
             if len(self.source.global_bindings(name)) == 1:
                 return name, found[name]
         return None, 0
+
+
+    def _other_logger(self) -> tuple[str | None, int]:
+        """The module's logger of another library or the project's own wrapper, by a logger's
+        name: `log = get_logger(__name__)`, `from loguru import logger`; and where it is bound."""
+        for statement in self.source.module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                target, value = _assignment(small)
+                names = [target] if target in LOGGER_NAMES and _logger_factory(value) else []
+                if isinstance(small, cst.ImportFrom) and _dotted_code(small.module or cst.Name("")) == "loguru" \
+                        and not isinstance(small.names, cst.ImportStar):
+                    names = [(a.evaluated_alias or a.evaluated_name) for a in small.names
+                             if a.evaluated_name == "logger"]
+                for name in names:
+                    if len(self.source.global_bindings(name)) == 1:
+                        return name, self.source.span(statement)[1]
+        return None, 0
+
+
+def _logger_factory(value: cst.BaseExpression | None) -> bool:
+    """``get_logger(__name__)``, ``structlog.get_logger()``, ``log.getLogger("x")``: a logger made by a call."""
+    if not isinstance(value, cst.Call):
+        return False
+    func = value.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return name in ("get_logger", "getLogger", "getlogger")
+
+
+def _plain_text(node: cst.BaseExpression) -> bool:
+    """A string literal (not bytes) without ``%``: it can hold the other values' ``%s``."""
+    return (isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower() and not node.lpar
+            and "%" not in str(node.evaluated_value))
+
+
+def _layout(call: cst.Call) -> bool:
+    """``print("\\n")``: one literal of line breaks and spaces alone, a terminal's layout, not a
+    message to log."""
+    values = [arg.value for arg in call.args if arg.keyword is None]
+    return (len(values) == 1 and isinstance(values[0], cst.SimpleString)
+            and not str(values[0].evaluated_value).strip())
+
+
+def _one_text(call: cst.Call) -> bool:
+    """A print of one string (a literal or an f-string): a message any logger takes as it is."""
+    positional = [arg for arg in call.args if arg.keyword is None]
+    return len(positional) == 1 and isinstance(positional[0].value, (cst.SimpleString, cst.FormattedString,
+                                                                      cst.ConcatenatedString))
 
 
 def _free(source: PythonSource, name: str) -> bool:
@@ -108,7 +165,7 @@ def _as_log_call(source: PythonSource, call: cst.Call, logger: str) -> tuple[str
     if not isinstance(call.func, cst.Name) or call.func.value != "print":
         return None
     positional = [arg for arg in call.args if arg.keyword is None]
-    if not positional or any(arg.star for arg in call.args):
+    if not positional or any(arg.star for arg in call.args) or _layout(call):
         return None
     level = "info"
     for arg in call.args:
@@ -136,9 +193,16 @@ def _as_log_call(source: PythonSource, call: cst.Call, logger: str) -> tuple[str
     spans = [source.span(arg.value) for arg in positional]
     call_start, call_end = source.span(call)
     func_end = source.span(call.func)[1]
+    first = positional[0].value
     template = ""
-    if len(spans) > 1:
-        first = positional[0].value
+    values = text[spans[0][0]:spans[-1][1]]
+    if len(spans) > 1 and _plain_text(first):
+        # `print("Messages:", messages)` → `logger.info("Messages: %s", messages)`
+        assert isinstance(first, cst.SimpleString)
+        closing = len(first.quote)
+        merged = first.value[:-closing] + " %s" * (len(spans) - 1) + first.value[-closing:]
+        values = merged + text[spans[0][1]:spans[-1][1]]
+    elif len(spans) > 1:
         quote = "'" if isinstance(first, cst.SimpleString) and first.quote == "'" else '"'
         template = quote + " ".join(["%s"] * len(spans)) + quote + text[spans[0][1]:spans[1][0]]
     tail = text[spans[-1][1]:call_end]
@@ -153,7 +217,7 @@ def _as_log_call(source: PythonSource, call: cst.Call, logger: str) -> tuple[str
             tail = between + closing.lstrip(",")
         else:
             return None  # a comment the closing parenthesis would end up in
-    new = f"{logger}.{level}" + text[func_end:spans[0][0]] + template + text[spans[0][0]:spans[-1][1]] + tail
+    new = f"{logger}.{level}" + text[func_end:spans[0][0]] + template + values + tail
     return level, new
 
 

@@ -257,7 +257,7 @@ class PrintInServiceCode(RepoRule):
             @app.post("/chat")
             def chat(message: str) -> dict:
                 print(f"received {message}")
-                print("chars:", len(message), flush=True)
+                print(message, len(message), flush=True)
                 print(
                     "model",
                     os.environ["MODEL"],  # which deployment answered
@@ -282,10 +282,9 @@ class PrintInServiceCode(RepoRule):
             @app.post("/chat")
             def chat(message: str) -> dict:
                 logger.info(f"received {message}")
-                logger.info("%s %s", "chars:", len(message))
+                logger.info("%s %s", message, len(message))
                 logger.error(
-                    "%s %s",
-                    "model",
+                    "model %s",
                     os.environ["MODEL"],  # which deployment answered
                 )
                 return {"reply": message}
@@ -297,6 +296,7 @@ class PrintInServiceCode(RepoRule):
 
                 from fastapi import FastAPI
 
+                from app.notify import notify
                 from app.review import review
 
                 log = logging.getLogger("agent.server")
@@ -313,12 +313,23 @@ class PrintInServiceCode(RepoRule):
                     print(f"review of {plan}")
                     return plan
             """,
-        }, lines=(2, 13), columns=(5, 5), message="use a module logger", fixed={
+            "app/notify.py": """
+                from app.logs import get_logger
+
+                log = get_logger(__name__)
+
+
+                def notify(user: str, text: str) -> None:
+                    print(f"notifying {user}")
+                    print(user, text)
+            """,
+        }, lines=(2, 7, 8, 14), columns=(5, 5, 5, 5), message="use a module logger", fixed={
             "app/server.py": """
                 import logging
 
                 from fastapi import FastAPI
 
+                from app.notify import notify
                 from app.review import review
 
                 log = logging.getLogger("agent.server")
@@ -327,7 +338,7 @@ class PrintInServiceCode(RepoRule):
 
                 @app.post("/review")
                 def post_review(plan: str) -> str:
-                    log.info('%s %s', 'reviewing', plan)
+                    log.info('reviewing %s', plan)
                     return review(plan)
             """,
             "app/review.py": """
@@ -339,10 +350,21 @@ class PrintInServiceCode(RepoRule):
                     logger.info(f"review of {plan}")
                     return plan
             """,
+            # the project's own logger takes a message alone: how it formats arguments is its own
+            "app/notify.py": """
+                from app.logs import get_logger
+
+                log = get_logger(__name__)
+
+
+                def notify(user: str, text: str) -> None:
+                    log.info(f"notifying {user}")
+                    print(user, text)
+            """,
         }),
-        # must not fix: print's own formatting (end=, sep=, a starred value), a print inside an
-        # expression, a print that runs on import before the logger would exist, and a module
-        # whose `logger` is another library's (loguru formats with {}, not %s).
+        # must not fix: print's own formatting (end=, sep=, a starred value), a line break alone,
+        # a print inside an expression, a print that runs on import before the logger would
+        # exist, and several values for another library's `logger` (loguru formats with {}).
         Example.repo({
             "app/server.py": """
                 try:
@@ -359,6 +381,7 @@ class PrintInServiceCode(RepoRule):
                 @app.post("/stream")
                 def post_stream(chunks: list) -> None:
                     print("streaming", end="")
+                    print("\\n")
                     print(*chunks, sep=", ")
                     handled = [print(chunk) for chunk in chunks]
                     stream(chunks)
@@ -368,9 +391,9 @@ class PrintInServiceCode(RepoRule):
 
 
                 def stream(chunks: list) -> None:
-                    print(f"{len(chunks)} chunks")
+                    print(len(chunks), "chunks")
             """,
-        }, lines=(4, 5, 14, 15, 16), columns=(5, 5, 5, 5, 16), message="use a module logger", fixed={}),
+        }, lines=(4, 5, 14, 15, 16, 17), columns=(5, 5, 5, 5, 5, 16), message="use a module logger", fixed={}),
     )
     valid = (
         Example.repo({
