@@ -76,11 +76,32 @@ class PrintFixer:
                 target, value = _assignment(small)
                 if target is not None and _get_logger(self.source, value, small):
                     found.setdefault(target, self.source.span(statement)[1])
+        tuned = self._tuned()
         for name in sorted(found, key=lambda n: LOGGER_NAMES.index(n) if n in LOGGER_NAMES else len(LOGGER_NAMES)):
-            if len(self.source.global_bindings(name)) == 1:
+            if len(self.source.global_bindings(name)) == 1 and name not in tuned:
                 return name, found[name]
         return None, 0
 
+    def _tuned(self) -> set[str]:
+        """Loggers the module silences at module level (`log.disabled = True`,
+        `log.setLevel(logging.ERROR)`): often another library's (`logging.getLogger("werkzeug")`),
+        and no place for the module's messages at INFO."""
+        names = set()
+        for statement in self.source.module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    names.update(t.target.value.value for t in small.targets
+                                 if isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name)
+                                 and t.target.attr.value == "disabled")
+                elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    func, args = small.value.func, small.value.args
+                    if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                            and func.attr.value == "setLevel"
+                            and not (args and _dotted_code(args[0].value).rsplit(".", 1)[-1] in ("DEBUG", "INFO", "NOTSET"))):
+                        names.add(func.value.value)
+        return names
 
     def _other_logger(self) -> tuple[str | None, int]:
         """The module's logger of another library or the project's own wrapper, by a logger's
@@ -96,7 +117,7 @@ class PrintFixer:
                     names = [(a.evaluated_alias or a.evaluated_name) for a in small.names
                              if a.evaluated_name == "logger"]
                 for name in names:
-                    if len(self.source.global_bindings(name)) == 1:
+                    if len(self.source.global_bindings(name)) == 1 and name not in self._tuned():
                         return name, self.source.span(statement)[1]
         return None, 0
 

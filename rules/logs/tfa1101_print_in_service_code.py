@@ -289,7 +289,8 @@ class PrintInServiceCode(RepoRule):
                 )
                 return {"reply": message}
         """),
-        # The module's own logger is used, whatever its name; a module without imports gets both lines.
+        # The module's own logger is used, whatever its name, not one it silences or sets apart;
+        # a module without imports gets both lines.
         Example.repo({
             "app/server.py": """
                 import logging
@@ -300,6 +301,8 @@ class PrintInServiceCode(RepoRule):
                 from app.review import review
 
                 log = logging.getLogger("agent.server")
+                access_log = logging.getLogger("uvicorn.access")
+                access_log.disabled = True
                 app = FastAPI()
 
 
@@ -323,7 +326,7 @@ class PrintInServiceCode(RepoRule):
                     print(f"notifying {user}")
                     print(user, text)
             """,
-        }, lines=(2, 7, 8, 14), columns=(5, 5, 5, 5), message="use a module logger", fixed={
+        }, lines=(2, 7, 8, 16), columns=(5, 5, 5, 5), message="use a module logger", fixed={
             "app/server.py": """
                 import logging
 
@@ -333,6 +336,8 @@ class PrintInServiceCode(RepoRule):
                 from app.review import review
 
                 log = logging.getLogger("agent.server")
+                access_log = logging.getLogger("uvicorn.access")
+                access_log.disabled = True
                 app = FastAPI()
 
 
