@@ -80,7 +80,9 @@ class PythonSource:
         return self.offset(self._positions[node].end.line + 1, 0)
 
     def line_of(self, node: cst.CSTNode) -> int:
-        """The offset where ``node``'s first line starts."""
+        """The offset where ``node``'s first line starts (a definition's first decorator's)."""
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node.decorators:
+            node = node.decorators[0]
         return self.offset(self._positions[node].start.line, 0)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
