@@ -15,6 +15,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import (
@@ -30,6 +31,7 @@ from libcst.metadata import (
 
 from tfa_lint.fix import Edit
 
+N = TypeVar("N", bound=cst.CSTNode)
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 #: Names a module logger goes by, in the order one is preferred when a module has several.
 LOGGER_NAMES = ("logger", "log", "LOGGER", "LOG", "_logger", "_log", "_LOGGER", "_LOG")
@@ -88,10 +90,11 @@ class PythonSource:
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self._parents.get(node)
 
-    def calls_at(self, line: int, column: int) -> Iterator[cst.Call]:
-        """The calls that start at 1-based ``line`` and 1-based ``column`` (as findings give them)."""
+    def nodes_at(self, line: int, column: int, kind: type[N]) -> Iterator[N]:
+        """The nodes of ``kind`` that start at 1-based ``line`` and 1-based ``column`` (as
+        findings give them), outermost first."""
         for node, where in self._positions.items():
-            if isinstance(node, cst.Call) and where.start.line == line and where.start.column == column - 1:
+            if isinstance(node, kind) and where.start.line == line and where.start.column == column - 1:
                 yield node
 
     def replace(self, node: cst.CSTNode, content: str) -> Edit:

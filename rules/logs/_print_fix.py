@@ -48,7 +48,7 @@ class PrintFixer:
         """The fix of the print reported at ``line`` and 1-based ``column``, or None."""
         if self.logger is None:
             return None
-        call = next(iter(self.source.calls_at(line, column)), None)
+        call = next(self.source.nodes_at(line, column, cst.Call), None)
         if call is None or not self._a_statement(call) or self.source.shadowed(call, self.logger):
             return None
         if not self.source.deferred(call) and self.source.span(call)[0] < self.defined_at:
