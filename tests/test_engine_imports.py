@@ -1,8 +1,9 @@
 """The engine reads Python with CPython's ``ast`` alone. libcst is the tool of ``--fix``'s Python
 rewrites, imported only when a rule builds a fix for a Python file it reports (TFA1101's print →
-logging, TFA0701's port read from PORT): a scan whose Python findings offer no fix to build (none reported, or ``--select``
-of rules without Python fixes) never imports it, and pays for no libcst parse. Without libcst
-the same findings are reported, without their fixes."""
+logging, TFA0701's port read from PORT, TFA0301's key read from the environment): a scan whose
+Python findings offer no fix to build (none reported, or ``--select`` of rules without Python
+fixes) never imports it, and pays for no libcst parse. Without libcst the same findings are
+reported, without their fixes."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ finally:
 """
 
 #: The rules whose fixes rewrite Python with libcst.
-PYTHON_FIXES = "TFA1101,TFA0701"
+PYTHON_FIXES = "TFA1101,TFA0701,TFA0301"
 BAD_AGENT = str(REPO_ROOT / "examples" / "bad-agent")
 
 

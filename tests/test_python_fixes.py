@@ -1,5 +1,6 @@
 """The safety labels of the Python fixes (the rules' examples pin what they change, not how
-safely): TFA0701 is safe only when nothing else reads or sets PORT; TFA1101 is always unsafe."""
+safely): TFA0701 is safe only when nothing else reads or sets PORT; TFA1101 and TFA0301 are
+always unsafe."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def _labels(rule_id: str, index: int, tmp_path: Path) -> list[Applicability]:
     ("TFA0701", 2, Applicability.SAFE),
     ("TFA0701", 3, Applicability.UNSAFE),  # the image sets PORT=8080
     ("TFA1101", 5, Applicability.UNSAFE),  # a print to stdout becomes a record the logging setup routes
+    ("TFA0301", 0, Applicability.UNSAFE),  # the program now needs the variable set
 ])
 def test_a_python_fix_is_labelled_as_safe_as_it_is(rule_id: str, index: int, label: Applicability,
                                                   tmp_path: Path) -> None:

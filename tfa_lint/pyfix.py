@@ -97,6 +97,14 @@ class PythonSource:
             if isinstance(node, kind) and where.start.line == line and where.start.column == column - 1:
                 yield node
 
+    def nodes_spanning(self, start: int, end: int, kind: type[N]) -> Iterator[N]:
+        """The nodes of ``kind`` whose text holds the characters ``start``..``end``."""
+        for node in self._positions:
+            if isinstance(node, kind):
+                first, last = self.span(node)
+                if first <= start and end <= last:
+                    yield node
+
     def replace(self, node: cst.CSTNode, content: str) -> Edit:
         start, end = self.span(node)
         return Edit.replace(self.path, self.text, start, end, content)
