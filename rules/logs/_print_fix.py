@@ -212,7 +212,7 @@ def _as_log_call(source: PythonSource, call: cst.Call, logger: str) -> tuple[str
     # comma, the closing parenthesis) kept.
     text = source.text
     spans = [source.span(arg.value) for arg in positional]
-    call_start, call_end = source.span(call)
+    call_end = source.span(call)[1]
     func_end = source.span(call.func)[1]
     first = positional[0].value
     template = ""
