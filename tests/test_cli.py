@@ -74,7 +74,7 @@ def test_output_file_and_select_ignore(tmp_path: Path) -> None:
 
 def test_text_report_names_severity_and_scores() -> None:
     output = run(BAD, "--no-color").output
-    assert "agent/llm.py:3:26 TFA0301 error: Hardcoded OpenAI API key" in output
+    assert "agent/llm.py:3:26 TFA0301 [*] error: Hardcoded OpenAI API key" in output
     assert " 3 Config                0/10  0 of 8 applicable checks pass; TFA0301 failed" in output
     assert "Overall: " in output and "— 12 of 12 factors assessed" in output
     assert "\x1b[" not in output
@@ -122,7 +122,7 @@ def _repeated_cause(tree) -> Path:
 def test_text_report_puts_errors_first_and_folds_one_cause_repeated_in_a_file(tree) -> None:
     root = _repeated_cause(tree)
     lines = run(str(root), "--no-color", "--no-cache", "--select", "TFA0202,TFA0301").output.splitlines()
-    assert lines[0].startswith("agent.py:3:26 TFA0301 error: ")
+    assert lines[0].startswith("agent.py:3:26 TFA0301 [*] error: ")  # [*]: it has a fix
     pins = [line for line in lines if " TFA0202 warning: " in line]
     assert [line.split()[0] for line in pins] == ["requirements.txt:1:1", "requirements.txt:2:1", "requirements.txt:3:1"]
     assert "  … and 4 more in requirements.txt (Requirement not pinned to an exact version): lines 4, 5, 6, 7" in lines

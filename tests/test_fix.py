@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,20 @@ def test_the_same_change_from_several_findings_is_made_once(tmp_path: Path) -> N
     step = plan(tmp_path, [finding(".env", "TFA0303", ignore, 1), finding(".env", "TFA0303", ignore, 2)],
                 unsafe=False, fixable=every)
     assert len(step.applied) == 2 and step.changes == {".gitignore": ("", ".env\n")}
+
+
+def test_an_edit_several_fixes_share_is_made_once_and_their_own_edits_in_the_same_pass(tmp_path: Path) -> None:
+    text = "import os\n\nprint(1)\nprint(2)\n"
+    (tmp_path / "app.py").write_text(text)
+    logger = Edit.insert("app.py", text, 11, "logger = logging.getLogger(__name__)\n")
+    fixes = [Fix("log", (Edit.insert("app.py", text, 0, "import logging\n"), logger,
+                         Edit.lines("app.py", text, line, line, f"logger.info({line - 2})")), Applicability.UNSAFE)
+             for line in (3, 4)]
+    step = plan(tmp_path, [finding("app.py", "TFA1101", fix, line) for fix, line in zip(fixes, (3, 4))],
+                unsafe=True, fixable=every)
+    assert len(step.applied) == 2
+    assert step.changes["app.py"][1] == ("import logging\nimport os\n\nlogger = logging.getLogger(__name__)\n"
+                                         "logger.info(1)\nlogger.info(2)\n")
 
 
 def test_unsafe_and_unfixable_fixes_are_left_unless_asked(tmp_path: Path) -> None:
@@ -139,7 +154,8 @@ def _findings(root: Path) -> list[dict]:
 
 
 def _key(f: dict) -> tuple:
-    return f["rule"], f["path"], f["message"]
+    # A message may name another line of its file ("(line 23)"), which moves when a fix adds lines.
+    return f["rule"], f["path"], re.sub(r"\bline \d+", "line N", f["message"])
 
 
 def test_fix_on_bad_agent_removes_what_it_fixes_adds_nothing_and_settles(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ and manifests, decides which rules apply, applies suppressions and config, and r
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from tfa_lint.analysis import FileResult
 from tfa_lint.baseline import StaleBaselineEntry
 from tfa_lint.cache import ResultCache
 from tfa_lint.config import Config
-from tfa_lint.discover import discover, find_vcs
+from tfa_lint.discover import discover, find_vcs, read_listed
 from tfa_lint.fingerprint import Identity, identify
 from tfa_lint.model import (
     Diagnostic,
@@ -31,6 +32,7 @@ from tfa_lint.model import (
 )
 from tfa_lint.parallel import Progress, analyze_files
 from tfa_lint.rule import Rule, RuleSet, load_rules
+from tfa_lint.sources import SourceError, decode
 from tfa_lint.suppress import UnusedSuppression
 
 
@@ -130,6 +132,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]],
         vcs=vcs[0] if vcs else None,
         artifacts_by_path={r.path: r.artifact for r in results if r.artifact is not None},
         all_facts=tuple(f for r in results for f in r.facts),
+        reader=_reader(root, refs),
     )
     findings = [f for r in results for f in r.findings]
     for rule_cls in rule_set.repo:
@@ -164,6 +167,23 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[type[Rule]],
                       files=refs, suppressed=suppressed, all_findings=kept, baselined=baselined,
                       identities=identities, scope=scope, checkout=vcs[1] if vcs else None,
                       projects=tuple(repo.projects))
+
+
+def _reader(root: Path, refs: list[FileRef]) -> Callable[[str], str | None]:
+    """What ``Repo.text_of`` reads with: a listed file under the root, through ``read_listed``
+    (regular files only, never past the listed size), decoded as the map decoded it."""
+    listed = {ref.path: ref for ref in refs}
+
+    def read(path: str) -> str | None:
+        ref = listed.get(path)
+        if ref is None or path.startswith("/") or ".." in path.split("/"):
+            return None
+        try:
+            return decode(read_listed(root / path, ref.size), ref.kind)
+        except (OSError, SourceError):
+            return None
+
+    return read
 
 
 def _apply_baseline(findings: list[Finding], identities: dict[Finding, Identity], entries: list[baseline.Entry],

@@ -65,10 +65,13 @@ def plan(root: Path, findings: Iterable[Finding], *, unsafe: bool, fixable: Call
     for finding in candidates:
         fix = finding.fix
         assert fix is not None
-        if all(edit in taken for edit in fix.edits):
-            result.applied.append(finding)  # the same change as a fix taken already (one ignore line for a file)
+        # An edit identical to one taken already is made once: the shared part of several fixes
+        # (one ignore line for a file, the `import logging` and module logger every print needs).
+        edits = [edit for edit in fix.edits if edit not in taken]
+        if not edits:
+            result.applied.append(finding)  # the same change as fixes taken already
             continue
-        if any(edit.overlaps(other) for edit in fix.edits for other in taken):
+        if any(edit.overlaps(other) for edit in edits for other in taken):
             continue  # waits for the next pass, when its file has been scanned again
         problem = None
         for path in fix.paths:
@@ -85,8 +88,8 @@ def plan(root: Path, findings: Iterable[Finding], *, unsafe: bool, fixable: Call
                 break
         if problem is not None:
             continue
-        taken.extend(fix.edits)
-        for edit in fix.edits:
+        taken.extend(edits)
+        for edit in edits:
             by_file.setdefault(edit.path, []).append(edit)
         result.applied.append(finding)
     for path, edits in by_file.items():

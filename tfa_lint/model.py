@@ -11,7 +11,7 @@ import enum
 import functools
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -261,6 +261,14 @@ class Repo:
     memo: dict[str, Any] = field(default_factory=dict)
     #: What the rules that ask judged each project to be (empty when none asked).
     projects: list[ProjectKind] = field(default_factory=list)
+    #: Reads a listed file's decoded text again (None when it cannot be read): see ``text_of``.
+    reader: Callable[[str], str | None] | None = field(default=None, repr=False)
+
+    def text_of(self, path: str) -> str | None:
+        """The decoded text of the listed file at ``path``, read again from disk, or None. The map
+        keeps no Python text, so a repo rule that builds a fix for a file it reports (and only
+        then) reads it this way; the fix's digests guard against a file changed since."""
+        return self.reader(path) if self.reader is not None else None
 
     def files_of(self, kind: FileKind) -> list[str]:
         return [f.path for f in self.files if f.kind is kind]

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tfa_lint.fix import Fix
 from tfa_lint.model import Artifact, FileKind, Finding, Severity
 from tfa_lint.redact import redact
 from tfa_lint.rule import ArtifactRule, Example
 
 from ..facts.config_reads import is_committed_env_file
-from ..facts.secrets import provider_tokens
+from ..facts.secrets import PROVIDER_VARIABLES, TokenHit, provider_tokens
 from ._shared import _OPENAI, _TEXT_KINDS
 
 # Key shapes for examples, assembled so that this file itself holds no key-shaped literal.
 _AWS = "AKIA" + "Q7XJ2M4KT9ZP3WRB"
 _AWS_SESSION = "ASIA" + "V3NM8KQ2XZ7TD5RH"
 _HF = "hf_" + "Vb7Kq2Lm9Xw4Rt6Zp1Nc8Hs3Jd5Gf0Ya"
+_TAVILY = "tvly-" + "dev-7Kq2Lm9Xw4Rt6Zp1Nc8Hs3Jd5Gf0Y"
 _PEM_HEAD = "-----BEGIN " + "PRIVATE KEY-----"
 _PEM_BODY = "qSWBAnprGPPfNCaMt/Tzbxzf1+yD8HuOqKphPOvOabCIhS23IPovqrVxbPYhIcwG"
 
@@ -30,6 +32,12 @@ class HardcodedProviderKey(ArtifactRule):
     title = "Hardcoded provider credential"
     kinds = _TEXT_KINDS
     text_only = True
+    fixable = """
+        unsafe, for a key written as a whole string literal in Python code: it becomes
+        `os.environ["OPENAI_API_KEY"]` (the variable the provider's SDK reads), `import os` is
+        added where isort puts it, and the variable is appended to `.env.example` (created if
+        missing; a file that names it already gets it twice). The key must still be revoked.
+    """
     what = """
         A token in a provider's own format — OpenAI, Anthropic, AWS, GitHub, Slack, Google,
         Hugging Face, Stripe, Groq, LangSmith, Tavily, Replicate and others, or a PEM private
@@ -57,7 +65,46 @@ class HardcodedProviderKey(ArtifactRule):
             from openai import OpenAI
 
             client = OpenAI(api_key="{_OPENAI}")
-        """, "agent/llm.py", lines=(3,), columns=(26,), message="Hardcoded OpenAI API key"),
+        """, "agent/llm.py", lines=(3,), columns=(26,), message="Hardcoded OpenAI API key", fixed={
+            "agent/llm.py": """
+                import os
+
+                from openai import OpenAI
+
+                client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])
+            """,
+            ".env.example": "OPENAI_API_KEY=\n",
+        }),
+        # two keys of two providers, `os` imported already, an .env.example without a final line break
+        Example.repo({
+            "agent/settings.py": f"""
+                \"\"\"Model settings.\"\"\"
+                import os
+
+                MODEL = os.environ.get("MODEL", "gpt-4o-mini")
+                OPENAI_KEY = '{_OPENAI}'
+                SEARCH = {{"provider": "tavily", "api_key": "{_TAVILY}"}}
+            """,
+            ".env.example": "MODEL=gpt-4o-mini",
+        }, lines=(5, 6), columns=(15, 45), message="revoke the key", fixed={
+            "agent/settings.py": """
+                \"\"\"Model settings.\"\"\"
+                import os
+
+                MODEL = os.environ.get("MODEL", "gpt-4o-mini")
+                OPENAI_KEY = os.environ["OPENAI_API_KEY"]
+                SEARCH = {"provider": "tavily", "api_key": os.environ["TAVILY_API_KEY"]}
+            """,
+            ".env.example": "MODEL=gpt-4o-mini\nOPENAI_API_KEY=\nTAVILY_API_KEY=\n",
+        }),
+        # must not fix: a key inside a longer text, in a comment, or as a read's default
+        Example.of(f"""
+            import os
+
+            # fallback key: {_OPENAI}
+            URL = "https://api.tavily.com/search?api_key={_TAVILY}"
+            KEY = os.getenv("OPENAI_API_KEY", "{_OPENAI}")
+        """, "agent/search.py", lines=(3, 4, 5), columns=(17, 46, 36), message="revoke the key", fixed={}),
         Example.of(f"""
             FROM python:3.12-slim
             ENV AWS_ACCESS_KEY_ID={_AWS}
@@ -118,11 +165,31 @@ class HardcodedProviderKey(ArtifactRule):
     def check(self, artifact: Artifact) -> Iterable[Finding]:
         if artifact.kind is FileKind.ENV and is_committed_env_file(artifact.path):
             return  # TFA0303 reports the whole file once
-        for hit in provider_tokens(artifact.text):
+        hits = list(provider_tokens(artifact.text))
+        fixes = _fixes(artifact, hits) if artifact.kind is FileKind.PYTHON and hits else [None] * len(hits)
+        for hit, fix in zip(hits, fixes):
             line, column = artifact.position(hit.start)
             end_line, end_column = artifact.position(hit.end)
             yield self.finding(
                 artifact.path, line, column,
                 f"Hardcoded {hit.provider} `{redact(hit.value)}`: read it from the environment, "
                 "delete the literal and revoke the key (git history keeps it)",
-                end_line=end_line, end_column=end_column)
+                end_line=end_line, end_column=end_column, fix=fix)
+
+
+def _fixes(artifact: Artifact, hits: list[TokenHit]) -> list[Fix | None]:
+    """The fix of each key of a Python file: parsed with libcst here, for a file with keys, and
+    only then (without libcst: no fix)."""
+    keys = [(hit.start, hit.end, hit.value, PROVIDER_VARIABLES[hit.provider])
+            for hit in hits if hit.provider in PROVIDER_VARIABLES]
+    if not keys:
+        return [None] * len(hits)
+    try:
+        from tfa_lint.pyfix import PythonSource
+
+        from ._key_fix import key_fixes
+    except ImportError:
+        return [None] * len(hits)
+    source = PythonSource.parse(artifact.path, artifact.text)
+    fixes = iter(key_fixes(source, keys) if source is not None else [None] * len(keys))
+    return [next(fixes) if hit.provider in PROVIDER_VARIABLES else None for hit in hits]

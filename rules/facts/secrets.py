@@ -196,6 +196,28 @@ def plausible_secret(value: str) -> bool:
     return entropy(value) >= 3.0
 
 
+#: The environment variable each provider's key is read from, by the provider's own SDK where it
+#: reads one (`OpenAI()` reads OPENAI_API_KEY), else by the name its documentation uses.
+PROVIDER_VARIABLES = {
+    "Anthropic API key": "ANTHROPIC_API_KEY",
+    "OpenRouter API key": "OPENROUTER_API_KEY",
+    "OpenAI API key": "OPENAI_API_KEY",
+    "Hugging Face token": "HF_TOKEN",
+    "Groq API key": "GROQ_API_KEY",
+    "Google API key": "GOOGLE_API_KEY",
+    "AWS access key id": "AWS_ACCESS_KEY_ID",
+    "GitHub token": "GITHUB_TOKEN",
+    "Slack token": "SLACK_TOKEN",
+    "Stripe secret key": "STRIPE_SECRET_KEY",
+    "LangSmith API key": "LANGSMITH_API_KEY",
+    "Tavily API key": "TAVILY_API_KEY",
+    "Replicate API token": "REPLICATE_API_TOKEN",
+    "xAI API key": "XAI_API_KEY",
+    "Perplexity API key": "PERPLEXITY_API_KEY",
+    "SendGrid API key": "SENDGRID_API_KEY",
+}
+
+
 @dataclass(frozen=True)
 class TokenHit:
     provider: str

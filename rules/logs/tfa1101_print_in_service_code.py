@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from tfa_lint.model import Finding, Repo, Severity
 from tfa_lint.rule import Example, RepoRule
@@ -10,6 +11,9 @@ from tfa_lint.rule import Example, RepoRule
 from ..facts.modules import ModuleGraphFacts, service_modules
 from ..facts.prints import PrintCallFact, PrintFacts
 from ..facts.processes import ProcessFacts, long_running_reason
+
+if TYPE_CHECKING:
+    from ._print_fix import PrintFixer
 
 _PRINT_MESSAGE = ("`print()` in service code has no level or structure: use a module logger "
                   "(`logger = logging.getLogger(__name__)`; `logger.info(...)`)")
@@ -23,6 +27,13 @@ class PrintInServiceCode(RepoRule):
     precision = "medium"  # field trials: see docs/field-trials.md
     title = "print() used for operational output in service code"
     collectors = (ProcessFacts, ModuleGraphFacts, PrintFacts)
+    fixable = """
+        unsafe: a print statement becomes a call of the module logger, `print(x)` →
+        `logger.info(x)`, `print(a, b)` → `logger.info("%s %s", a, b)`, `print(…, file=sys.stderr)`
+        → `logger.error(…)`, with `logger = logging.getLogger(__name__)` and `import logging`
+        added where the module has none. Not offered where it is not mechanical: `end=`,
+        `sep=` or `flush=` with a meaning, a starred argument, a print inside an expression.
+    """
     what = """
         A call to the built-in `print` (not a local function of that name) in a module a
         service runs: a module that builds a web app, starts a server or runs a service loop,
@@ -229,6 +240,165 @@ class PrintInServiceCode(RepoRule):
                         time.sleep(INTERVAL_SECONDS)
             """,
         }, lines=(8, 9, 13), columns=(5, 13, 9), message="`print()` in service code has no level or structure"),
+        # The fix: a module logger after the imports, `import logging` among the standard
+        # library imports, and every print of the file in one pass.
+        Example.of("""
+            \"\"\"The chat service.\"\"\"
+            from __future__ import annotations
+
+            import os
+            import sys
+
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+
+            @app.post("/chat")
+            def chat(message: str) -> dict:
+                print(f"received {message}")
+                print(message, len(message), flush=True)
+                print(
+                    "model",
+                    os.environ["MODEL"],  # which deployment answered
+                    file=sys.stderr,
+                )
+                return {"reply": message}
+        """, "app.py", lines=(14, 15, 16), columns=(5, 5, 5), message="use a module logger", fixed="""
+            \"\"\"The chat service.\"\"\"
+            from __future__ import annotations
+
+            import logging
+            import os
+            import sys
+
+            from fastapi import FastAPI
+
+            logger = logging.getLogger(__name__)
+
+            app = FastAPI()
+
+
+            @app.post("/chat")
+            def chat(message: str) -> dict:
+                logger.info(f"received {message}")
+                logger.info("%s %s", message, len(message))
+                logger.error(
+                    "model %s",
+                    os.environ["MODEL"],  # which deployment answered
+                )
+                return {"reply": message}
+        """),
+        # The module's own logger is used, whatever its name, not one it silences or sets apart;
+        # a module without imports gets both lines.
+        Example.repo({
+            "app/server.py": """
+                import logging
+
+                from fastapi import FastAPI
+
+                from app.notify import notify
+                from app.review import review
+
+                log = logging.getLogger("agent.server")
+                access_log = logging.getLogger("uvicorn.access")
+                access_log.disabled = True
+                app = FastAPI()
+
+
+                @app.post("/review")
+                def post_review(plan: str) -> str:
+                    print('reviewing', plan)
+                    return review(plan)
+            """,
+            "app/review.py": """
+                def review(plan: str) -> str:
+                    print(f"review of {plan}")
+                    return plan
+            """,
+            "app/notify.py": """
+                from app.logs import get_logger
+
+                log = get_logger(__name__)
+
+
+                def notify(user: str, text: str) -> None:
+                    print(f"notifying {user}")
+                    print(user, text)
+            """,
+        }, lines=(2, 7, 8, 16), columns=(5, 5, 5, 5), message="use a module logger", fixed={
+            "app/server.py": """
+                import logging
+
+                from fastapi import FastAPI
+
+                from app.notify import notify
+                from app.review import review
+
+                log = logging.getLogger("agent.server")
+                access_log = logging.getLogger("uvicorn.access")
+                access_log.disabled = True
+                app = FastAPI()
+
+
+                @app.post("/review")
+                def post_review(plan: str) -> str:
+                    log.info('reviewing %s', plan)
+                    return review(plan)
+            """,
+            "app/review.py": """
+                import logging
+
+                logger = logging.getLogger(__name__)
+
+                def review(plan: str) -> str:
+                    logger.info(f"review of {plan}")
+                    return plan
+            """,
+            # the project's own logger takes a message alone: how it formats arguments is its own
+            "app/notify.py": """
+                from app.logs import get_logger
+
+                log = get_logger(__name__)
+
+
+                def notify(user: str, text: str) -> None:
+                    log.info(f"notifying {user}")
+                    print(user, text)
+            """,
+        }),
+        # must not fix: print's own formatting (end=, sep=, a starred value), a line break alone,
+        # a print inside an expression, a print that runs on import before the logger would
+        # exist, and several values for another library's `logger` (loguru formats with {}).
+        Example.repo({
+            "app/server.py": """
+                try:
+                    from fastapi import FastAPI
+                except ImportError:
+                    print("fastapi is missing")
+                    FastAPI = None
+
+                from app.stream import stream
+
+                app = FastAPI()
+
+
+                @app.post("/stream")
+                def post_stream(chunks: list) -> None:
+                    print("streaming", end="")
+                    print("\\n")
+                    print(*chunks, sep=", ")
+                    handled = [print(chunk) for chunk in chunks]
+                    stream(chunks)
+            """,
+            "app/stream.py": """
+                from loguru import logger
+
+
+                def stream(chunks: list) -> None:
+                    print(len(chunks), "chunks")
+            """,
+        }, lines=(4, 5, 14, 15, 16, 17), columns=(5, 5, 5, 5, 5, 16), message="use a module logger", fixed={}),
     )
     valid = (
         Example.repo({
@@ -651,7 +821,26 @@ class PrintInServiceCode(RepoRule):
 
     def check(self, repo: Repo) -> Iterable[Finding]:
         reached = service_modules(repo)
+        fixers: dict[str, PrintFixer | None] = {}
         for fact in repo.facts(PrintCallFact):
             if reached is None or fact.path in reached:
+                if fact.path not in fixers:
+                    fixers[fact.path] = _fixer(repo, fact.path)
+                fixer = fixers[fact.path]
                 yield self.finding(fact.path, fact.line, fact.column, _PRINT_MESSAGE,
-                                   end_line=fact.data.end_line, end_column=fact.data.end_column)
+                                   end_line=fact.data.end_line, end_column=fact.data.end_column,
+                                   fix=fixer.fix(fact.line, fact.column) if fixer is not None else None)
+
+
+def _fixer(repo: Repo, path: str) -> PrintFixer | None:
+    """The fixes of the prints reported in ``path``: the file is read again and parsed with
+    libcst here, for a file the rule reports, and only then (without libcst: no fix)."""
+    try:
+        from tfa_lint.pyfix import PythonSource
+
+        from ._print_fix import PrintFixer
+    except ImportError:
+        return None
+
+    source = PythonSource.parse(path, repo.text_of(path))
+    return PrintFixer(source) if source is not None else None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
+from tfa_lint.fix import Fix
 from tfa_lint.model import FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 from tfa_lint.sources.dockerfile import Dockerfile
@@ -12,6 +14,8 @@ from tfa_lint.sources.pyproject import Pyproject
 from ..facts.ports import CallGraphFact, PortEnvReadFact, PortFacts
 from ..facts.processes import Command, ProcessFacts, commands
 from ._shared import Listen, _binds_from, _dockerfile_ports, _function_file, _kind, _service_reason, listens
+
+_PORT_WORD_RE = re.compile(r"\bPORT\b")
 
 
 def _project_scripts(repo: Repo) -> dict[str, set[str]]:
@@ -50,6 +54,13 @@ class ListenPortHardcoded(RepoRule):
     severity = Severity.WARNING
     title = "Listen port hardcoded"
     collectors = (PortFacts, ProcessFacts)
+    fixable = """
+        safe, for a port written in Python code, when nothing else in the repository reads or
+        sets `PORT` (code, Dockerfile, Procfile, compose, `.env`): the literal (or the constant's
+        name) becomes `int(os.environ.get("PORT", "8000"))` with the same default, and `import
+        os` is added where isort puts it; unsafe when something does, since `PORT` may then hold
+        another port. Command lines in a Procfile or a Dockerfile are not fixed.
+    """
     what = """
         The process a repository declares (Procfile, Dockerfile `CMD`, or its `__main__`
         entry when nothing is declared) listens on a port written as a literal: `uvicorn.run(app,
@@ -81,11 +92,21 @@ class ListenPortHardcoded(RepoRule):
 
             if __name__ == "__main__":
                 uvicorn.run(app, host="0.0.0.0", port=8000)
-        """, "server.py", lines=(7,), columns=(43,), message="listens on hardcoded port 8000"),
+        """, "server.py", lines=(7,), columns=(43,), message="listens on hardcoded port 8000", fixed="""
+            import os
+
+            import uvicorn
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            if __name__ == "__main__":
+                uvicorn.run(app, host="0.0.0.0", port=int(os.environ.get("PORT", "8000")))
+        """),
         Example.repo({
             "Procfile": "web: uvicorn agent.api:app --host 0.0.0.0 --port 8000\nworker: python -m agent.worker\n",
             "agent/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }, lines=(1,), columns=(1,), message="listens on port 8000 instead of the `$PORT`"),
+        }, lines=(1,), columns=(1,), message="listens on port 8000 instead of the `$PORT`", fixed={}),
         Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
@@ -109,7 +130,75 @@ class ListenPortHardcoded(RepoRule):
 
                 serve()
             """,
-        }, lines=(12,), columns=(60,), message="listens on hardcoded port 7860"),
+        }, lines=(12,), columns=(60,), message="listens on hardcoded port 7860", fixed={
+            "main.py": """
+                import os
+
+                import gradio as gr
+
+                from agent import respond
+
+                LISTEN_PORT = 7860
+
+                with gr.Blocks() as demo:
+                    gr.ChatInterface(respond)
+
+
+                def serve():
+                    demo.queue().launch(server_name="0.0.0.0", server_port=int(os.environ.get("PORT", "7860")))
+
+
+                serve()
+            """,
+        }),
+        # unsafe (the image sets PORT, to another port): still offered, and `os` is imported already
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12-slim
+                ENV PORT=8080
+                COPY . /app
+                CMD ["python", "/app/app.py"]
+            """,
+            "app.py": """
+                import os
+
+                from flask import Flask
+
+                app = Flask(__name__)
+                app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+
+                if __name__ == "__main__":
+                    app.run(host="0.0.0.0", port=5000)
+            """,
+        }, lines=(9,), columns=(34,), message="listens on hardcoded port 5000", fixed={
+            "app.py": """
+                import os
+
+                from flask import Flask
+
+                app = Flask(__name__)
+                app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+
+                if __name__ == "__main__":
+                    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", "5000")))
+            """,
+        }),
+        # must not fix: `os` is a local name where the port is written
+        Example.of("""
+            import uvicorn
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+
+            def main():
+                os = "linux"
+                uvicorn.run(app, host="0.0.0.0", port=8000)
+
+
+            if __name__ == "__main__":
+                main()
+        """, "server.py", lines=(9,), columns=(43,), message="listens on hardcoded port 8000", fixed={}),
         Example.repo({
             "Procfile": "web: python app.py\n",
             "app.py": """
@@ -205,7 +294,7 @@ class ListenPortHardcoded(RepoRule):
         for cmd in cmds:
             found += self._check_command(repo, cmd)
         if not cmds:
-            found += [self._in_code(listen) for listen in undeclared_listens(repo) if isinstance(listen.port, int)]
+            found += [self._in_code(repo, listen) for listen in undeclared_listens(repo) if isinstance(listen.port, int)]
         seen: set[tuple[str, int, int]] = set()
         for finding in found:
             if (finding.path, finding.line, finding.column) not in seen:
@@ -220,7 +309,7 @@ class ListenPortHardcoded(RepoRule):
         for listen in listens(repo, cmd):
             if listen.in_code:
                 if isinstance(listen.port, int):
-                    out.append(self._in_code(listen))
+                    out.append(self._in_code(repo, listen))
                 elif (procfile_web and listen.port is None and not mentions_port
                       and not _port_env_read(repo, {listen.path})):
                     default = f" (its default, {listen.default_port})" if listen.default_port else ""
@@ -247,13 +336,38 @@ class ListenPortHardcoded(RepoRule):
                         f"`EXPOSE {listen.port}`"))
         return out
 
-    def _in_code(self, listen: Listen) -> Finding:
+    def _in_code(self, repo: Repo, listen: Listen) -> Finding:
         line, column = listen.port_at or (listen.line, listen.column)
         read = f'int(os.getenv("PORT", "{listen.port}"))'
         fix = f"`{listen.port_keyword}={read}`" if listen.port_keyword else f"`{read}` in the address"
         return self.finding(listen.path, line, column,
                             f"`{listen.source}` listens on hardcoded port {listen.port}: read it from the "
-                            f"environment, e.g. {fix}")
+                            f"environment, e.g. {fix}",
+                            fix=self._port_fix(repo, listen.path, line, column, listen.port)
+                            if listen.port_at is not None and isinstance(listen.port, int) else None)
+
+    def _port_fix(self, repo: Repo, path: str, line: int, column: int, port: int) -> Fix | None:
+        """The port read from `PORT` with it as the default: the file is read again and parsed with
+        libcst here, for a port the rule reports, and only then (without libcst: no fix)."""
+        try:
+            from tfa_lint.pyfix import PythonSource
+
+            from ._port_fix import port_fix
+        except ImportError:
+            return None
+        sources = repo.memo.setdefault(f"{self.id}:sources", {})
+        if path not in sources:
+            sources[path] = PythonSource.parse(path, repo.text_of(path))
+        source = sources[path]
+        return port_fix(source, line, column, port, safe=not _port_set_or_read(repo)) if source is not None else None
+
+
+def _port_set_or_read(repo: Repo) -> bool:
+    """Whether anything in the repository reads a `PORT` variable (code) or names one (a
+    Dockerfile `ENV PORT`, a Procfile's `$PORT`, compose, `.env`): then reading `PORT` may
+    give another port than the one written, and the fix is unsafe."""
+    return any(repo.facts(PortEnvReadFact)) or any(
+        _PORT_WORD_RE.search(artifact.text) for artifact in repo.artifacts_by_path.values())
 
 
 def _port_hint(listen: Listen) -> str:
