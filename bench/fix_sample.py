@@ -4,7 +4,7 @@
 
 Runs this checkout's ``tfa-lint --diff --unsafe-fixes --format json`` on each corpus repository
 (nothing is written to it), takes every finding that carries a fix, and prints a seeded sample
-of them, each with its rule, safety, title and the text its edits replace and insert, so each
+of them (the rules taking turns), each with its rule, safety, title and the text its edits replace and insert, so each
 can be judged: does it break the code, or change behaviour beyond its safety label? The
 verdicts go to docs/field-trials.md by hand, after reading each fix in its file.
 """
@@ -65,7 +65,17 @@ def main() -> int:
         key = f"{args.seed}:{fix['repo']}:{fix['fingerprint']}"
         return hashlib.sha256(key.encode()).hexdigest()
 
-    for fix in sorted(found, key=rank)[:args.size]:
+    # Stratified: the rules take turns (each in its seeded order), so a rule with hundreds of
+    # fixes does not crowd out the rest of the sample.
+    queues: dict[str, list[dict]] = {}
+    for fix in sorted(found, key=rank):
+        queues.setdefault(fix["rule"], []).append(fix)
+    sample: list[dict] = []
+    while len(sample) < args.size and any(queues.values()):
+        for rule in sorted(queues):
+            if queues[rule] and len(sample) < args.size:
+                sample.append(queues[rule].pop(0))
+    for fix in sample:
         print(f"\n## {fix['repo']} {fix['path']}:{fix['line']} {fix['rule']} ({fix['fix']['applicability']}): "
               f"{fix['fix']['title']}")
         for edit in fix["fix"]["edits"]:
