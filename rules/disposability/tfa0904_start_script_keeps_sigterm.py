@@ -10,10 +10,13 @@ from collections.abc import Iterable, Iterator
 from tfa_lint.fix import Edit, Fix, offset_of_line
 from tfa_lint.model import FileKind, Finding, Repo, Severity
 from tfa_lint.rule import Example, RepoRule
+from tfa_lint.sources import SourceError
+from tfa_lint.sources.compose import ComposeFile
+from tfa_lint.sources.compose import parse as parse_compose
 from tfa_lint.sources.shell import ShellScript, ShellStep
 
 from ..facts.commandline import is_admin_command, segments, shell_execs_last_command
-from ..facts.processes import Command, ProcessFacts, commands, long_running_reason
+from ..facts.processes import Command, ProcessFacts, commands, long_running_reason, service_words
 from ..facts.start_scripts import (
     describe,
     named_script,
@@ -39,8 +42,9 @@ class StartScriptKeepsSigterm(RepoRule):
     fixable = """
         safe: `exec ` is put before the script's last command when it is a statement of the
         script itself (not in a branch, loop, function, pipeline or `&&` list, nor followed by
-        anything but `exit`, in a script without traps that nothing sources), and before the
-        last command of a one-line compose `sh -c "a && b"` written verbatim in the YAML.
+        anything but `exit`, in a script without traps or background jobs that nothing sources),
+        and before the last command of a compose `sh -c "a && b"` where that is a plain
+        insertion in the YAML text.
     """
     what = """
         A shell script that a container process runs (`CMD ["./start.sh"]`, compose
@@ -145,8 +149,8 @@ class StartScriptKeepsSigterm(RepoRule):
                 wait
             """,
         }, lines=(3,), columns=(1,), message="waits for servers it started in the background", fixed={}),
-        # must not fix: an exec would skip the EXIT trap, the `&&` list and the `exit 0` change what
-        # the script does when the server fails
+        # must not fix: an exec would skip the EXIT trap, hand the server a child to reap, or skip the
+        # `exit 0`; a command inside an `&&` list is not a statement of the script itself
         Example.repo({
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["./start.sh"]\n',
             "start.sh": """
@@ -158,19 +162,49 @@ class StartScriptKeepsSigterm(RepoRule):
         }, lines=(4,), columns=(1,), message="`uvicorn agent.api:app` runs as a child", fixed={}),
         Example.repo({
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["./start.sh"]\n',
+            "start.sh": "#!/bin/sh\nredis-server --save '' &\nuvicorn agent.api:app\n",
+        }, lines=(3,), columns=(1,), message="`uvicorn agent.api:app` runs as a child", fixed={}),
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["./start.sh"]\n',
             "start.sh": "#!/bin/sh\npython -m agent.migrate_check && uvicorn agent.api:app\n",
         }, lines=(2,), columns=(34,), message="`uvicorn agent.api:app` runs as a child", fixed={}),
         Example.repo({
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["./start.sh"]\n',
             "start.sh": "#!/bin/sh\nuvicorn agent.api:app\nexit 0\n",
         }, lines=(2,), columns=(1,), message="`uvicorn agent.api:app` runs as a child", fixed={}),
-        # must not fix: the YAML escapes quotes inside the script, so the text is not the script verbatim
+        # escaped quotes and a folded block: the insertion is checked by reading the file again
         Example.repo({
             "compose.yaml": """
                 services:
                   api:
                     build: .
                     command: ["sh", "-c", "python -m agent.check_db && uvicorn agent.api:app --host \\"0.0.0.0\\""]
+                  worker:
+                    build: .
+                    command: >
+                      sh -c "python -m agent.check_db &&
+                      celery -A agent worker"
+            """,
+        }, lines=(4, 7), columns=(5, 5), message="`sh -c` keeps the shell as PID 1", fixed={
+            "compose.yaml": """
+                services:
+                  api:
+                    build: .
+                    command: ["sh", "-c", "python -m agent.check_db && exec uvicorn agent.api:app --host \\"0.0.0.0\\""]
+                  worker:
+                    build: .
+                    command: >
+                      sh -c "python -m agent.check_db &&
+                      exec celery -A agent worker"
+            """,
+        }),
+        # must not fix: dash would not pass a variable assigned before `exec` to the server
+        Example.repo({
+            "compose.yaml": """
+                services:
+                  api:
+                    build: .
+                    command: sh -c "python -m agent.check_db && PORT=8000 uvicorn agent.api:app"
             """,
         }, lines=(4,), columns=(5,), message="`sh -c` keeps the shell as PID 1", fixed={}),
     )
@@ -326,8 +360,8 @@ class StartScriptKeepsSigterm(RepoRule):
             f"`sh -c` keeps the shell as PID 1 in `{process.name}`: `{_name(last.program)}` runs as its child and "
             f"never receives SIGTERM. Start the last command with `exec` (`{'… && ' if len(parts) > 1 else ''}exec "
             f"{' '.join(last.program[:2])} …`)",
-            fix=None if artifact is None else _exec_in_compose_script(
-                process.path, artifact.text, process.line, words[shell_at + 2], last.words))
+            fix=_exec_in_compose_script(artifact, process, shell_at, last.words)
+            if isinstance(artifact, ComposeFile) else None)
 
 
 #: Functions of a script's own, and builtins: `exec` runs programs only.
@@ -342,8 +376,10 @@ def _exec_last_step(repo: Repo, script: ShellScript, step: ShellStep) -> Fix | N
     command is a statement of the script itself (not in a branch, loop, function, pipeline, group
     or `&&` list), only `exit` with its status follows, no trap would be dropped by the exec, the
     word is a program, and no script sources this one (an exec there would end the sourcing shell)."""
-    if not (step.final and step.top_level) or step.background or step.exec or script.traps:
+    if not (step.final and step.top_level) or step.exec or script.traps:
         return None
+    if any(s.background for s in script.steps):
+        return None  # the server would inherit children it started nowhere and may never reap
     if not step.program or step.words[0] != step.program[0]:
         return None  # `VAR=x cmd`: the assignment would have to move after `exec`
     functions = {s.function for s in script.steps if s.function}
@@ -368,29 +404,55 @@ def _sourced(repo: Repo, script: ShellScript) -> bool:
                for other in repository_scripts(repo).values() for step in other.steps)
 
 
-def _exec_in_compose_script(path: str, text: str, line: int, script: str, last: tuple[str, ...]) -> Fix | None:
-    """`exec ` before the last command of a compose `sh -c` script, when the script is one line
-    written verbatim once in the YAML (no escape or folding changed it) at or after the command's
-    line, and its last command is a plain simple command after `&&`, `||` or `;`."""
-    if "\n" in script or text.count(script) != 1 or not last or "=" in last[0]:
-        return None
-    found = text.index(script)
-    if found < offset_of_line(text, line) or text[text.rfind("\n", 0, found) + 1:found].lstrip().startswith("#"):
-        return None
+def _exec_in_compose_script(compose: ComposeFile, process: Command, shell_at: int,
+                            last: tuple[str, ...]) -> Fix | None:
+    """`exec ` before the last command of a compose service's `sh -c` script, when it is a plain
+    text insertion: the last command is a simple command after the script's last `&&`, `||`, `;`
+    or line break, and inserting `exec ` before its first word, where the YAML writes it, gives the
+    same words with `exec` before that command (checked by reading the file again: quoting,
+    escapes and folded lines decide where the script's text sits in the file)."""
+    script = process.words[shell_at + 2]
     start = _last_command_start(script)
-    if start is None:
+    if start is None or not last or "=" in last[0]:
         return None
     try:
         if tuple(shlex.split(script[start:])) != last:
             return None
     except ValueError:
         return None
-    return Fix("Start the last command with `exec`", (Edit.insert(path, text, found + start, "exec "),))
+    expected = (*process.words[:shell_at + 2], f"{script[:start]}exec {script[start:]}", *process.words[shell_at + 3:])
+    service = next((s for s in compose.services if s.name == process.name), None)
+    if service is None:
+        return None
+    first_word = script[start:].split(maxsplit=1)[0]
+    text = compose.text
+    at = text.find(first_word, offset_of_line(text, service.line))
+    for _ in range(_MAX_PLACES):
+        if at < 0:
+            return None
+        if _words_after_insert(compose, process.name, at) == expected:
+            return Fix("Start the last command with `exec`", (Edit.insert(compose.path, text, at, "exec "),))
+        at = text.find(first_word, at + 1)
+    return None
+
+
+#: Places of the last command's first word a compose fix tries (each is one parse of the file).
+_MAX_PLACES = 20
+
+
+def _words_after_insert(compose: ComposeFile, service: str, at: int) -> tuple[str, ...] | None:
+    """The words the compose service runs once `exec ` is inserted at ``at``, or None."""
+    try:
+        changed = parse_compose(compose.path, compose.text[:at] + "exec " + compose.text[at:])
+    except SourceError:
+        return None
+    return next((service_words(s) for s in changed.services if s.name == service), None)
 
 
 def _last_command_start(script: str) -> int | None:
-    """Where the last command of a one-line script starts: after its last `&&`, `||` or `;` outside
-    quotes. None when a pipe, a `&`, a subshell or a backquote makes the last command less plain."""
+    """Where the last command of a script starts: after its last `&&`, `||`, `;` or line break
+    outside quotes. None when a pipe, a `&`, a subshell or a backquote makes the last command less plain."""
+    script = script.rstrip()  # a YAML block ends with a line break
     start = 0
     quote = ""
     index = 0
@@ -408,7 +470,7 @@ def _last_command_start(script: str) -> int | None:
         elif script.startswith(("&&", "||"), index):
             index += 1
             start = index + 1
-        elif char == ";":
+        elif char in ";\n":
             start = index + 1
         elif char in "|&()`":
             return None
