@@ -51,7 +51,7 @@ def test_json_report_shape() -> None:
     assert set(doc) >= {"tool", "findings", "factors", "score"}
     finding = doc["findings"][0]
     assert set(finding) == {"rule", "factor", "severity", "path", "line", "column", "end_line", "end_column",
-                            "message", "fingerprint"}
+                            "message", "fingerprint", "fix"}
     assert all(len(f["fingerprint"]) == 32 for f in doc["findings"])
     assert len({f["fingerprint"] for f in doc["findings"]}) == len(doc["findings"])
     assert all(not f["path"].startswith("/") and "\\" not in f["path"] for f in doc["findings"])

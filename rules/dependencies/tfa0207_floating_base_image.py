@@ -122,15 +122,17 @@ class FloatingBaseImage(RepoRule):
             "Dockerfile": "FROM python:latest\n",
             ".python-version": "3.10\n",
             "pyproject.toml": '[project]\nname = "agent"\nrequires-python = ">=3.11"\n',
+        }, lines=(1,), columns=(1,), message="floats", fixed={}),
+        Example.repo({
             "worker/Dockerfile": "FROM python:slim\n",
             "worker/pyproject.toml": '[project]\nname = "worker"\nrequires-python = ">=3.11"\n',
             "worker/.python-version": "3.12\n",
             "worker/runtime.txt": "python-3.11.9\n",
-        }, lines=(1,), message="floats", fixed={}),
+        }, lines=(1,), columns=(1,), message="floats", fixed={}),
         Example.repo({
             "Dockerfile": "FROM python\n",
             "pyproject.toml": '[project]\nname = "agent"\nrequires-python = ">=3.11"\n',
-        }, lines=(1,), message="floats with no tag", fixed={}),
+        }, lines=(1,), columns=(1,), message="floats with no tag", fixed={}),
     )
     valid = (
         Example.of("""
