@@ -44,7 +44,7 @@ def test_top_level_statements_are_those_of_the_script_itself() -> None:
             "if check; then branch; fi\nstart() { body; }\nstart\nserver > /proc/1/fd/1 2>&1\n")
     top = [s.words[0] for s in parse("s.sh", text).steps if s.top_level]
     # an exec before any of these replaces the script's own shell; inside the others, a subshell or nothing
-    assert top == ["set", "start", "server"]
+    assert top == ["set", "migrate", "start", "server"]
 
 
 def test_variables_and_traps() -> None:

@@ -41,8 +41,9 @@ class StartScriptKeepsSigterm(RepoRule):
     collectors = (ProcessFacts,)
     fixable = """
         safe: `exec ` is put before the script's last command when it is a statement of the
-        script itself (not in a branch, loop, function, pipeline or `&&` list, nor followed by
-        anything but `exit`, in a script without traps or background jobs that nothing sources),
+        script itself or ends one `&&`/`||` list (not in a branch, loop, function, pipeline or
+        subshell, nor followed by anything but `exit`, in a script without traps or background
+        jobs that nothing sources),
         and before the last command of a compose `sh -c "a && b"` where that is a plain
         insertion in the YAML text.
     """
@@ -104,7 +105,13 @@ class StartScriptKeepsSigterm(RepoRule):
                 exec "$@"
             """,
         }),
-        # an `exit` with the server's own status may follow: exec ends the script the same way
+        # the last command of a final `&&` list; an `exit` with the server's own status may follow:
+        # exec ends the script the same way
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["./start.sh"]\n',
+            "start.sh": "#!/bin/sh\npython -m agent.migrate_check && uvicorn agent.api:app\n",
+        }, lines=(2,), columns=(34,), message="`uvicorn agent.api:app` runs as a child",
+            fixed={"start.sh": "#!/bin/sh\npython -m agent.migrate_check && exec uvicorn agent.api:app\n"}),
         Example.repo({
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["bash", "run.sh"]\n',
             "run.sh": "cd /srv\n  gunicorn agent.api:app > /proc/1/fd/1 2>&1\nexit $?\n",
@@ -150,7 +157,7 @@ class StartScriptKeepsSigterm(RepoRule):
             """,
         }, lines=(3,), columns=(1,), message="waits for servers it started in the background", fixed={}),
         # must not fix: an exec would skip the EXIT trap, hand the server a child to reap, or skip the
-        # `exit 0`; a command inside an `&&` list is not a statement of the script itself
+        # `exit 0`; an exec inside a subshell replaces the subshell only
         Example.repo({
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["./start.sh"]\n',
             "start.sh": """
@@ -164,10 +171,11 @@ class StartScriptKeepsSigterm(RepoRule):
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["./start.sh"]\n',
             "start.sh": "#!/bin/sh\nredis-server --save '' &\nuvicorn agent.api:app\n",
         }, lines=(3,), columns=(1,), message="`uvicorn agent.api:app` runs as a child", fixed={}),
+
         Example.repo({
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["./start.sh"]\n',
-            "start.sh": "#!/bin/sh\npython -m agent.migrate_check && uvicorn agent.api:app\n",
-        }, lines=(2,), columns=(34,), message="`uvicorn agent.api:app` runs as a child", fixed={}),
+            "start.sh": "#!/bin/sh\n(cd /srv && uvicorn agent.api:app)\n",
+        }, lines=(2,), columns=(13,), message="`uvicorn agent.api:app` runs as a child", fixed={}),
         Example.repo({
             "Dockerfile": 'FROM python:3.12-slim\nCMD ["./start.sh"]\n',
             "start.sh": "#!/bin/sh\nuvicorn agent.api:app\nexit 0\n",
@@ -373,9 +381,10 @@ _KEEPS_STATUS = {(), ("$?",), ('"$?"',)}
 
 def _exec_last_step(repo: Repo, script: ShellScript, step: ShellStep) -> Fix | None:
     """`exec ` before the script's last command, when that changes nothing but who is PID 1: the
-    command is a statement of the script itself (not in a branch, loop, function, pipeline, group
-    or `&&` list), only `exit` with its status follows, no trap would be dropped by the exec, the
-    word is a program, and no script sources this one (an exec there would end the sourcing shell)."""
+    command is a statement of the script itself, or the last of a top-level `&&`/`||` list (not in a
+    branch, loop, function, pipeline, group or subshell), only `exit` with its status follows, no
+    trap would be dropped by the exec and no background child handed to the server, the word is a
+    program, and no script sources this one (an exec there would end the sourcing shell)."""
     if not (step.final and step.top_level) or step.exec or script.traps:
         return None
     if any(s.background for s in script.steps):
@@ -392,7 +401,8 @@ def _exec_last_step(repo: Repo, script: ShellScript, step: ShellStep) -> Fix | N
         return None
     line_start = offset_of_line(script.text, step.line)
     at = line_start + step.column - 1
-    if script.text[line_start:at].strip():
+    before = script.text[line_start:at].rstrip()
+    if before and not before.endswith(("&&", "||")):
         return None  # the model and the text disagree about where the command starts: leave it
     return Fix("Start the last command with `exec`", (Edit.insert(script.path, script.text, at, "exec "),))
 

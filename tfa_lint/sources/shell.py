@@ -52,8 +52,9 @@ class ShellStep:
     variables: tuple[str, ...]  # variables its words expand (`$DB_PASSWORD`, `${TOKEN}`)
     final: bool  # one of the commands the script can end with
     output: str = "log"  # where its standard output goes: "log" (the process's), "file" or "pipe"
-    #: a statement of the script itself (perhaps redirected): not in a list, pipeline, subshell,
-    #: group, branch, loop or function, so `exec` before it replaces the script's own shell
+    #: a statement of the script itself (perhaps redirected), or the last command of such an `&&`/`||`
+    #: list: not in a pipeline, subshell, group, branch, loop or function, so `exec` before it
+    #: replaces the script's own shell
     top_level: bool = False
 
     @property
@@ -213,16 +214,20 @@ class _Reader:
             self.too_deep = self.too_deep or node.start_point[0] + 1
             return
         kind = node.type
-        if kind not in ("command", "redirected_statement"):
-            where = replace(where, top_level=False)  # a list, pipeline, subshell, group, branch or loop
+        if kind not in ("command", "redirected_statement", "list"):
+            where = replace(where, top_level=False)  # a pipeline, subshell, group, branch or loop
         if kind == "command":
             self._command(node, where, depth)
         elif kind in ("function_definition", "comment", "command_substitution", "heredoc_body"):
             return  # a function runs where it is called; a substitution only computes a value
         elif kind == "list":
-            # `a && b`: b runs only if a succeeds; the first command always runs
-            for position, child in enumerate(node.named_children):
-                self._statement(child, replace(where, conditional=where.conditional or position > 0), depth + 1)
+            # `a && b`: b runs only if a succeeds; the first command always runs. The last command of a
+            # top-level list is the script's own statement still: an `exec` before it replaces the shell.
+            children = node.named_children
+            for position, child in enumerate(children):
+                self._statement(child, replace(where, conditional=where.conditional or position > 0,
+                                               top_level=where.top_level and position == len(children) - 1),
+                                depth + 1)
         elif kind == "pipeline":
             # every command but the last writes into the next one, not to the log
             commands = node.named_children
