@@ -61,3 +61,29 @@ def test_rye_requirements_lock_via_comments() -> None:
     """))
     assert lock.packages == {"aiohttp", "attrs", "jinja2"}
     assert lock.requires == {"langchain": {"aiohttp"}, "langchain-community": {"aiohttp"}, "aiohttp": {"attrs"}}
+
+
+def test_the_one_version_each_package_is_locked_at() -> None:
+    forked = parse("uv.lock", textwrap.dedent("""
+        version = 1
+
+        [[package]]
+        name = "NumPy"
+        version = "1.26.4"
+        resolution-markers = ["python_full_version < '3.10'"]
+
+        [[package]]
+        name = "numpy"
+        version = "2.1.3"
+        resolution-markers = ["python_full_version >= '3.10'"]
+
+        [[package]]
+        name = "httpx"
+        version = "0.27.2"
+    """))
+    # numpy is locked at two versions (one per Python): no one version to pin
+    assert forked.versions == {"httpx": "0.27.2"}
+    pipfile = parse("Pipfile.lock", '{"default": {"Requests": {"version": "==2.32.3"}, "web": {"path": "."}}}')
+    assert pipfile.versions == {"requests": "2.32.3"}
+    rye = parse("requirements.lock", "-e file:.\nJinja2==3.1.4\n    # via flask\n")
+    assert rye.versions == {"jinja2": "3.1.4"}

@@ -39,6 +39,14 @@ def test_chains_are_conditional_and_the_last_of_a_chain_is_final() -> None:
     assert [(s.words[0], s.conditional, s.final) for s in steps] == [("python", False, False), ("uvicorn", True, True)]
 
 
+def test_top_level_statements_are_those_of_the_script_itself() -> None:
+    text = ("set -e\ncd /srv && migrate\n(subshell)\n{ group; }\nproducer | consumer\n! negated\n"
+            "if check; then branch; fi\nstart() { body; }\nstart\nserver > /proc/1/fd/1 2>&1\n")
+    top = [s.words[0] for s in parse("s.sh", text).steps if s.top_level]
+    # an exec before any of these replaces the script's own shell; inside the others, a subshell or nothing
+    assert top == ["set", "migrate", "start", "server"]
+
+
 def test_variables_and_traps() -> None:
     script = parse("s.sh", "trap 'kill $pid' TERM SIGINT 0\necho \"token ${API_TOKEN} for $USER\"\n")
     assert script.traps == {"TERM", "INT", "EXIT"}

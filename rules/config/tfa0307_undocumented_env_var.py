@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable
 
+from tfa_lint.fix import Edit, Fix
 from tfa_lint.model import Fact, FileKind, Finding, Repo, Severity, path_role
 from tfa_lint.rule import Example, RepoRule
 
@@ -17,6 +19,11 @@ class UndocumentedEnvVar(RepoRule):
     severity = Severity.WARNING
     title = "Required environment variable missing from the config contract"
     collectors = (EnvReadFacts,)
+    fixable = """
+        safe: `NAME=` is appended to the dotenv template the message names (created if missing),
+        one line per undocumented variable, unless a compose file, Dockerfile, platform manifest or
+        script loads that template (an empty value would then replace an unset one).
+    """
     what = """
         A variable the source requires that appears nowhere an operator would look: no
         `.env.example` (or other dotenv file), no compose `environment` key or `${X}` reference,
@@ -64,7 +71,8 @@ class UndocumentedEnvVar(RepoRule):
                 if not REDIS_URL:
                     raise SystemExit("REDIS_URL is required")
             """,
-        }, lines=(4, 5), columns=(18, 13), message="is required here but documented nowhere"),
+        }, lines=(4, 5), columns=(18, 13), message="is required here but documented nowhere",
+            fixed={".env.example": "OPENAI_API_KEY=\nTAVILY_API_KEY=\nREDIS_URL=\n"}),
         Example.repo({
             "README.md": "Set `OPENAI_API_KEY` before running.\n",
             "agent/settings.py": """
@@ -77,7 +85,21 @@ class UndocumentedEnvVar(RepoRule):
                     database_url: str
                     log_level: str = "INFO"
             """,
-        }, lines=(7,), columns=(5,), message="is required here but documented nowhere"),
+        }, lines=(7,), columns=(5,), message="is required here but documented nowhere",
+            fixed={".env.example": "AGENT_DATABASE_URL=\n"}),
+        # a sub-project's own template, created where the message says
+        Example.repo({
+            "README.md": "# agents\n",
+            "services/indexer/pyproject.toml": '[project]\nname = "indexer"\ndependencies = ["qdrant-client>=1.12"]\n',
+            "services/indexer/indexer/main.py": 'import os\n\nQDRANT_URL = os.environ["QDRANT_URL"]\n',
+        }, lines=(3,), columns=(14,), message="add `QDRANT_URL=` to services/indexer/.env.example",
+            fixed={"services/indexer/.env.example": "QDRANT_URL=\n"}),
+        # must not fix: compose loads the template, so a line there would set the variable, empty
+        Example.repo({
+            ".env.example": "OPENAI_API_KEY=\n",
+            "compose.yaml": "services:\n  api:\n    build: .\n    env_file: .env.example\n",
+            "agent/config.py": 'import os\n\nTAVILY_API_KEY = os.environ["TAVILY_API_KEY"]\n',
+        }, lines=(3,), columns=(18,), message="is required here but documented nowhere", fixed={}),
         # Reads with no default that the code cannot do without: it raises or warns when they are unset, or
         # uses the value where None breaks, or hands it to a client as its credential.
         Example.repo({
@@ -386,11 +408,37 @@ class UndocumentedEnvVar(RepoRule):
         templates = [p for p in repo.files_of(FileKind.ENV) if not is_committed_env_file(p)]
         roots = sorted({_directory(p) for kind in (FileKind.PYPROJECT, FileKind.REQUIREMENTS, FileKind.SETUP_CFG)
                         for p in repo.files_of(kind) if path_role(p) == "src"})
-        for name, fact in sorted(first.items(), key=lambda kv: (kv[1].path, kv[1].line)):
+        ordered = sorted(first.items(), key=lambda kv: (kv[1].path, kv[1].line))
+        contracts = {name: _contract_for(fact.path, templates, roots) for name, fact in ordered}
+        missing: dict[str, list[str]] = {}
+        for name, contract in contracts.items():
+            missing.setdefault(contract, []).append(name)
+        for name, fact in ordered:
+            contract = contracts[name]
             yield self.finding(
                 fact.path, fact.line, fact.column,
                 f"`{name}` is required here but documented nowhere (no dotenv template, compose, Dockerfile or "
-                f"README mentions it): add `{name}=` to {_contract_for(fact.path, templates, roots)}")
+                f"README mentions it): add `{name}=` to {contract}",
+                fix=None if _loaded_by_deploy_file(repo, contract) else _document(contract, missing[contract]))
+
+
+def _document(contract: str, names: list[str]) -> Fix:
+    """`NAME=` lines at the end of the dotenv template (created if missing), one per variable.
+    Every finding whose variable belongs in that template carries the same edit, with all of them:
+    one change adds them all, instead of appends at one place waiting for a pass each."""
+    listed = ", ".join(f"`{n}`" for n in names)
+    return Fix(f"Add {listed} to `{contract}`", (Edit.append(contract, "".join(f"{n}=\n" for n in names)),))
+
+
+def _loaded_by_deploy_file(repo: Repo, template: str) -> bool:
+    """Whether a compose file, Dockerfile, platform manifest or script names the template (`env_file:
+    .env.example`, `COPY .env.example .env`): a line added there would set the variable, empty, where it
+    was unset, so the fix would change what runs."""
+    name = posixpath.basename(template)
+    return any(name in artifact.text for kind in _DEPLOY_KINDS for artifact in repo.artifacts(kind))
+
+
+_DEPLOY_KINDS = (FileKind.COMPOSE, FileKind.DOCKERFILE, FileKind.PLATFORM, FileKind.PROCFILE, FileKind.SHELL)
 
 
 def _is_job_file(path: str) -> bool:

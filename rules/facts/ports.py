@@ -15,6 +15,7 @@ import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tfa_lint.fix import offset_of_line
 from tfa_lint.rule import AstCollector, FactData
 from tfa_lint.semantic import SemanticModel
 
@@ -91,6 +92,9 @@ class BindFact(FactData):
     host_column: int | None = None
     port_line: int | None = None
     port_column: int | None = None
+    #: character offsets (start, end) of the host between its quotes, when the call itself passes
+    #: it as one plain string literal (`host="127.0.0.1"`): what a fix may replace
+    host_span: list[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -262,7 +266,20 @@ class PortFacts(AstCollector):
             if arg is not None:
                 line, column = self.position(arg)[:2]
                 data.update({f"{key}_line": line, f"{key}_column": column})
+        if host_arg is not None and (span := self._plain_string_span(host_arg)) is not None:
+            data["host_span"] = span
         return data
+
+    def _plain_string_span(self, node: ast.expr) -> list[int] | None:
+        """Where the text of a one-line string literal without prefix or escapes (`"127.0.0.1"`)
+        sits in the file, between its quotes, as character offsets."""
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            return None
+        line, column, end_line, end_column = self.position(node)
+        if line != end_line or not _PLAIN_STRING_RE.fullmatch(self.source_of(node)):
+            return None
+        start = offset_of_line(self.file.text, line) + column  # past the opening quote
+        return [start, start + end_column - column - 2]
 
     def leave_Module(self, node: ast.Module) -> None:
         # In source order, as a traversal of the source records them (ast keeps a def's
@@ -277,6 +294,10 @@ class PortFacts(AstCollector):
                                  **self._address(call, spec)), call)
         self.record(CallGraphFact(calls={k: sorted(v) for k, v in self._calls.items()},
                                   imported={k: sorted(v) for k, v in self._imported.items()}))
+
+
+#: A string literal whose text is its value: no prefix, no escape, no quote inside.
+_PLAIN_STRING_RE = re.compile(r"""(["'])[^"'\\\n]*\1""")
 
 
 def _argument(node: ast.Call, param: tuple[str, int | None] | None) -> ast.expr | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from tfa_lint.model import Artifact, FileKind, Repo, path_role
 from tfa_lint.rule import AstCollector, FactData
-from tfa_lint.sources.compose import ComposeFile
+from tfa_lint.sources.compose import ComposeFile, Service
 from tfa_lint.sources.dockerfile import Dockerfile
 from tfa_lint.sources.platform import PlatformManifest
 from tfa_lint.sources.procfile import Procfile
@@ -346,6 +346,11 @@ class Command:
         return targets
 
 
+def service_words(service: Service) -> tuple[str, ...]:
+    """The words a compose service runs: its entrypoint's, then its command's."""
+    return _words(service.entrypoint) + _words(service.command)
+
+
 def _words(command: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
     if command is None:
         return ()
@@ -385,7 +390,7 @@ def commands(repo: Repo) -> list[Command]:
     for art in _runtime_artifacts(repo, FileKind.COMPOSE):
         assert isinstance(art, ComposeFile)
         for svc in art.services:
-            words = _words(svc.entrypoint) + _words(svc.command)
+            words = service_words(svc)
             if words:
                 out.append(Command(art.path, svc.command_line, words, svc.name))
     for art in _runtime_artifacts(repo, FileKind.PLATFORM):

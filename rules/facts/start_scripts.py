@@ -157,7 +157,7 @@ def resolve_script(repo: Repo, ref: str | None, near: str) -> ShellScript | None
     """The repository's shell script ``ref`` names, seen from the file ``near`` that names it."""
     if not ref or "$" in ref or "`" in ref or ref.startswith("-"):
         return None
-    scripts = _scripts(repo)
+    scripts = repository_scripts(repo)
     if not ref.startswith("/"):
         local = posixpath.normpath(posixpath.join(posixpath.dirname(near), ref))
         if local in scripts:
@@ -179,7 +179,8 @@ def resolve_script(repo: Repo, ref: str | None, near: str) -> ShellScript | None
     return None
 
 
-def _scripts(repo: Repo) -> dict[str, ShellScript]:
+def repository_scripts(repo: Repo) -> dict[str, ShellScript]:
+    """The repository's shell scripts by path."""
     if "shell_scripts" not in repo.memo:
         repo.memo["shell_scripts"] = {a.path: a for a in repo.artifacts(FileKind.SHELL)
                                       if isinstance(a, ShellScript) and a.is_shell}

@@ -77,6 +77,7 @@ class Listen:
     port_at: tuple[int, int] | None = None  # where the port / host argument is written
     host_at: tuple[int, int] | None = None
     port_keyword: str | None = None  # how the code passes the port, for the fix
+    host_span: tuple[int, int] | None = None  # the host literal's text in the code (BindFact.host_span)
 
     @property
     def runner(self) -> str:
@@ -152,7 +153,8 @@ def _code_listen(fact: Fact[BindFact]) -> Listen:
     return Listen(fact.path, fact.line, fact.column, d.via, d.port, d.host, d.loopback_default,
                   d.default_port, d.host_env, d.port_env, in_code=True, port_keyword=d.port_keyword,
                   port_at=(d.port_line, d.port_column) if d.port_line is not None else None,  # type: ignore[arg-type]
-                  host_at=(d.host_line, d.host_column) if d.host_line is not None else None)  # type: ignore[arg-type]
+                  host_at=(d.host_line, d.host_column) if d.host_line is not None else None,  # type: ignore[arg-type]
+                  host_span=(d.host_span[0], d.host_span[1]) if d.host_span else None)
 
 
 def _resolve(repo: Repo, target: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from tfa_lint.fix import Applicability, Edit, Fix, digest, offset_of_line
 from tfa_lint.model import FileKind, Finding, Repo, Severity
 from tfa_lint.rule import Example, RepoRule
 
@@ -23,6 +24,12 @@ class LoopbackInContainer(RepoRule):
     severity = Severity.WARNING
     title = "Service binds loopback only inside a container"
     collectors = (PortFacts, ProcessFacts)
+    fixable = """
+        unsafe: a loopback host written as a literal (`127.0.0.1`, `localhost`) becomes `0.0.0.0`:
+        the text of the string literal a bind call passes (quotes kept), or the host after
+        `--host`/`--bind` on the command line, where it is written once on the command's line.
+        A server's loopback default and a host held in a constant are left to you.
+    """
     what = """
         The process a container runs (the final Dockerfile stage's `CMD`/`ENTRYPOINT`, a compose
         `command`, or a container platform's process: Kubernetes, fly.toml, render.yaml,
@@ -63,7 +70,7 @@ class LoopbackInContainer(RepoRule):
                 if __name__ == "__main__":
                     app.run(port=int(os.getenv("PORT", "5000")))
             """,
-        }, lines=(8,), columns=(5,), message="binds loopback"),
+        }, lines=(8,), columns=(5,), message="binds loopback", fixed={}),  # a default: no literal to change
         Example.repo({
             "Dockerfile": """
                 FROM python:3.12-slim
@@ -88,7 +95,56 @@ class LoopbackInContainer(RepoRule):
                 server.run(app, host="localhost", port=8000)
             """,
             "agent/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-        }, lines=(5,), columns=(22,), message="binds `localhost` inside the container"),
+        }, lines=(5,), columns=(22,), message="binds `localhost` inside the container", fixed={
+            "agent/serve.py": """
+                import uvicorn as server
+
+                from agent.api import app
+
+                server.run(app, host="0.0.0.0", port=8000)
+            """,
+        }),
+        # the host after its flag, in exec form and in shell form
+        Example.repo({
+            "Dockerfile": """
+                FROM python:3.12-slim
+                COPY . /app
+                CMD ["uvicorn", "agent.api:app", "--host", "127.0.0.1", "--port", "8000"]
+            """,
+            "compose.yaml": """
+                services:
+                  admin:
+                    build: .
+                    command: gunicorn -b localhost:9000 agent.admin:app
+            """,
+            "agent/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "agent/admin.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+        }, lines=(3, 4), columns=(1, 1), message="inside the container", fixed={
+            "Dockerfile": """
+                FROM python:3.12-slim
+                COPY . /app
+                CMD ["uvicorn", "agent.api:app", "--host", "0.0.0.0", "--port", "8000"]
+            """,
+            "compose.yaml": """
+                services:
+                  admin:
+                    build: .
+                    command: gunicorn -b 0.0.0.0:9000 agent.admin:app
+            """,
+        }),
+        # must not fix: the host is a constant other code may read too
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "-m", "agent.serve"]\n',
+            "agent/serve.py": """
+                import uvicorn
+
+                from agent.api import app
+
+                HOST = "127.0.0.1"
+                uvicorn.run(app, host=HOST, port=8000)
+            """,
+            "agent/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }, lines=(6,), columns=(23,), message="binds `127.0.0.1` inside the container", fixed={}),
         Example.repo({
             "k8s/api.yaml": """
                 apiVersion: apps/v1
@@ -222,7 +278,41 @@ class LoopbackInContainer(RepoRule):
                        if listen.in_code else "loopback (its default without `--host`/`--bind`)")
                 yield self.finding(listen.path, line, column,
                                    f"`{listen.source}` binds {how} inside the container ({cmd.path}), where no "
-                                   f"published port can reach it: {_host_hint(listen)}")
+                                   f"published port can reach it: {_host_hint(listen)}",
+                                   fix=_bind_all_interfaces(repo, listen))
+
+
+#: Loopback hosts a fix rewrites; `::1` would want `::`, which binds IPv6 (and maybe IPv4): left to a person.
+_REWRITTEN = ("127.0.0.1", "localhost")
+#: A loopback host after a host or bind flag on a command line, in shell form (`--host 127.0.0.1`,
+#: `--bind=localhost:8000`, `-b127.0.0.1:8000`) or exec form (`"--host", "127.0.0.1"`).
+_CLI_HOST_RE = re.compile(r"""(?<![\w-])(?:--host|-h|--bind|-b|--server\.address)(?:=|["']?[\s,]*["']?)"""
+                          r"(?P<host>127\.0\.0\.1|localhost)(?![\w.-])")
+
+
+def _bind_all_interfaces(repo: Repo, listen: Listen) -> Fix | None:
+    """`0.0.0.0` for the loopback host, where it is written as a literal: the text of the string
+    literal the bind call passes (its quotes kept), or the host after the flag on the command's line
+    when it is written there once. Unsafe: the server becomes reachable from every interface."""
+    if listen.host not in _REWRITTEN:
+        return None
+    title = f"Bind `0.0.0.0` instead of `{listen.host}`"
+    if listen.in_code:
+        if listen.host_span is None:
+            return None  # a constant defined elsewhere, an f-string, a concatenation: left to a person
+        start, end = listen.host_span
+        return Fix(title, (Edit(listen.path, start, end, "0.0.0.0", digest(listen.host)),), Applicability.UNSAFE)
+    artifact = repo.artifact(listen.path)
+    if artifact is None:
+        return None
+    line_start = offset_of_line(artifact.text, listen.line)
+    line_end = artifact.text.find("\n", line_start)
+    line = artifact.text[line_start:line_end if line_end >= 0 else len(artifact.text)]
+    found = [m for m in _CLI_HOST_RE.finditer(line) if m.group("host") == listen.host]
+    if len(found) != 1 or len(_CLI_HOST_RE.findall(line)) != 1:
+        return None
+    return Fix(title, (Edit.replace(listen.path, artifact.text, line_start + found[0].start("host"),
+                                    line_start + found[0].end("host"), "0.0.0.0"),), Applicability.UNSAFE)
 
 
 def _host_hint(listen: Listen) -> str:

@@ -52,6 +52,10 @@ class ShellStep:
     variables: tuple[str, ...]  # variables its words expand (`$DB_PASSWORD`, `${TOKEN}`)
     final: bool  # one of the commands the script can end with
     output: str = "log"  # where its standard output goes: "log" (the process's), "file" or "pipe"
+    #: a statement of the script itself (perhaps redirected), or the last command of such an `&&`/`||`
+    #: list: not in a pipeline, subshell, group, branch, loop or function, so `exec` before it
+    #: replaces the script's own shell
+    top_level: bool = False
 
     @property
     def program(self) -> tuple[str, ...]:
@@ -111,6 +115,7 @@ class _Where:
     function: str | None = None
     background: bool = False
     output: str = "log"
+    top_level: bool = False  # a statement of the script's own body (see ShellStep.top_level)
 
 
 #: Destinations that are still the process's own output stream.
@@ -202,21 +207,27 @@ class _Reader:
             if not child.is_named:
                 continue
             background = index + 1 < len(children) and children[index + 1].type == "&"
-            self._statement(child, replace(where, background=background), depth + 1)
+            self._statement(child, replace(where, background=background, top_level=node.type == "program"), depth + 1)
 
     def _statement(self, node, where: _Where, depth: int) -> None:  # type: ignore[no-untyped-def]
         if depth > _MAX_DEPTH:
             self.too_deep = self.too_deep or node.start_point[0] + 1
             return
         kind = node.type
+        if kind not in ("command", "redirected_statement", "list"):
+            where = replace(where, top_level=False)  # a pipeline, subshell, group, branch or loop
         if kind == "command":
             self._command(node, where, depth)
         elif kind in ("function_definition", "comment", "command_substitution", "heredoc_body"):
             return  # a function runs where it is called; a substitution only computes a value
         elif kind == "list":
-            # `a && b`: b runs only if a succeeds; the first command always runs
-            for position, child in enumerate(node.named_children):
-                self._statement(child, replace(where, conditional=where.conditional or position > 0), depth + 1)
+            # `a && b`: b runs only if a succeeds; the first command always runs. The last command of a
+            # top-level list is the script's own statement still: an `exec` before it replaces the shell.
+            children = node.named_children
+            for position, child in enumerate(children):
+                self._statement(child, replace(where, conditional=where.conditional or position > 0,
+                                               top_level=where.top_level and position == len(children) - 1),
+                                depth + 1)
         elif kind == "pipeline":
             # every command but the last writes into the next one, not to the log
             commands = node.named_children
@@ -256,7 +267,8 @@ class _Reader:
         is_exec = name_at is not None and words[name_at] == "exec"
         step = ShellStep(line=node.start_point[0] + 1, column=self._column(node), words=tuple(words), exec=is_exec,
                          background=where.background, conditional=where.conditional, function=where.function,
-                         variables=tuple(dict.fromkeys(variables)), final=node.id in self._finals, output=where.output)
+                         variables=tuple(dict.fromkeys(variables)), final=node.id in self._finals, output=where.output,
+                         top_level=where.top_level)
         self.steps.append(step)
         name = step.program[0] if step.program else ""
         if name == "trap":
