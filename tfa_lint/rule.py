@@ -293,7 +293,8 @@ class Rule:
             f"### What it finds\n{_dedent(cls.what)}\n\n"
             f"### Why is this bad?\n{_dedent(cls.why)}\n\n"
             f"### How to fix\n{_dedent(cls.fix)}\n\n"
-            + (f"**Fix available** (`--fix`): {_dedent(cls.fixable)}\n\n" if cls.fixable else "")
+            + (f"**Fix available** (`--fix`; an unsafe one also needs `--unsafe-fixes`): {_dedent(cls.fixable)}\n\n"
+               if cls.fixable else "")
             + f"### Example\n`{bad_path}`:\n```{_fence_lang(bad_path)}\n{redact_known_keys(bad.rstrip())}\n```\n\n"
             f"### Use instead\n`{good_path}`:\n```{_fence_lang(good_path)}\n{redact_known_keys(good.rstrip())}\n```\n"
         )
