@@ -229,3 +229,12 @@ def test_fixable_and_unfixable_in_the_configuration(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", ["", "x = 1\n"])
 def test_digest_is_of_the_replaced_text(text: str) -> None:
     assert Edit.replace("f", text, 0, len(text), "y").expect == digest(text)
+
+
+def test_a_fix_that_fails_to_build_costs_that_fix_only() -> None:
+    """A libcst fix meeting code it did not foresee (gpt-researcher's `from . import x` once
+    raised CSTValidationError) gives no fix; the finding, and the rule's others, stand."""
+    from tfa_lint.pyfix import optional_fix
+
+    assert optional_fix(lambda: 1 // 0, None) is None
+    assert optional_fix(lambda: "fix", None) == "fix"

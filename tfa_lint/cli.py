@@ -356,7 +356,8 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
                 raise ConfigError("--fix and --diff do not combine with --write-baseline: fix first, then record")
             result, fixing = _fix(root, result, run_scan, opts.fixes, config)
             if opts.fixes.diff or opts.fixes.only:
-                return _report_fixing(fixing, opts.fixes)
+                code = _report_fixing(fixing, opts.fixes)
+                return _crashed(result) or code
     finally:
         if progress is not None:
             progress.close()
@@ -382,10 +383,7 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
     for text, path in reports:
         if path is None:  # click strips styles from a pipe unless told the report is coloured
             click.echo(text, nl=False, color=stdout_color)
-    crashed = [d for d in result.diagnostics if d.internal]
-    if crashed:
-        click.echo(f"tfa-lint: {len(crashed)} internal error(s): a rule crashed; the report lists where "
-                   "(please report it)", err=True)
+    if _crashed(result):
         return EXIT_ERROR
     if opts.write_baseline is not None:
         _warn(f"wrote {len(recorded)} finding(s) to the baseline {opts.write_baseline}", quiet=opts.quiet, label="")
@@ -396,6 +394,18 @@ def _check(paths: list[Path], targets: list[tuple[str, Path | None]], opts: _Opt
         # The report on stdout does not say why the run fails (or it goes to a file): stderr does.
         click.echo(f"tfa-lint: {failure_line(failures, exit_zero=opts.exit_zero)}", err=True)
     return EXIT_FINDINGS if failures and not opts.exit_zero else EXIT_CLEAN
+
+
+def _crashed(result: ScanResult) -> int:
+    """EXIT_ERROR, said on stderr, when a rule crashed during the scan; 0 otherwise."""
+    crashed = [d for d in result.diagnostics if d.internal]
+    if not crashed:
+        return 0
+    click.echo(f"tfa-lint: {len(crashed)} internal error(s): a rule crashed; the report lists where "
+               "(please report it)", err=True)
+    for diagnostic in crashed:
+        click.echo(_safe_output(f"tfa-lint: {diagnostic.path}: {diagnostic.message}"), err=True)
+    return EXIT_ERROR
 
 
 @dataclass

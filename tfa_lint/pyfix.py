@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -32,6 +32,17 @@ from libcst.metadata import (
 from tfa_lint.fix import Edit
 
 N = TypeVar("N", bound=cst.CSTNode)
+T = TypeVar("T")
+
+
+def optional_fix(build: Callable[[], T], default: T) -> T:
+    """``build()``, or ``default`` when building the fix fails. A fix is an extra: code shaped
+    in a way no fix foresaw (a relative import, an odd statement) must cost that fix only, never
+    the rule's findings, which a raised exception would take with it for the whole repository."""
+    try:
+        return build()
+    except Exception:  # noqa: BLE001 - any failure means "no fix here", by design
+        return default
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 #: Names a module logger goes by, in the order one is preferred when a module has several.
 LOGGER_NAMES = ("logger", "log", "LOGGER", "LOG", "_logger", "_log", "_LOGGER", "_LOG")

@@ -185,11 +185,12 @@ def _fixes(artifact: Artifact, hits: list[TokenHit]) -> list[Fix | None]:
     if not keys:
         return [None] * len(hits)
     try:
-        from tfa_lint.pyfix import PythonSource
+        from tfa_lint.pyfix import PythonSource, optional_fix
 
         from ._key_fix import key_fixes
     except ImportError:
         return [None] * len(hits)
     source = PythonSource.parse(artifact.path, artifact.text)
-    fixes = iter(key_fixes(source, keys) if source is not None else [None] * len(keys))
+    nothing = [None] * len(keys)
+    fixes = iter(optional_fix(lambda: key_fixes(source, keys), nothing) if source is not None else nothing)
     return [next(fixes) if hit.provider in PROVIDER_VARIABLES else None for hit in hits]

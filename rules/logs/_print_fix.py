@@ -112,7 +112,7 @@ class PrintFixer:
             for small in statement.body:
                 target, value = _assignment(small)
                 names = [target] if target in LOGGER_NAMES and _logger_factory(value) else []
-                if isinstance(small, cst.ImportFrom) and _dotted_code(small.module or cst.Name("")) == "loguru" \
+                if isinstance(small, cst.ImportFrom) and small.module is not None and _dotted_code(small.module) == "loguru" \
                         and not isinstance(small.names, cst.ImportStar):
                     names = [(a.evaluated_alias or a.evaluated_name) for a in small.names
                              if a.evaluated_name == "logger"]

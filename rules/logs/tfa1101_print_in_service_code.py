@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from tfa_lint.fix import Fix
 from tfa_lint.model import Finding, Repo, Severity
 from tfa_lint.rule import Example, RepoRule
 
@@ -79,6 +80,46 @@ class PrintInServiceCode(RepoRule):
         stdout at start-up (see TFA1103).
     """
     invalid = (
+        # a relative import (`from . import jobs`) among the imports: the logger goes after them
+        Example.repo({
+            "Dockerfile": 'FROM python:3.12-slim\nCMD ["python", "-m", "agent.worker"]\n',
+            "agent/__init__.py": "",
+            "agent/jobs.py": "def next_job():\n    return 1\n",
+            "agent/worker.py": """
+                import time
+
+                from . import jobs
+
+
+                def main():
+                    while True:
+                        job = jobs.next_job()
+                        print("working on", job)
+                        time.sleep(1)
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+        }, lines=(9,), columns=(9,), message="`print()` in service code", fixed={"agent/worker.py": """
+            import logging
+            import time
+
+            from . import jobs
+
+            logger = logging.getLogger(__name__)
+
+
+            def main():
+                while True:
+                    job = jobs.next_job()
+                    logger.info("working on %s", job)
+                    time.sleep(1)
+
+
+            if __name__ == "__main__":
+                main()
+        """}),
         Example.of("""
             from fastapi import FastAPI
 
@@ -829,18 +870,26 @@ class PrintInServiceCode(RepoRule):
                 fixer = fixers[fact.path]
                 yield self.finding(fact.path, fact.line, fact.column, _PRINT_MESSAGE,
                                    end_line=fact.data.end_line, end_column=fact.data.end_column,
-                                   fix=fixer.fix(fact.line, fact.column) if fixer is not None else None)
+                                   fix=_fix_of(fixer, fact.line, fact.column))
 
 
 def _fixer(repo: Repo, path: str) -> PrintFixer | None:
     """The fixes of the prints reported in ``path``: the file is read again and parsed with
     libcst here, for a file the rule reports, and only then (without libcst: no fix)."""
     try:
-        from tfa_lint.pyfix import PythonSource
+        from tfa_lint.pyfix import PythonSource, optional_fix
 
         from ._print_fix import PrintFixer
     except ImportError:
         return None
 
     source = PythonSource.parse(path, repo.text_of(path))
-    return PrintFixer(source) if source is not None else None
+    return optional_fix(lambda: PrintFixer(source), None) if source is not None else None
+
+
+def _fix_of(fixer: PrintFixer | None, line: int, column: int) -> Fix | None:
+    if fixer is None:
+        return None
+    from tfa_lint.pyfix import optional_fix
+
+    return optional_fix(lambda: fixer.fix(line, column), None)

@@ -350,7 +350,7 @@ class ListenPortHardcoded(RepoRule):
         """The port read from `PORT` with it as the default: the file is read again and parsed with
         libcst here, for a port the rule reports, and only then (without libcst: no fix)."""
         try:
-            from tfa_lint.pyfix import PythonSource
+            from tfa_lint.pyfix import PythonSource, optional_fix
 
             from ._port_fix import port_fix
         except ImportError:
@@ -359,7 +359,9 @@ class ListenPortHardcoded(RepoRule):
         if path not in sources:
             sources[path] = PythonSource.parse(path, repo.text_of(path))
         source = sources[path]
-        return port_fix(source, line, column, port, safe=not _port_set_or_read(repo)) if source is not None else None
+        if source is None:
+            return None
+        return optional_fix(lambda: port_fix(source, line, column, port, safe=not _port_set_or_read(repo)), None)
 
 
 def _port_set_or_read(repo: Repo) -> bool:
