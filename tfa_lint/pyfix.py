@@ -43,6 +43,8 @@ def optional_fix(build: Callable[[], T], default: T) -> T:
         return build()
     except Exception:  # noqa: BLE001 - any failure means "no fix here", by design
         return default
+
+
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 #: Names a module logger goes by, in the order one is preferred when a module has several.
 LOGGER_NAMES = ("logger", "log", "LOGGER", "LOG", "_logger", "_log", "_LOGGER", "_LOG")
