@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfa_lint.discover import kind_of
-from tfa_lint.fix import APPEND, Applicability, Edit, apply_edits, digest, resolved
+from tfa_lint.fix import APPEND, Applicability, Edit, Fix, apply_edits, digest, resolved
 from tfa_lint.model import Diagnostic, FileKind, Finding
 from tfa_lint.redact import redact_known_keys
 from tfa_lint.sources import SourceError, decode, parse_artifact
@@ -73,20 +73,7 @@ def plan(root: Path, findings: Iterable[Finding], *, unsafe: bool, fixable: Call
             continue
         if any(edit.overlaps(other) for edit in edits for other in taken):
             continue  # waits for the next pass, when its file has been scanned again
-        problem = None
-        for path in fix.paths:
-            if path not in texts:
-                texts[path] = _read(root, path, result.diagnostics)
-            current = texts[path]
-            if current is None:
-                problem = "cannot be edited"
-                break
-            if any(edit.expect != digest(current.text[edit.start:edit.end])
-                   for edit in fix.edits if edit.path == path):
-                problem = "changed since it was read"
-                result.diagnostics.append(Diagnostic(path, f"not fixed ({finding.rule}): the file changed since it was read"))
-                break
-        if problem is not None:
+        if not _still_as_read(root, fix, finding.rule, texts, result.diagnostics):
             continue
         taken.extend(edits)
         for edit in edits:
@@ -99,7 +86,6 @@ def plan(root: Path, findings: Iterable[Finding], *, unsafe: bool, fixable: Call
         broken = _parse_error(path, new)
         if broken is not None:
             result.diagnostics.append(Diagnostic(path, f"not fixed: the fixed file would not parse ({broken}); left as it was"))
-            result.applied = [f for f in result.applied if path not in f.fix.paths]  # type: ignore[union-attr]
             continue
         result.changes[path] = (current.text, new)
     # a fix spanning several files is applied whole or not at all
@@ -109,6 +95,22 @@ def plan(root: Path, findings: Iterable[Finding], *, unsafe: bool, fixable: Call
         if not any(path in f.fix.paths for f in result.applied):  # type: ignore[union-attr]
             del result.changes[path]
     return result
+
+
+def _still_as_read(root: Path, fix: Fix, rule: str, texts: dict[str, _FileText | None],
+                   diagnostics: list[Diagnostic]) -> bool:
+    """Whether every file the fix edits can be edited and still holds, at each edit, the text the
+    rule read (``texts`` caches each file's current text across the pass)."""
+    for path in fix.paths:
+        if path not in texts:
+            texts[path] = _read(root, path, diagnostics)
+        current = texts[path]
+        if current is None:
+            return False
+        if any(edit.expect != digest(current.text[edit.start:edit.end]) for edit in fix.edits if edit.path == path):
+            diagnostics.append(Diagnostic(path, f"not fixed ({rule}): the file changed since it was read"))
+            return False
+    return True
 
 
 def write(root: Path, changes: dict[str, tuple[str, str]]) -> list[Diagnostic]:
